@@ -1,0 +1,236 @@
+"""The configuration people write, validated so every mistake names its field and its fix.
+
+Why one pydantic model: the file is read by people first and by code second, so the model is
+where "what does this setting mean, and what is wrong with mine" is answered once. Lower layers
+(the DocuSign client, the store, the policy engine) take plain constructor arguments; only the
+runtime wiring reads this model. Secrets are never inline: the private key comes from a file or
+``DSADMIN_PRIVATE_KEY``, the Anthropic key only from ``ANTHROPIC_API_KEY``.
+
+Where the configuration comes from, first match wins: ``--config PATH``, ``$DSADMIN_CONFIG``,
+``./dsadmin.yaml``; none at all means the embedded default (the sandbox org, the offline planner,
+SQLite under ``$DSADMIN_HOME``).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+OAUTH_HOSTS = {"production": "account.docusign.com", "demo": "account-d.docusign.com"}
+ADMIN_BASE_URLS = {
+    "production": "https://api.docusign.net/Management",
+    "demo": "https://api-d.docusign.net/Management",
+}
+DEFAULT_MODEL = "claude-sonnet-4-5"
+
+
+class ConfigError(ValueError):
+    """A configuration mistake, worded for the person who must fix the file."""
+
+
+def dsadmin_home() -> Path:
+    """The state directory: ``$DSADMIN_HOME``, else the platform's user data dir."""
+    env = os.environ.get("DSADMIN_HOME")
+    if env:
+        return Path(env).expanduser()
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("dsadmin", appauthor=False))
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class DocuSignSettings(_Section):
+    """A real DocuSign organization reached with the JWT grant."""
+
+    integration_key: str = Field(min_length=1)
+    user_id: str = Field(min_length=1, description="GUID of the user the integration impersonates")
+    account_id: str | None = None
+    private_key_file: Path | None = None
+    environment: Literal["production", "demo"] = "production"
+    organization_id: str | None = None
+    oauth_base_url: str | None = None
+    admin_base_url: str | None = None
+
+    @field_validator("environment", mode="before")
+    @classmethod
+    def _known_environment(cls, value: object) -> object:
+        if isinstance(value, str) and value not in OAUTH_HOSTS:
+            raise ValueError(f"unknown environment {value!r}; use 'production' or 'demo'")
+        return value
+
+    @model_validator(mode="after")
+    def _hosts_match_environment(self) -> DocuSignSettings:
+        other = "demo" if self.environment == "production" else "production"
+        for field in ("oauth_base_url", "admin_base_url"):
+            url = getattr(self, field) or ""
+            if OAUTH_HOSTS[other] in url or ADMIN_BASE_URLS[other].split("/")[2] in url:
+                raise ValueError(
+                    f"{field} points at the {other} hosts but environment is {self.environment!r}; "
+                    f"set environment: {other} or fix {field}"
+                )
+        return self
+
+    @property
+    def oauth_url(self) -> str:
+        return self.oauth_base_url or f"https://{OAUTH_HOSTS[self.environment]}"
+
+    @property
+    def admin_url(self) -> str:
+        return self.admin_base_url or ADMIN_BASE_URLS[self.environment]
+
+    def private_key_pem(self) -> str:
+        """The RSA private key, from ``DSADMIN_PRIVATE_KEY`` or ``private_key_file``."""
+        pem = os.environ.get("DSADMIN_PRIVATE_KEY")
+        source = "DSADMIN_PRIVATE_KEY"
+        if not pem:
+            if self.private_key_file is None:
+                raise ConfigError(
+                    "docusign.private_key_file: no private key; set private_key_file to the RSA key "
+                    "file of the integration, or export DSADMIN_PRIVATE_KEY"
+                )
+            path = self.private_key_file.expanduser()
+            if not path.is_file():
+                raise ConfigError(f"docusign.private_key_file: {path} does not exist; fix the path")
+            pem = path.read_text()
+            source = f"docusign.private_key_file ({path})"
+        pem = pem.strip()
+        if "-----BEGIN" not in pem or "-----END" not in pem:
+            raise ConfigError(
+                f"{source}: the key has no '-----BEGIN RSA PRIVATE KEY-----' / '-----END ...' lines; "
+                "paste the whole PEM, header and footer included"
+            )
+        return pem + "\n"
+
+
+class SandboxSettings(_Section):
+    """The embedded DocuSign emulator used when no ``docusign`` section is given."""
+
+    fixture: str = "acme"
+    state_dir: Path | None = Field(None, description="default: $DSADMIN_HOME/sandbox")
+
+
+class ModelSettings(_Section):
+    provider: Literal["anthropic", "offline", "scripted"] | None = Field(
+        None, description="default: anthropic when ANTHROPIC_API_KEY is set, else offline"
+    )
+    name: str = DEFAULT_MODEL
+    base_url: str | None = None
+    script: Path | None = None
+    max_steps: int = Field(12, ge=1, le=100)
+    max_tokens_per_request: int = Field(60_000, ge=1_000)
+
+    def effective_provider(self) -> str:
+        if self.provider:
+            return self.provider
+        return "anthropic" if os.environ.get("ANTHROPIC_API_KEY") else "offline"
+
+
+class StoreSettings(_Section):
+    url: str | None = Field(None, description="SQLAlchemy URL; default sqlite in $DSADMIN_HOME")
+
+    def effective_url(self) -> str:
+        if self.url:
+            return self.url
+        home = dsadmin_home()
+        return f"sqlite:///{home / 'dsadmin.db'}"
+
+
+class PolicySettings(_Section):
+    path: Path | None = Field(None, description="default: the packaged policies/default.yaml")
+
+
+class PeopleSettings(_Section):
+    """Who is who. Entries are emails or ``@domain`` patterns."""
+
+    admins: list[str] = Field(default_factory=list)
+    approvers: list[str] = Field(default_factory=list)
+    employees: list[str] = Field(default_factory=list)
+    default_actor: str | None = None
+
+    @field_validator("admins", "approvers", "employees")
+    @classmethod
+    def _emails_or_domains(cls, values: list[str]) -> list[str]:
+        cleaned = []
+        for value in values:
+            v = value.strip().lower()
+            if not v or (" " in v) or ("@" not in v):
+                raise ValueError(f"{value!r} is neither an email nor an '@domain' pattern")
+            cleaned.append(v)
+        return cleaned
+
+
+class Config(_Section):
+    docusign: DocuSignSettings | None = None
+    sandbox: SandboxSettings = Field(default_factory=SandboxSettings)
+    model: ModelSettings = Field(default_factory=ModelSettings)
+    store: StoreSettings = Field(default_factory=StoreSettings)
+    policy: PolicySettings = Field(default_factory=PolicySettings)
+    people: PeopleSettings = Field(default_factory=PeopleSettings)
+    source: str = Field("embedded default", exclude=True)
+
+    @property
+    def uses_sandbox(self) -> bool:
+        return self.docusign is None
+
+
+EMBEDDED_PEOPLE = PeopleSettings(
+    admins=["admin@acme.com"],
+    approvers=["approver@acme.com"],
+    employees=["@acme.com"],
+    default_actor="admin@acme.com",
+)
+
+
+def embedded_default() -> Config:
+    """The configuration a newcomer gets: the sandbox org, offline model, local SQLite."""
+    return Config(people=EMBEDDED_PEOPLE.model_copy())
+
+
+def _describe(error: ValidationError, source: str) -> str:
+    lines = [f"{source}: the configuration has {error.error_count()} problem(s):"]
+    for item in error.errors():
+        where = ".".join(str(p) for p in item["loc"]) or "(top level)"
+        msg = item["msg"].removeprefix("Value error, ")
+        if item["type"] == "extra_forbidden":
+            msg = "unknown setting; remove it or check its spelling against config.example.yaml"
+        lines.append(f"  {where}: {msg}")
+    return "\n".join(lines)
+
+
+def parse_config(data: object, source: str) -> Config:
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}: expected a mapping of sections (docusign, model, store, ...)")
+    try:
+        config = Config.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, source)) from None
+    if "people" not in data:
+        config.people = EMBEDDED_PEOPLE.model_copy()
+    config.source = source
+    return config
+
+
+def load_config(path: str | Path | None = None) -> Config:
+    """Load from ``path``, ``$DSADMIN_CONFIG`` or ``./dsadmin.yaml``; else the embedded default."""
+    candidate = path or os.environ.get("DSADMIN_CONFIG")
+    if candidate is None and Path("dsadmin.yaml").is_file():
+        candidate = "dsadmin.yaml"
+    if candidate is None:
+        return embedded_default()
+    file = Path(candidate).expanduser()
+    if not file.is_file():
+        raise ConfigError(f"{file}: no such configuration file; fix --config or $DSADMIN_CONFIG")
+    try:
+        data = yaml.safe_load(file.read_text())
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{file}: not valid YAML ({exc})") from None
+    return parse_config(data, str(file))

@@ -1,0 +1,117 @@
+"""The store's tables: audit events, approvals, confirmations, conversation sessions.
+
+All timestamps are timezone-aware UTC. Tables carry no schema name, so a test run (or a team) can
+place them in a PostgreSQL schema of its own through ``schema_translate_map`` (see ``audit.db``).
+Only ``audit.log`` writes ``audit_events`` and it only ever inserts.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+SCHEMA_VERSION = 1
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class SchemaVersion(Base):
+    __tablename__ = "dsadmin_schema_version"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer)
+
+
+class AuditEvent(Base):
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+                                    autoincrement=True)
+    ts: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    session_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    actor: Mapped[str | None] = mapped_column(String(320), index=True)
+    kind: Mapped[str] = mapped_column(String(40), index=True)
+    action: Mapped[str | None] = mapped_column(String(64))
+    target: Mapped[str | None] = mapped_column(String(320), index=True)
+    payload: Mapped[dict] = mapped_column(JSON)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class ChainHead(Base):
+    """One row: the newest event's id and hash. Appends lock it, so the chain stays one line."""
+
+    __tablename__ = "audit_chain_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), default=0)
+    last_hash: Mapped[str] = mapped_column(String(64))
+
+
+class Approval(Base):
+    __tablename__ = "approvals"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    requester: Mapped[str] = mapped_column(String(320), index=True)
+    session_id: Mapped[str | None] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(64))
+    operation: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str | None] = mapped_column(String(320))
+    call_json: Mapped[str] = mapped_column(Text)
+    call_hash: Mapped[str] = mapped_column(String(64))
+    summary: Mapped[str] = mapped_column(Text)
+    approver_role: Mapped[str] = mapped_column(String(40))
+    # pending | approved | denied | expired | executed | failed
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    approver: Mapped[str | None] = mapped_column(String(320))
+    reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    executed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    result_json: Mapped[str | None] = mapped_column(Text)
+
+
+class Confirmation(Base):
+    """A one-time token bound to actor and call hash. Only the token's hash is stored."""
+
+    __tablename__ = "confirmations"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    actor: Mapped[str] = mapped_column(String(320))
+    session_id: Mapped[str | None] = mapped_column(String(64))
+    call_json: Mapped[str] = mapped_column(Text)
+    call_hash: Mapped[str] = mapped_column(String(64))
+    summary: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # pending | used | declined | expired
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+
+
+class Session(Base):
+    __tablename__ = "sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    actor: Mapped[str] = mapped_column(String(320), index=True)
+    backend: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class SessionMessage(Base):
+    __tablename__ = "session_messages"
+    __table_args__ = (Index("ix_session_messages_session_seq", "session_id", "seq", unique=True),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+                                    autoincrement=True)
+    session_id: Mapped[str] = mapped_column(ForeignKey("sessions.id"))
+    seq: Mapped[int] = mapped_column(Integer)
+    role: Mapped[str] = mapped_column(String(20))
+    content: Mapped[list | dict | str] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

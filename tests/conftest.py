@@ -1,0 +1,58 @@
+"""Test-wide switches: an isolated $DSADMIN_HOME, no real model calls, both SQL backends."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+
+SPEC_PATH = Path(__file__).resolve().parents[1].parent / "shared" / "docusign" / "admin.rest.swagger-v2.1.json"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_home(tmp_path_factory, monkeypatch):
+    """Every test gets its own state directory and no credentials from the developer's shell."""
+    home = tmp_path_factory.mktemp("dsadmin-home")
+    monkeypatch.setenv("DSADMIN_HOME", str(home))
+    for var in ("ANTHROPIC_API_KEY", "DSADMIN_CONFIG", "DSADMIN_PRIVATE_KEY"):
+        monkeypatch.delenv(var, raising=False)
+    return home
+
+
+def postgres_url() -> str | None:
+    return os.environ.get("DSADMIN_TEST_POSTGRES_URL")
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def store_engine(request, tmp_path):
+    """An empty, migrated store on SQLite, and on PostgreSQL in a schema of its own (dropped after)."""
+    from sqlalchemy import text
+
+    from audit.db import open_store
+
+    if request.param == "sqlite":
+        engine = open_store(f"sqlite:///{tmp_path / 'store.db'}")
+        yield engine
+        engine.dispose()
+        return
+    url = postgres_url()
+    if not url:
+        pytest.skip("DSADMIN_TEST_POSTGRES_URL is not set (a real PostgreSQL is needed)")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    engine = open_store(url, schema=schema)
+    yield engine
+    with engine.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def spec() -> dict:
+    """DocuSign's own Admin API description; tests that need it skip when it is absent."""
+    import json
+
+    if not SPEC_PATH.is_file():
+        pytest.skip(f"{SPEC_PATH} is absent (../shared/docusign is needed for conformance tests)")
+    return json.loads(SPEC_PATH.read_text())

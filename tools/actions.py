@@ -1,0 +1,199 @@
+"""The four declared actions: the only things a model may ask for.
+
+One pydantic model per action is its schema three times over: the JSON schema the model reads
+(descriptions are written for a model), the validator the gate runs on whatever the model sent
+(unknown fields, oversized or non-text values and malformed emails are refused before anything
+else happens), and the typed input the operations code consumes. A model's proposal arrives as
+``ToolCall`` with raw ``args``; only ``parse_call`` turns it into one of these.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
+
+ActionName = Literal["list_users", "manage_user", "list_account", "manage_account_membership"]
+ACTION_NAMES: tuple[str, ...] = ("list_users", "manage_user", "list_account", "manage_account_membership")
+
+EMAIL_RE = re.compile(r"^[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
+
+# Printable text only: a control character in a name is an injection vector, not a name.
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100,
+                                        pattern=r"^[^\x00-\x1f\x7f]+$")]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50,
+                                        pattern=r"^[^\x00-\x1f\x7f]+$")]
+Email = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, max_length=100,
+                                         pattern=EMAIL_RE.pattern)]
+GroupList = Annotated[list[Text], Field(max_length=20)]
+
+
+class ToolCall(BaseModel):
+    """A proposal exactly as the model made it: untrusted until ``parse_call`` accepts it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    action: str
+    args: dict[str, Any] = Field(default_factory=dict)
+
+
+class _Action(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    def operation_name(self) -> str:
+        return getattr(self, "operation", "list")
+
+    def target_email(self) -> str | None:
+        return getattr(self, "email", None)
+
+
+class ListUsers(_Action):
+    """List and search users across the organization. Without `account`, every linked account is
+    covered. 'Pending' means the membership waits for activation."""
+
+    email: Email | None = Field(None, description="Exact email to look up.")
+    status: Literal["active", "pending", "closed", "disabled"] | None = Field(
+        None, description="Membership status filter. 'pending' = activation_required or activation_sent."
+    )
+    name_contains: Text | None = Field(None, description="Fragment of the name or email user part.")
+    account: Text | None = Field(None, description="Account name or id; omit for all accounts.")
+    page_size: int = Field(50, ge=1, le=100, description="Rows per page, at most 100.")
+    cursor: Annotated[str, StringConstraints(max_length=200)] | None = Field(
+        None, description="The `next_cursor` of a previous page, to continue."
+    )
+
+
+class ManageUser(_Action):
+    """Create or change a user. provision: new user (or a new membership for an existing one).
+    update: names or job title. close: end memberships. reactivate: reopen a closed membership,
+    optionally with a new permission profile. purge: redact a user closed for 24 hours or more
+    (irreversible; always needs a person's confirmation)."""
+
+    operation: Literal["provision", "update", "close", "reactivate", "purge"]
+    email: Email = Field(description="The user's email address.")
+    first_name: Name | None = None
+    last_name: Name | None = None
+    job_title: Text | None = None
+    account: Text | None = Field(
+        None,
+        description="Account name or id. provision: account to join (omit for the default account); "
+        "update: the account whose job title changes; close/reactivate: the membership's account.",
+    )
+    accounts: Annotated[list[Text], Field(max_length=20)] | None = Field(
+        None, description="close only: several accounts at once."
+    )
+    all_accounts: bool = Field(False, description="close only: close every membership of the user.")
+    permission_profile: Text | None = Field(None, description="Permission profile name, e.g. 'DocuSign Sender'.")
+    groups: GroupList | None = Field(None, description="Group names to join on the account.")
+
+    @model_validator(mode="after")
+    def _fields_fit_operation(self) -> ManageUser:
+        op = self.operation
+        if op != "close" and (self.accounts or self.all_accounts):
+            raise ValueError("'accounts' and 'all_accounts' are for operation 'close' only")
+        if op == "close":
+            forms = sum([self.account is not None, bool(self.accounts), self.all_accounts])
+            if forms != 1:
+                raise ValueError("close needs exactly one of 'account', 'accounts' or 'all_accounts: true'")
+        if op == "reactivate" and self.account is None:
+            raise ValueError("reactivate needs 'account': the account whose closed membership to reopen")
+        if op == "update" and not (self.first_name or self.last_name or self.job_title):
+            raise ValueError("update needs at least one of first_name, last_name, job_title")
+        if op in ("close", "purge", "reactivate") and (self.first_name or self.last_name):
+            raise ValueError(f"{op} does not take names")
+        return self
+
+
+class ListAccount(_Action):
+    """Read the organization: its linked accounts; an account's permission profiles or groups; or a
+    user's memberships with permission profile and groups per account (use this for 'which accounts
+    do I have and what is my profile')."""
+
+    operation: Literal["organization", "permission_profiles", "groups", "user_memberships"]
+    account: Text | None = Field(None, description="Account name or id (permission_profiles, groups).")
+    email: Email | None = Field(None, description="The user (user_memberships).")
+
+    @model_validator(mode="after")
+    def _fields_fit_operation(self) -> ListAccount:
+        if self.operation in ("permission_profiles", "groups") and self.account is None:
+            raise ValueError(f"{self.operation} needs 'account'")
+        if self.operation == "user_memberships" and self.email is None:
+            raise ValueError("user_memberships needs 'email'")
+        return self
+
+
+class ManageAccountMembership(_Action):
+    """Change one user's membership on one account: its permission profile, its groups (set, add or
+    remove), or add the user to / remove the user from the account."""
+
+    operation: Literal[
+        "change_permission_profile", "set_groups", "add_groups", "remove_groups",
+        "add_to_account", "remove_from_account",
+    ]
+    email: Email
+    account: Text = Field(description="Account name or id.")
+    permission_profile: Text | None = None
+    groups: GroupList | None = None
+
+    @model_validator(mode="after")
+    def _fields_fit_operation(self) -> ManageAccountMembership:
+        op = self.operation
+        if op == "change_permission_profile" and not self.permission_profile:
+            raise ValueError("change_permission_profile needs 'permission_profile'")
+        if op in ("set_groups", "add_groups", "remove_groups") and self.groups is None:
+            raise ValueError(f"{op} needs 'groups'")
+        return self
+
+
+ACTION_MODELS: dict[str, type[_Action]] = {
+    "list_users": ListUsers,
+    "manage_user": ManageUser,
+    "list_account": ListAccount,
+    "manage_account_membership": ManageAccountMembership,
+}
+AnyAction = ListUsers | ManageUser | ListAccount | ManageAccountMembership
+WRITE_ACTIONS = frozenset({"manage_user", "manage_account_membership"})
+
+
+class InvalidCall(ValueError):
+    """The proposal does not parse: each problem names its field and what to change."""
+
+    def __init__(self, action: str, problems: list[str]):
+        self.action = action
+        self.problems = problems
+        super().__init__(f"{action}: " + "; ".join(problems))
+
+
+def parse_call(call: ToolCall) -> AnyAction:
+    """Validate a proposal; raise ``InvalidCall`` naming every bad field. Never partially accepts."""
+    model = ACTION_MODELS.get(call.action)
+    if model is None:
+        raise InvalidCall(call.action, [f"unknown action; use one of {', '.join(ACTION_NAMES)}"])
+    try:
+        return model.model_validate(call.args)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            where = ".".join(str(p) for p in err["loc"]) or "arguments"
+            msg = err["msg"].removeprefix("Value error, ")
+            if err["type"] == "extra_forbidden":
+                msg = "unknown field; remove it"
+            elif err["type"] == "string_pattern_mismatch" and "email" in where:
+                msg = f"{err.get('input')!r} is not a valid email address"
+            elif err["type"] == "string_pattern_mismatch":
+                msg = "must be printable text without control characters"
+            problems.append(f"{where}: {msg}")
+        raise InvalidCall(call.action, problems) from None
+
+
+def tool_schemas() -> list[dict[str, Any]]:
+    """The actions as Anthropic tool definitions (name, description, input_schema)."""
+    tools = []
+    for name, model in ACTION_MODELS.items():
+        schema = model.model_json_schema()
+        description = " ".join((schema.pop("description", "") or "").split())
+        schema.pop("title", None)
+        tools.append({"name": name, "description": description, "input_schema": schema})
+    return tools
