@@ -30,7 +30,8 @@ app = typer.Typer(
 @app.callback()
 def _root(
     config: Path | None = typer.Option(
-        None, "--config", help="Configuration file (else $DSADMIN_CONFIG, ./dsadmin.yaml, the embedded default)."
+        None, "--config",
+        help="Configuration file (else $DSADMIN_CONFIG, ./dsadmin.yaml, the embedded default).",
     ),
 ) -> None:
     if config is not None:

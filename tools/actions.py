@@ -85,7 +85,9 @@ class ManageUser(_Action):
         None, description="close only: several accounts at once."
     )
     all_accounts: bool = Field(False, description="close only: close every membership of the user.")
-    permission_profile: Text | None = Field(None, description="Permission profile name, e.g. 'DocuSign Sender'.")
+    permission_profile: Text | None = Field(
+        None, description="Permission profile name, e.g. 'DocuSign Sender'."
+    )
     groups: GroupList | None = Field(None, description="Group names to join on the account.")
 
     @model_validator(mode="after")
