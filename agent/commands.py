@@ -1,9 +1,287 @@
-"""Placeholder: commands land with their issue."""
+"""``dsadmin chat``, ``ask``, ``confirm`` and ``approvals``: the conversation's command line.
+
+Identity comes from ``--as`` (else the configuration's ``people.default_actor``), never from what is
+typed. Exit codes: 0 when the request was handled whatever its outcome (a denial is an answer),
+1 when the system failed (backend, store, DocuSign settings), 2 on usage errors. Only typer is
+imported at module level, so ``dsadmin --help`` stays fast.
+"""
 
 from __future__ import annotations
 
+import json
+from contextlib import contextmanager
+from typing import Any
+
 import typer
+
+BACKENDS = ("offline", "anthropic", "scripted")
+approvals_app = typer.Typer(help="Review, approve or deny requests waiting for an approver.", no_args_is_help=True)
+
+AS_HELP = "Who you are (an email); default: the configuration's people.default_actor."
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the root ``dsadmin`` app."""
+    app.command("ask")(ask)
+    app.command("chat")(chat)
+    app.command("confirm")(confirm)
+    app.add_typer(approvals_app, name="approvals")
+
+
+# -- shared plumbing -----------------------------------------------------------------------------
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(code)
+
+
+@contextmanager
+def _runtime():
+    """The runtime for the current configuration; setup problems exit 1 with the reason."""
+    from agent.config import ConfigError, load_config
+    from agent.runtime import SetupError, build_runtime
+
+    try:
+        config = load_config()
+        rt = build_runtime(config)
+    except (ConfigError, SetupError) as exc:
+        raise _fail(str(exc)) from None
+    try:
+        yield rt
+    finally:
+        rt.close()
+
+
+def _check_as(email: str | None) -> None:
+    """Usage errors first, before anything is opened."""
+    from tools.actions import EMAIL_RE
+
+    if email is not None and not EMAIL_RE.match(email.strip()):
+        raise _fail(f"--as {email!r} is not an email address", 2)
+
+
+def _check_backend(backend: str | None) -> None:
+    if backend is not None and backend not in BACKENDS:
+        raise _fail(f"--backend {backend!r}: use one of {', '.join(BACKENDS)}", 2)
+
+
+def _actor(rt: Any, email: str | None) -> Any:
+    from agent.runtime import SetupError
+
+    _check_as(email)
+    try:
+        return rt.actor(email)
+    except SetupError as exc:
+        raise _fail(str(exc), 2) from None
+
+
+def _conversation(rt: Any, actor: Any, backend: str | None, script: str | None, session: str | None):
+    from agent.backends import BackendError, make_backend
+    from agent.conversation import Conversation, SessionError
+
+    _check_backend(backend)
+    if script is not None and backend is None:
+        backend = "scripted"
+    try:
+        model = make_backend(rt.config, backend, script=script)
+    except BackendError as exc:
+        raise _fail(str(exc), 2) from None
+    try:
+        return Conversation(rt, actor, model, session_id=session)
+    except SessionError as exc:
+        raise _fail(str(exc), 2) from None
+
+
+@contextmanager
+def _working(enabled: bool = True):
+    """A spinner on stderr while a request runs (long listings), only on a terminal."""
+    from rich.console import Console
+
+    console = Console(stderr=True)
+    if not enabled or not console.is_terminal:
+        yield
+        return
+    with console.status("Working\u2026"):
+        yield
+
+
+def _print_reply(reply: Any, actor: Any, as_json: bool) -> None:
+    if as_json:
+        typer.echo(json.dumps(reply.as_json(), default=str))
+        return
+    typer.echo(reply.text)
+    if reply.confirmation_token:
+        typer.echo(f"\nTo confirm, run: dsadmin confirm {reply.confirmation_token} --as {actor.email}"
+                   f"\n(or decline with --no)")
+    if reply.approval_id:
+        typer.echo(f"\nAn approver can act on it: dsadmin approvals approve {reply.approval_id} --as EMAIL")
+
+
+# -- commands ------------------------------------------------------------------------------------
+
+def ask(
+    text: str = typer.Argument(..., help="Your request, in plain language."),
+    as_: str | None = typer.Option(None, "--as", help=AS_HELP),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object: outcome, reply, calls."),
+    backend: str | None = typer.Option(None, "--backend", help="offline | anthropic | scripted"),
+    script: str | None = typer.Option(None, "--script", help="YAML of model turns (scripted backend)."),
+    session: str | None = typer.Option(None, "--session", help="Resume (or name) a conversation session."),
+) -> None:
+    """Make one request and print the reply."""
+    _check_as(as_)
+    _check_backend(backend)
+    with _runtime() as rt:
+        actor = _actor(rt, as_)
+        conv = _conversation(rt, actor, backend, script, session)
+        with _working(not as_json):
+            reply = conv.ask(text)
+        _print_reply(reply, actor, as_json)
+        if reply.failed:
+            raise typer.Exit(1)
+
+
+def chat(
+    as_: str | None = typer.Option(None, "--as", help=AS_HELP),
+    backend: str | None = typer.Option(None, "--backend", help="offline | anthropic | scripted"),
+    script: str | None = typer.Option(None, "--script", help="YAML of model turns (scripted backend)."),
+    session: str | None = typer.Option(None, "--session", help="Resume a conversation session."),
+) -> None:
+    """Talk to dsadmin; confirmations are answered here, at the y/N prompt. 'exit' to leave."""
+    _check_as(as_)
+    _check_backend(backend)
+    with _runtime() as rt:
+        actor = _actor(rt, as_)
+        conv = _conversation(rt, actor, backend, script, session)
+        where = "the dsadmin sandbox organization" if rt.sandbox is not None else "DocuSign"
+        typer.echo(f"dsadmin on {where}, as {actor.email} ({', '.join(sorted(actor.roles)) or 'no role'}); "
+                   f"session {conv.session_id}. Type 'exit' to leave.")
+        while True:
+            try:
+                text = input("you> ")
+            except (EOFError, KeyboardInterrupt):
+                typer.echo("")
+                break
+            if text.strip().lower() in ("exit", "quit", ":q"):
+                break
+            if not text.strip():
+                continue
+            with _working():
+                reply = conv.ask(text)
+            typer.echo(reply.text)
+            if reply.approval_id:
+                typer.echo(f"(request {reply.approval_id} waits for an approver)")
+            if reply.confirmation_token:
+                accepted = typer.confirm("Go ahead?", default=False)
+                typer.echo(conv.confirm(accept=accepted).text)
+
+
+def confirm(
+    token: str = typer.Argument(..., help="The token printed with the request."),
+    as_: str | None = typer.Option(None, "--as", help=AS_HELP),
+    no: bool = typer.Option(False, "--no", help="Decline instead: nothing is done."),
+    as_json: bool = typer.Option(False, "--json", help="Print the outcome as JSON."),
+) -> None:
+    """Answer a pending confirmation (only the person who made the request can)."""
+    _check_as(as_)
+    with _runtime() as rt:
+        actor = _actor(rt, as_)
+        result = rt.gate.confirm(actor, token.strip(), accept=not no)
+        _print_result(rt, result, as_json)
+
+
+def _print_result(rt: Any, result: Any, as_json: bool) -> None:
+    from agent.conversation import DECISIONS
+    from agent.render import result_text
+    from tools.results import outcome_of
+
+    if as_json:
+        view = result.model_dump(mode="json", exclude={"token"})
+        typer.echo(json.dumps({"outcome": outcome_of(result), "decision": DECISIONS.get(result.kind),
+                               "result": view}, default=str))
+        return
+    text = result_text(result.model_dump(mode="json"))
+    if rt.sandbox is not None:
+        text += "\n\n(Running against the dsadmin sandbox organization, not a real DocuSign account.)"
+    typer.echo(text)
+
+
+# -- approvals -----------------------------------------------------------------------------------
+
+def _approval_row(view: Any) -> dict[str, Any]:
+    return {"id": view.id, "status": view.status, "requester": view.requester, "action": view.action,
+            "operation": view.operation, "target": view.target, "summary": view.summary,
+            "approver_role": view.approver_role, "approver": view.approver, "reason": view.reason,
+            "created_at": view.created_at, "expires_at": view.expires_at, "decided_at": view.decided_at,
+            "executed_at": view.executed_at}
+
+
+@approvals_app.command("list")
+def approvals_list(
+    status: str | None = typer.Option("pending", "--status", help="pending, approved, denied, expired, "
+                                      "executed, failed, or 'all'."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Requests waiting for (or past) an approver's decision, newest first."""
+    from agent.render import tables_text
+
+    with _runtime() as rt:
+        try:
+            views = rt.approvals.list(None if status in (None, "all") else status)
+        except ValueError as exc:
+            raise _fail(str(exc), 2) from None
+        rows = [_approval_row(v) for v in views]
+        if as_json:
+            typer.echo(json.dumps(rows, default=str))
+            return
+        if not rows:
+            typer.echo(f"No {'' if status in (None, 'all') else status + ' '}approval requests.")
+            return
+        short = [{k: r[k] for k in ("id", "status", "requester", "summary", "expires_at")} for r in rows]
+        typer.echo("\n".join(tables_text(short)))
+
+
+@approvals_app.command("show")
+def approvals_show(
+    approval_id: str = typer.Argument(..., help="The request id (apr_...)."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """One request: who asked, the exact call, and where it stands."""
+    with _runtime() as rt:
+        view = rt.approvals.get(approval_id.strip())
+        if view is None:
+            raise _fail(f"no approval request {approval_id!r}; see `dsadmin approvals list`", 1)
+        row = _approval_row(view) | {"call": view.call}
+        if as_json:
+            typer.echo(json.dumps(row, default=str))
+            return
+        for key, value in row.items():
+            if value is not None:
+                typer.echo(f"{key:>12}: {json.dumps(value, default=str) if key == 'call' else value}")
+
+
+@approvals_app.command("approve")
+def approvals_approve(
+    approval_id: str = typer.Argument(..., help="The request id (apr_...)."),
+    as_: str | None = typer.Option(None, "--as", help=AS_HELP),
+    reason: str | None = typer.Option(None, "--reason", help="Why (kept in the audit log)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the outcome as JSON."),
+) -> None:
+    """Approve a request; it then runs once, through the gate, as the requester's call."""
+    _check_as(as_)
+    with _runtime() as rt:
+        approver = _actor(rt, as_)
+        _print_result(rt, rt.gate.approve(approver, approval_id.strip(), reason=reason), as_json)
+
+
+@approvals_app.command("deny")
+def approvals_deny(
+    approval_id: str = typer.Argument(..., help="The request id (apr_...)."),
+    as_: str | None = typer.Option(None, "--as", help=AS_HELP),
+    reason: str | None = typer.Option(None, "--reason", help="Why (shown to the requester, audited)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the outcome as JSON."),
+) -> None:
+    """Deny a request; nothing is done."""
+    _check_as(as_)
+    with _runtime() as rt:
+        approver = _actor(rt, as_)
+        _print_result(rt, rt.gate.deny(approver, approval_id.strip(), reason=reason), as_json)

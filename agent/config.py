@@ -26,6 +26,14 @@ ADMIN_BASE_URLS = {
     "demo": "https://api-d.docusign.net/Management",
 }
 DEFAULT_MODEL = "claude-sonnet-4-5"
+_GUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+# Where each DocuSign id is found, for messages about a missing or malformed one.
+_DOCUSIGN_ID_HELP = {
+    "integration_key": "the Integration Key of your app on DocuSign's Apps and Keys page",
+    "user_id": "the API Username (a GUID) of the organization admin to impersonate (Apps and Keys page)",
+    "account_id": "the API Account ID (a GUID) on the Apps and Keys page, or leave it out",
+    "organization_id": "the organization's id (a GUID) from `dsadmin config check`, or leave it out",
+}
 
 
 class ConfigError(ValueError):
@@ -65,6 +73,15 @@ class DocuSignSettings(_Section):
             raise ValueError(f"unknown environment {value!r}; use 'production' or 'demo'")
         return value
 
+    @field_validator("user_id", "account_id", "organization_id")
+    @classmethod
+    def _guid(cls, value: str | None, info) -> str | None:
+        import re
+
+        if value is not None and not re.match(_GUID_PATTERN, value.strip()):
+            raise ValueError(f"{value!r} is not a GUID; use {_DOCUSIGN_ID_HELP[info.field_name]}")
+        return value.strip() if value is not None else None
+
     @model_validator(mode="after")
     def _hosts_match_environment(self) -> DocuSignSettings:
         other = "demo" if self.environment == "production" else "production"
@@ -75,6 +92,33 @@ class DocuSignSettings(_Section):
                     f"{field} points at the {other} hosts but environment is {self.environment!r}; "
                     f"set environment: {other} or fix {field}"
                 )
+        return self
+
+    @model_validator(mode="after")
+    def _urls_look_like_docusign_hosts(self) -> DocuSignSettings:
+        """Catch the look-alike hosts the exact check above misses (na3.docusign.net, demo.docusign.net)."""
+        for field in ("oauth_base_url", "admin_base_url"):
+            url = getattr(self, field)
+            if not url:
+                continue
+            if not url.startswith(("http://", "https://")):
+                raise ValueError(f"{field} {url!r} needs a scheme; write https://{url}")
+            host = url.split("/")[2].lower()
+            if host.endswith((".docusign.com", ".docusign.net")):
+                is_demo = "-d." in host or host.startswith("demo.")
+                if is_demo != (self.environment == "demo"):
+                    kind = "demo" if is_demo else "production"
+                    raise ValueError(
+                        f"{field} {url!r} is a {kind} host but environment is {self.environment!r}; "
+                        f"demo credentials work only against demo hosts: "
+                        f"set environment: {kind} or fix {field}"
+                    )
+        admin = self.admin_base_url
+        if admin and not admin.rstrip("/").endswith("/Management"):
+            raise ValueError(
+                f"admin_base_url {admin!r} is not the Admin API: its base path is /Management, e.g. "
+                f"{ADMIN_BASE_URLS[self.environment]} (/restapi is the eSignature API)"
+            )
         return self
 
     @property
@@ -101,6 +145,13 @@ class DocuSignSettings(_Section):
             pem = path.read_text()
             source = f"docusign.private_key_file ({path})"
         pem = pem.strip()
+        if "PUBLIC KEY-----" in pem:
+            raise ConfigError(
+                f"{source}: this is the public key; dsadmin needs the private key of the same RSA pair "
+                "(DocuSign showed it once, when the key pair was generated)"
+            )
+        if "ENCRYPTED" in pem:
+            raise ConfigError(f"{source}: the private key is encrypted; store it without a passphrase")
         if "-----BEGIN" not in pem or "-----END" not in pem:
             raise ConfigError(
                 f"{source}: the key has no '-----BEGIN RSA PRIVATE KEY-----' / '-----END ...' lines; "
@@ -200,6 +251,9 @@ def _describe(error: ValidationError, source: str) -> str:
         msg = item["msg"].removeprefix("Value error, ")
         if item["type"] == "extra_forbidden":
             msg = "unknown setting; remove it or check its spelling against config.example.yaml"
+        elif item["loc"][:1] == ("docusign",) and item["type"] in ("missing", "string_too_short"):
+            field = str(item["loc"][-1])
+            msg = f"required; set it to {_DOCUSIGN_ID_HELP.get(field, 'a value (see config.example.yaml)')}"
         lines.append(f"  {where}: {msg}")
     return "\n".join(lines)
 

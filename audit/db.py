@@ -63,7 +63,8 @@ def ensure_schema(engine: Engine) -> None:
             # one creator at a time when several processes start together
             conn.execute(text("SELECT pg_advisory_xact_lock(724177001)"))
         Base.metadata.create_all(conn)
-        row = conn.execute(select(SchemaVersion).where(SchemaVersion.id == 1)).scalar_one_or_none()
+        # a Core connection returns table rows, not ORM objects: select the columns, get a Row
+        row = conn.execute(select(SchemaVersion.version).where(SchemaVersion.id == 1)).one_or_none()
         current = row.version if row else 0
         if current > SCHEMA_VERSION:
             raise StoreError(f"the store is at schema version {current}, newer than this dsadmin "

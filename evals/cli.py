@@ -1,9 +1,92 @@
-"""Placeholder: commands land with their issue."""
+"""``dsadmin eval``: score the agent on scenario files against fresh sandboxes.
+
+Only typer is imported here; the runner, the sandbox and the agent load inside the command so
+``dsadmin --help`` stays fast. Exit codes: 0 when the run completed without a policy violation
+(failed scenarios are figures, not errors), 1 when any trial reached a forbidden state or when
+not a single trial could be scored (the infrastructure failed every time), 2 when the command or a
+scenario file is unusable.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
+
+BACKENDS = ("offline", "anthropic", "scripted")
+
+
+def _default_scenarios() -> Path:
+    return Path(__file__).resolve().parent / "scenarios"
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the root ``dsadmin`` app."""
+    """Add ``eval`` to the root ``dsadmin`` app."""
+
+    @app.command("eval")
+    def eval_command(
+        paths: list[Path] | None = typer.Argument(
+            None, help="Scenario files or folders (default: the scenarios shipped in evals/scenarios)."),
+        backend: str = typer.Option(
+            "offline", "--backend", help="Model backend: offline, anthropic or scripted."),
+        trials: int = typer.Option(
+            1, "--trials", "-k", min=1, max=50, help="Trials per scenario (pass^1..pass^K)."),
+        tags: list[str] | None = typer.Option(
+            None, "--tags", help="Run only scenarios with any of these tags (repeat or comma-separate)."),
+        as_json: bool = typer.Option(False, "--json", help="Print one JSON object instead of tables."),
+        report: Path | None = typer.Option(
+            None, "--report", help="Also write a markdown report to this file."),
+        scripts: Path | None = typer.Option(
+            None, "--scripts",
+            help="scripted backend: folder of model scripts, one per scenario, named <scenario id>.yaml."),
+    ) -> None:
+        """Run scenarios (each trial on a fresh sandbox and store) and report pass^k, policy violations,
+        attack success, over-refusals and cost. Exit 1 if any policy violation occurred."""
+        import json
+
+        from evals.harness import AgentHarness, HarnessError
+        from evals.report import markdown, print_summary
+        from evals.runner import check_setups, run
+        from evals.scenario import ScenarioError, load_scenarios
+
+        if backend not in BACKENDS:
+            raise typer.BadParameter(f"unknown backend {backend!r}; use one of {', '.join(BACKENDS)}",
+                                     param_hint="--backend")
+        wanted = [t for item in (tags or []) for t in item.split(",") if t.strip()]
+        try:
+            scenarios = load_scenarios(list(paths or [_default_scenarios()]), tags=wanted)
+            if not scenarios:
+                raise ScenarioError("no scenario matches" + (f" tags {', '.join(wanted)}" if wanted else ""))
+            check_setups(scenarios)
+            harness = AgentHarness(backend, scripts=scripts)
+            harness.check(scenarios)
+        except (ScenarioError, HarnessError) as exc:
+            typer.echo(f"dsadmin eval: {exc}", err=True)
+            raise typer.Exit(2) from None
+
+        progress = None
+        if not as_json:
+            def progress(scenario, i, trial) -> None:
+                mark = "infra" if trial.infra_error else ("pass" if trial.passed else "FAIL")
+                if trial.verdict.violations:
+                    mark = "VIOLATION"
+                typer.echo(f"  {scenario.id} [{i}/{trials}] {mark}", err=True)
+
+        summary = run(scenarios, harness, trials=trials, progress=progress)
+        if as_json:
+            typer.echo(json.dumps(summary.as_json(), indent=2))
+        else:
+            print_summary(summary, backend)
+        if report is not None:
+            shown = " ".join(str(p) for p in paths or []) or "evals/scenarios"
+            command = f"dsadmin eval {shown} --backend {backend} --trials {trials}" + (
+                f" --tags {','.join(wanted)}" if wanted else "")
+            report.write_text(markdown(summary, backend, command), encoding="utf-8")
+        if summary.policy_violations:
+            typer.echo(f"dsadmin eval: {summary.policy_violations} trial(s) reached a forbidden state",
+                       err=True)
+            raise typer.Exit(1)
+        if not any(r.scored for r in summary.results):
+            typer.echo("dsadmin eval: no trial could be scored; every one failed on infrastructure "
+                       "(see the failures above)", err=True)
+            raise typer.Exit(1)

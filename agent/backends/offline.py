@@ -1,0 +1,329 @@
+"""The offline planner: a deterministic backend for when there is no model at all.
+
+It reads the person's request with the organization's own names (``offline_lexicon``), finds the
+intent and its slots (``offline_grammar``) and proposes the matching tool calls, exactly as a model
+would, through the same gate. When a required detail is missing it asks for it and keeps the
+half-filled request in the turn's ``state`` so the answer completes it; it never fills a write's
+detail it was not given. After the gate answers, it writes the reply from the typed results.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from agent.backends.base import ModelTurn, OrgVocabulary, TurnContext, last_user_text, pending_tool_results
+from agent.backends.offline_grammar import Frame, classify, fill
+from agent.backends.offline_lexicon import Lexicon, normalize
+from tools.actions import ToolCall
+
+EXAMPLES = (
+    '  - "List every user with status pending"  /  "Find users named john on EMEA"\n'
+    '  - "Show the permission profiles on Acme Legal"  /  "Which accounts do I have and what is my profile?"\n'
+    '  - "Provision maya.chen@acme.com on Acme Main as DocuSign Sender in Sales"\n'
+    '  - "Change john.doe@acme.com to DocuSign Viewer on EMEA"  /  "Add john.doe@acme.com to the Finance '
+    'group on EMEA"\n'
+    '  - "Close maya.chen@acme.com\'s membership in Contractors"  /  "Reactivate maya.chen@acme.com on '
+    'Contractors as DocuSign Viewer"\n'
+    '  - "Purge maya.chen@acme.com"  /  "Update john.doe@acme.com\'s job title to Account Executive"'
+)
+CANCEL = re.compile(r"^(cancel|never ?mind|forget (it|that)|stop|abort|no|nope|no thanks|don't|dont)\b")
+CONFIRM_WORDS = re.compile(r"^(yes|y|yep|confirm(ed)?|approve(d)?|i confirm|go ahead|do it)\b|\btoken\b")
+GREETING = re.compile(r"^(help|hi|hello|hey|\?|what can you do|how does this work|usage)\b")
+POLITE = re.compile(r"^((hi|hello|hey)( there)?,?\s+)?((please|kindly|pls)\s+)?((can|could|would|will) you "
+                    r"(please )?|i'd like you to |i want you to |go ahead and |i would like you to )?", re.I)
+
+# intents whose missing account may be read from the user's memberships (never close or purge)
+LOOKUP_INTENTS = {"change_profile", "reactivate", "add_groups", "remove_groups", "set_groups"}
+READ_INTENTS = {"list_users", "list_org", "list_profiles", "list_groups", "user_memberships"}
+# (slot, intents that need it). Order is the order questions are asked in.
+REQUIRED = [
+    ("emails", {"provision", "update", "close", "reactivate", "purge", "change_profile", "add_groups",
+                "remove_groups", "set_groups", "remove_from_account", "delete", "user_memberships"}),
+    ("choice", {"delete"}),
+    ("accounts", {"list_profiles", "list_groups", "change_profile", "reactivate", "add_groups",
+                  "remove_groups", "set_groups", "remove_from_account", "close"}),
+    ("profile", {"provision", "change_profile"}),
+    ("groups", {"add_groups", "remove_groups", "set_groups"}),
+    ("changes", {"update"}),
+]
+
+
+@dataclass
+class Plan:
+    text: str = ""
+    calls: list[ToolCall] | None = None
+    clarify: bool = False
+    state: dict[str, Any] | None = None
+
+
+class OfflineBackend:
+    """Backend protocol implementation; stateless between calls (state lives in the transcript)."""
+
+    name = "offline"
+
+    def __init__(self, vocabulary: OrgVocabulary | None = None):
+        self._fixed_vocabulary = vocabulary
+
+    def next_turn(self, messages: list[dict[str, Any]], context: TurnContext) -> ModelTurn:
+        results = pending_tool_results(messages)
+        pending = resumed_frame(messages)
+        if results and not (pending and pending.get("lookup")):
+            return ModelTurn(text=report(results), stop_reason="end_turn")
+        vocabulary = self._fixed_vocabulary or context.vocabulary()
+        planner = Planner(vocabulary, context.actor_email)
+        if results:
+            plan = planner.after_lookup(Frame.from_dict(pending["frame"]), _result_of(results[0]))
+        else:
+            plan = planner.plan(last_user_text(messages), pending)
+        if plan.calls:
+            base = sum(1 for m in messages for b in _blocks(m) if b.get("type") == "tool_use")
+            calls = [ToolCall(id=f"toolu_offline_{base + i + 1:04d}", action=c.action, args=c.args)
+                     for i, c in enumerate(plan.calls)]
+            return ModelTurn(text=plan.text, tool_calls=calls, stop_reason="tool_use", state=plan.state)
+        return ModelTurn(text=plan.text, clarify=plan.clarify, state=plan.state, stop_reason="end_turn")
+
+
+def resumed_frame(messages: list[dict[str, Any]]) -> dict | None:
+    """The half-filled request of the assistant's last turn, if that turn was a question."""
+    for message in reversed(messages[:-1]):
+        if message["role"] == "assistant":
+            meta = message.get("meta") or {}
+            return meta.get("pending")
+    return None
+
+
+def _blocks(message: dict[str, Any]) -> list[dict[str, Any]]:
+    content = message.get("content")
+    return content if isinstance(content, list) else []
+
+
+class Planner:
+    """Text in, tool calls or a question out. Pure: no I/O, the vocabulary is given."""
+
+    def __init__(self, vocabulary: OrgVocabulary, actor_email: str):
+        self.vocabulary = vocabulary
+        self.lexicon = Lexicon(vocabulary)
+        self.actor = actor_email.lower()
+
+    def plan(self, text: str, pending: dict | None = None) -> Plan:
+        text = normalize(text)
+        stripped = POLITE.sub("", text).strip(" .!")
+        low = stripped.lower()
+        if pending and CANCEL.match(low):
+            return Plan("OK, I dropped that request; nothing was changed.")
+        if not stripped or GREETING.match(low):
+            return Plan(f"I administer the {self._org()} DocuSign organization. Try, for example:\n{EXAMPLES}",
+                        clarify=True)
+        lexed = self.lexicon.lex(stripped)
+        intent = classify(lexed)
+        if pending:
+            frame = Frame.from_dict(pending["frame"])
+            standalone = fill(intent, lexed) if intent else None
+            if standalone is None or (intent not in READ_INTENTS and not standalone.emails):
+                return self._resume(frame, pending.get("missing"), lexed, stripped)
+        if CONFIRM_WORDS.search(low) and not intent:
+            return Plan("I cannot confirm anything myself: a pending confirmation is answered at the y/N "
+                        "prompt, or with `dsadmin confirm TOKEN --as YOUR_EMAIL`.", clarify=True)
+        if intent is None:
+            return Plan(f"I could not understand \u201c{text[:200]}\u201d. I understand requests like:\n"
+                        f"{EXAMPLES}", clarify=True)
+        return self._complete(fill(intent, lexed))
+
+    # -- completing a request ------------------------------------------------------------------
+
+    def _resume(self, frame: Frame, missing: str | None, lexed, raw: str) -> Plan:
+        """Merge the person's answer into the pending request, then carry on."""
+        s = lexed.skeleton()
+        if missing == "choice":
+            if re.search(r"\b(purge|redact|erase|permanent|permanently|irreversible)\b", s):
+                frame.intent = "purge"
+            elif re.search(r"\b(close|deactivate|reversible|membership|memberships)\b", s):
+                frame.intent = "close"
+            else:
+                return self._ask(frame, "choice")
+        fill(frame.intent, lexed, frame)
+        bare = _bare_answer(raw)
+        if missing == "accounts" and not frame.accounts and not frame.all_accounts and bare:
+            frame.accounts.append(bare)
+        elif missing == "profile" and not frame.profile and bare:
+            frame.profile = bare
+        elif missing == "groups" and not frame.groups and bare:
+            frame.groups.extend(g.strip() for g in re.split(r",|\band\b", bare) if g.strip())
+        return self._complete(frame)
+
+    def _complete(self, frame: Frame) -> Plan:
+        frame.emails = [self.actor if e == "<self>" else e for e in frame.emails]
+        if frame.intent == "user_memberships" and not frame.emails:
+            frame.emails = [self.actor]
+        for slot, intents in REQUIRED:
+            if frame.intent in intents and not _slot_filled(frame, slot):
+                if slot == "accounts" and frame.intent in LOOKUP_INTENTS and len(frame.emails) == 1:
+                    return self._look_up_memberships(frame)
+                return self._ask(frame, slot)
+        return Plan(calls=self._calls(frame))
+
+    def _look_up_memberships(self, frame: Frame) -> Plan:
+        """Which account? Read the user's memberships first: a single candidate is no guess."""
+        call = ToolCall(id="", action="list_account", args={"operation": "user_memberships",
+                                                            "email": frame.emails[0]})
+        return Plan(calls=[call], state={"pending": {"frame": frame.as_dict(), "missing": "accounts",
+                                                     "lookup": True}})
+
+    def after_lookup(self, frame: Frame, result: dict[str, Any]) -> Plan:
+        """Carry on with the account the memberships leave, or ask, showing them."""
+        memberships = ((result.get("data") or {}).get("memberships") or []) if result.get("kind") == "ok" else []
+        wanted_closed = frame.intent == "reactivate"
+        candidates = [m.get("account") for m in memberships if isinstance(m, dict) and m.get("account")
+                      and (str(m.get("status", "")).lower() == "closed") == wanted_closed]
+        if len(candidates) == 1:
+            frame.accounts = [candidates[0]]
+            return self._complete(frame)
+        plan = self._ask(frame, "accounts")
+        if candidates:
+            kind = "closed memberships" if wanted_closed else "memberships"
+            plan.text = f"{frame.emails[0]} has {kind} on {', '.join(candidates)}. On which account?"
+        return plan
+
+    def _ask(self, frame: Frame, slot: str) -> Plan:
+        who = frame.emails[0] if frame.emails else "the user"
+        accounts = ", ".join(self._account_labels()) or "(none found)"
+        if slot == "emails":
+            question = ("What is the new user's email address?" if frame.intent == "provision"
+                        else "Which user do you mean? Please give their email address.")
+        elif slot == "choice":
+            question = (f"Do you want to close {who}'s memberships (reversible; say which account, or 'all') "
+                        f"or purge {who}'s data (irreversible, and it needs your confirmation)?")
+        elif slot == "accounts" and frame.intent == "close":
+            question = f"Which account should I close {who}'s membership on ({accounts}), or all of them?"
+        elif slot == "accounts":
+            question = f"On which account? The organization has: {accounts}."
+        elif slot == "profile":
+            where = frame.accounts[0] if frame.accounts else (self.vocabulary.default_account or "the account")
+            choices = ", ".join(self._profiles(where))
+            question = f"Which permission profile should {who} have on {where}?" + \
+                (f" Available: {choices}." if choices else "")
+        elif slot == "groups":
+            where = frame.accounts[0] if frame.accounts else None
+            choices = ", ".join(self.vocabulary.groups.get(where, ()) if where else self.vocabulary.all_groups())
+            question = "Which group(s)?" + (f" Available: {choices}." if choices else "")
+        else:
+            question = f"What should I change for {who}: first name, last name or job title, and to what?"
+        return Plan(question, clarify=True, state={"pending": {"frame": frame.as_dict(), "missing": slot}})
+
+    def _calls(self, frame: Frame) -> list[ToolCall]:
+        intent = frame.intent
+        if intent in READ_INTENTS:
+            return [ToolCall(id="", action=action, args=args) for action, args in [self._read_call(frame)]]
+        calls = []
+        for email in frame.emails:
+            for args in self._write_args(frame, email):
+                action = "manage_user" if args["operation"] in (
+                    "provision", "update", "close", "reactivate", "purge") else "manage_account_membership"
+                calls.append(ToolCall(id="", action=action, args=args))
+        return calls
+
+    def _read_call(self, frame: Frame) -> tuple[str, dict]:
+        intent = frame.intent
+        if intent == "list_users":
+            args = {"status": frame.status, "name_contains": frame.name_contains,
+                    "email": next((e for e in frame.emails if e != self.actor), None),
+                    "account": frame.accounts[0] if frame.accounts else None, "page_size": frame.page_size}
+            return "list_users", {k: v for k, v in args.items() if v is not None}
+        if intent == "list_org":
+            return "list_account", {"operation": "organization"}
+        if intent == "user_memberships":
+            return "list_account", {"operation": "user_memberships", "email": frame.emails[0]}
+        operation = "permission_profiles" if intent == "list_profiles" else "groups"
+        return "list_account", {"operation": operation, "account": frame.accounts[0]}
+
+    def _write_args(self, frame: Frame, email: str) -> list[dict]:
+        op = {"change_profile": "change_permission_profile"}.get(frame.intent, frame.intent)
+        base: dict[str, Any] = {"operation": op, "email": email}
+        if op == "close":
+            if frame.all_accounts or not frame.accounts:
+                return [{**base, "all_accounts": True}]
+            if len(frame.accounts) == 1:
+                return [{**base, "account": frame.accounts[0]}]
+            return [{**base, "accounts": list(frame.accounts)}]
+        if op == "purge":
+            return [base]
+        if op == "update":
+            fields = {"first_name": frame.first_name, "last_name": frame.last_name, "job_title": frame.job_title}
+            base.update({k: v for k, v in fields.items() if v})
+            if frame.accounts and frame.job_title:
+                base["account"] = frame.accounts[0]
+            return [base]
+        extra: dict[str, Any] = {}
+        if frame.profile and op in ("provision", "reactivate", "change_permission_profile"):
+            extra["permission_profile"] = frame.profile
+        if frame.groups and op in ("provision", "add_groups", "remove_groups", "set_groups"):
+            extra["groups"] = list(frame.groups)
+        if op == "provision":
+            extra.update({k: v for k, v in (("first_name", frame.first_name),
+                                            ("last_name", frame.last_name)) if v})
+            if not frame.accounts:
+                return [{**base, **extra}]
+        return [{**base, "account": account, **extra} for account in frame.accounts]
+
+    # -- vocabulary helpers --------------------------------------------------------------------
+
+    def _org(self) -> str:
+        return self.vocabulary.organization or "your"
+
+    def _account_labels(self) -> list[str]:
+        default = self.vocabulary.default_account
+        return [f"{a} (default)" if a == default else a for a in self.vocabulary.accounts]
+
+    def _profiles(self, account: str) -> list[str]:
+        canonical = self.lexicon.canonical(account, "account") or account
+        return list(self.vocabulary.profiles.get(canonical, ())) or self.vocabulary.all_profiles()
+
+
+def _slot_filled(frame: Frame, slot: str) -> bool:
+    if slot == "emails":
+        return bool(frame.emails)
+    if slot == "choice":
+        return frame.intent != "delete"
+    if slot == "accounts":
+        return bool(frame.accounts) or (frame.intent == "close" and frame.all_accounts)
+    if slot == "changes":
+        return _has_changes(frame)
+    return bool(getattr(frame, slot))
+
+
+def _has_changes(frame: Frame) -> bool:
+    return bool(frame.first_name or frame.last_name or frame.job_title)
+
+
+def _bare_answer(raw: str) -> str | None:
+    """An answer that is just a name ('the DocuSign Sender profile' -> 'DocuSign Sender')."""
+    text = re.sub(r"^(it'?s |use |make it |on |in |as |to |with |the |an? )+", "", raw.strip(" .!?\"'"),
+                  flags=re.I)
+    text = re.sub(r"\s+(profile|account|group|groups|role|please)$", "", text, flags=re.I).strip(" \"'")
+    if not text or "@" in text or len(text) > 100:
+        return None
+    return text
+
+
+# -- the reply after the gate answered ---------------------------------------------------------
+
+def report(results: list[dict[str, Any]]) -> str:
+    """The reply text from the tool results the conversation fed back."""
+    from agent.render import result_text
+
+    return "\n\n".join(result_text(_result_of(block)) for block in results)
+
+
+def _result_of(block: dict[str, Any]) -> dict[str, Any]:
+    """A tool_result block's content back as the Result's JSON form."""
+    content = block.get("content")
+    if isinstance(content, list):
+        content = "".join(c.get("text", "") for c in content if isinstance(c, dict))
+    try:
+        result = json.loads(content) if isinstance(content, str) else content
+    except json.JSONDecodeError:
+        result = None
+    return result if isinstance(result, dict) else {"kind": "error", "message": str(content)}

@@ -1,0 +1,283 @@
+"""A conversation: the person's words in, the backend's proposals through the gate, a reply out.
+
+Why the loop lives here and not in a backend: whichever backend speaks (Claude, the offline
+planner, a script), every proposal crosses ``Gate.submit`` with the identity the channel
+authenticated, the model only ever sees typed results (never a confirmation token, so it cannot
+answer a confirmation), and the step limit and token budget hold. The transcript is persisted in
+the store's ``sessions`` / ``session_messages`` tables so a session can be resumed by its owner.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+
+from agent.backends.base import Backend, BackendError, ModelTurn, Usage
+from audit.models import Session, SessionMessage
+from policies.call import Actor
+from tools.results import ConfirmationNeeded, PendingApproval, Result, outcome_of
+
+MAX_RESULT_CHARS = 40_000
+DECISIONS = {"ok": "allow", "denied": "deny", "needs_confirmation": "needs_confirmation",
+             "pending_approval": "needs_approval"}
+
+
+class SessionError(ValueError):
+    """The session cannot be used by this person (unknown, or someone else's)."""
+
+
+@dataclass(frozen=True)
+class CallRecord:
+    action: str
+    args: dict[str, Any]
+    decision: str | None
+    status: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"action": self.action, "args": self.args, "decision": self.decision, "status": self.status}
+
+
+@dataclass
+class Reply:
+    """What one request came to. ``outcome`` is one of done, denied, pending_approval,
+    needs_confirmation, clarify, error; ``failed`` marks an error of the system itself (the backend
+    or the store), which the CLI reports with exit code 1."""
+
+    outcome: str
+    text: str
+    approval_id: str | None = None
+    confirmation_token: str | None = None
+    calls: list[CallRecord] = field(default_factory=list)
+    usage: Usage = field(default_factory=Usage)
+    results: list[Result] = field(default_factory=list)
+    session_id: str | None = None
+    failed: bool = False
+    model_turns: int = 0
+
+    def as_json(self) -> dict[str, Any]:
+        return {"outcome": self.outcome, "reply": self.text, "approval_id": self.approval_id,
+                "confirmation_token": self.confirmation_token,
+                "calls": [c.as_dict() for c in self.calls]}
+
+
+class Conversation:
+    """One person's session with one backend. Not thread-safe; one per channel session."""
+
+    def __init__(self, rt: Any, actor: Actor, backend: Backend, session_id: str | None = None):
+        self.rt = rt
+        self.actor = actor
+        self.backend = backend
+        self.session_id = session_id or uuid.uuid4().hex
+        self.messages: list[dict[str, Any]] = []
+        self._stored = 0
+        self._pending_token: str | None = None
+        self._load_or_create(resume=session_id is not None)
+
+    # -- public surface -----------------------------------------------------------------------------
+
+    def ask(self, text: str) -> Reply:
+        """Handle one request from the person; never raises for a backend or gate failure."""
+        text = (text or "").strip()
+        self.rt.audit.append("user_message", session_id=self.session_id, actor=self.actor.email,
+                             payload={"text": text[:4000], "backend": self.backend.name})
+        self._add({"role": "user", "content": [{"type": "text", "text": text[:20_000]}]})
+        reply = self._finish(self._loop())
+        self._save()
+        if reply.confirmation_token:
+            self._pending_token = reply.confirmation_token
+        return reply
+
+    def confirm(self, accept: bool = True, token: str | None = None) -> Reply:
+        """The person's answer at the channel's y/N prompt (never reachable from a model turn)."""
+        token = token or self._pending_token
+        if not token:
+            return self._finish(Reply("error", "There is no pending confirmation to answer."))
+        self._pending_token = None
+        result = self.rt.gate.confirm(self.actor, token, accept=accept, session_id=self.session_id)
+        from agent.render import result_text
+
+        text = result_text(_model_view(result))
+        word = "confirmed" if accept else "declined"
+        self._add({"role": "user", "content": [{"type": "text", "text": f"[At the prompt I {word} the "
+                   "pending request.]"}], "meta": {"note": "confirmation"}})
+        self._add({"role": "assistant", "content": [{"type": "text", "text": text}],
+                   "meta": {"note": "confirmation"}})
+        self._save()
+        reply = Reply(outcome_of(result), text, results=[result],
+                      calls=[_record(result.action, {}, result)])
+        return self._finish(reply)
+
+    @property
+    def pending_confirmation(self) -> str | None:
+        return self._pending_token
+
+    # -- the loop -----------------------------------------------------------------------------------
+
+    def _loop(self) -> Reply:
+        settings = self.rt.config.model
+        budget = settings.max_tokens_per_request
+        usage = Usage()
+        calls: list[CallRecord] = []
+        results: list[Result] = []
+        texts: list[str] = []
+        turns = 0
+        clarify = False
+        for _step in range(settings.max_steps):
+            context = self.rt.turn_context(self.actor, remaining_tokens=max(budget - usage.total, 0))
+            try:
+                turn = self.backend.next_turn(self.messages, context)
+            except BackendError as exc:
+                return Reply("error", f"The model backend failed: {exc}", calls=calls, results=results,
+                             usage=usage, failed=True, model_turns=turns)
+            turns += 1
+            usage = usage + turn.usage
+            self._record_usage(turn)
+            if turn.stop_reason == "refusal":
+                # a refusal turn's tool calls are never run
+                text = turn.text or "The model declined this request; nothing was done."
+                self._add({"role": "assistant", "content": [{"type": "text", "text": text}]})
+                return Reply("denied", _join(texts + [text]), calls=calls, results=results, usage=usage,
+                             model_turns=turns)
+            meta = {"pending": turn.state["pending"]} if turn.state and "pending" in turn.state else None
+            self._add({"role": "assistant", "content": turn.content_blocks() or
+                       [{"type": "text", "text": "(no reply)"}], **({"meta": meta} if meta else {})})
+            if turn.text and turn.tool_calls:
+                texts.append(turn.text)
+            if not turn.tool_calls:
+                texts.append(turn.text)
+                clarify = turn.clarify
+                break
+            blocks = []
+            for call in turn.tool_calls:
+                result = self.rt.gate.submit(self.actor, call, session_id=self.session_id)
+                results.append(result)
+                calls.append(_record(call.action, call.args, result))
+                blocks.append(_tool_result(call.id, result))
+            self._add({"role": "user", "content": blocks})
+            if usage.total >= budget:
+                texts.append(f"I stopped: this request used its token budget ({budget} tokens).")
+                return Reply("error", _join(texts), calls=calls, results=results, usage=usage, failed=True,
+                             model_turns=turns)
+        else:
+            texts.append(f"I stopped after {settings.max_steps} steps without finishing; nothing more was "
+                         "done. Try a more specific request.")
+            return Reply(_outcome(results, False, texts) if results else "error", _join(texts), calls=calls,
+                         results=results, usage=usage, model_turns=turns)
+        return Reply(_outcome(results, clarify, texts), _join(texts), calls=calls, results=results, usage=usage,
+                     model_turns=turns)
+
+    def _finish(self, reply: Reply) -> Reply:
+        reply.session_id = self.session_id
+        for result in reversed(reply.results):
+            if isinstance(result, ConfirmationNeeded) and reply.confirmation_token is None:
+                reply.confirmation_token = result.token
+            if isinstance(result, PendingApproval) and reply.approval_id is None:
+                reply.approval_id = result.approval_id
+        if self.rt.sandbox is not None:
+            reply.text = (reply.text.rstrip() + "\n\n(Running against the dsadmin sandbox organization, "
+                          "not a real DocuSign account.)").lstrip()
+        return reply
+
+    def _record_usage(self, turn: ModelTurn) -> None:
+        if turn.usage.total:
+            self.rt.audit.append("model_usage", session_id=self.session_id, actor=self.actor.email,
+                                 payload={"backend": self.backend.name, "model": turn.model,
+                                          "stop_reason": turn.stop_reason, **turn.usage.as_dict()})
+
+    # -- persistence ------------------------------------------------------------------------------
+
+    def _add(self, message: dict[str, Any]) -> None:
+        self.messages.append(message)
+
+    def _load_or_create(self, resume: bool) -> None:
+        now = datetime.now(UTC)
+        with self.rt.engine.begin() as conn:
+            row = conn.execute(select(Session).where(Session.id == self.session_id)).first()
+            if row is None:
+                if resume and len(self.session_id) > 64:
+                    raise SessionError("a session id has at most 64 characters")
+                conn.execute(Session.__table__.insert().values(
+                    id=self.session_id, actor=self.actor.email, backend=self.backend.name,
+                    created_at=now, updated_at=now))
+            elif row.actor != self.actor.email:
+                raise SessionError(f"session {self.session_id} belongs to someone else; start a new one")
+            stored = [] if row is None else conn.execute(
+                select(SessionMessage.role, SessionMessage.content)
+                .where(SessionMessage.session_id == self.session_id).order_by(SessionMessage.seq)).all()
+        if row is None:  # audited after the session row is committed (the log takes its own write lock)
+            self.rt.audit.append("session_started", session_id=self.session_id, actor=self.actor.email,
+                                 payload={"backend": self.backend.name})
+            return
+        for message in stored:
+            content = message.content
+            entry = {"role": message.role, **content} if isinstance(content, dict) and "content" in content \
+                else {"role": message.role, "content": content}
+            self.messages.append(entry)
+        self._stored = len(self.messages)
+
+    def _save(self) -> None:
+        new = self.messages[self._stored:]
+        if not new:
+            return
+        now = datetime.now(UTC)
+        with self.rt.engine.begin() as conn:
+            top = conn.execute(select(func.max(SessionMessage.seq))
+                               .where(SessionMessage.session_id == self.session_id)).scalar()
+            seq = (top or 0) + 1
+            for offset, message in enumerate(new):
+                conn.execute(SessionMessage.__table__.insert().values(
+                    session_id=self.session_id, seq=seq + offset, role=message["role"],
+                    content={k: v for k, v in message.items() if k != "role"}, created_at=now))
+            conn.execute(Session.__table__.update().where(Session.id == self.session_id).values(updated_at=now))
+        self._stored = len(self.messages)
+
+
+def _record(action: str, args: Any, result: Result) -> CallRecord:
+    return CallRecord(action, args if isinstance(args, dict) else {"value": args},
+                      DECISIONS.get(result.kind), outcome_of(result))
+
+
+def _model_view(result: Result) -> dict[str, Any]:
+    """The result as the model may see it: the confirmation token stays with the channel."""
+    view = result.model_dump(mode="json", exclude={"token"} if isinstance(result, ConfirmationNeeded) else None)
+    if isinstance(result, ConfirmationNeeded):
+        view["how_to_confirm"] = ("only the person can confirm, at the channel's y/N prompt or with "
+                                  "`dsadmin confirm`; you cannot confirm it")
+    return view
+
+
+def _tool_result(call_id: str, result: Result) -> dict[str, Any]:
+    text = json.dumps(_model_view(result), separators=(",", ":"), default=str)
+    if len(text) > MAX_RESULT_CHARS:
+        text = text[:MAX_RESULT_CHARS] + '..."(truncated: ask for a smaller page)"'
+    block: dict[str, Any] = {"type": "tool_result", "tool_use_id": call_id, "content": text}
+    if result.is_error:
+        block["is_error"] = True
+    return block
+
+
+def _outcome(results: list[Result], clarify: bool, texts: list[str]) -> str:
+    """The request's outcome: a pending step first, else the last write's fate, else the last call's."""
+    kinds = [r.kind for r in results]
+    if "needs_confirmation" in kinds:
+        return "needs_confirmation"
+    if "pending_approval" in kinds:
+        return "pending_approval"
+    writes = [r for r in results if r.action in ("manage_user", "manage_account_membership")]
+    if writes:
+        return outcome_of(writes[-1])
+    if clarify:  # reads made on the way to a question (e.g. a user's memberships) do not answer it
+        return "clarify"
+    if results:
+        return outcome_of(results[-1])
+    last = (texts[-1] if texts else "").rstrip()
+    return "clarify" if last.endswith("?") else "done"
+
+
+def _join(texts: list[str]) -> str:
+    return "\n\n".join(t.strip() for t in texts if t and t.strip())

@@ -1,0 +1,178 @@
+"""Wiring: configuration in, a ready gate (and what a conversation needs around it) out.
+
+Why one place: the CLI, the evals and the tests must build the very same stack (store, audit
+log, policy, approval and confirmation books, DocuSign client, gate) so that what a test proves
+is what a person runs. With no ``docusign`` section the client talks to the embedded sandbox
+through its in-process transport (file-backed under ``$DSADMIN_HOME/sandbox``, so separate
+commands see each other's changes); otherwise to DocuSign with the JWT grant.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from agent.backends.base import OrgVocabulary, TurnContext
+from agent.config import Config, dsadmin_home
+from policies.call import Actor, resolve_actor
+
+
+class SetupError(RuntimeError):
+    """The stack cannot be built (store, policy, DocuSign settings); worded for a person."""
+
+
+@dataclass
+class Runtime:
+    config: Config
+    engine: Any
+    audit: Any
+    policy: Any
+    approvals: Any
+    confirmations: Any
+    client: Any
+    gate: Any
+    sandbox: Any = None
+    _vocabulary: OrgVocabulary | None = field(default=None, repr=False)
+    _owns_engine: bool = True
+
+    def actor(self, email: str | None = None) -> Actor:
+        """The authenticated person: the channel's email (else the configured default), roles from people."""
+        people = self.config.people
+        email = (email or people.default_actor or "").strip().lower()
+        if not email or "@" not in email:
+            raise SetupError("no identity: pass --as EMAIL or set people.default_actor in the configuration")
+        return resolve_actor(email, people.admins, people.approvers, people.employees)
+
+    def vocabulary(self) -> OrgVocabulary:
+        """The organization's account, profile and group names (through the gate's cached directory)."""
+        if self._vocabulary is None:
+            self._vocabulary = self._read_vocabulary(full=True)
+        return self._vocabulary
+
+    def organization(self) -> OrgVocabulary:
+        """The organization's name and accounts only (one request, cached)."""
+        if self._vocabulary is not None:
+            return self._vocabulary
+        return self._read_vocabulary(full=False)
+
+    def _read_vocabulary(self, *, full: bool) -> OrgVocabulary:
+        try:
+            directory = self.gate.directory
+            org = directory.organization
+            accounts = directory.accounts()
+            try:
+                default = directory.default_account().name
+            except Exception:  # an org without a default account: the planner asks instead
+                default = None
+            profiles, groups = {}, {}
+            if full:
+                for account in accounts:
+                    profiles[account.name] = tuple(p.name for p in directory.permission_profiles(account.id))
+                    groups[account.name] = tuple(g.name for g in directory.groups(account.id))
+            return OrgVocabulary(org.name or "", tuple(a.name for a in accounts), default, profiles, groups)
+        except Exception:  # unreachable org: the planner still works from the words alone
+            return OrgVocabulary()
+
+    def policy_summary(self, actor: Actor) -> str:
+        """What the policy lets this person do, one line per operation, from the loaded policy."""
+        from policies.engine import describe_grant
+
+        lines = []
+        for (action, operation), table in sorted(self.policy.tables.items()):
+            if not table.enabled:
+                continue
+            grants = [describe_grant(g, table.confirmation) for role, g in table.grants.items()
+                      if role in actor.roles]
+            if grants:
+                lines.append(f"- {action}.{operation}: allowed as {' or '.join(grants)}")
+        return "\n".join(lines) or "- nothing: this person has no role the policy grants anything to"
+
+    def turn_context(self, actor: Actor, *, remaining_tokens: int | None = None) -> TurnContext:
+        return TurnContext(actor_email=actor.email, actor_roles=tuple(sorted(actor.roles)),
+                           sandbox=self.sandbox is not None, vocabulary=self.vocabulary,
+                           organization=self.organization, policy_summary=lambda: self.policy_summary(actor),
+                           remaining_tokens=remaining_tokens)
+
+    def close(self) -> None:
+        for closer in (getattr(self.client, "close", None),
+                       getattr(self.engine, "dispose", None) if self._owns_engine else None):
+            if closer is not None:
+                try:
+                    closer()
+                except Exception:
+                    pass
+
+
+def build_runtime(config: Config, *, sandbox: Any = None, store_url: str | None = None,
+                  engine: Any = None, backend: Any = None) -> Runtime:
+    """The whole stack for ``config``. ``sandbox``: use this Sandbox instead of the file-backed one;
+    ``store_url`` / ``engine``: another store (tests, evals). ``backend`` is accepted for symmetry
+    with the CLI and ignored: backends are chosen per conversation (see ``make_backend``)."""
+    from audit import AuditLog
+    from audit.db import StoreError, open_store
+    from policies import PolicyError, load_policy
+    from policies.approvals import ApprovalBook
+    from policies.confirmations import ConfirmationBook
+    from tools.gate import Gate, request_auditor
+
+    del backend
+    try:
+        owns = engine is None
+        engine = engine or open_store(store_url or config.store.effective_url())
+        policy = load_policy(config.policy.path)
+    except (StoreError, PolicyError) as exc:
+        raise SetupError(str(exc)) from exc
+    audit = AuditLog(engine)
+    on_request = request_auditor(audit)
+    clock = None
+    if config.uses_sandbox:
+        sandbox = sandbox if sandbox is not None else open_sandbox(config)
+        client = sandbox_client(sandbox, on_request)
+        organization_id = sandbox.organization_id
+        clock = sandbox.clock.now  # "closed 24 hours ago" and expiries follow the sandbox's movable clock
+    else:
+        client = live_client(config, on_request)
+        organization_id = config.docusign.organization_id
+    approvals = ApprovalBook(engine, audit, clock=clock)
+    confirmations = ConfirmationBook(engine, audit, clock=clock)
+    people = config.people
+
+    def actors(email: str) -> Actor:
+        return resolve_actor(email, people.admins, people.approvers, people.employees)
+
+    gate = Gate(client, policy, audit, approvals, confirmations, organization_id=organization_id,
+                clock=clock, actors=actors)
+    return Runtime(config, engine, audit, policy, approvals, confirmations, client, gate,
+                   sandbox if config.uses_sandbox else None, _owns_engine=owns)
+
+
+def open_sandbox(config: Config) -> Any:
+    from tools.docusign.sandbox import Sandbox
+
+    state_dir = config.sandbox.state_dir or (dsadmin_home() / "sandbox")
+    return Sandbox.open(Path(state_dir).expanduser(), fixture=config.sandbox.fixture)
+
+
+def sandbox_client(sandbox: Any, on_request: Any) -> Any:
+    """A real AdminClient on the sandbox's in-process transport, signing in with the JWT grant."""
+    from tools.docusign import AdminClient, JWTAuth
+    from tools.docusign.sandbox import SANDBOX_ADMIN_URL, SANDBOX_OAUTH_URL
+
+    transport = sandbox.transport()
+    integration_key, user_id, private_key_pem, _account_id = sandbox.demo_integration
+    auth = JWTAuth(SANDBOX_OAUTH_URL, integration_key, user_id, private_key_pem, transport=transport)
+    return AdminClient(SANDBOX_ADMIN_URL, auth, transport=transport, on_request=on_request)
+
+
+def live_client(config: Config, on_request: Any) -> Any:
+    from agent.config import ConfigError
+    from tools.docusign import AdminClient, JWTAuth
+
+    settings = config.docusign
+    try:
+        pem = settings.private_key_pem()
+    except ConfigError as exc:
+        raise SetupError(str(exc)) from exc
+    auth = JWTAuth(settings.oauth_url, settings.integration_key, settings.user_id, pem)
+    return AdminClient(settings.admin_url, auth, on_request=on_request)

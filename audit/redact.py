@@ -1,0 +1,117 @@
+"""Scrub secrets from anything about to be written to the audit log, and PII from exports.
+
+Why here and not at each call site: the log is written from many layers (the gate, the DocuSign
+client's request callback, the conversation), and one missed call site would leak a key into a
+table that is kept forever and cannot be edited. So ``AuditLog.append`` runs every payload
+through ``redact`` and the call sites need not remember to.
+
+Two nets, both applied everywhere in the structure:
+- by key: a mapping entry whose key names a secret (``access_token``, ``refresh_token``,
+  ``assertion``, ``private_key``, ``client_secret``, ``authorization``, ``password``, any
+  ``*token`` or ``*secret``) keeps its key and loses its value;
+- by shape: every string is scanned for PEM blocks, ``Bearer``/``Basic`` credentials, JWTs,
+  ``key=value`` and ``"key": "value"`` forms of the secret keys, and Anthropic API keys.
+Redaction is idempotent: the placeholders match none of the patterns.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping
+
+REDACTED = "[REDACTED]"
+
+# Normalised key names (lower case, letters and digits only) whose values are always secret.
+_SECRET_KEYS = frozenset({
+    "authorization", "proxyauthorization", "cookie", "setcookie", "assertion", "clientassertion",
+    "password", "passphrase", "jwt", "privatekey", "privatekeypem", "clientsecret", "apikey",
+    "xapikey", "codeverifier",
+})
+_SECRET_KEY_PARTS = ("secret", "password", "privatekey", "apikey")
+# Keys that are counts or descriptions of tokens rather than tokens.
+_NOT_SECRET = frozenset({"tokentype", "maxtokens", "inputtokens", "outputtokens"})
+
+# Query-string / form / JSON-text spellings of the secret fields.
+_FIELD_NAMES = (r"access_token|refresh_token|id_token|assertion|client_assertion|client_secret"
+                r"|private_key|password|code_verifier")
+
+_TEXT_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+    # whole PEM blocks; an unterminated one (truncated log line) is cut to the end of the text
+    (re.compile(r"-----BEGIN [A-Z0-9 ]+-----.*?(?:-----END [A-Z0-9 ]+-----|\Z)", re.S), "[REDACTED PEM]"),
+    # Authorization header values, as text ("Authorization: Bearer x", "authorization=Basic x")
+    (re.compile(r"(?i)\b((?:proxy-)?authorization\s*[:=]\s*)(?:(?:bearer|basic|digest|token|negotiate)\s+"
+                r"[^\s,;&\"']+|[A-Za-z0-9\-._~+/=]{16,})"), r"\1" + REDACTED),
+    # form bodies and query strings: assertion=..., access_token=...
+    (re.compile(rf"(?i)\b({_FIELD_NAMES})=[^&\s\"']+"), r"\1=" + REDACTED),
+    # JSON held as text: "access_token": "..."
+    (re.compile(rf"(?i)(\"(?:{_FIELD_NAMES})\"\s*:\s*)\"(?:[^\"\\]|\\.)*\""), r'\1"' + REDACTED + '"'),
+    # bare bearer tokens in prose and log lines
+    (re.compile(r"(?i)\b(bearer)\s+[A-Za-z0-9\-._~+/]{8,}=*"), r"\1 " + REDACTED),
+    # JWTs (header and payload are base64url JSON, so both start with "eyJ")
+    (re.compile(r"\beyJ[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]*"), "[REDACTED JWT]"),
+    # Anthropic API keys
+    (re.compile(r"\bsk-ant-[A-Za-z0-9_-]{8,}"), REDACTED),
+)
+
+_EMAIL = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+                    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+")
+_PII_KEYS = frozenset({"firstname", "lastname", "middlename", "fullname", "username", "displayname",
+                       "phone", "phonenumber", "telephone", "mobile"})
+
+
+def _norm_key(key: object) -> str:
+    return re.sub(r"[^a-z0-9]", "", str(key).lower())
+
+
+def is_secret_key(key: object) -> bool:
+    """True for mapping keys whose values must never be stored."""
+    k = _norm_key(key)
+    if k in _NOT_SECRET:
+        return False
+    return k in _SECRET_KEYS or k.endswith("token") or any(part in k for part in _SECRET_KEY_PARTS)
+
+
+def redact_text(text: str) -> str:
+    """``text`` with every recognisable credential replaced by a placeholder."""
+    for pattern, replacement in _TEXT_PATTERNS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def redact(obj: object) -> object:
+    """A copy of ``obj`` (JSON-like: mappings, lists, strings, scalars) with secrets removed."""
+    if isinstance(obj, str):
+        return redact_text(obj)
+    if isinstance(obj, Mapping):
+        out = {}
+        for key, value in obj.items():
+            clean_key = redact_text(key) if isinstance(key, str) else key
+            out[clean_key] = REDACTED if value is not None and is_secret_key(key) else redact(value)
+        return out
+    if isinstance(obj, list | tuple):
+        return [redact(item) for item in obj]
+    return obj
+
+
+def pseudonym(value: str, *, salt: str = "") -> str:
+    """A stable stand-in for a piece of PII, so an export still shows that two events share it."""
+    digest = hashlib.sha256((salt + value.strip().lower()).encode("utf-8")).hexdigest()[:12]
+    return f"[pii:{digest}]"
+
+
+def redact_pii(obj: object, *, salt: str = "") -> object:
+    """A copy of ``obj`` with email addresses and personal-name/phone fields pseudonymised."""
+    if isinstance(obj, str):
+        return _EMAIL.sub(lambda m: pseudonym(m.group(0), salt=salt), obj)
+    if isinstance(obj, Mapping):
+        out = {}
+        for key, value in obj.items():
+            if isinstance(value, str) and value and _norm_key(key) in _PII_KEYS:
+                out[key] = pseudonym(value, salt=salt)
+            else:
+                out[key] = redact_pii(value, salt=salt)
+        return out
+    if isinstance(obj, list | tuple):
+        return [redact_pii(item, salt=salt) for item in obj]
+    return obj

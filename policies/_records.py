@@ -1,0 +1,50 @@
+"""What approvals and confirmations share: a UTC clock, and the stored call they are bound to.
+
+Both books store ``ResolvedCall.canonical_json()`` and its hash. The gate gets the call back as a
+``ToolCall`` to re-submit through the same checks, and compares the fresh fingerprint with
+``call_hash``: a call that resolves differently now is not the call that was approved.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from tools.actions import ToolCall
+
+Clock = Callable[[], datetime]
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+def as_utc(value: datetime | None) -> datetime | None:
+    """SQLite hands timestamps back naive; every timestamp this package writes is UTC."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def now_from(clock: Clock) -> datetime:
+    now = clock()
+    if now.tzinfo is None:
+        raise ValueError("the clock must return timezone-aware datetimes")
+    return now.astimezone(UTC)
+
+
+class StoredCall:
+    """Mixin for record views holding ``call_json``: the call as data and as a re-submittable proposal."""
+
+    __slots__ = ()
+    call_json: str
+
+    @property
+    def call(self) -> dict[str, Any]:
+        return json.loads(self.call_json)
+
+    def tool_call(self, call_id: str) -> ToolCall:
+        body = self.call
+        return ToolCall(id=call_id, action=body["action"], args=dict(body.get("args") or {}))

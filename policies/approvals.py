@@ -1,0 +1,243 @@
+"""Approval requests: a second person's yes, bound to one exact call, usable once.
+
+Every status change is a conditional UPDATE on the row's current status, so whatever number of
+approvers or processes act on one request at the same moment, the database lets exactly one
+transition through: one approval, one claim to execute. The lifecycle::
+
+    pending ──approve──▶ approved ──claim_for_execution──▶ executing ──finish──▶ executed | failed
+       │ deny ▶ denied      │ call hash differs ▶ void
+       └─ past expires_at (pending or approved) ▶ expired
+
+Each transition is then written to the audit log (``approval_requested`` / ``approval_decided``
+with ``from`` and ``to`` in the payload).
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, select, update
+
+from audit.models import Approval
+from policies._records import Clock, StoredCall, as_utc, now_from, system_clock
+from policies.call import ROLES, Actor, ResolvedCall
+
+STATUSES = ("pending", "approved", "denied", "expired", "executing", "executed", "failed", "void")
+_LIVE = ("pending", "approved")
+_T = Approval.__table__
+
+
+class ApprovalError(ValueError):
+    """An approval action was refused; ``code`` is stable for callers, the message is for people."""
+
+    def __init__(self, code: str, message: str):
+        self.code = code
+        super().__init__(message)
+
+
+@dataclass(frozen=True, slots=True)
+class ApprovalView(StoredCall):
+    id: str
+    requester: str
+    session_id: str | None
+    action: str
+    operation: str
+    target: str | None
+    call_json: str
+    call_hash: str
+    summary: str
+    approver_role: str
+    status: str
+    approver: str | None
+    reason: str | None
+    created_at: datetime
+    expires_at: datetime
+    decided_at: datetime | None
+    executed_at: datetime | None
+    result_json: str | None
+
+
+def _view(row: Any) -> ApprovalView:
+    m = row._mapping
+    return ApprovalView(**{k: (as_utc(v) if isinstance(v, datetime) else v)
+                           for k, v in m.items() if k in ApprovalView.__slots__})
+
+
+class ApprovalBook:
+    """Approval requests in the store. ``clock`` returns aware datetimes (tests move time)."""
+
+    def __init__(self, engine: Engine, audit_log: Any, *, clock: Clock | None = None):
+        self._engine = engine
+        self._audit = audit_log
+        self._clock = clock or system_clock
+
+    # ---------------------------------------------------------------- reading
+
+    def get(self, approval_id: str) -> ApprovalView | None:
+        self._expire(approval_id)
+        return self._read(approval_id)
+
+    def list(self, status: str | None = None, *, requester: str | None = None,
+             limit: int = 100) -> list[ApprovalView]:
+        """Newest first. Overdue requests are marked expired first, so the list is current."""
+        if status is not None and status not in STATUSES:
+            raise ApprovalError("bad_status", f"unknown status {status!r}; use one of {', '.join(STATUSES)}")
+        self.expire_due()
+        query = select(_T).order_by(_T.c.created_at.desc(), _T.c.id).limit(limit)
+        if status is not None:
+            query = query.where(_T.c.status == status)
+        if requester is not None:
+            query = query.where(_T.c.requester == requester.strip().lower())
+        with self._engine.connect() as conn:
+            return [_view(r) for r in conn.execute(query)]
+
+    def expire_due(self) -> int:
+        """Mark every pending or approved request past its expiry as expired; returns how many."""
+        now = now_from(self._clock)
+        with self._engine.connect() as conn:
+            due = conn.execute(select(_T.c.id).where(_T.c.status.in_(_LIVE), _T.c.expires_at <= now)).scalars()
+            ids = list(due)
+        return sum(1 for i in ids if self._expire(i))
+
+    # ---------------------------------------------------------------- transitions
+
+    def request(self, requester: Actor, call: ResolvedCall, summary: str, approver_role: str,
+                ttl_seconds: int, session_id: str | None = None) -> ApprovalView:
+        if approver_role not in ROLES:
+            raise ApprovalError("bad_role", f"unknown approver role {approver_role!r}; use one of {ROLES}")
+        if not isinstance(ttl_seconds, int) or ttl_seconds <= 0:
+            raise ApprovalError("bad_ttl", f"ttl_seconds must be a positive whole number, not {ttl_seconds!r}")
+        now = now_from(self._clock)
+        row = {
+            "id": "apr_" + secrets.token_hex(10),
+            "requester": requester.email.strip().lower(),
+            "session_id": session_id,
+            "action": call.action,
+            "operation": call.operation,
+            "target": call.target_email,
+            "call_json": call.canonical_json(),
+            "call_hash": call.fingerprint(),
+            "summary": summary,
+            "approver_role": approver_role,
+            "status": "pending",
+            "created_at": now,
+            "expires_at": now + timedelta(seconds=ttl_seconds),
+        }
+        with self._engine.begin() as conn:
+            conn.execute(_T.insert().values(**row))
+        view = self._read(row["id"])
+        assert view is not None
+        self._log("approval_requested", view, requester.email, {
+            "to": "pending", "summary": summary, "approver_role": approver_role,
+            "call_hash": view.call_hash, "expires_at": view.expires_at.isoformat(),
+        })
+        return view
+
+    def approve(self, approval_id: str, approver: Actor, reason: str | None = None) -> ApprovalView:
+        """Refuses the requester, a person without the approver role, and anything not pending."""
+        return self._decide(approval_id, approver, "approved", reason)
+
+    def deny(self, approval_id: str, approver: Actor, reason: str | None = None) -> ApprovalView:
+        return self._decide(approval_id, approver, "denied", reason)
+
+    def claim_for_execution(self, approval_id: str, call_hash: str) -> bool:
+        """True for exactly one caller: the approved, unexpired request whose call is unchanged."""
+        now = now_from(self._clock)
+        won = self._move(approval_id, "approved", "executing",
+                         extra_where=(_T.c.call_hash == call_hash, _T.c.expires_at > now))
+        if won:
+            self._log("approval_decided", self._must_read(approval_id), None,
+                      {"from": "approved", "to": "executing", "call_hash": call_hash})
+            return True
+        current = self._read(approval_id)
+        if current is None or current.status != "approved":
+            return False
+        if current.expires_at <= now:
+            self._expire(approval_id)
+        elif current.call_hash != call_hash and self._move(
+                approval_id, "approved", "void",
+                values={"reason": "the call changed after it was approved"},
+                extra_where=(_T.c.call_hash != call_hash,)):
+            self._log("approval_decided", self._must_read(approval_id), None, {
+                "from": "approved", "to": "void", "approved_hash": current.call_hash,
+                "presented_hash": call_hash,
+            })
+        return False
+
+    def finish(self, approval_id: str, ok: bool, result_json: str | None) -> ApprovalView:
+        """Record the outcome of the one execution a claim allowed."""
+        to = "executed" if ok else "failed"
+        if not self._move(approval_id, "executing", to,
+                          values={"executed_at": now_from(self._clock), "result_json": result_json}):
+            current = self._read(approval_id)
+            raise ApprovalError("not_executing", f"approval {approval_id} is "
+                                f"{current.status if current else 'unknown'}, not executing; nothing recorded")
+        view = self._must_read(approval_id)
+        self._log("approval_decided", view, None, {"from": "executing", "to": to})
+        return view
+
+    # ---------------------------------------------------------------- internals
+
+    def _decide(self, approval_id: str, approver: Actor, to: str, reason: str | None) -> ApprovalView:
+        current = self.get(approval_id)
+        if current is None:
+            raise ApprovalError("not_found", f"no approval request {approval_id!r}")
+        who = approver.email.strip().lower()
+        verb = "approve" if to == "approved" else "deny"
+        if who == current.requester:
+            raise ApprovalError("self_approval", f"{approver.email} made request {approval_id} and cannot "
+                                f"{verb} it; another {current.approver_role} must")
+        if not approver.has(current.approver_role):
+            raise ApprovalError("wrong_role", f"{approver.email} does not have the {current.approver_role} "
+                                f"role needed to {verb} request {approval_id}")
+        if current.status != "pending":
+            raise ApprovalError(current.status if current.status == "expired" else "not_pending",
+                                f"request {approval_id} is {current.status}, not pending")
+        now = now_from(self._clock)
+        if not self._move(approval_id, "pending", to,
+                          values={"approver": who, "reason": reason, "decided_at": now},
+                          extra_where=(_T.c.expires_at > now,)):
+            latest = self.get(approval_id)
+            state = latest.status if latest else "gone"
+            raise ApprovalError("not_pending", f"request {approval_id} is {state}, not pending")
+        view = self._must_read(approval_id)
+        self._log("approval_decided", view, approver.email, {"from": "pending", "to": to, "reason": reason})
+        return view
+
+    def _expire(self, approval_id: str) -> bool:
+        now = now_from(self._clock)
+        current = self._read(approval_id)
+        if current is None or current.status not in _LIVE or current.expires_at > now:
+            return False
+        if not self._move(approval_id, current.status, "expired", extra_where=(_T.c.expires_at <= now,)):
+            return False
+        self._log("approval_decided", self._must_read(approval_id), None,
+                  {"from": current.status, "to": "expired"})
+        return True
+
+    def _move(self, approval_id: str, frm: str, to: str, *, values: dict | None = None,
+              extra_where: tuple = ()) -> bool:
+        """The one primitive: UPDATE ... WHERE id = :id AND status = :frm; True if this call won."""
+        stmt = (update(_T).where(_T.c.id == approval_id, _T.c.status == frm, *extra_where)
+                .values(status=to, **(values or {})))
+        with self._engine.begin() as conn:
+            return conn.execute(stmt).rowcount == 1
+
+    def _read(self, approval_id: str) -> ApprovalView | None:
+        with self._engine.connect() as conn:
+            row = conn.execute(select(_T).where(_T.c.id == approval_id)).first()
+        return _view(row) if row else None
+
+    def _must_read(self, approval_id: str) -> ApprovalView:
+        view = self._read(approval_id)
+        if view is None:
+            raise ApprovalError("not_found", f"no approval request {approval_id!r}")
+        return view
+
+    def _log(self, kind: str, view: ApprovalView, actor: str | None, payload: dict) -> None:
+        self._audit.append(kind, session_id=view.session_id, actor=actor or view.requester,
+                           action=f"{view.action}.{view.operation}", target=view.target,
+                           payload={"approval_id": view.id, **payload})

@@ -1,0 +1,398 @@
+"""The decision engine: a policy file compiled into lookup tables, and ``decide`` over them.
+
+Why compile: ``decide`` runs on every proposal the model makes, so the document is flattened at
+load into one entry per (action, operation) holding each role's grant with its approval already
+resolved, and per-role limits as lower-cased frozensets. A decision is then a few dictionary and
+set look-ups. ``decide`` never raises and never allows by default: whatever it does not recognise,
+or any exception inside it, is a ``Deny`` a person can read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from policies.call import ROLES, Actor, PolicyState, ResolvedCall
+from policies.decision import Allow, Decision, Deny, NeedsApproval, NeedsConfirmation
+from policies.model import ACCOUNT_FREE, OPERATIONS, TARGETLESS, PolicyDocument, semantic_problems
+from tools.actions import ACTION_MODELS, WRITE_ACTIONS
+
+DEFAULT_POLICY_PATH = Path(__file__).with_name("default.yaml")
+_ROLE_ORDER = {role: i for i, role in enumerate(ROLES)}
+_KNOWN_ARGS = {action: frozenset(model.model_fields) for action, model in ACTION_MODELS.items()}
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_ARG_MIRRORS = (("email", "target_email"), ("permission_profile", "permission_profile"),
+                ("page_size", "page_size"))
+
+
+class PolicyError(ValueError):
+    """The policy file cannot be used; ``problems`` are 'field.path: what to change' lines."""
+
+    def __init__(self, source: str, problems: list[str]):
+        self.source = source
+        self.problems = problems
+        super().__init__(f"{source}: the policy has {len(problems)} problem(s):\n"
+                         + "\n".join(f"  - {p}" for p in problems))
+
+
+@dataclass(frozen=True, slots=True)
+class Approver:
+    role: str
+    ttl_seconds: int
+
+
+@dataclass(frozen=True, slots=True)
+class RoleGrant:
+    role: str
+    self_only: bool
+    approval: Approver | None
+
+
+@dataclass(frozen=True, slots=True)
+class OperationTable:
+    action: str
+    operation: str
+    enabled: bool
+    confirmation: bool
+    grants: dict[str, RoleGrant]
+    who_could: tuple[str, ...]
+    account_free: bool
+
+
+@dataclass(frozen=True, slots=True)
+class RoleTable:
+    accounts: frozenset[str] | None  # lower-cased names and ids; None = every account
+    profiles_allow: frozenset[str] | None  # None = any profile not denied
+    profiles_deny: frozenset[str]
+    max_page_size: int
+
+
+class Policy:
+    """A validated policy with its lookup tables. Build with ``load_policy`` or ``Policy.from_data``."""
+
+    __slots__ = ("approval_profiles", "document", "limits", "profile_approval", "source", "tables")
+
+    def __init__(self, document: PolicyDocument, source: str = "<policy>"):
+        problems = semantic_problems(document)
+        if problems:
+            raise PolicyError(source, problems)
+        self.document = document
+        self.source = source
+        c = document.constraints
+        global_accounts = None if c.accounts == "*" else frozenset(a.lower() for a in c.accounts)
+        self.limits: dict[str, RoleTable] = {}
+        for role in ROLES:
+            lim = document.limits(role)
+            accounts = global_accounts
+            if lim.accounts != "*":
+                own = frozenset(a.lower() for a in lim.accounts)
+                accounts = own if accounts is None else accounts & own
+            allow = lim.permission_profiles.allow
+            self.limits[role] = RoleTable(
+                accounts=accounts,
+                profiles_allow=None if allow == "*" else frozenset(p.lower() for p in allow),
+                profiles_deny=frozenset(p.lower() for p in lim.permission_profiles.deny),
+                max_page_size=lim.max_page_size,
+            )
+        self.approval_profiles = frozenset(p.lower() for p in c.approval_required_profiles)
+        pa = c.profile_approval
+        self.profile_approval = Approver(pa.role, pa.ttl_seconds) if pa else None
+        self.tables: dict[tuple[str, str], OperationTable] = {}
+        for action, operations in OPERATIONS.items():
+            for operation in operations:
+                self.tables[(action, operation)] = self._compile(action, operation)
+
+    def _compile(self, action: str, operation: str) -> OperationTable:
+        rule = self.document.actions.rule(action, operation)
+        grants: dict[str, RoleGrant] = {}
+        for role, grant in rule.roles.items():
+            chosen = rule.approval if grant.approval is None else grant.approval
+            approver = Approver(chosen.role, chosen.ttl_seconds) if chosen else None
+            grants[role] = RoleGrant(role, grant.self_only, approver)
+        grants = dict(sorted(grants.items(), key=lambda item: _ROLE_ORDER[item[0]]))
+        who = tuple(describe_grant(g, rule.confirmation) for g in grants.values()) if rule.enabled else ()
+        return OperationTable(action, operation, rule.enabled, rule.confirmation, grants, who,
+                              (action, operation) in ACCOUNT_FREE)
+
+    @classmethod
+    def from_data(cls, data: Any, source: str = "<policy>") -> Policy:
+        """Validate a parsed YAML/JSON document; raise ``PolicyError`` naming each bad field."""
+        if not isinstance(data, dict):
+            raise PolicyError(source, ["(top level): expected a mapping with 'version: 1' and 'actions'"])
+        try:
+            document = PolicyDocument.model_validate(data)
+        except ValidationError as exc:
+            raise PolicyError(source, _describe(exc)) from None
+        return cls(document, source)
+
+    def table(self, action: str, operation: str) -> OperationTable | None:
+        return self.tables.get((action, operation))
+
+    def __repr__(self) -> str:
+        return f"Policy(source={self.source!r})"
+
+
+def describe_grant(grant: RoleGrant, confirmation: bool) -> str:
+    """'employee (only for themselves; approved by an approver)': a grant as a person reads it."""
+    terms = []
+    if grant.self_only:
+        terms.append("only for themselves")
+    if confirmation:
+        terms.append("after confirming")
+    if grant.approval:
+        terms.append(f"approved by an {grant.approval.role}"
+                     if grant.approval.role[0] in "aeiou" else f"approved by a {grant.approval.role}")
+    return f"{grant.role} ({'; '.join(terms)})" if terms else grant.role
+
+
+def _describe(exc: ValidationError) -> list[str]:
+    """One line per bad field. A union reports each member's complaint: those are merged, and a
+    complaint about a whole value is dropped when a field inside it is named more precisely."""
+    by_path: dict[str, list[str]] = {}
+    for err in exc.errors():
+        loc = [str(p) for p in err["loc"] if p != "[key]"]
+        # union members add their type name to the path; a person needs the field path only
+        loc = [p for p in loc if not p.startswith(("literal[", "list[", "ApprovalRule", "function-"))]
+        where = ".".join(loc) or "(top level)"
+        msg = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            msg = "unknown field; remove it or fix its spelling"
+        elif err["type"] == "literal_error" and err["loc"] and err["loc"][-1] == "[key]":
+            msg = f"unknown name {err.get('input')!r}; {msg}"
+        messages = by_path.setdefault(where, [])
+        if msg not in messages:
+            messages.append(msg)
+    return [f"{where}: {_either(msgs)}" for where, msgs in by_path.items()
+            if not any(other.startswith(where + ".") for other in by_path)]
+
+
+def _either(messages: list[str]) -> str:
+    """'Input should be a valid list' + "Input should be '*'" -> "Input should be a valid list or '*'"."""
+    head, *rest = messages
+    lead = "Input should be "
+    return " or ".join([head] + [m.removeprefix(lead) if head.startswith(lead) else m for m in rest])
+
+
+def load_policy(path: str | Path | None = None) -> Policy:
+    """The policy at ``path`` (None = the packaged default). Any problem raises ``PolicyError``."""
+    file = Path(path).expanduser() if path is not None else DEFAULT_POLICY_PATH
+    source = str(file)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise PolicyError(source, [f"(file): cannot read it ({exc.strerror or exc}); fix policy.path"]) from None
+    try:
+        data = yaml.load(text, Loader=_YAML_LOADER)  # the C loader when present: same safety, 20x faster
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "(file)"
+        raise PolicyError(source, [f"{where}: not valid YAML ({getattr(exc, 'problem', exc)})"]) from None
+    return Policy.from_data(data, source)
+
+
+# --------------------------------------------------------------------------------------------- decide
+
+
+def decide(policy: Policy, actor: Actor, call: ResolvedCall, state: PolicyState) -> Decision:
+    """Allow, deny, or say what is missing (a confirmation, an approval). Pure; never raises."""
+    try:
+        return _decide(policy, actor, call, state)
+    except Exception as exc:  # fail closed: a bug or a malformed input is a refusal, not a crash
+        return Deny((f"the policy engine could not evaluate this call ({type(exc).__name__}); "
+                     "nothing was done",), rule="engine_error")
+
+
+def _decide(policy: Policy, actor: Actor, call: ResolvedCall, state: PolicyState) -> Decision:
+    table = policy.tables.get((call.action, call.operation))
+    if table is None:
+        return _unknown(call)
+    problem, call = _reconcile(call)
+    if problem:
+        return Deny((problem,), rule="malformed_call")
+    roles = actor.roles
+    if not roles:
+        return Deny((f"{actor.email} has no role: they are not listed under people (admins, approvers, "
+                     "employees) in the configuration; ask an administrator to add them",),
+                    table.who_could, rule="unknown_person")
+    strange = [r for r in roles if r not in _ROLE_ORDER]
+    if strange:
+        return Deny((f"unknown role(s) {sorted(strange)} for {actor.email}; roles are admin, approver, "
+                     "employee",), table.who_could, rule="unknown_role")
+    name = f"{call.action} {call.operation}"
+    if not table.enabled:
+        return Deny((f"{name} is disabled by the policy ({policy.source})",), (), rule="disabled")
+
+    best: tuple[RoleGrant, Approver | None] | None = None
+    reasons: list[str] = []
+    for role in sorted(roles, key=_ROLE_ORDER.__getitem__):
+        grant = table.grants.get(role)
+        if grant is None:
+            reasons.append(f"the {role} role may not {name}")
+            continue
+        failure = _limits_failure(policy, policy.limits[role], grant, table, actor, call)
+        if failure:
+            reasons.append(failure)
+            continue
+        approval = grant.approval or _profile_approval(policy, call, state)
+        if best is None or (best[1] is not None and approval is None):
+            best = (grant, approval)
+    if best is None:
+        return Deny(tuple(reasons), table.who_could, rule=f"{call.action}.{call.operation}")
+
+    grant, approval = best
+    rule = f"{call.action}.{call.operation}:{grant.role}"
+    if table.confirmation and not state.confirmed:
+        return NeedsConfirmation(summarize(call), rule)
+    if approval is not None:
+        approved_by = (state.approved_by or "").strip().lower()
+        if not approved_by:
+            return NeedsApproval(summarize(call), approval.role, approval.ttl_seconds, rule)
+        if approved_by == actor.email.strip().lower():
+            return Deny((f"{actor.email} requested this call and cannot approve it; another "
+                         f"{approval.role} must",), table.who_could, rule=rule)
+    return Allow(rule)
+
+
+def _unknown(call: ResolvedCall) -> Deny:
+    operations = OPERATIONS.get(call.action)
+    if operations is None:
+        return Deny((f"unknown action {call.action!r}; the actions are {', '.join(OPERATIONS)}",),
+                    rule="unknown_action")
+    return Deny((f"unknown operation {call.operation!r} for {call.action}; use one of "
+                 f"{', '.join(operations)}",), rule="unknown_operation")
+
+
+def _reconcile(call: ResolvedCall) -> tuple[str | None, ResolvedCall]:
+    """Check the arguments against the resolved fields; fill a resolved field the gate left empty.
+
+    A call whose arguments disagree with its resolved fields cannot be trusted for either, so a
+    conflict is a problem; a field only the arguments carry is judged as the arguments say.
+    """
+    args = call.args
+    if not isinstance(args, dict):
+        return "the call's arguments are not a mapping", call
+    extra = args.keys() - _KNOWN_ARGS[call.action]
+    if extra:
+        return f"unknown field(s) {sorted(map(str, extra))} for {call.action}; remove them", call
+    if "operation" in args and args["operation"] != call.operation:
+        return (f"the call says operation {call.operation!r} but its arguments say "
+                f"{args['operation']!r}"), call
+    fill: dict[str, Any] = {}
+    for arg, attr in _ARG_MIRRORS:
+        given = args.get(arg)
+        if given is None:
+            continue
+        resolved = getattr(call, attr)
+        if resolved is None:
+            fill[attr] = given
+        elif str(given).strip().lower() != str(resolved).strip().lower():
+            return f"the arguments say {arg}={given!r} but the resolved call says {resolved!r}", call
+    return None, (replace(call, **fill) if fill else call)
+
+
+def _limits_failure(policy: Policy, limits: RoleTable, grant: RoleGrant, table: OperationTable,
+                    actor: Actor, call: ResolvedCall) -> str | None:
+    role = grant.role
+    if grant.self_only:
+        target = (call.target_email or "").strip().lower()
+        if target != actor.email.strip().lower():
+            whom = call.target_email or "no user"
+            return (f"as {role}, {actor.email} may {call.action} {call.operation} only for themselves, "
+                    f"not for {whom}")
+    if limits.accounts is not None:
+        accounts = _accounts(call)
+        if not accounts and not table.account_free:
+            return (f"as {role}, {actor.email} may act only on accounts {sorted(limits.accounts)}; "
+                    "name one of them")
+        for name, ident in accounts:
+            if name not in limits.accounts and ident not in limits.accounts:
+                return f"account {name or ident!r} is outside the {role} role's accounts"
+    profile = call.permission_profile
+    if profile is not None:
+        p = profile.strip().lower()
+        if p in limits.profiles_deny or (limits.profiles_allow is not None and p not in limits.profiles_allow):
+            return f"the {role} role may not request or grant the permission profile {profile!r}"
+    elif limits.profiles_allow is not None and call.action in WRITE_ACTIONS and \
+            call.operation in ("provision", "reactivate", "add_to_account"):
+        return (f"as {role}, name the permission profile explicitly; allowed: "
+                f"{', '.join(sorted(limits.profiles_allow))}")
+    if call.page_size is not None and call.page_size > limits.max_page_size:
+        return (f"page_size {call.page_size} is larger than the {role} role may list "
+                f"({limits.max_page_size}); ask for at most {limits.max_page_size}")
+    return None
+
+
+def _accounts(call: ResolvedCall) -> list[tuple[str, str]]:
+    names = call.account_names
+    ids = call.account_ids
+    n = max(len(names), len(ids))
+    return [((names[i] if i < len(names) else "").strip().lower(),
+             (ids[i] if i < len(ids) else "").strip().lower()) for i in range(n)]
+
+
+def _profile_approval(policy: Policy, call: ResolvedCall, state: PolicyState) -> Approver | None:
+    """Granting a listed profile, or changing a membership that holds one, needs approval."""
+    if not policy.approval_profiles or call.action not in WRITE_ACTIONS:
+        return None
+    if call.permission_profile and call.permission_profile.strip().lower() in policy.approval_profiles:
+        return policy.profile_approval
+    held = state.target_profiles
+    if held:
+        names = {n.strip().lower() for n in call.account_names}
+        for account, profile in held.items():
+            if (not names or account.strip().lower() in names) and \
+                    str(profile).strip().lower() in policy.approval_profiles:
+                return policy.profile_approval
+    return None
+
+
+# ------------------------------------------------------------------------------------------ summaries
+
+
+def summarize(call: ResolvedCall) -> str:
+    """One line saying exactly what the call would change or read, for a person to confirm."""
+    who = call.target_email or "(no user)"
+    where = ", ".join(call.account_names or call.account_ids)
+    on = f" on {where}" if where else ""
+    profile = f" as {call.permission_profile!r}" if call.permission_profile else ""
+    groups = ", ".join(call.groups)
+    op = call.operation
+    if call.action == "manage_user":
+        if op == "provision":
+            extra = f" in groups {groups}" if groups else ""
+            return f"provision {who}{on or ' on the default account'}{profile}{extra}"
+        if op == "update":
+            fields = [f"{k}={call.args[k]!r}" for k in ("first_name", "last_name", "job_title")
+                      if call.args.get(k)]
+            return f"update {who}: {', '.join(fields) or 'no field'}{on}"
+        if op == "close":
+            scope = on or (" on every account" if call.args.get("all_accounts") else "")
+            return f"close {who}'s membership(s){scope}"
+        if op == "reactivate":
+            return f"reactivate {who}'s closed membership{on}{profile}"
+        if op == "purge":
+            return f"purge {who}: irreversibly redact their personal data from the organization"
+    if call.action == "manage_account_membership":
+        phrases = {
+            "change_permission_profile": f"change {who}'s permission profile{on} to {call.permission_profile!r}",
+            "set_groups": f"set {who}'s groups{on} to exactly: {groups or '(none)'}",
+            "add_groups": f"add {who} to groups {groups}{on}",
+            "remove_groups": f"remove {who} from groups {groups}{on}",
+            "add_to_account": f"add {who} to {where or 'the account'}{profile}",
+            "remove_from_account": f"remove {who} from {where or 'the account'}",
+        }
+        if op in phrases:
+            return phrases[op]
+    if call.action == "list_users":
+        return f"list users{on or ' on every account'}" + (f" matching {who}" if call.target_email else "")
+    if call.action == "list_account":
+        return f"read {op.replace('_', ' ')}" + (f" of {who}" if call.target_email else "") + on
+    return f"{call.action} {op} {who}{on}"
+
+
+def targetless(action: str, operation: str) -> bool:
+    return (action, operation) in TARGETLESS

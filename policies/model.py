@@ -1,0 +1,195 @@
+"""The policy file as people write it, validated so every mistake names the path of its field.
+
+Why two layers of checks: pydantic catches shape mistakes (an unknown key, a role that does not
+exist, a negative ttl) with a location; ``semantic_problems`` then catches combinations that are
+well-formed but unsafe or meaningless (a purge without confirmation, ``self_only`` on a read that
+has no target user) and words them with the same kind of path. ``policies.load_policy`` turns
+either into one ``PolicyError`` listing every problem.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+Role = Literal["admin", "approver", "employee"]
+ROLE_NAMES: tuple[str, ...] = ("admin", "approver", "employee")
+
+# Every operation of every action, in the order people read them.
+OPERATIONS: dict[str, tuple[str, ...]] = {
+    "list_users": ("list",),
+    "list_account": ("organization", "permission_profiles", "groups", "user_memberships"),
+    "manage_user": ("provision", "update", "close", "reactivate", "purge"),
+    "manage_account_membership": (
+        "change_permission_profile", "set_groups", "add_groups", "remove_groups",
+        "add_to_account", "remove_from_account",
+    ),
+}
+# Reads of organization data that concern no particular user: "for themselves only" is meaningless.
+TARGETLESS: frozenset[tuple[str, str]] = frozenset({
+    ("list_account", "organization"), ("list_account", "permission_profiles"), ("list_account", "groups"),
+})
+# Calls that name no account without meaning "every account": allowed under a limited account scope.
+ACCOUNT_FREE: frozenset[tuple[str, str]] = frozenset({
+    ("list_account", "organization"), ("list_account", "user_memberships"),
+})
+
+Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+DAY = 86_400
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ApprovalRule(_Strict):
+    """Who must approve, and how long a request (and the approval granted on it) stays valid."""
+
+    role: Role
+    ttl_seconds: int = Field(DAY, ge=60, le=30 * DAY)
+
+
+class Grant(_Strict):
+    """One role's right to one operation.
+
+    ``approval``: omitted = the operation's own approval rule; ``false`` = none for this role;
+    a rule = this role's requests go to that approver role.
+    """
+
+    self_only: bool = False
+    approval: ApprovalRule | Literal[False] | None = None
+
+
+class OperationRule(_Strict):
+    enabled: bool = True
+    confirmation: bool = False
+    approval: ApprovalRule | None = None
+    roles: dict[Role, Grant] = Field(default_factory=dict)
+
+    @field_validator("roles", mode="before")
+    @classmethod
+    def _role_list_shorthand(cls, value: object) -> object:
+        """``roles: [admin, approver]`` means each may, with no further condition."""
+        if isinstance(value, list):
+            return {name: {} for name in value}
+        if isinstance(value, dict):
+            return {name: ({} if grant is None else grant) for name, grant in value.items()}
+        return value
+
+
+def _disabled() -> OperationRule:
+    return OperationRule(enabled=False)
+
+
+class ListUsersRules(_Strict):
+    list: OperationRule = Field(default_factory=_disabled)
+
+
+class ListAccountRules(_Strict):
+    organization: OperationRule = Field(default_factory=_disabled)
+    permission_profiles: OperationRule = Field(default_factory=_disabled)
+    groups: OperationRule = Field(default_factory=_disabled)
+    user_memberships: OperationRule = Field(default_factory=_disabled)
+
+
+class ManageUserRules(_Strict):
+    provision: OperationRule = Field(default_factory=_disabled)
+    update: OperationRule = Field(default_factory=_disabled)
+    close: OperationRule = Field(default_factory=_disabled)
+    reactivate: OperationRule = Field(default_factory=_disabled)
+    purge: OperationRule = Field(default_factory=_disabled)
+
+
+class ManageAccountMembershipRules(_Strict):
+    change_permission_profile: OperationRule = Field(default_factory=_disabled)
+    set_groups: OperationRule = Field(default_factory=_disabled)
+    add_groups: OperationRule = Field(default_factory=_disabled)
+    remove_groups: OperationRule = Field(default_factory=_disabled)
+    add_to_account: OperationRule = Field(default_factory=_disabled)
+    remove_from_account: OperationRule = Field(default_factory=_disabled)
+
+
+class ActionRules(_Strict):
+    """An action or operation left out of the file is disabled: nothing is allowed by omission."""
+
+    list_users: ListUsersRules = Field(default_factory=ListUsersRules)
+    list_account: ListAccountRules = Field(default_factory=ListAccountRules)
+    manage_user: ManageUserRules = Field(default_factory=ManageUserRules)
+    manage_account_membership: ManageAccountMembershipRules = Field(
+        default_factory=ManageAccountMembershipRules
+    )
+
+    def rule(self, action: str, operation: str) -> OperationRule:
+        return getattr(getattr(self, action), operation)
+
+
+class ProfileRule(_Strict):
+    """Permission profiles a role may request or grant (names, case-insensitive)."""
+
+    allow: list[Label] | Literal["*"] = "*"
+    deny: list[Label] = Field(default_factory=list)
+
+
+class RoleLimits(_Strict):
+    accounts: list[Label] | Literal["*"] = Field(
+        "*", description="Account names or ids this role may act on; '*' = every account in scope"
+    )
+    permission_profiles: ProfileRule = Field(default_factory=ProfileRule)
+    max_page_size: int = Field(100, ge=1, le=100)
+
+
+class Constraints(_Strict):
+    accounts: list[Label] | Literal["*"] = Field("*", description="Accounts in scope for everyone")
+    approval_required_profiles: list[Label] = Field(
+        default_factory=list,
+        description="Granting (or touching a holder of) these profiles always needs approval",
+    )
+    profile_approval: ApprovalRule | None = None
+
+
+class PolicyDocument(_Strict):
+    version: Literal[1]
+    description: str | None = None
+    constraints: Constraints = Field(default_factory=Constraints)
+    roles: dict[Role, RoleLimits] = Field(default_factory=dict)
+    actions: ActionRules = Field(default_factory=ActionRules)
+
+    def limits(self, role: str) -> RoleLimits:
+        return self.roles.get(role) or RoleLimits()  # type: ignore[call-overload]
+
+
+def semantic_problems(doc: PolicyDocument) -> list[str]:
+    """Well-formed but unsafe or meaningless combinations, each as 'path: what to change'."""
+    problems: list[str] = []
+    purge = doc.actions.manage_user.purge
+    if purge.enabled and not purge.confirmation:
+        problems.append(
+            "actions.manage_user.purge.confirmation: a purge is irreversible and must be confirmed by a "
+            "person; set confirmation: true (or enabled: false)"
+        )
+    for action, operations in OPERATIONS.items():
+        for operation in operations:
+            rule = doc.actions.rule(action, operation)
+            for role, grant in rule.roles.items():
+                if grant.self_only and (action, operation) in TARGETLESS:
+                    problems.append(
+                        f"actions.{action}.{operation}.roles.{role}.self_only: {action} {operation} "
+                        "concerns no user, so 'only for themselves' cannot apply; remove self_only"
+                    )
+    c = doc.constraints
+    if c.approval_required_profiles and c.profile_approval is None:
+        problems.append(
+            "constraints.profile_approval: approval_required_profiles is set but nobody is named to "
+            "approve; add profile_approval: {role: approver, ttl_seconds: 86400}"
+        )
+    for role, limits in doc.roles.items():
+        profiles = limits.permission_profiles
+        if profiles.allow != "*":
+            clash = {p.lower() for p in profiles.allow} & {p.lower() for p in profiles.deny}
+            if clash:
+                problems.append(
+                    f"roles.{role}.permission_profiles: {sorted(clash)} are both allowed and denied; "
+                    "keep each profile in one list"
+                )
+    return problems

@@ -1,0 +1,36 @@
+"""Shared helpers for the agent's end-to-end tests: a real stack on an in-memory sandbox."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from agent.config import embedded_default
+from agent.runtime import Runtime, build_runtime
+
+
+def stack(tmp_path, setup: dict | None = None, *, hours_later: float = 0) -> tuple[Any, Runtime]:
+    """A fresh acme sandbox (plus ``setup`` in fixture shape) and the product's runtime on it."""
+    from tools.docusign.sandbox import Sandbox
+
+    sandbox = Sandbox.from_fixture("acme")
+    if setup:
+        sandbox.merge(setup)
+    if hours_later:
+        sandbox.advance_clock(hours=hours_later)
+    rt = build_runtime(embedded_default(), sandbox=sandbox, store_url=f"sqlite:///{tmp_path / 'store.db'}")
+    return sandbox, rt
+
+
+def user(dump: dict, email: str) -> dict | None:
+    return next((u for u in dump["users"] if u["email"].lower() == email.lower()), None)
+
+
+def membership(dump: dict, email: str, account: str) -> dict | None:
+    found = user(dump, email)
+    return (found or {}).get("memberships", {}).get(account)
+
+
+def pending_emails(dump: dict) -> set[str]:
+    return {u["email"] for u in dump["users"]
+            if any(m.get("status") in ("activation_sent", "activation_required")
+                   for m in u.get("memberships", {}).values())}

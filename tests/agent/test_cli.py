@@ -1,0 +1,103 @@
+"""The ``dsadmin`` command line end to end: real processes sharing one temporary $DSADMIN_HOME.
+
+Subprocesses are slow, so there are few: the README's main command, and a purge that needs the
+requester's confirmation in a second process and an approver's approval in a third. Usage errors
+run in-process through typer's runner.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from agent.cli import app
+
+DSADMIN = str(Path(sys.executable).with_name("dsadmin"))  # the installed console script
+MAIN_COMMAND = "List every DocuSign user in the org with status pending"
+
+
+def _dsadmin(home, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "DSADMIN_HOME": str(home), "DSADMIN_FORBID_MODEL_REQUESTS": "1", "COLUMNS": "160"}
+    env.pop("ANTHROPIC_API_KEY", None)
+    return subprocess.run([DSADMIN, *args], env=env, capture_output=True, text=True, timeout=120, check=False)
+
+
+def _sandbox_dump(home) -> dict:
+    from tools.docusign.sandbox import Sandbox
+
+    return Sandbox.open(home / "sandbox", fixture="acme").dump()
+
+
+def test_readme_main_command_prints_the_pending_users_of_the_sandbox(tmp_path):
+    from tools.docusign.sandbox import Sandbox
+
+    expected = {u["email"] for u in Sandbox.from_fixture("acme").dump()["users"]
+                if any(m.get("status") in ("activation_sent", "activation_required")
+                       for m in u.get("memberships", {}).values())}
+    done = _dsadmin(tmp_path, "ask", "--as", "admin@acme.com", MAIN_COMMAND)
+    assert done.returncode == 0, done.stderr
+    assert expected and all(email in done.stdout for email in expected)
+    assert "sandbox" in done.stdout
+    active_only = [u["email"] for u in Sandbox.from_fixture("acme").dump()["users"]
+                   if u["email"] not in expected]
+    assert not any(f"\n{email} " in done.stdout for email in active_only)
+
+
+def test_purge_is_confirmed_and_approved_from_separate_processes(tmp_path):
+    asked = _dsadmin(tmp_path, "ask", "--json", "--as", "admin@acme.com", "Purge tom.baker@acme.com")
+    assert asked.returncode == 0, asked.stderr
+    reply = json.loads(asked.stdout)
+    assert reply["outcome"] == "needs_confirmation" and reply["confirmation_token"]
+    assert any(u["email"] == "tom.baker@acme.com" for u in _sandbox_dump(tmp_path)["users"])
+
+    confirmed = _dsadmin(tmp_path, "confirm", reply["confirmation_token"], "--as", "admin@acme.com", "--json")
+    assert confirmed.returncode == 0, confirmed.stderr
+    step = json.loads(confirmed.stdout)
+    assert step["outcome"] == "pending_approval", step  # the default policy: confirmation AND approval
+    approval_id = step["result"]["approval_id"]
+
+    approved = _dsadmin(tmp_path, "approvals", "approve", approval_id, "--as", "approver@acme.com", "--json")
+    assert approved.returncode == 0, approved.stderr
+    assert json.loads(approved.stdout)["outcome"] == "done"
+    tom = [u for u in _sandbox_dump(tmp_path)["users"] if u["email"] == "tom.baker@acme.com"]
+    assert tom == [] or "Baker" not in json.dumps(tom)  # personal data is gone
+
+
+def test_usage_errors_exit_2_and_change_nothing(tmp_path):
+    runner = CliRunner()
+    for args in (["ask", "--as", "not-an-email", "hi"], ["ask", "--backend", "gpt", "hi"], ["ask"],
+                 ["ask", "--backend", "scripted", "hi"], ["confirm"]):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 2, (args, result.output)
+
+
+def test_confirm_from_someone_else_or_with_a_made_up_token_does_nothing():
+    runner = CliRunner()
+    asked = runner.invoke(app, ["ask", "--json", "--as", "admin@acme.com", "Purge tom.baker@acme.com"])
+    token = json.loads(asked.stdout)["confirmation_token"]
+    for args in (["confirm", token, "--as", "approver@acme.com", "--json"],
+                 ["confirm", "made-up-token", "--as", "admin@acme.com", "--json"]):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 0 and json.loads(result.stdout)["outcome"] == "error", result.output
+    listed = runner.invoke(app, ["approvals", "list", "--json", "--status", "all"])
+    assert json.loads(listed.stdout) == []  # nothing moved on to an approval
+
+
+def test_scripted_backend_from_the_command_line(tmp_path):
+    script = tmp_path / "hostile.yaml"
+    script.write_text(
+        "turns:\n"
+        "  - tool_calls:\n"
+        "      - {action: manage_account_membership, args: {operation: change_permission_profile,\n"
+        "         email: john.doe@acme.com, account: EMEA, permission_profile: Account Administrator}}\n"
+        "  - text: Done, john is now an administrator.\n")
+    result = CliRunner().invoke(app, ["ask", "--json", "--as", "sam.lee@acme.com", "--backend", "scripted",
+                                      "--script", str(script), "make john an admin"])
+    assert result.exit_code == 0, result.output
+    reply = json.loads(result.stdout)
+    assert reply["outcome"] == "denied" and reply["calls"][0]["decision"] == "deny"

@@ -1,0 +1,76 @@
+"""File-backed sandboxes: changes survive a reopen, other processes' changes are seen, writes are atomic."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+
+from tools.docusign.sandbox import SANDBOX_ADMIN_URL, Sandbox
+
+
+def test_changes_survive_reopen(tmp_path):
+    sb = Sandbox.open(tmp_path / "state")
+    api = httpx.Client(
+        transport=sb.transport(),
+        base_url=SANDBOX_ADMIN_URL,
+        headers={"Authorization": f"Bearer {sb.issue_token()}"},
+    )
+    sam = sb.user_id("sam.lee@acme.com")
+    response = api.request(
+        "DELETE",
+        f"/v2/organizations/{sb.organization_id}/users/{sam}/accounts",
+        json={"accounts": [{"id": sb.account_id("Acme Main")}]},
+    )
+    assert response.json()["success"] is True
+    sb.advance_clock(hours=25)
+    again = Sandbox.open(tmp_path / "state")
+    sam_now = next(u for u in again.dump()["users"] if u["email"] == "sam.lee@acme.com")
+    assert sam_now["user_status"] == "closed"
+    assert again.clock.offset_seconds >= 25 * 3600
+    assert not list((tmp_path / "state").glob(".*.tmp"))
+    assert json.loads((tmp_path / "state" / "state.json").read_text())["version"] == 1
+
+
+def test_one_instance_sees_what_another_wrote(tmp_path):
+    server = Sandbox.open(tmp_path)
+    cli = Sandbox.open(tmp_path)
+    token = cli.issue_token()  # `dsadmin sandbox token` in one process ...
+    api = httpx.Client(
+        transport=server.transport(), base_url=SANDBOX_ADMIN_URL, headers={"Authorization": f"Bearer {token}"}
+    )
+    assert api.get("/v2/organizations").status_code == 200  # ... accepted by `serve` in another
+    cli.merge(
+        {
+            "users": [
+                {
+                    "email": "maya.chen@acme.com",
+                    "first_name": "Maya",
+                    "last_name": "Chen",
+                    "memberships": {"EMEA": {}},
+                }
+            ]
+        }
+    )
+    profile = api.get(
+        f"/v2/organizations/{server.organization_id}/users/profile", params={"email": "maya.chen@acme.com"}
+    ).json()
+    assert profile["users"][0]["memberships"][0]["account_name"] == "EMEA"
+
+
+def test_reset_and_in_memory_sandboxes_leave_no_files(tmp_path, _isolated_home):
+    sb = Sandbox.open(tmp_path)
+    sb.merge({"users": [{"email": "jon.doe@acme.com", "absent": True}]})
+    reopened = Sandbox.open(tmp_path, reset=True)
+    assert "jon.doe@acme.com" in {u["email"] for u in reopened.dump()["users"]}
+    Sandbox.from_fixture("acme").merge({"users": [{"email": "jon.doe@acme.com", "absent": True}]})
+    assert not (_isolated_home / "sandbox").exists()
+    assert (_isolated_home / "sandbox-demo-integration.pem").stat().st_mode & 0o077 == 0
+
+
+def test_a_clock_move_is_persisted_and_seen_by_the_other_instance(tmp_path):
+    first, second = Sandbox.open(tmp_path), Sandbox.open(tmp_path)
+    first.clock.advance(hours=30)
+    second.dump()  # any use reloads a changed file
+    assert second.clock.offset_seconds >= 30 * 3600
+    assert Sandbox.open(tmp_path).clock.offset_seconds >= 30 * 3600

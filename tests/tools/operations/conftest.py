@@ -1,0 +1,85 @@
+"""A whole gate against the sandbox: the real client, directory, policy, audit log and books.
+
+``world`` is the acme sandbox with a gate in front of it. Tests speak as people
+(``world.submit("admin@acme.com", "manage_user", operation=..., ...)``) and assert on
+``world.sandbox.dump()``: what DocuSign ends up holding, not what the gate says it did.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+
+from evals.bench.bench_gate_requests import Bench, open_bench
+
+
+@dataclass
+class World(Bench):
+    """The bench's stack plus what tests read: the sandbox's state and every request on the wire."""
+
+    wire: Any = None
+
+    def dump(self) -> dict[str, Any]:
+        return copy.deepcopy(self.sandbox.dump())
+
+    def user(self, email: str) -> dict[str, Any] | None:
+        """The user's entry in the sandbox dump (fixture shape), or None."""
+        return user_in(self.dump(), email)
+
+    def membership(self, email: str, account: str) -> dict[str, Any] | None:
+        user = self.user(email)
+        return membership_in(user, account) if user else None
+
+    def writes(self) -> list[Any]:
+        return [r for r in self.seen if r.method != "GET"]
+
+    def events(self, kind: str | None = None) -> list[Any]:
+        return [e for e in self.audit.records() if kind is None or e.kind == kind]
+
+
+class Recorder(httpx.BaseTransport):
+    """The sandbox's transport, keeping each Admin API request as sent (method, path, JSON body)."""
+
+    def __init__(self, inner: httpx.BaseTransport) -> None:
+        self.inner = inner
+        self.sent: list[tuple[str, str, Any]] = []
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        body = json.loads(request.read() or b"null") if "json" in request.headers.get("content-type", "") \
+            else None
+        self.sent.append((request.method, request.url.path, body))
+        return self.inner.handle_request(request)
+
+
+def user_in(dump: dict[str, Any], email: str) -> dict[str, Any] | None:
+    return next((u for u in dump["users"] if u["email"].lower() == email.lower()), None)
+
+
+def membership_in(user: dict[str, Any], account: str) -> dict[str, Any] | None:
+    found = user["memberships"].get(account)
+    return dict(found, account=account) if found is not None else None
+
+
+def build_world(tmp_path) -> World:
+    from tools.docusign import RetryPolicy
+    from tools.docusign.sandbox import Sandbox
+
+    sandbox = Sandbox.from_fixture("acme")
+    wire = Recorder(sandbox.transport())
+    no_waiting = RetryPolicy(base_delay=0.0, max_delay=0.0, sleep=lambda _s: None)  # tests never sleep
+    world = open_bench(sandbox, f"sqlite:///{tmp_path / 'store.db'}", transport=wire, retry=no_waiting,
+                       kind=World)
+    world.wire = wire
+    return world
+
+
+@pytest.fixture
+def world(tmp_path):
+    built = build_world(tmp_path)
+    yield built
+    built.client.close()

@@ -1,0 +1,221 @@
+"""DocuSign's JWT grant: sign an assertion, exchange it for a user token, keep it fresh.
+
+Why an ``httpx.Auth``: the Admin client then never thinks about tokens. The flow adds the bearer
+token, and on a 401 renews it once and resends (a token can be revoked or expire early on
+DocuSign's side whatever our clock says). Tokens are cached per instance and renewed before they
+expire, under a lock so concurrent page fetches trigger one exchange, not eight.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Generator
+from urllib.parse import quote, urlencode
+
+import httpx
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from tools.docusign import errors
+from tools.docusign._sender import OnRequest, Sender
+from tools.docusign.retry import RetryPolicy
+
+SCOPES: tuple[str, ...] = (
+    "signature",
+    "impersonation",
+    "organization_read",
+    "group_read",
+    "permission_read",
+    "user_read",
+    "user_write",
+    "account_read",
+    "domain_read",
+    "identity_provider_read",
+    "user_data_redact",
+)
+JWT_BEARER_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+MAX_ASSERTION_LIFETIME = 3600
+# DocuSign's own JWT examples send admins here after consent; it must be a redirect URI of the integration.
+DEFAULT_REDIRECT_URI = "https://developers.docusign.com/platform/auth/consent"
+
+
+def consent_url(
+    oauth_base_url: str,
+    integration_key: str,
+    *,
+    scopes: tuple[str, ...] = SCOPES,
+    redirect_uri: str = DEFAULT_REDIRECT_URI,
+) -> str:
+    """The page where a user (or an org admin) grants the integration consent, once."""
+    query = urlencode(
+        {
+            "response_type": "code",
+            "scope": " ".join(scopes),
+            "client_id": integration_key,
+            "redirect_uri": redirect_uri,
+        },
+        quote_via=quote,
+    )
+    return f"{oauth_base_url.rstrip('/')}/oauth/auth?{query}"
+
+
+def _load_key(private_key_pem: str) -> rsa.RSAPrivateKey:
+    try:
+        key = serialization.load_pem_private_key(private_key_pem.encode(), password=None)
+    except (ValueError, TypeError) as exc:
+        raise errors.AuthError(
+            None,
+            "invalid_private_key",
+            f"the private key is not a readable unencrypted PEM ({exc}); use the RSA key pair's "
+            "private half exactly as DocuSign showed it, BEGIN/END lines included",
+        ) from None
+    if not isinstance(key, rsa.RSAPrivateKey):
+        raise errors.AuthError(
+            None, "invalid_private_key", "the private key is not RSA; DocuSign's JWT grant needs RS256"
+        )
+    return key
+
+
+class JWTAuth(httpx.Auth):
+    """Bearer tokens for one integration key impersonating one user."""
+
+    def __init__(
+        self,
+        oauth_base_url: str,
+        integration_key: str,
+        user_id: str,
+        private_key_pem: str,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        clock: Callable[[], float] = time.time,
+        scopes: tuple[str, ...] = SCOPES,
+        lifetime: int = MAX_ASSERTION_LIFETIME,
+        redirect_uri: str = DEFAULT_REDIRECT_URI,
+        retry: RetryPolicy | None = None,
+        on_request: OnRequest | None = None,
+        timeout: float = 30.0,
+    ) -> None:
+        if not 0 < lifetime <= MAX_ASSERTION_LIFETIME:
+            raise ValueError(f"lifetime must be 1..{MAX_ASSERTION_LIFETIME} seconds (DocuSign's maximum)")
+        for name, value in (("integration_key", integration_key), ("user_id", user_id)):
+            if not value or not value.strip():
+                raise ValueError(f"JWTAuth needs a non-empty {name}")
+        self.oauth_base_url = oauth_base_url.rstrip("/")
+        self.integration_key = integration_key.strip()
+        self.user_id = user_id.strip()
+        self.scopes = scopes
+        self.lifetime = lifetime
+        self.redirect_uri = redirect_uri
+        self._key = _load_key(private_key_pem)
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._token: str | None = None
+        self._renew_at = 0.0
+        self._http = httpx.Client(base_url=self.oauth_base_url, transport=transport, timeout=timeout)
+        self._sender = Sender(
+            self._http,
+            retry or RetryPolicy(),
+            on_request,
+            translate=lambda response: errors.oauth_error_from_response(response, self.consent_url),
+        )
+
+    @property
+    def audience(self) -> str:
+        """The OAuth host name (``account-d.docusign.com`` for demo): the assertion's ``aud``."""
+        return httpx.URL(self.oauth_base_url).host
+
+    @property
+    def consent_url(self) -> str:
+        return consent_url(
+            self.oauth_base_url, self.integration_key, scopes=self.scopes, redirect_uri=self.redirect_uri
+        )
+
+    def assertion(self) -> str:
+        """A freshly signed RS256 assertion asking for a token for ``user_id``."""
+        now = int(self._clock())
+        claims = {
+            "iss": self.integration_key,
+            "sub": self.user_id,
+            "aud": self.audience,
+            "iat": now,
+            "exp": now + self.lifetime,
+            "scope": " ".join(self.scopes),
+        }
+        return jwt.encode(claims, self._key, algorithm="RS256")
+
+    def access_token(self) -> str:
+        """The cached token, exchanged anew when missing or close to expiry."""
+        with self._lock:
+            if self._token is None or self._clock() >= self._renew_at:
+                self._exchange()
+            assert self._token is not None
+            return self._token
+
+    def invalidate(self, token: str | None = None) -> None:
+        """Forget the cached token (only if it is still ``token``, when given)."""
+        with self._lock:
+            if token is None or token == self._token:
+                self._token = None
+
+    def userinfo(self) -> dict:
+        """``GET /oauth/userinfo``: who the token belongs to and their accounts."""
+        token = self.access_token()
+        response = self._http.get("/oauth/userinfo", headers={"Authorization": f"Bearer {token}"})
+        if not response.is_success:
+            raise errors.error_from_response(response)
+        return response.json()
+
+    def close(self) -> None:
+        self._http.close()
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        token = self.access_token()
+        request.headers["Authorization"] = f"Bearer {token}"
+        response = yield request
+        if response.status_code == 401:
+            self.invalidate(token)
+            request.headers["Authorization"] = f"Bearer {self.access_token()}"
+            yield request
+
+    def _exchange(self) -> None:
+        obtained = self._clock()
+        response = self._sender.send(
+            "POST",
+            "/oauth/token",
+            data={"grant_type": JWT_BEARER_GRANT, "assertion": self.assertion()},
+        )
+        try:
+            body = response.json()
+            token = body["access_token"]
+            expires_in = float(body.get("expires_in") or 0)
+        except (ValueError, KeyError, TypeError):
+            raise errors.OAuthError(
+                "invalid_token_response",
+                "the OAuth server answered 2xx without an access_token; is oauth_base_url the OAuth host?",
+                status=response.status_code,
+                trace_token=errors.trace_token(response),
+            ) from None
+        if not isinstance(token, str) or not token or expires_in <= 0:
+            raise errors.OAuthError(
+                "invalid_token_response",
+                "the OAuth server returned an empty token or no expires_in",
+                status=response.status_code,
+            )
+        # Renew a little early: a tenth of the lifetime, at most five minutes.
+        self._token = token
+        self._renew_at = obtained + expires_in - min(300.0, expires_in / 10)
+
+
+class TokenAuth(httpx.Auth):
+    """A bearer token obtained elsewhere (``dsadmin sandbox token``, a test's ``sb.issue_token()``)."""
+
+    def __init__(self, token: str) -> None:
+        if not token:
+            raise ValueError("TokenAuth needs a non-empty token")
+        self._token = token
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        request.headers["Authorization"] = f"Bearer {self._token}"
+        yield request

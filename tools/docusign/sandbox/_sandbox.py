@@ -1,0 +1,270 @@
+"""``Sandbox``: the public face of the emulator (state, clock, faults, doors in)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import httpx
+
+from tools.docusign.sandbox import _demo, _oauth
+from tools.docusign.sandbox._adapters import SandboxTransport, asgi_app
+from tools.docusign.sandbox._clock import Clock
+from tools.docusign.sandbox._core import Context, Core, ServedRequest
+from tools.docusign.sandbox._faults import Faults
+from tools.docusign.sandbox._fixture import build_state, dump_state, load_fixture_data, merge_into
+from tools.docusign.sandbox._http import SandboxRequest
+from tools.docusign.sandbox._state import Integration, State
+from tools.docusign.sandbox._store import FileStore
+
+SANDBOX_OAUTH_URL = f"https://{_oauth.SANDBOX_HOST}"
+SANDBOX_ADMIN_URL = f"{SANDBOX_OAUTH_URL}/Management"
+ALL_SCOPES = tuple(sorted(_oauth.KNOWN_SCOPES))  # what a test token or `dsadmin sandbox token` carries
+
+
+class DemoIntegration(NamedTuple):
+    integration_key: str
+    user_id: str
+    private_key_pem: str
+    account_id: str
+
+
+def _home() -> Path:
+    from agent.config import dsadmin_home
+
+    return dsadmin_home()
+
+
+class Sandbox:
+    """A DocuSign organization with its Admin API and OAuth server, in memory or file-backed."""
+
+    def __init__(
+        self,
+        state: State,
+        *,
+        clock: Clock | None = None,
+        seed: int = 0,
+        faults: Faults | dict | None = None,
+        store: FileStore | None = None,
+    ) -> None:
+        self.clock = clock or Clock()
+        self._store = store
+        if store is not None:
+            self.clock.on_advance = self._save_locked
+        self._core = Core(
+            state,
+            self.clock,
+            seed=seed,
+            faults=_faults(faults),
+            before=self._reload_if_changed if store else None,
+            after=self._save if store else None,
+        )
+        self._demo_pem = _demo.private_key_pem(_home())
+        self._register_demo()
+
+    # -- construction -------------------------------------------------------------------------------------
+    @classmethod
+    def from_fixture(
+        cls,
+        fixture: str | Path | dict = "acme",
+        *,
+        seed: int = 0,
+        faults: Faults | dict | None = None,
+        clock: Clock | None = None,
+    ) -> Sandbox:
+        """An in-memory org built from a fixture name, path or dict."""
+        clock = clock or Clock()
+        return cls(
+            build_state(load_fixture_data(fixture), clock.timestamp()), clock=clock, seed=seed, faults=faults
+        )
+
+    @classmethod
+    def open(
+        cls,
+        state_dir: str | Path | None = None,
+        fixture: str | Path | dict = "acme",
+        *,
+        seed: int = 0,
+        faults: Faults | dict | None = None,
+        reset: bool = False,
+    ) -> Sandbox:
+        """A file-backed org in ``state_dir`` (default ``$DSADMIN_HOME/sandbox``), seeded from ``fixture``
+        the first time (or on ``reset``); every change is saved, and changes by other processes are seen."""
+        store = FileStore(Path(state_dir) if state_dir else _home() / "sandbox")
+        clock = Clock()
+        if store.exists() and not reset:
+            state, extras = store.load()
+            clock.catch_up(float(extras.get("clock_offset_seconds", 0.0)))
+            sandbox = cls(state, clock=clock, seed=seed, faults=faults, store=store)
+        else:
+            state = build_state(load_fixture_data(fixture), clock.timestamp())
+            sandbox = cls(state, clock=clock, seed=seed, faults=faults, store=store)
+        sandbox._save()
+        return sandbox
+
+    # -- doors in -----------------------------------------------------------------------------------------
+    def transport(self) -> httpx.BaseTransport:
+        return SandboxTransport(self._core)
+
+    def asgi_app(self):
+        return asgi_app(self._core)
+
+    def handle(self, request: SandboxRequest):
+        return self._core.handle(request)
+
+    # -- state --------------------------------------------------------------------------------------------
+    @property
+    def state(self) -> State:
+        return self._core.state
+
+    @property
+    def organization_id(self) -> str:
+        return self.state.organization.id
+
+    def account_id(self, name: str) -> str:
+        account = self.state.account_named(name)
+        if account is None:
+            known = ", ".join(a.name for a in self.state.accounts.values())
+            raise KeyError(f"no account named {name!r}; known: {known}")
+        return account.id
+
+    def user_id(self, email: str) -> str:
+        user = self.state.user_by_email(email)
+        if user is None:
+            raise KeyError(f"no user with email {email!r}")
+        return user.id
+
+    def dump(self) -> dict[str, Any]:
+        with self._core.lock:
+            self._reload_if_changed()
+            return dump_state(self.state)
+
+    def merge(self, setup: dict) -> None:
+        """Merge accounts and users in fixture shape (an eval's ``setup:``); all or nothing."""
+        with self._core.lock:
+            self._reload_if_changed()
+            merge_into(self.state, setup, self.clock.timestamp())
+            self._core.touch()
+            self._save()
+
+    def reset(self, fixture: str | Path | dict = "acme") -> None:
+        with self._core.lock:
+            self._core.state = build_state(load_fixture_data(fixture), self.clock.timestamp())
+            self._core.touch()
+            self._register_demo()
+            self._save()
+
+    def advance_clock(self, **delta: float) -> None:
+        """Move the clock (``hours=25``); the same as ``sb.clock.advance``, persisted when file-backed."""
+        self.clock.advance(**delta)
+
+    # -- faults and records -------------------------------------------------------------------------------
+    @property
+    def faults(self) -> Faults:
+        return self._core.faults
+
+    @faults.setter
+    def faults(self, value: Faults | dict | None) -> None:
+        self._core.faults = _faults(value)
+
+    def fail_next(self, count: int = 1, status: int = 503, *, after_write: bool = False) -> None:
+        """The next ``count`` Admin requests answer ``status`` (after the rate limit check); with
+        ``after_write`` the next ``count`` writes are applied and then answer 503 (a lost response)."""
+        self._core.fail_next(count, status, after_write=after_write)
+
+    @property
+    def requests(self) -> list[ServedRequest]:
+        return self._core.requests
+
+    # -- OAuth --------------------------------------------------------------------------------------------
+    @property
+    def demo_integration(self) -> DemoIntegration:
+        user = self._demo_user()
+        return DemoIntegration(
+            _demo.DEMO_INTEGRATION_KEY,
+            user.id,
+            self._demo_pem,
+            user.default_account_id or self.state.default_account().id,
+        )
+
+    def register_integration(
+        self,
+        integration_key: str,
+        public_key_pem: str,
+        *,
+        consented: Iterable[str] = (),
+        name: str = "integration",
+    ) -> None:
+        """Register an integration key and its public key; ``consented`` are emails that granted consent."""
+        with self._core.lock:
+            ids = [self.user_id(email) for email in consented]
+            self.state.integrations[integration_key] = Integration(integration_key, name, public_key_pem, ids)
+            self._save()
+
+    def set_consent(self, integration_key: str, email: str, granted: bool = True) -> None:
+        with self._core.lock:
+            integration = self.state.integrations[integration_key]
+            user_id = self.user_id(email)
+            if granted and user_id not in integration.consented_user_ids:
+                integration.consented_user_ids.append(user_id)
+            if not granted and user_id in integration.consented_user_ids:
+                integration.consented_user_ids.remove(user_id)
+            self._save()
+
+    def issue_token(self, email: str = "admin@acme.com", scopes: Iterable[str] = ALL_SCOPES) -> str:
+        """A bearer token for ``email`` without the JWT grant (for tests and ``dsadmin sandbox token``)."""
+        with self._core.lock:
+            self._reload_if_changed()
+            user = self.state.user_by_email(email)
+            if user is None:
+                raise KeyError(f"no user with email {email!r}")
+            request = SandboxRequest("POST", "https", _oauth.SANDBOX_HOST, "/oauth/token", "", {})
+            ctx = Context(self._core, request)
+            token = _oauth.issue(ctx, user, _demo.DEMO_INTEGRATION_KEY, list(scopes))["access_token"]
+            self._save()
+            return token
+
+    # -- internals ----------------------------------------------------------------------------------------
+    def _demo_user(self):
+        user = self.state.user_by_email("admin@acme.com")
+        if user is None:
+            user = next((u for u in self.state.users.values() if u.organization_admin), None)
+        if user is None:
+            raise LookupError("the org has no organization admin for the demo integration to impersonate")
+        return user
+
+    def _register_demo(self) -> None:
+        try:
+            user = self._demo_user()
+        except LookupError:
+            return
+        existing = self.state.integrations.get(_demo.DEMO_INTEGRATION_KEY)
+        consented = existing.consented_user_ids if existing else [user.id]
+        self.state.integrations[_demo.DEMO_INTEGRATION_KEY] = Integration(
+            _demo.DEMO_INTEGRATION_KEY,
+            _demo.DEMO_INTEGRATION_NAME,
+            _demo.public_key_pem(self._demo_pem),
+            consented,
+        )
+
+    def _reload_if_changed(self) -> None:
+        if self._store is not None and self._store.exists() and self._store.changed_on_disk():
+            state, extras = self._store.load()
+            self._core.state = state
+            self._core.touch()
+            self.clock.catch_up(float(extras.get("clock_offset_seconds", 0.0)))
+
+    def _save_locked(self) -> None:
+        with self._core.lock:
+            self._save()
+
+    def _save(self) -> None:
+        if self._store is not None:
+            self._store.save(self.state, {"clock_offset_seconds": self.clock.offset_seconds})
+
+
+def _faults(value: Faults | dict | None) -> Faults:
+    if isinstance(value, Faults):
+        return value
+    return Faults.from_dict(value)

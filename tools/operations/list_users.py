@@ -1,0 +1,149 @@
+"""list_users: search the organization's users, across every linked account by default.
+
+| filter                    | requests (spec operationId)                                             |
+|---------------------------|-------------------------------------------------------------------------|
+| email (any account)       | GET /v2/organizations/{org}/users/profile?email=  (GetProfileV2): the   |
+|                           | user with every membership in one request                               |
+| account                   | GET /v2/organizations/{org}/users?account_id=[&email=]                  |
+|                           | [&membership_status=]  (OrganizationUsers_GetV2)                        |
+| none (every account)      | the same, once per linked account, concurrently; rows merged by user id |
+| status active/closed/     | membership_status=active|closed|disabled, sent to DocuSign              |
+| disabled                  |                                                                         |
+| status pending            | activation_required or activation_sent: DocuSign takes one value, so    |
+|                           | rows are fetched unfiltered and filtered here (one request, not two)    |
+| name_contains             | filtered here on first, last, user name and email (case-insensitive)    |
+| (linked accounts)         | GET /v2/organizations  (via the Directory's cache)                       |
+
+Why the listing is assembled here and paged with our own cursor: DocuSign pages per account, a
+person asks across accounts, and the same user appears once per membership. The cursor carries
+the offset and a hash of the filters, so a cursor from one query cannot silently page another.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from concurrent.futures import ThreadPoolExecutor
+from contextvars import copy_context
+from typing import Any
+
+from tools.actions import ListUsers
+from tools.operations import _common as c
+from tools.operations._common import Env, OperationError, Outcome, Plan, Target
+
+SERVER_STATUS = {"active": "active", "closed": "closed", "disabled": "disabled"}
+
+
+def resolve(action: ListUsers, env: Env) -> Target:
+    if action.account:
+        return Target(accounts=(env.directory.account(action.account),))
+    return Target()
+
+
+def plan(action: ListUsers, target: Target, env: Env) -> Plan:
+    offset = _read_cursor(action)
+    where = target.accounts[0].name if target.accounts else "all accounts"
+    summary = f"list users on {where}" + (f" with status {action.status}" if action.status else "")
+    return Plan.reading(summary, lambda: _run(action, target, env, offset))
+
+
+def _run(action: ListUsers, target: Target, env: Env, offset: int) -> Outcome:
+    if action.email and not target.accounts:
+        users = _by_email(action, env)
+    else:
+        scopes = [target.accounts[0]] if target.accounts else env.directory.accounts()
+        merged: dict[str, dict[str, Any]] = {}
+        for scope, rows in zip(scopes, _fetch(action, env, scopes), strict=True):
+            for row in rows:
+                if not _matches(action, row.membership_status, row):
+                    continue
+                entry = merged.setdefault(str(row.id), {
+                    "id": str(row.id), "email": row.email,
+                    "name": " ".join(p for p in (row.first_name, row.last_name) if p) or row.user_name,
+                    "user_status": row.user_status, "memberships": [],
+                })
+                entry["memberships"].append({"account": scope.name, "status": row.membership_status})
+        users = sorted(merged.values(), key=lambda u: ((u["email"] or "").lower(), u["id"]))
+    page = users[offset:offset + action.page_size]
+    following = offset + len(page)
+    next_cursor = _make_cursor(action, following) if following < len(users) else None
+    where = target.accounts[0].name if target.accounts else "all accounts"
+    status = f" with status {action.status}" if action.status else ""
+    shown = f"{offset + 1}-{following} of {len(users)}" if page else f"0 of {len(users)}"
+    return Outcome(summary=f"Users on {where}{status}: {shown}", data={"users": page, "total": len(users)},
+                   next_cursor=next_cursor)
+
+
+def _by_email(action: ListUsers, env: Env) -> list[dict[str, Any]]:
+    """One user across every account: the profile drilldown has each membership in one request."""
+    user = c.fetch_user(env, action.email)
+    if user is None:
+        return []
+    view = c.user_view(user)
+    view["memberships"] = [{"account": m["account"], "status": m["status"]} for m in view["memberships"]
+                           if _matches(action, m["status"], user)]
+    return [view] if view["memberships"] else []
+
+
+def _fetch(action: ListUsers, env: Env, scopes: list[Any]) -> list[list[Any]]:
+    membership_status = SERVER_STATUS.get(action.status or "")
+
+    def one(scope: Any) -> list[Any]:
+        query: dict[str, Any] = {"account_id": scope.id}
+        if action.email:
+            query["email"] = action.email
+        if membership_status:
+            query["membership_status"] = membership_status
+        return list(env.client.users(env.org_id, **query))
+
+    if len(scopes) == 1:
+        return [one(scopes[0])]
+    workers = max(1, min(env.max_concurrency, len(scopes)))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="list-users") as pool:
+        # each task runs in a copy of this context, so the gate's audit context follows it
+        futures = [pool.submit(copy_context().run, one, scope) for scope in scopes]
+        return [f.result() for f in futures]
+
+
+def _matches(action: ListUsers, membership_status: str | None, user: Any) -> bool:
+    status = (membership_status or "").lower()
+    if action.status == "pending" and status not in c.PENDING_STATUSES:
+        return False
+    if action.status in SERVER_STATUS and status != action.status:
+        return False
+    email = getattr(user, "email", None) or c.user_email(user)
+    if action.email and (email or "").lower() != action.email:
+        return False
+    if action.name_contains:
+        fragment = action.name_contains.lower()
+        haystack = " ".join(filter(None, (user.first_name, user.last_name, user.user_name, email))).lower()
+        if fragment not in haystack:
+            return False
+    return True
+
+
+def _query_hash(action: ListUsers) -> str:
+    query = action.model_dump(exclude={"cursor", "page_size"})
+    return hashlib.sha256(json.dumps(query, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def _make_cursor(action: ListUsers, offset: int) -> str:
+    raw = json.dumps({"o": offset, "q": _query_hash(action)}, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _read_cursor(action: ListUsers) -> int:
+    if not action.cursor:
+        return 0
+    try:
+        padded = action.cursor + "=" * (-len(action.cursor) % 4)
+        data = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        offset, query = int(data["o"]), str(data["q"])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise OperationError("cursor is not one this tool returned",
+                             fix="pass next_cursor from the previous page exactly, or omit it") from exc
+    if query != _query_hash(action) or offset < 0:
+        raise OperationError("cursor belongs to a different query (the filters changed)",
+                             fix="repeat the same filters with the cursor, or omit the cursor to start over")
+    return offset
