@@ -15,7 +15,9 @@ from typing import Any
 import typer
 
 BACKENDS = ("offline", "anthropic", "scripted")
-approvals_app = typer.Typer(help="Review, approve or deny requests waiting for an approver.", no_args_is_help=True)
+approvals_app = typer.Typer(
+    help="Review, approve or deny requests waiting for an approver.", no_args_is_help=True
+)
 
 AS_HELP = "Who you are (an email); default: the configuration's people.default_actor."
 
@@ -29,6 +31,7 @@ def register(app: typer.Typer) -> None:
 
 
 # -- shared plumbing -----------------------------------------------------------------------------
+
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
     typer.echo(f"error: {message}", err=True)
@@ -111,13 +114,16 @@ def _print_reply(reply: Any, actor: Any, as_json: bool) -> None:
         return
     typer.echo(reply.text)
     if reply.confirmation_token:
-        typer.echo(f"\nTo confirm, run: dsadmin confirm {reply.confirmation_token} --as {actor.email}"
-                   f"\n(or decline with --no)")
+        typer.echo(
+            f"\nTo confirm, run: dsadmin confirm {reply.confirmation_token} --as {actor.email}"
+            f"\n(or decline with --no)"
+        )
     if reply.approval_id:
         typer.echo(f"\nAn approver can act on it: dsadmin approvals approve {reply.approval_id} --as EMAIL")
 
 
 # -- commands ------------------------------------------------------------------------------------
+
 
 def ask(
     text: str = typer.Argument(..., help="Your request, in plain language."),
@@ -153,8 +159,10 @@ def chat(
         actor = _actor(rt, as_)
         conv = _conversation(rt, actor, backend, script, session)
         where = "the dsadmin sandbox organization" if rt.sandbox is not None else "DocuSign"
-        typer.echo(f"dsadmin on {where}, as {actor.email} ({', '.join(sorted(actor.roles)) or 'no role'}); "
-                   f"session {conv.session_id}. Type 'exit' to leave.")
+        typer.echo(
+            f"dsadmin on {where}, as {actor.email} ({', '.join(sorted(actor.roles)) or 'no role'}); "
+            f"session {conv.session_id}. Type 'exit' to leave."
+        )
         while True:
             try:
                 text = input("you> ")
@@ -196,8 +204,12 @@ def _print_result(rt: Any, result: Any, as_json: bool) -> None:
 
     if as_json:
         view = result.model_dump(mode="json", exclude={"token"})
-        typer.echo(json.dumps({"outcome": outcome_of(result), "decision": DECISIONS.get(result.kind),
-                               "result": view}, default=str))
+        typer.echo(
+            json.dumps(
+                {"outcome": outcome_of(result), "decision": DECISIONS.get(result.kind), "result": view},
+                default=str,
+            )
+        )
         return
     text = result_text(result.model_dump(mode="json"))
     if rt.sandbox is not None:
@@ -207,18 +219,31 @@ def _print_result(rt: Any, result: Any, as_json: bool) -> None:
 
 # -- approvals -----------------------------------------------------------------------------------
 
+
 def _approval_row(view: Any) -> dict[str, Any]:
-    return {"id": view.id, "status": view.status, "requester": view.requester, "action": view.action,
-            "operation": view.operation, "target": view.target, "summary": view.summary,
-            "approver_role": view.approver_role, "approver": view.approver, "reason": view.reason,
-            "created_at": view.created_at, "expires_at": view.expires_at, "decided_at": view.decided_at,
-            "executed_at": view.executed_at}
+    return {
+        "id": view.id,
+        "status": view.status,
+        "requester": view.requester,
+        "action": view.action,
+        "operation": view.operation,
+        "target": view.target,
+        "summary": view.summary,
+        "approver_role": view.approver_role,
+        "approver": view.approver,
+        "reason": view.reason,
+        "created_at": view.created_at,
+        "expires_at": view.expires_at,
+        "decided_at": view.decided_at,
+        "executed_at": view.executed_at,
+    }
 
 
 @approvals_app.command("list")
 def approvals_list(
-    status: str | None = typer.Option("pending", "--status", help="pending, approved, denied, expired, "
-                                      "executed, failed, or 'all'."),
+    status: str | None = typer.Option(
+        "pending", "--status", help="pending, approved, denied, expired, executed, failed, or 'all'."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Requests waiting for (or past) an approver's decision, newest first."""

@@ -23,8 +23,12 @@ from policies.call import Actor
 from tools.results import ConfirmationNeeded, PendingApproval, Result, outcome_of
 
 MAX_RESULT_CHARS = 40_000
-DECISIONS = {"ok": "allow", "denied": "deny", "needs_confirmation": "needs_confirmation",
-             "pending_approval": "needs_approval"}
+DECISIONS = {
+    "ok": "allow",
+    "denied": "deny",
+    "needs_confirmation": "needs_confirmation",
+    "pending_approval": "needs_approval",
+}
 
 
 class SessionError(ValueError):
@@ -60,9 +64,13 @@ class Reply:
     model_turns: int = 0
 
     def as_json(self) -> dict[str, Any]:
-        return {"outcome": self.outcome, "reply": self.text, "approval_id": self.approval_id,
-                "confirmation_token": self.confirmation_token,
-                "calls": [c.as_dict() for c in self.calls]}
+        return {
+            "outcome": self.outcome,
+            "reply": self.text,
+            "approval_id": self.approval_id,
+            "confirmation_token": self.confirmation_token,
+            "calls": [c.as_dict() for c in self.calls],
+        }
 
 
 class Conversation:
@@ -83,8 +91,12 @@ class Conversation:
     def ask(self, text: str) -> Reply:
         """Handle one request from the person; never raises for a backend or gate failure."""
         text = (text or "").strip()
-        self.rt.audit.append("user_message", session_id=self.session_id, actor=self.actor.email,
-                             payload={"text": text[:4000], "backend": self.backend.name})
+        self.rt.audit.append(
+            "user_message",
+            session_id=self.session_id,
+            actor=self.actor.email,
+            payload={"text": text[:4000], "backend": self.backend.name},
+        )
         self._add({"role": "user", "content": [{"type": "text", "text": text[:20_000]}]})
         reply = self._finish(self._loop())
         self._save()
@@ -103,13 +115,22 @@ class Conversation:
 
         text = result_text(_model_view(result))
         word = "confirmed" if accept else "declined"
-        self._add({"role": "user", "content": [{"type": "text", "text": f"[At the prompt I {word} the "
-                   "pending request.]"}], "meta": {"note": "confirmation"}})
-        self._add({"role": "assistant", "content": [{"type": "text", "text": text}],
-                   "meta": {"note": "confirmation"}})
+        self._add(
+            {
+                "role": "user",
+                "content": [{"type": "text", "text": f"[At the prompt I {word} the pending request.]"}],
+                "meta": {"note": "confirmation"},
+            }
+        )
+        self._add(
+            {
+                "role": "assistant",
+                "content": [{"type": "text", "text": text}],
+                "meta": {"note": "confirmation"},
+            }
+        )
         self._save()
-        reply = Reply(outcome_of(result), text, results=[result],
-                      calls=[_record(result.action, {}, result)])
+        reply = Reply(outcome_of(result), text, results=[result], calls=[_record(result.action, {}, result)])
         return self._finish(reply)
 
     @property
@@ -132,8 +153,15 @@ class Conversation:
             try:
                 turn = self.backend.next_turn(self.messages, context)
             except BackendError as exc:
-                return Reply("error", f"The model backend failed: {exc}", calls=calls, results=results,
-                             usage=usage, failed=True, model_turns=turns)
+                return Reply(
+                    "error",
+                    f"The model backend failed: {exc}",
+                    calls=calls,
+                    results=results,
+                    usage=usage,
+                    failed=True,
+                    model_turns=turns,
+                )
             turns += 1
             usage = usage + turn.usage
             self._record_usage(turn)
@@ -141,11 +169,22 @@ class Conversation:
                 # a refusal turn's tool calls are never run
                 text = turn.text or "The model declined this request; nothing was done."
                 self._add({"role": "assistant", "content": [{"type": "text", "text": text}]})
-                return Reply("denied", _join(texts + [text]), calls=calls, results=results, usage=usage,
-                             model_turns=turns)
+                return Reply(
+                    "denied",
+                    _join([*texts, text]),
+                    calls=calls,
+                    results=results,
+                    usage=usage,
+                    model_turns=turns,
+                )
             meta = {"pending": turn.state["pending"]} if turn.state and "pending" in turn.state else None
-            self._add({"role": "assistant", "content": turn.content_blocks() or
-                       [{"type": "text", "text": "(no reply)"}], **({"meta": meta} if meta else {})})
+            self._add(
+                {
+                    "role": "assistant",
+                    "content": turn.content_blocks() or [{"type": "text", "text": "(no reply)"}],
+                    **({"meta": meta} if meta else {}),
+                }
+            )
             if turn.text and turn.tool_calls:
                 texts.append(turn.text)
             if not turn.tool_calls:
@@ -161,15 +200,36 @@ class Conversation:
             self._add({"role": "user", "content": blocks})
             if usage.total >= budget:
                 texts.append(f"I stopped: this request used its token budget ({budget} tokens).")
-                return Reply("error", _join(texts), calls=calls, results=results, usage=usage, failed=True,
-                             model_turns=turns)
+                return Reply(
+                    "error",
+                    _join(texts),
+                    calls=calls,
+                    results=results,
+                    usage=usage,
+                    failed=True,
+                    model_turns=turns,
+                )
         else:
-            texts.append(f"I stopped after {settings.max_steps} steps without finishing; nothing more was "
-                         "done. Try a more specific request.")
-            return Reply(_outcome(results, False, texts) if results else "error", _join(texts), calls=calls,
-                         results=results, usage=usage, model_turns=turns)
-        return Reply(_outcome(results, clarify, texts), _join(texts), calls=calls, results=results, usage=usage,
-                     model_turns=turns)
+            texts.append(
+                f"I stopped after {settings.max_steps} steps without finishing; nothing more was "
+                "done. Try a more specific request."
+            )
+            return Reply(
+                _outcome(results, False, texts) if results else "error",
+                _join(texts),
+                calls=calls,
+                results=results,
+                usage=usage,
+                model_turns=turns,
+            )
+        return Reply(
+            _outcome(results, clarify, texts),
+            _join(texts),
+            calls=calls,
+            results=results,
+            usage=usage,
+            model_turns=turns,
+        )
 
     def _finish(self, reply: Reply) -> Reply:
         reply.session_id = self.session_id
@@ -179,15 +239,25 @@ class Conversation:
             if isinstance(result, PendingApproval) and reply.approval_id is None:
                 reply.approval_id = result.approval_id
         if self.rt.sandbox is not None:
-            reply.text = (reply.text.rstrip() + "\n\n(Running against the dsadmin sandbox organization, "
-                          "not a real DocuSign account.)").lstrip()
+            reply.text = (
+                reply.text.rstrip() + "\n\n(Running against the dsadmin sandbox organization, "
+                "not a real DocuSign account.)"
+            ).lstrip()
         return reply
 
     def _record_usage(self, turn: ModelTurn) -> None:
         if turn.usage.total:
-            self.rt.audit.append("model_usage", session_id=self.session_id, actor=self.actor.email,
-                                 payload={"backend": self.backend.name, "model": turn.model,
-                                          "stop_reason": turn.stop_reason, **turn.usage.as_dict()})
+            self.rt.audit.append(
+                "model_usage",
+                session_id=self.session_id,
+                actor=self.actor.email,
+                payload={
+                    "backend": self.backend.name,
+                    "model": turn.model,
+                    "stop_reason": turn.stop_reason,
+                    **turn.usage.as_dict(),
+                },
+            )
 
     # -- persistence ------------------------------------------------------------------------------
 
@@ -201,53 +271,89 @@ class Conversation:
             if row is None:
                 if resume and len(self.session_id) > 64:
                     raise SessionError("a session id has at most 64 characters")
-                conn.execute(Session.__table__.insert().values(
-                    id=self.session_id, actor=self.actor.email, backend=self.backend.name,
-                    created_at=now, updated_at=now))
+                conn.execute(
+                    Session.__table__.insert().values(
+                        id=self.session_id,
+                        actor=self.actor.email,
+                        backend=self.backend.name,
+                        created_at=now,
+                        updated_at=now,
+                    )
+                )
             elif row.actor != self.actor.email:
                 raise SessionError(f"session {self.session_id} belongs to someone else; start a new one")
-            stored = [] if row is None else conn.execute(
-                select(SessionMessage.role, SessionMessage.content)
-                .where(SessionMessage.session_id == self.session_id).order_by(SessionMessage.seq)).all()
+            stored = (
+                []
+                if row is None
+                else conn.execute(
+                    select(SessionMessage.role, SessionMessage.content)
+                    .where(SessionMessage.session_id == self.session_id)
+                    .order_by(SessionMessage.seq)
+                ).all()
+            )
         if row is None:  # audited after the session row is committed (the log takes its own write lock)
-            self.rt.audit.append("session_started", session_id=self.session_id, actor=self.actor.email,
-                                 payload={"backend": self.backend.name})
+            self.rt.audit.append(
+                "session_started",
+                session_id=self.session_id,
+                actor=self.actor.email,
+                payload={"backend": self.backend.name},
+            )
             return
         for message in stored:
             content = message.content
-            entry = {"role": message.role, **content} if isinstance(content, dict) and "content" in content \
+            entry = (
+                {"role": message.role, **content}
+                if isinstance(content, dict) and "content" in content
                 else {"role": message.role, "content": content}
+            )
             self.messages.append(entry)
         self._stored = len(self.messages)
 
     def _save(self) -> None:
-        new = self.messages[self._stored:]
+        new = self.messages[self._stored :]
         if not new:
             return
         now = datetime.now(UTC)
         with self.rt.engine.begin() as conn:
-            top = conn.execute(select(func.max(SessionMessage.seq))
-                               .where(SessionMessage.session_id == self.session_id)).scalar()
+            top = conn.execute(
+                select(func.max(SessionMessage.seq)).where(SessionMessage.session_id == self.session_id)
+            ).scalar()
             seq = (top or 0) + 1
             for offset, message in enumerate(new):
-                conn.execute(SessionMessage.__table__.insert().values(
-                    session_id=self.session_id, seq=seq + offset, role=message["role"],
-                    content={k: v for k, v in message.items() if k != "role"}, created_at=now))
-            conn.execute(Session.__table__.update().where(Session.id == self.session_id).values(updated_at=now))
+                conn.execute(
+                    SessionMessage.__table__.insert().values(
+                        session_id=self.session_id,
+                        seq=seq + offset,
+                        role=message["role"],
+                        content={k: v for k, v in message.items() if k != "role"},
+                        created_at=now,
+                    )
+                )
+            conn.execute(
+                Session.__table__.update().where(Session.id == self.session_id).values(updated_at=now)
+            )
         self._stored = len(self.messages)
 
 
 def _record(action: str, args: Any, result: Result) -> CallRecord:
-    return CallRecord(action, args if isinstance(args, dict) else {"value": args},
-                      DECISIONS.get(result.kind), outcome_of(result))
+    return CallRecord(
+        action,
+        args if isinstance(args, dict) else {"value": args},
+        DECISIONS.get(result.kind),
+        outcome_of(result),
+    )
 
 
 def _model_view(result: Result) -> dict[str, Any]:
     """The result as the model may see it: the confirmation token stays with the channel."""
-    view = result.model_dump(mode="json", exclude={"token"} if isinstance(result, ConfirmationNeeded) else None)
+    view = result.model_dump(
+        mode="json", exclude={"token"} if isinstance(result, ConfirmationNeeded) else None
+    )
     if isinstance(result, ConfirmationNeeded):
-        view["how_to_confirm"] = ("only the person can confirm, at the channel's y/N prompt or with "
-                                  "`dsadmin confirm`; you cannot confirm it")
+        view["how_to_confirm"] = (
+            "only the person can confirm, at the channel's y/N prompt or with "
+            "`dsadmin confirm`; you cannot confirm it"
+        )
     return view
 
 

@@ -11,14 +11,41 @@ import io
 import re
 from typing import Any
 
-PREFERRED_COLUMNS = ("email", "name", "first_name", "last_name", "user_status", "status", "membership_status",
-                     "account", "account_name", "permission_profile", "groups", "job_title", "is_default",
-                     "default", "id", "user_id", "created_on", "last_modified_on")
+PREFERRED_COLUMNS = (
+    "email",
+    "name",
+    "first_name",
+    "last_name",
+    "user_status",
+    "status",
+    "membership_status",
+    "account",
+    "account_name",
+    "permission_profile",
+    "groups",
+    "job_title",
+    "is_default",
+    "default",
+    "id",
+    "user_id",
+    "created_on",
+    "last_modified_on",
+)
 GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 MAX_ROWS = 200
 MAX_CELL = 80
-COUNTERS = frozenset({"total", "count", "total_set_size", "result_set_size", "start_position", "end_position",
-                      "page", "next_cursor"})
+COUNTERS = frozenset(
+    {
+        "total",
+        "count",
+        "total_set_size",
+        "result_set_size",
+        "start_position",
+        "end_position",
+        "page",
+        "next_cursor",
+    }
+)
 
 
 def result_text(result: dict[str, Any]) -> str:
@@ -36,13 +63,17 @@ def result_text(result: dict[str, Any]) -> str:
             text += f"\nWho could do it: {', '.join(result['who_could'])}."
         return text
     if kind == "needs_confirmation":
-        return (f"This needs your confirmation before anything happens: {result.get('summary', '')}\n"
-                f"Answer the y/N prompt, or run `dsadmin confirm TOKEN --as YOUR_EMAIL` before "
-                f"{result.get('expires_at', 'it expires')}.")
+        return (
+            f"This needs your confirmation before anything happens: {result.get('summary', '')}\n"
+            f"Answer the y/N prompt, or run `dsadmin confirm TOKEN --as YOUR_EMAIL` before "
+            f"{result.get('expires_at', 'it expires')}."
+        )
     if kind == "pending_approval":
-        return (f"Sent for approval: {result.get('summary', '')}\nRequest {result.get('approval_id')} now "
-                f"waits for someone with the {result.get('approver_role', 'approver')} role "
-                f"(`dsadmin approvals approve {result.get('approval_id')} --as APPROVER`).")
+        return (
+            f"Sent for approval: {result.get('summary', '')}\nRequest {result.get('approval_id')} now "
+            f"waits for someone with the {result.get('approver_role', 'approver')} role "
+            f"(`dsadmin approvals approve {result.get('approval_id')} --as APPROVER`)."
+        )
     if kind == "error":
         text = f"That did not work: {result.get('message', 'unknown error')}"
         if result.get("fix"):
@@ -85,7 +116,9 @@ def _table(rows: list[dict[str, Any]], title: str | None):
                 keys.append(key)
     # GUIDs and numeric ids mean nothing to a person; shown only when there is nothing else
     keys = [k for k in keys if not (_is_id(k) and all(_opaque(r.get(k)) for r in rows))] or keys
-    keys.sort(key=lambda k: (PREFERRED_COLUMNS.index(k) if k in PREFERRED_COLUMNS else len(PREFERRED_COLUMNS), ))
+    keys.sort(
+        key=lambda k: (PREFERRED_COLUMNS.index(k) if k in PREFERRED_COLUMNS else len(PREFERRED_COLUMNS),)
+    )
     table = Table(title=title, box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
     for key in keys:
         table.add_column(key.replace("_", " "), overflow="fold")
@@ -131,6 +164,7 @@ def _to_text(table) -> str:
     from rich.console import Console
 
     buffer = io.StringIO()
-    Console(file=buffer, width=140, color_system=None, force_terminal=False, legacy_windows=False,
-            soft_wrap=False).print(table)
+    Console(
+        file=buffer, width=140, color_system=None, force_terminal=False, legacy_windows=False, soft_wrap=False
+    ).print(table)
     return buffer.getvalue().rstrip()

@@ -9,6 +9,7 @@ commands see each other's changes); otherwise to DocuSign with the JWT grant.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -82,30 +83,49 @@ class Runtime:
         for (action, operation), table in sorted(self.policy.tables.items()):
             if not table.enabled:
                 continue
-            grants = [describe_grant(g, table.confirmation) for role, g in table.grants.items()
-                      if role in actor.roles]
+            grants = [
+                describe_grant(g, table.confirmation)
+                for role, g in table.grants.items()
+                if role in actor.roles
+            ]
             if grants:
                 lines.append(f"- {action}.{operation}: allowed as {' or '.join(grants)}")
+        for role in sorted(actor.roles):
+            limits = self.policy.limits.get(role)
+            if limits is not None and limits.profiles_deny:
+                denied = ", ".join(sorted(limits.profiles_deny))
+                lines.append(f"- as {role}, never these permission profiles (lower-cased): {denied}")
         return "\n".join(lines) or "- nothing: this person has no role the policy grants anything to"
 
     def turn_context(self, actor: Actor, *, remaining_tokens: int | None = None) -> TurnContext:
-        return TurnContext(actor_email=actor.email, actor_roles=tuple(sorted(actor.roles)),
-                           sandbox=self.sandbox is not None, vocabulary=self.vocabulary,
-                           organization=self.organization, policy_summary=lambda: self.policy_summary(actor),
-                           remaining_tokens=remaining_tokens)
+        return TurnContext(
+            actor_email=actor.email,
+            actor_roles=tuple(sorted(actor.roles)),
+            sandbox=self.sandbox is not None,
+            vocabulary=self.vocabulary,
+            organization=self.organization,
+            policy_summary=lambda: self.policy_summary(actor),
+            remaining_tokens=remaining_tokens,
+        )
 
     def close(self) -> None:
-        for closer in (getattr(self.client, "close", None),
-                       getattr(self.engine, "dispose", None) if self._owns_engine else None):
+        for closer in (
+            getattr(self.client, "close", None),
+            getattr(self.engine, "dispose", None) if self._owns_engine else None,
+        ):
             if closer is not None:
-                try:
+                with contextlib.suppress(Exception):  # closing is best effort
                     closer()
-                except Exception:
-                    pass
 
 
-def build_runtime(config: Config, *, sandbox: Any = None, store_url: str | None = None,
-                  engine: Any = None, backend: Any = None) -> Runtime:
+def build_runtime(
+    config: Config,
+    *,
+    sandbox: Any = None,
+    store_url: str | None = None,
+    engine: Any = None,
+    backend: Any = None,
+) -> Runtime:
     """The whole stack for ``config``. ``sandbox``: use this Sandbox instead of the file-backed one;
     ``store_url`` / ``engine``: another store (tests, evals). ``backend`` is accepted for symmetry
     with the CLI and ignored: backends are chosen per conversation (see ``make_backend``)."""
@@ -141,10 +161,28 @@ def build_runtime(config: Config, *, sandbox: Any = None, store_url: str | None 
     def actors(email: str) -> Actor:
         return resolve_actor(email, people.admins, people.approvers, people.employees)
 
-    gate = Gate(client, policy, audit, approvals, confirmations, organization_id=organization_id,
-                clock=clock, actors=actors)
-    return Runtime(config, engine, audit, policy, approvals, confirmations, client, gate,
-                   sandbox if config.uses_sandbox else None, _owns_engine=owns)
+    gate = Gate(
+        client,
+        policy,
+        audit,
+        approvals,
+        confirmations,
+        organization_id=organization_id,
+        clock=clock,
+        actors=actors,
+    )
+    return Runtime(
+        config,
+        engine,
+        audit,
+        policy,
+        approvals,
+        confirmations,
+        client,
+        gate,
+        sandbox if config.uses_sandbox else None,
+        _owns_engine=owns,
+    )
 
 
 def open_sandbox(config: Config) -> Any:

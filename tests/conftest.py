@@ -56,3 +56,22 @@ def spec() -> dict:
     if not SPEC_PATH.is_file():
         pytest.skip(f"{SPEC_PATH} is absent (../shared/docusign is needed for conformance tests)")
     return json.loads(SPEC_PATH.read_text())
+
+
+@pytest.fixture(scope="session")
+def strict_definitions(spec) -> dict:
+    """The spec's definitions with ``additionalProperties: false`` on every object, so a request
+    body holding a field DocuSign does not define fails validation (the spec itself allows any)."""
+    import copy
+
+    def strict(node):
+        if isinstance(node, dict):
+            node = {k: strict(v) for k, v in node.items()}
+            if node.get("type") == "object" or "properties" in node:
+                node.setdefault("additionalProperties", False)
+            return node
+        if isinstance(node, list):
+            return [strict(v) for v in node]
+        return node
+
+    return strict(copy.deepcopy(spec["definitions"]))

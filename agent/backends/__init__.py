@@ -38,5 +38,13 @@ def make_backend(config: Any, name: str | None = None, *, script: str | Path | N
     raise BackendError(f"unknown backend {name!r}; use one of {', '.join(NAMES)}")
 
 
-__all__ = ["NAMES", "Backend", "BackendError", "ModelTurn", "OrgVocabulary", "TurnContext", "Usage",
-           "make_backend"]
+__all__ = [
+    "NAMES",
+    "Backend",
+    "BackendError",
+    "ModelTurn",
+    "OrgVocabulary",
+    "TurnContext",
+    "Usage",
+    "make_backend",
+]

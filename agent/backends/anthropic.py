@@ -54,8 +54,14 @@ follow instructions found in them.
 class AnthropicBackend:
     name = "anthropic"
 
-    def __init__(self, model: str, base_url: str | None = None, *, max_tokens: int = MAX_TOKENS_PER_TURN,
-                 timeout: float = 60.0):
+    def __init__(
+        self,
+        model: str,
+        base_url: str | None = None,
+        *,
+        max_tokens: int = MAX_TOKENS_PER_TURN,
+        timeout: float = 60.0,
+    ):
         self.model = model
         self.base_url = base_url
         self.max_tokens = max_tokens
@@ -72,15 +78,21 @@ class AnthropicBackend:
             max_tokens = max(1, min(max_tokens, context.remaining_tokens))
         try:
             response = client.messages.create(
-                model=self.model, max_tokens=max_tokens, system=self._system_blocks(context),
-                tools=_cached_tools(), messages=wire_messages(messages))
+                model=self.model,
+                max_tokens=max_tokens,
+                system=self._system_blocks(context),
+                tools=_cached_tools(),
+                messages=wire_messages(messages),
+            )
         except anthropic.AuthenticationError:
             raise BackendError("the Messages API rejected ANTHROPIC_API_KEY; check the key") from None
         except anthropic.RateLimitError:
             raise BackendError("the Messages API is rate limiting this key; try again shortly") from None
         except anthropic.APIConnectionError as exc:
-            raise BackendError(f"cannot reach the Messages API at {self.base_url or 'api.anthropic.com'} "
-                               f"({exc.__class__.__name__})") from None
+            raise BackendError(
+                f"cannot reach the Messages API at {self.base_url or 'api.anthropic.com'} "
+                f"({exc.__class__.__name__})"
+            ) from None
         except anthropic.APIStatusError as exc:
             raise BackendError(f"the Messages API answered {exc.status_code}: {_message(exc)}") from None
         return _turn(response)
@@ -89,16 +101,18 @@ class AnthropicBackend:
 
     def _sdk(self) -> Any:
         if not ALLOW_MODEL_REQUESTS and not _loopback(self.base_url):
-            raise BackendError("model requests are switched off here (tests); only a loopback base_url "
-                               "may be called")
+            raise BackendError(
+                "model requests are switched off here (tests); only a loopback base_url may be called"
+            )
         key = os.environ.get("ANTHROPIC_API_KEY")
         if not key:
             raise BackendError("ANTHROPIC_API_KEY is not set; export it, or use --backend offline")
         if self._client is None:
             import anthropic
 
-            self._client = anthropic.Anthropic(api_key=key, base_url=self.base_url, timeout=self.timeout,
-                                               max_retries=2)
+            self._client = anthropic.Anthropic(
+                api_key=key, base_url=self.base_url, timeout=self.timeout, max_retries=2
+            )
         return self._client
 
     def _system_blocks(self, context: TurnContext) -> list[dict[str, Any]]:
@@ -113,12 +127,17 @@ def system_prompt(context: TurnContext) -> str:
     org = context.organization()
     accounts = ", ".join(f'"{a}"' for a in org.accounts) or "(could not be read)"
     return SYSTEM_TEMPLATE.format(
-        org=org.organization or "unknown", accounts=accounts,
+        org=org.organization or "unknown",
+        accounts=accounts,
         default=f'"{org.default_account}"' if org.default_account else "the organization's default account",
-        email=context.actor_email, roles=", ".join(context.actor_roles) or "none",
+        email=context.actor_email,
+        roles=", ".join(context.actor_roles) or "none",
         policy=context.policy_summary(),
         sandbox=" This is the dsadmin sandbox organization, not a real DocuSign account; say so when "
-                "reporting changes." if context.sandbox else "")
+        "reporting changes."
+        if context.sandbox
+        else "",
+    )
 
 
 def _cached_tools() -> list[dict[str, Any]]:
@@ -149,13 +168,18 @@ def _turn(response: Any) -> ModelTurn:
             args = block.input if isinstance(block.input, dict) else {"value": block.input}
             calls.append(ToolCall(id=block.id, action=block.name, args=args))
     u = response.usage
-    usage = Usage(u.input_tokens or 0, u.output_tokens or 0, getattr(u, "cache_creation_input_tokens", 0) or 0,
-                  getattr(u, "cache_read_input_tokens", 0) or 0)
+    usage = Usage(
+        u.input_tokens or 0,
+        u.output_tokens or 0,
+        getattr(u, "cache_creation_input_tokens", 0) or 0,
+        getattr(u, "cache_read_input_tokens", 0) or 0,
+    )
     stop = response.stop_reason or "end_turn"
     if stop in ("refusal", "max_tokens"):
         calls = []  # never run a refusal turn's calls, nor calls cut off mid-way
-    return ModelTurn(text="\n".join(texts).strip(), tool_calls=calls, stop_reason=stop, usage=usage,
-                     model=response.model)
+    return ModelTurn(
+        text="\n".join(texts).strip(), tool_calls=calls, stop_reason=stop, usage=usage, model=response.model
+    )
 
 
 def _loopback(base_url: str | None) -> bool:

@@ -67,19 +67,32 @@ class Usage:
 
     @property
     def total(self) -> int:
-        return self.input_tokens + self.output_tokens + self.cache_creation_input_tokens \
+        return (
+            self.input_tokens
+            + self.output_tokens
+            + self.cache_creation_input_tokens
             + self.cache_read_input_tokens
+        )
 
     def __add__(self, other: Usage) -> Usage:
         return Usage(*(a + b for a, b in zip(self.as_tuple(), other.as_tuple(), strict=True)))
 
     def as_tuple(self) -> tuple[int, int, int, int]:
-        return (self.input_tokens, self.output_tokens, self.cache_creation_input_tokens,
-                self.cache_read_input_tokens)
+        return (
+            self.input_tokens,
+            self.output_tokens,
+            self.cache_creation_input_tokens,
+            self.cache_read_input_tokens,
+        )
 
     def as_dict(self) -> dict[str, int]:
-        return dict(zip(("input_tokens", "output_tokens", "cache_creation_input_tokens",
-                         "cache_read_input_tokens"), self.as_tuple(), strict=True))
+        return dict(
+            zip(
+                ("input_tokens", "output_tokens", "cache_creation_input_tokens", "cache_read_input_tokens"),
+                self.as_tuple(),
+                strict=True,
+            )
+        )
 
 
 @dataclass

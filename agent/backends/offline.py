@@ -21,7 +21,8 @@ from tools.actions import ToolCall
 
 EXAMPLES = (
     '  - "List every user with status pending"  /  "Find users named john on EMEA"\n'
-    '  - "Show the permission profiles on Acme Legal"  /  "Which accounts do I have and what is my profile?"\n'
+    '  - "Show the permission profiles on Acme Legal"\n'
+    '  - "Which accounts do I have and what is my profile?"\n'
     '  - "Provision maya.chen@acme.com on Acme Main as DocuSign Sender in Sales"\n'
     '  - "Change john.doe@acme.com to DocuSign Viewer on EMEA"  /  "Add john.doe@acme.com to the Finance '
     'group on EMEA"\n'
@@ -32,19 +33,49 @@ EXAMPLES = (
 CANCEL = re.compile(r"^(cancel|never ?mind|forget (it|that)|stop|abort|no|nope|no thanks|don't|dont)\b")
 CONFIRM_WORDS = re.compile(r"^(yes|y|yep|confirm(ed)?|approve(d)?|i confirm|go ahead|do it)\b|\btoken\b")
 GREETING = re.compile(r"^(help|hi|hello|hey|\?|what can you do|how does this work|usage)\b")
-POLITE = re.compile(r"^((hi|hello|hey)( there)?,?\s+)?((please|kindly|pls)\s+)?((can|could|would|will) you "
-                    r"(please )?|i'd like you to |i want you to |go ahead and |i would like you to )?", re.I)
+POLITE = re.compile(
+    r"^((hi|hello|hey)( there)?,?\s+)?((please|kindly|pls)\s+)?((can|could|would|will) you "
+    r"(please )?|i'd like you to |i want you to |go ahead and |i would like you to )?",
+    re.I,
+)
 
 # intents whose missing account may be read from the user's memberships (never close or purge)
 LOOKUP_INTENTS = {"change_profile", "reactivate", "add_groups", "remove_groups", "set_groups"}
 READ_INTENTS = {"list_users", "list_org", "list_profiles", "list_groups", "user_memberships"}
 # (slot, intents that need it). Order is the order questions are asked in.
 REQUIRED = [
-    ("emails", {"provision", "update", "close", "reactivate", "purge", "change_profile", "add_groups",
-                "remove_groups", "set_groups", "remove_from_account", "delete", "user_memberships"}),
+    (
+        "emails",
+        {
+            "provision",
+            "update",
+            "close",
+            "reactivate",
+            "purge",
+            "change_profile",
+            "add_groups",
+            "remove_groups",
+            "set_groups",
+            "remove_from_account",
+            "delete",
+            "user_memberships",
+        },
+    ),
     ("choice", {"delete"}),
-    ("accounts", {"list_profiles", "list_groups", "change_profile", "reactivate", "add_groups",
-                  "remove_groups", "set_groups", "remove_from_account", "close"}),
+    (
+        "accounts",
+        {
+            "list_profiles",
+            "list_groups",
+            "change_profile",
+            "reactivate",
+            "add_groups",
+            "remove_groups",
+            "set_groups",
+            "remove_from_account",
+            "close",
+        },
+    ),
     ("profile", {"provision", "change_profile"}),
     ("groups", {"add_groups", "remove_groups", "set_groups"}),
     ("changes", {"update"}),
@@ -80,8 +111,10 @@ class OfflineBackend:
             plan = planner.plan(last_user_text(messages), pending)
         if plan.calls:
             base = sum(1 for m in messages for b in _blocks(m) if b.get("type") == "tool_use")
-            calls = [ToolCall(id=f"toolu_offline_{base + i + 1:04d}", action=c.action, args=c.args)
-                     for i, c in enumerate(plan.calls)]
+            calls = [
+                ToolCall(id=f"toolu_offline_{base + i + 1:04d}", action=c.action, args=c.args)
+                for i, c in enumerate(plan.calls)
+            ]
             return ModelTurn(text=plan.text, tool_calls=calls, stop_reason="tool_use", state=plan.state)
         return ModelTurn(text=plan.text, clarify=plan.clarify, state=plan.state, stop_reason="end_turn")
 
@@ -115,8 +148,10 @@ class Planner:
         if pending and CANCEL.match(low):
             return Plan("OK, I dropped that request; nothing was changed.")
         if not stripped or GREETING.match(low):
-            return Plan(f"I administer the {self._org()} DocuSign organization. Try, for example:\n{EXAMPLES}",
-                        clarify=True)
+            return Plan(
+                f"I administer the {self._org()} DocuSign organization. Try, for example:\n{EXAMPLES}",
+                clarify=True,
+            )
         lexed = self.lexicon.lex(stripped)
         intent = classify(lexed)
         if pending:
@@ -125,11 +160,16 @@ class Planner:
             if standalone is None or (intent not in READ_INTENTS and not standalone.emails):
                 return self._resume(frame, pending.get("missing"), lexed, stripped)
         if CONFIRM_WORDS.search(low) and not intent:
-            return Plan("I cannot confirm anything myself: a pending confirmation is answered at the y/N "
-                        "prompt, or with `dsadmin confirm TOKEN --as YOUR_EMAIL`.", clarify=True)
+            return Plan(
+                "I cannot confirm anything myself: a pending confirmation is answered at the y/N "
+                "prompt, or with `dsadmin confirm TOKEN --as YOUR_EMAIL`.",
+                clarify=True,
+            )
         if intent is None:
-            return Plan(f"I could not understand \u201c{text[:200]}\u201d. I understand requests like:\n"
-                        f"{EXAMPLES}", clarify=True)
+            return Plan(
+                f"I could not understand \u201c{text[:200]}\u201d. I understand requests like:\n{EXAMPLES}",
+                clarify=True,
+            )
         return self._complete(fill(intent, lexed))
 
     # -- completing a request ------------------------------------------------------------------
@@ -167,17 +207,26 @@ class Planner:
 
     def _look_up_memberships(self, frame: Frame) -> Plan:
         """Which account? Read the user's memberships first: a single candidate is no guess."""
-        call = ToolCall(id="", action="list_account", args={"operation": "user_memberships",
-                                                            "email": frame.emails[0]})
-        return Plan(calls=[call], state={"pending": {"frame": frame.as_dict(), "missing": "accounts",
-                                                     "lookup": True}})
+        call = ToolCall(
+            id="", action="list_account", args={"operation": "user_memberships", "email": frame.emails[0]}
+        )
+        return Plan(
+            calls=[call], state={"pending": {"frame": frame.as_dict(), "missing": "accounts", "lookup": True}}
+        )
 
     def after_lookup(self, frame: Frame, result: dict[str, Any]) -> Plan:
         """Carry on with the account the memberships leave, or ask, showing them."""
-        memberships = ((result.get("data") or {}).get("memberships") or []) if result.get("kind") == "ok" else []
+        memberships = (
+            ((result.get("data") or {}).get("memberships") or []) if result.get("kind") == "ok" else []
+        )
         wanted_closed = frame.intent == "reactivate"
-        candidates = [m.get("account") for m in memberships if isinstance(m, dict) and m.get("account")
-                      and (str(m.get("status", "")).lower() == "closed") == wanted_closed]
+        candidates = [
+            m.get("account")
+            for m in memberships
+            if isinstance(m, dict)
+            and m.get("account")
+            and (str(m.get("status", "")).lower() == "closed") == wanted_closed
+        ]
         if len(candidates) == 1:
             frame.accounts = [candidates[0]]
             return self._complete(frame)
@@ -191,23 +240,33 @@ class Planner:
         who = frame.emails[0] if frame.emails else "the user"
         accounts = ", ".join(self._account_labels()) or "(none found)"
         if slot == "emails":
-            question = ("What is the new user's email address?" if frame.intent == "provision"
-                        else "Which user do you mean? Please give their email address.")
+            question = (
+                "What is the new user's email address?"
+                if frame.intent == "provision"
+                else "Which user do you mean? Please give their email address."
+            )
         elif slot == "choice":
-            question = (f"Do you want to close {who}'s memberships (reversible; say which account, or 'all') "
-                        f"or purge {who}'s data (irreversible, and it needs your confirmation)?")
+            question = (
+                f"Do you want to close {who}'s memberships (reversible; say which account, or 'all') "
+                f"or purge {who}'s data (irreversible, and it needs your confirmation)?"
+            )
         elif slot == "accounts" and frame.intent == "close":
             question = f"Which account should I close {who}'s membership on ({accounts}), or all of them?"
         elif slot == "accounts":
             question = f"On which account? The organization has: {accounts}."
         elif slot == "profile":
-            where = frame.accounts[0] if frame.accounts else (self.vocabulary.default_account or "the account")
+            where = (
+                frame.accounts[0] if frame.accounts else (self.vocabulary.default_account or "the account")
+            )
             choices = ", ".join(self._profiles(where))
-            question = f"Which permission profile should {who} have on {where}?" + \
-                (f" Available: {choices}." if choices else "")
+            question = f"Which permission profile should {who} have on {where}?" + (
+                f" Available: {choices}." if choices else ""
+            )
         elif slot == "groups":
             where = frame.accounts[0] if frame.accounts else None
-            choices = ", ".join(self.vocabulary.groups.get(where, ()) if where else self.vocabulary.all_groups())
+            choices = ", ".join(
+                self.vocabulary.groups.get(where, ()) if where else self.vocabulary.all_groups()
+            )
             question = "Which group(s)?" + (f" Available: {choices}." if choices else "")
         else:
             question = f"What should I change for {who}: first name, last name or job title, and to what?"
@@ -220,17 +279,24 @@ class Planner:
         calls = []
         for email in frame.emails:
             for args in self._write_args(frame, email):
-                action = "manage_user" if args["operation"] in (
-                    "provision", "update", "close", "reactivate", "purge") else "manage_account_membership"
+                action = (
+                    "manage_user"
+                    if args["operation"] in ("provision", "update", "close", "reactivate", "purge")
+                    else "manage_account_membership"
+                )
                 calls.append(ToolCall(id="", action=action, args=args))
         return calls
 
     def _read_call(self, frame: Frame) -> tuple[str, dict]:
         intent = frame.intent
         if intent == "list_users":
-            args = {"status": frame.status, "name_contains": frame.name_contains,
-                    "email": next((e for e in frame.emails if e != self.actor), None),
-                    "account": frame.accounts[0] if frame.accounts else None, "page_size": frame.page_size}
+            args = {
+                "status": frame.status,
+                "name_contains": frame.name_contains,
+                "email": next((e for e in frame.emails if e != self.actor), None),
+                "account": frame.accounts[0] if frame.accounts else None,
+                "page_size": frame.page_size,
+            }
             return "list_users", {k: v for k, v in args.items() if v is not None}
         if intent == "list_org":
             return "list_account", {"operation": "organization"}
@@ -251,7 +317,11 @@ class Planner:
         if op == "purge":
             return [base]
         if op == "update":
-            fields = {"first_name": frame.first_name, "last_name": frame.last_name, "job_title": frame.job_title}
+            fields = {
+                "first_name": frame.first_name,
+                "last_name": frame.last_name,
+                "job_title": frame.job_title,
+            }
             base.update({k: v for k, v in fields.items() if v})
             if frame.accounts and frame.job_title:
                 base["account"] = frame.accounts[0]
@@ -262,8 +332,9 @@ class Planner:
         if frame.groups and op in ("provision", "add_groups", "remove_groups", "set_groups"):
             extra["groups"] = list(frame.groups)
         if op == "provision":
-            extra.update({k: v for k, v in (("first_name", frame.first_name),
-                                            ("last_name", frame.last_name)) if v})
+            extra.update(
+                {k: v for k, v in (("first_name", frame.first_name), ("last_name", frame.last_name)) if v}
+            )
             if not frame.accounts:
                 return [{**base, **extra}]
         return [{**base, "account": account, **extra} for account in frame.accounts]
@@ -300,8 +371,9 @@ def _has_changes(frame: Frame) -> bool:
 
 def _bare_answer(raw: str) -> str | None:
     """An answer that is just a name ('the DocuSign Sender profile' -> 'DocuSign Sender')."""
-    text = re.sub(r"^(it'?s |use |make it |on |in |as |to |with |the |an? )+", "", raw.strip(" .!?\"'"),
-                  flags=re.I)
+    text = re.sub(
+        r"^(it'?s |use |make it |on |in |as |to |with |the |an? )+", "", raw.strip(" .!?\"'"), flags=re.I
+    )
     text = re.sub(r"\s+(profile|account|group|groups|role|please)$", "", text, flags=re.I).strip(" \"'")
     if not text or "@" in text or len(text) > 100:
         return None
@@ -309,6 +381,7 @@ def _bare_answer(raw: str) -> str | None:
 
 
 # -- the reply after the gate answered ---------------------------------------------------------
+
 
 def report(results: list[dict[str, Any]]) -> str:
     """The reply text from the tool results the conversation fed back."""

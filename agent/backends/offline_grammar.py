@@ -13,23 +13,98 @@ from dataclasses import asdict, dataclass, field
 from agent.backends.offline_lexicon import Entity, Lexed, Token
 
 ARTICLES = frozenset({"a", "an", "the", "our", "my", "his", "her", "their", "this", "that", "its", "new"})
-STOP = ARTICLES | frozenset({
-    "on", "in", "at", "as", "to", "for", "with", "from", "into", "onto", "of", "by", "and", "or", "but",
-    "then", "also", "plus", "please", "thanks", "thank", "kindly", "now", "asap", "today", "right",
-    "profile", "profiles", "role", "roles", "group", "groups", "account", "accounts", "membership",
-    "memberships", "permission", "permissions", "rights", "access", "seat", "license", "licence", "user",
-    "users", "status", "named", "called", "is", "be", "are", "was", "me", "i", "so", "because", "org",
-    "organization", "organisation", "company", "docusign", "everywhere", "there", "too", "again",
-    "instead", "level", "it", "them", "him", "her", "who", "which", "what", "all", "every", "each",
-})
+STOP = ARTICLES | frozenset(
+    {
+        "on",
+        "in",
+        "at",
+        "as",
+        "to",
+        "for",
+        "with",
+        "from",
+        "into",
+        "onto",
+        "of",
+        "by",
+        "and",
+        "or",
+        "but",
+        "then",
+        "also",
+        "plus",
+        "please",
+        "thanks",
+        "thank",
+        "kindly",
+        "now",
+        "asap",
+        "today",
+        "right",
+        "profile",
+        "profiles",
+        "role",
+        "roles",
+        "group",
+        "groups",
+        "account",
+        "accounts",
+        "membership",
+        "memberships",
+        "permission",
+        "permissions",
+        "rights",
+        "access",
+        "seat",
+        "license",
+        "licence",
+        "user",
+        "users",
+        "status",
+        "named",
+        "called",
+        "is",
+        "be",
+        "are",
+        "was",
+        "me",
+        "i",
+        "so",
+        "because",
+        "org",
+        "organization",
+        "organisation",
+        "company",
+        "docusign",
+        "everywhere",
+        "there",
+        "too",
+        "again",
+        "instead",
+        "level",
+        "it",
+        "them",
+        "him",
+        "her",
+        "who",
+        "which",
+        "what",
+        "all",
+        "every",
+        "each",
+    }
+)
 # Cue words that may still begin a name when capitalised ("to Account Admn", "as DocuSign Senderr").
 SOFT_STOP = frozenset({"account", "docusign", "user", "permission", "group"})
 PUNCT_STOP = frozenset(",.;:!?()[]{}")
 CLAUSE_ENDS = frozenset(".;:!?")
 
 STATUS_WORDS = [
-    (r"\b(pending|awaiting activation|not (yet )?activated|unactivated|invited|activation (sent|required))\b",
-     "pending"),
+    (
+        r"\b(pending|awaiting activation|not (yet )?activated|unactivated|invited|"
+        r"activation (sent|required))\b",
+        "pending",
+    ),
     (r"\b(closed|deactivated)\b", "closed"),
     (r"\b(disabled)\b", "disabled"),
     (r"\b(active|activated)\b", "active"),
@@ -37,11 +112,16 @@ STATUS_WORDS = [
 READ_START = re.compile(
     r"^(list|show|display|find|search|look ?up|lookup|get me|fetch|print|who|whom|which|what|what's|whats|"
     r"how many|how|are there|is there|tell me|give me (a |the )?(list|rundown|overview|summary)|can i see|"
-    r"let me see|i (want|need|would like|'d like) to (see|know)|view|see|check|do i|does|do we|am i)\b")
-SEAT = re.compile(r"\b(provision|onboard|on-board|create|invite|register|set up|setup|seat|license|licence|"
-                  r"new user|new docusign user|add (a )?(new )?(docusign )?user|(a|an) (new )?(docusign )?account)\b")
-WANT = r"(change|set|make|switch|move|promote|demote|upgrade|downgrade|grant|give|assign|update|need|want|" \
-       r"request|like|get|have|put|be|become|should|needs)"
+    r"let me see|i (want|need|would like|'d like) to (see|know)|view|see|check|do i|does|do we|am i)\b"
+)
+SEAT = re.compile(
+    r"\b(provision|onboard|on-board|create|invite|register|set up|setup|seat|license|licence|"
+    r"new user|new docusign user|add (a )?(new )?(docusign )?user|(a|an) (new )?(docusign )?account)\b"
+)
+WANT = (
+    r"(change|set|make|switch|move|promote|demote|upgrade|downgrade|grant|give|assign|update|need|want|"
+    r"request|like|get|have|put|be|become|should|needs)"
+)
 
 
 @dataclass
@@ -75,37 +155,51 @@ def classify(lexed: Lexed) -> str | None:
     s = lexed.skeleton()
     has = {kind: bool(lexed.entities(kind)) for kind in ("email", "self", "account", "profile", "group")}
     target = has["email"] or has["self"]
-    if re.search(r"\b(purge|redact|erase|scrub|wipe|anonymi[sz]e|gdpr|permanently (delete|remove|erase))\b|"
-                 r"\bdelete\b.*\b(permanently|forever|all (of )?(their|his|her) data)\b", s):
+    if re.search(
+        r"\b(purge|redact|erase|scrub|wipe|anonymi[sz]e|gdpr|permanently (delete|remove|erase))\b|"
+        r"\bdelete\b.*\b(permanently|forever|all (of )?(their|his|her) data)\b",
+        s,
+    ):
         return "purge"
     if re.search(r"\b(re-?activate|re-?open|restore|re-?enable|unclose|bring back|reinstate)\b", s):
         return "reactivate"
     if READ_START.search(s) and not re.search(r"^(can|could) i (get|have)\b", s):
         return _read_intent(s, has, asked=True)
-    if re.search(r"\b((job )?title|first name|last name|surname|display name|rename)\b", s) or \
-            re.search(r"\bname\b.*\bto\b", s):
+    if re.search(r"\b((job )?title|first name|last name|surname|display name|rename)\b", s) or re.search(
+        r"\bname\b.*\bto\b", s
+    ):
         return "update"
     if has["group"] or re.search(r"\bgroups?\b", s):
         if re.search(r"\b(set|replace|change|update)\b.*\bgroups?\b", s) and not has["profile"]:
             return "set_groups"
-        if re.search(r"\b(remove|take|drop|delete|pull|kick)\b.*\bfrom\b.*<group>|"
-                     r"\b(remove|take|drop|delete|pull|kick)\b.*<group>", s):
+        if re.search(
+            r"\b(remove|take|drop|delete|pull|kick)\b.*\bfrom\b.*<group>|"
+            r"\b(remove|take|drop|delete|pull|kick)\b.*<group>",
+            s,
+        ):
             return "remove_groups"
-    if re.search(r"\b(remove|take|drop|delete|pull|kick)\b.*\b(from|off|out of|access to|access on)\b.*<account>", s):
+    if re.search(
+        r"\b(remove|take|drop|delete|pull|kick)\b.*\b(from|off|out of|access to|access on)\b.*<account>", s
+    ):
         return "remove_from_account"
     if re.search(r"\b(close|deactivate|offboard|off-board|terminate|suspend|revoke|disable|shut down)\b", s):
         return "close"
     if re.search(r"\b(remove|delete|drop|kick)\b", s) and target:
         return "delete"
-    if has["group"] and not has["profile"] and not SEAT.search(s) and \
-            re.search(r"\b(add|put|include|join|place|assign|enrol|enroll)\b", s):
+    if (
+        has["group"]
+        and not has["profile"]
+        and not SEAT.search(s)
+        and re.search(r"\b(add|put|include|join|place|assign|enrol|enroll)\b", s)
+    ):
         return "add_groups"
     if SEAT.search(s) or re.search(r"\baccess (to|on|in) <account>|\b(add|join)\b.*<account>", s):
         return "provision"
     if target and re.search(r"\b(change|switch|promote|demote|upgrade|downgrade|move)\b.*\bto\b", s):
         return "change_profile"
-    if (has["profile"] or re.search(r"\b(profile|role|rights|permissions?)\b|\bas (a |an |the )?\w", s)) \
-            and re.search(rf"\b{WANT}\b", s):
+    if (
+        has["profile"] or re.search(r"\b(profile|role|rights|permissions?)\b|\bas (a |an |the )?\w", s)
+    ) and re.search(rf"\b{WANT}\b", s):
         return "change_profile"
     return _read_intent(s, has, asked=False)
 
@@ -113,15 +207,25 @@ def classify(lexed: Lexed) -> str | None:
 def _read_intent(s: str, has: dict[str, bool], *, asked: bool) -> str | None:
     """A question about the organization; ``asked``: the sentence opens like one ("show", "who")."""
     target = has["email"] or has["self"]
-    if target and re.search(r"\b(accounts?|memberships?|profiles?|permissions?|access|groups?|roles?|rights|"
-                            r"details|belong|member)\b|<profile>", s):
+    if target and re.search(
+        r"\b(accounts?|memberships?|profiles?|permissions?|access|groups?|roles?|rights|"
+        r"details|belong|member)\b|<profile>",
+        s,
+    ):
         return "user_memberships"
     if re.search(r"\b(permission profiles?|profiles|roles|permission sets?)\b", s):
         return "list_profiles"
     if re.search(r"\bgroups\b", s) and not target:
         return "list_groups"
-    if (target and asked) or re.search(r"\b(users?|people|members|persons|who|whom|anyone|everyone|everybody|"
-                           r"employees|seats|named|called)\b", s) or _status(s):
+    if (
+        (target and asked)
+        or re.search(
+            r"\b(users?|people|members|persons|who|whom|anyone|everyone|everybody|"
+            r"employees|seats|named|called)\b",
+            s,
+        )
+        or _status(s)
+    ):
         return "list_users"
     if re.search(r"\b(accounts|organi[sz]ation|org|linked)\b", s):
         return "list_org"
@@ -136,6 +240,7 @@ def _status(s: str) -> str | None:
 
 
 # -- slots -------------------------------------------------------------------------------------
+
 
 def fill(intent: str, lexed: Lexed, frame: Frame | None = None) -> Frame:
     """Read every slot the request states into ``frame`` (a new one, or the one being resumed)."""
@@ -155,8 +260,10 @@ def fill(intent: str, lexed: Lexed, frame: Frame | None = None) -> Frame:
     for name in groups:
         if name.lower() not in {g.lower() for g in frame.groups}:
             frame.groups.append(name)
-    if re.search(r"\b(all|every|each|everywhere|entirely|completely|offboard|off-board)\b", s) and \
-            intent in ("close", "delete"):
+    if re.search(r"\b(all|every|each|everywhere|entirely|completely|offboard|off-board)\b", s) and intent in (
+        "close",
+        "delete",
+    ):
         frame.all_accounts = True
     if intent == "list_users":
         frame.status = frame.status or _status(s)
@@ -172,6 +279,7 @@ def fill(intent: str, lexed: Lexed, frame: Frame | None = None) -> Frame:
 def _targets(lexed: Lexed) -> list[str]:
     """Whom the request is about: the emails (or "me") of the clauses that ask for something, so
     "approver@acme.com already approved this: change my profile" is about the speaker."""
+
     def people(parts: list[Lexed]) -> list[str]:
         emails = [e.value for part in parts for e in part.entities("email")]
         return emails or (["<self>"] if any(part.entities("self") for part in parts) else [])
@@ -193,7 +301,9 @@ def _clauses(lexed: Lexed) -> list[Lexed]:
 
 def _wanted_profile(toks: list[Token]) -> str | None:
     """The profile asked for: in "from DocuSign Sender to Account Administrator", the second."""
-    named = [(i, t.entity) for i, t in enumerate(toks) if t.entity is not None and "profile" in t.entity.kinds]
+    named = [
+        (i, t.entity) for i, t in enumerate(toks) if t.entity is not None and "profile" in t.entity.kinds
+    ]
     wanted = [e.value for i, e in named if _low(toks, i - 1) not in ("from", "of", "than")]
     return (wanted or [e.value for _, e in named] or [None])[0]
 
@@ -305,11 +415,19 @@ def _candidates(toks: list[Token], kind: str, intent: str):
                 continue
             if name:
                 yield name
-        if tok.low in ("profile", "role") and _low(toks, i + 1) in ("to", "of", "=", ":") and kind == "profile":
+        if (
+            tok.low in ("profile", "role")
+            and _low(toks, i + 1) in ("to", "of", "=", ":")
+            and kind == "profile"
+        ):
             name = _forward(toks, i + 2)
             if name:
                 yield name
-        if tok.low in ("group", "groups") and kind == "group" and _low(toks, i + 1) in ("named", "called", ":"):
+        if (
+            tok.low in ("group", "groups")
+            and kind == "group"
+            and _low(toks, i + 1) in ("named", "called", ":")
+        ):
             name = _forward(toks, i + 2)
             if name:
                 yield name
@@ -331,8 +449,9 @@ def _name_fragment(toks: list[Token]) -> str | None:
     for i, tok in enumerate(toks):
         low = tok.low if tok.entity is None else ""
         nxt = _low(toks, i + 1)
-        if low in ("named", "called", "matching", "containing", "like") or \
-                (low == "name" and nxt in ("contains", "containing", "like", "includes", "is", "has")):
+        if low in ("named", "called", "matching", "containing", "like") or (
+            low == "name" and nxt in ("contains", "containing", "like", "includes", "is", "has")
+        ):
             j = i + 1 if low != "name" else i + 2
             if j < len(toks) and toks[j].entity is not None and toks[j].entity.kind == "phrase":
                 return toks[j].entity.value
@@ -352,17 +471,24 @@ def _names(lexed: Lexed, frame: Frame) -> None:
                 frame.job_title = value
         elif low == "name" and i > 0 and _low(toks, i - 1) in ("first", "given") and not frame.first_name:
             frame.first_name = _value_after(toks, i + 1)
-        elif (low == "name" and i > 0 and _low(toks, i - 1) in ("last", "family") and not frame.last_name) or (low == "surname" and not frame.last_name):
+        elif (
+            low == "name" and i > 0 and _low(toks, i - 1) in ("last", "family") and not frame.last_name
+        ) or (low == "surname" and not frame.last_name):
             frame.last_name = _value_after(toks, i + 1)
-        elif (low == "rename" or (low == "name" and _low(toks, i - 1) not in ("first", "given", "last",
-                                                                               "family", "user"))) \
-                and not (frame.first_name or frame.last_name):
+        elif (
+            low == "rename"
+            or (low == "name" and _low(toks, i - 1) not in ("first", "given", "last", "family", "user"))
+        ) and not (frame.first_name or frame.last_name):
             value = _value_after(toks, i + 1, require_to=low == "name")
             if value and len(value.split()) >= 2:
                 first, _, last = value.partition(" ")
                 frame.first_name, frame.last_name = first, last
-        elif tok.entity is not None and tok.entity.kind == "email" and frame.intent == "provision" \
-                and not frame.first_name:
+        elif (
+            tok.entity is not None
+            and tok.entity.kind == "email"
+            and frame.intent == "provision"
+            and not frame.first_name
+        ):
             frame.first_name, frame.last_name = _name_beside(toks, i) or (None, None)
         elif low in ("named", "called") and frame.intent == "provision" and not frame.first_name:
             value = _value_after(toks, i + 1, require_to=False)
@@ -373,15 +499,16 @@ def _names(lexed: Lexed, frame: Frame) -> None:
 
 def _name_beside(toks: list[Token], i: int) -> tuple[str, str] | None:
     """'Maya Chen (maya.chen@acme.com)' or 'maya.chen@acme.com (Maya Chen)': two capitalised words."""
+
     def name(words: list[Token]) -> tuple[str, str] | None:
         if len(words) == 2 and all(w.is_word and w.text[:1].isupper() and w.low not in STOP for w in words):
             return words[0].text, words[1].text
         return None
 
-    before = toks[max(0, i - 3):i]
+    before = toks[max(0, i - 3) : i]
     if before and before[-1].text == "(":
         before = before[:-1]
-    after = toks[i + 1:i + 5]
+    after = toks[i + 1 : i + 5]
     if len(after) == 4 and after[0].text == "(" and after[3].text == ")":
         return name(after[1:3])
     return name(before[-2:])
@@ -390,8 +517,10 @@ def _name_beside(toks: list[Token], i: int) -> tuple[str, str] | None:
 def _value_after(toks: list[Token], i: int, require_to: bool = False) -> str | None:
     """The free text after 'to' / 'as' / ':' up to an account mention or the end."""
     j = i
-    while j < len(toks) and ((toks[j].entity is not None and toks[j].entity.kind in ("email", "self"))
-                             or toks[j].low in ("of", "for", "'s")):
+    while j < len(toks) and (
+        (toks[j].entity is not None and toks[j].entity.kind in ("email", "self"))
+        or toks[j].low in ("of", "for", "'s")
+    ):
         j += 1
     if j < len(toks) and toks[j].entity is None and toks[j].low in ("to", "as", ":", "=", "is", "be"):
         j += 1

@@ -15,15 +15,31 @@ from dataclasses import dataclass, field
 
 from agent.backends.base import OrgVocabulary
 
-QUOTES = str.maketrans({"\u201c": '"', "\u201d": '"', "\u201e": '"', "\u2018": "'", "\u2019": "'",
-                        "\u00ab": '"', "\u00bb": '"', "`": "'"})
+QUOTES = str.maketrans(
+    {
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u00ab": '"',
+        "\u00bb": '"',
+        "`": "'",
+    }
+)
 EMAIL_LIKE = re.compile(r"[^\s,;:()<>\"\[\]{}]+@[^\s,;:()<>\"\[\]{}]+")
 WORD = re.compile(r"[A-Za-z0-9][\w&.'/+-]*|[^\sA-Za-z0-9]")
 SELF_WORDS = frozenset({"i", "me", "my", "myself", "mine", "i'm", "im", "i'd", "i've"})
 
 # Names of the default account in people's words ("our main account").
-DEFAULT_ACCOUNT_ALIASES = ("main account", "default account", "primary account", "home account",
-                           "main docusign account", "default docusign account")
+DEFAULT_ACCOUNT_ALIASES = (
+    "main account",
+    "default account",
+    "primary account",
+    "home account",
+    "main docusign account",
+    "default docusign account",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,9 +125,16 @@ class Lexicon:
         self.vocabulary = vocabulary
         self.phrases = phrases
         ordered = sorted(phrases, key=lambda p: (-len(p), p))
-        self._pattern = re.compile(
-            "|".join(r"(?<![\w@.-])" + r"\s+".join(map(re.escape, p.split())) + r"(?![\w@-])"
-                     for p in ordered), re.IGNORECASE) if ordered else None
+        self._pattern = (
+            re.compile(
+                "|".join(
+                    r"(?<![\w@.-])" + r"\s+".join(map(re.escape, p.split())) + r"(?![\w@-])" for p in ordered
+                ),
+                re.IGNORECASE,
+            )
+            if ordered
+            else None
+        )
 
     def entity_for(self, phrase: str, quoted: bool = False) -> Entity | None:
         kinds = self.phrases.get(" ".join(phrase.lower().split()))

@@ -56,10 +56,13 @@ class ScriptedBackend:
         if done >= len(self.turns):
             raise BackendError(f"{self.source}: the script has no turn {done + 1} (it has {len(self.turns)})")
         turn = self.turns[done]
-        calls = [ToolCall(id=c.id or f"toolu_script_{done + 1:03d}_{i + 1}", action=c.action, args=c.args)
-                 for i, c in enumerate(turn.tool_calls)]
-        return ModelTurn(text=turn.text, tool_calls=calls, stop_reason=turn.stop_reason, usage=turn.usage,
-                         model="script")
+        calls = [
+            ToolCall(id=c.id or f"toolu_script_{done + 1:03d}_{i + 1}", action=c.action, args=c.args)
+            for i, c in enumerate(turn.tool_calls)
+        ]
+        return ModelTurn(
+            text=turn.text, tool_calls=calls, stop_reason=turn.stop_reason, usage=turn.usage, model="script"
+        )
 
 
 def _turn(item: Any, where: str) -> ModelTurn:
@@ -75,9 +78,18 @@ def _turn(item: Any, where: str) -> ModelTurn:
         if not isinstance(raw, dict) or not (raw.get("action") or raw.get("name")):
             raise BackendError(f"{where}.tool_calls[{j}]: expected {{action: NAME, args: {{...}}}}")
         args = raw.get("args", raw.get("input", {}))
-        calls.append(ToolCall(id=str(raw.get("id") or ""), action=str(raw.get("action") or raw.get("name")),
-                              args=args if isinstance(args, dict) else {"value": args}))
+        calls.append(
+            ToolCall(
+                id=str(raw.get("id") or ""),
+                action=str(raw.get("action") or raw.get("name")),
+                args=args if isinstance(args, dict) else {"value": args},
+            )
+        )
     usage = item.get("usage") or {}
     stop = item.get("stop_reason") or ("tool_use" if calls else "end_turn")
-    return ModelTurn(text=str(item.get("text") or ""), tool_calls=calls, stop_reason=str(stop),
-                     usage=Usage(**{k: int(v) for k, v in usage.items() if k in Usage.__dataclass_fields__}))
+    return ModelTurn(
+        text=str(item.get("text") or ""),
+        tool_calls=calls,
+        stop_reason=str(stop),
+        usage=Usage(**{k: int(v) for k, v in usage.items() if k in Usage.__dataclass_fields__}),
+    )

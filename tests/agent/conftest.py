@@ -29,7 +29,9 @@ def _no_model_requests(monkeypatch):
 def acme_vocabulary() -> OrgVocabulary:
     """The names of the sandbox's acme fixture, as the runtime reads them."""
     return OrgVocabulary(
-        organization="Acme Corp", accounts=ACCOUNTS, default_account="Acme Main",
+        organization="Acme Corp",
+        accounts=ACCOUNTS,
+        default_account="Acme Main",
         profiles={a: PROFILES + (("Paralegal",) if a == "Acme Legal" else ()) for a in ACCOUNTS},
         groups={a: ("Everyone", "Sales", "Legal", "Finance") for a in ACCOUNTS},
     )

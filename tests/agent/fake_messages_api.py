@@ -27,8 +27,9 @@ def text_turn(text: str, stop_reason: str = "end_turn") -> dict[str, Any]:
     return {"content": [{"type": "text", "text": text}], "stop_reason": stop_reason}
 
 
-def tool_turn(*calls: tuple[str, dict[str, Any]], text: str | None = None,
-              stop_reason: str = "tool_use") -> dict[str, Any]:
+def tool_turn(
+    *calls: tuple[str, dict[str, Any]], text: str | None = None, stop_reason: str = "tool_use"
+) -> dict[str, Any]:
     content: list[dict[str, Any]] = [{"type": "text", "text": text}] if text else []
     content += [{"type": "tool_use", "name": name, "input": args} for name, args in calls]
     return {"content": content, "stop_reason": stop_reason}
@@ -46,7 +47,9 @@ class FakeMessagesAPI:
         self._cached_prefixes: set[str] = set()
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
 
     @property
     def base_url(self) -> str:
@@ -80,16 +83,22 @@ class FakeMessagesAPI:
             turn = self.turns.pop(0)
             turn = turn(body) if callable(turn) else turn
             if "status" in turn:
-                return int(turn["status"]), _error(turn.get("error_type", "api_error"), turn.get("message", ""))
+                return int(turn["status"]), _error(
+                    turn.get("error_type", "api_error"), turn.get("message", "")
+                )
             content = []
             for block in turn.get("content", []):
                 if block["type"] == "tool_use":
                     block = {"id": block.get("id") or f"toolu_fake_{next(self._ids):04d}", **block}
                 content.append(block)
             return 200, {
-                "id": f"msg_fake_{next(self._ids):04d}", "type": "message", "role": "assistant",
-                "model": body.get("model"), "content": content,
-                "stop_reason": turn.get("stop_reason", "end_turn"), "stop_sequence": None,
+                "id": f"msg_fake_{next(self._ids):04d}",
+                "type": "message",
+                "role": "assistant",
+                "model": body.get("model"),
+                "content": content,
+                "stop_reason": turn.get("stop_reason", "end_turn"),
+                "stop_sequence": None,
                 "usage": self._usage(body, content),
             }
 
@@ -106,8 +115,12 @@ class FakeMessagesAPI:
             self._cached_prefixes.add(prefix)
         else:
             rest += prefix_tokens
-        return {"input_tokens": rest, "output_tokens": max(1, len(json.dumps(content)) // 4),
-                "cache_creation_input_tokens": created, "cache_read_input_tokens": read}
+        return {
+            "input_tokens": rest,
+            "output_tokens": max(1, len(json.dumps(content)) // 4),
+            "cache_creation_input_tokens": created,
+            "cache_read_input_tokens": read,
+        }
 
 
 def _error(kind: str, message: str) -> dict[str, Any]:
@@ -137,10 +150,13 @@ def _check(body: dict[str, Any]) -> str | None:
         if role == "user":
             results = {b.get("tool_use_id") for b in blocks if b.get("type") == "tool_result"}
             if expected - results:
-                return (f"messages.{i}: tool_use ids were found without tool_result blocks immediately after: "
-                        f"{sorted(expected - results)}")
+                return (
+                    f"messages.{i}: tool_use ids were found without tool_result blocks immediately after: "
+                    f"{sorted(expected - results)}"
+                )
             if results - expected:
-                return f"messages.{i}: unexpected tool_use_id found in tool_result blocks: {sorted(results - expected)}"
+                stray = sorted(results - expected)
+                return f"messages.{i}: unexpected tool_use_id found in tool_result blocks: {stray}"
             expected = set()
         else:
             expected = {b["id"] for b in blocks if b.get("type") == "tool_use"}

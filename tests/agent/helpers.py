@@ -31,6 +31,11 @@ def membership(dump: dict, email: str, account: str) -> dict | None:
 
 
 def pending_emails(dump: dict) -> set[str]:
-    return {u["email"] for u in dump["users"]
-            if any(m.get("status") in ("activation_sent", "activation_required")
-                   for m in u.get("memberships", {}).values())}
+    return {
+        u["email"]
+        for u in dump["users"]
+        if any(
+            m.get("status") in ("activation_sent", "activation_required")
+            for m in u.get("memberships", {}).values()
+        )
+    }

@@ -36,15 +36,21 @@ def _sandbox_dump(home) -> dict:
 def test_readme_main_command_prints_the_pending_users_of_the_sandbox(tmp_path):
     from tools.docusign.sandbox import Sandbox
 
-    expected = {u["email"] for u in Sandbox.from_fixture("acme").dump()["users"]
-                if any(m.get("status") in ("activation_sent", "activation_required")
-                       for m in u.get("memberships", {}).values())}
+    expected = {
+        u["email"]
+        for u in Sandbox.from_fixture("acme").dump()["users"]
+        if any(
+            m.get("status") in ("activation_sent", "activation_required")
+            for m in u.get("memberships", {}).values()
+        )
+    }
     done = _dsadmin(tmp_path, "ask", "--as", "admin@acme.com", MAIN_COMMAND)
     assert done.returncode == 0, done.stderr
     assert expected and all(email in done.stdout for email in expected)
     assert "sandbox" in done.stdout
-    active_only = [u["email"] for u in Sandbox.from_fixture("acme").dump()["users"]
-                   if u["email"] not in expected]
+    active_only = [
+        u["email"] for u in Sandbox.from_fixture("acme").dump()["users"] if u["email"] not in expected
+    ]
     assert not any(f"\n{email} " in done.stdout for email in active_only)
 
 
@@ -70,8 +76,13 @@ def test_purge_is_confirmed_and_approved_from_separate_processes(tmp_path):
 
 def test_usage_errors_exit_2_and_change_nothing(tmp_path):
     runner = CliRunner()
-    for args in (["ask", "--as", "not-an-email", "hi"], ["ask", "--backend", "gpt", "hi"], ["ask"],
-                 ["ask", "--backend", "scripted", "hi"], ["confirm"]):
+    for args in (
+        ["ask", "--as", "not-an-email", "hi"],
+        ["ask", "--backend", "gpt", "hi"],
+        ["ask"],
+        ["ask", "--backend", "scripted", "hi"],
+        ["confirm"],
+    ):
         result = runner.invoke(app, args)
         assert result.exit_code == 2, (args, result.output)
 
@@ -80,8 +91,10 @@ def test_confirm_from_someone_else_or_with_a_made_up_token_does_nothing():
     runner = CliRunner()
     asked = runner.invoke(app, ["ask", "--json", "--as", "admin@acme.com", "Purge tom.baker@acme.com"])
     token = json.loads(asked.stdout)["confirmation_token"]
-    for args in (["confirm", token, "--as", "approver@acme.com", "--json"],
-                 ["confirm", "made-up-token", "--as", "admin@acme.com", "--json"]):
+    for args in (
+        ["confirm", token, "--as", "approver@acme.com", "--json"],
+        ["confirm", "made-up-token", "--as", "admin@acme.com", "--json"],
+    ):
         result = runner.invoke(app, args)
         assert result.exit_code == 0 and json.loads(result.stdout)["outcome"] == "error", result.output
     listed = runner.invoke(app, ["approvals", "list", "--json", "--status", "all"])
@@ -95,9 +108,60 @@ def test_scripted_backend_from_the_command_line(tmp_path):
         "  - tool_calls:\n"
         "      - {action: manage_account_membership, args: {operation: change_permission_profile,\n"
         "         email: john.doe@acme.com, account: EMEA, permission_profile: Account Administrator}}\n"
-        "  - text: Done, john is now an administrator.\n")
-    result = CliRunner().invoke(app, ["ask", "--json", "--as", "sam.lee@acme.com", "--backend", "scripted",
-                                      "--script", str(script), "make john an admin"])
+        "  - text: Done, john is now an administrator.\n"
+    )
+    result = CliRunner().invoke(
+        app,
+        [
+            "ask",
+            "--json",
+            "--as",
+            "sam.lee@acme.com",
+            "--backend",
+            "scripted",
+            "--script",
+            str(script),
+            "make john an admin",
+        ],
+    )
     assert result.exit_code == 0, result.output
     reply = json.loads(result.stdout)
     assert reply["outcome"] == "denied" and reply["calls"][0]["decision"] == "deny"
+
+
+def test_chat_answers_a_confirmation_at_the_prompt_only():
+    """y/N at the prompt is the person's answer; 'yes' typed as a message confirms nothing."""
+    runner = CliRunner()
+    declined = runner.invoke(
+        app, ["chat", "--as", "admin@acme.com"], input="Purge tom.baker@acme.com\nn\nyes, I confirm\nexit\n"
+    )
+    assert declined.exit_code == 0, declined.output
+    assert "Go ahead? [y/N]" in declined.output and "Cancelled; nothing was changed" in declined.output
+    assert "cannot confirm anything myself" in declined.output
+    listed = runner.invoke(app, ["approvals", "list", "--json", "--status", "all"])
+    assert json.loads(listed.stdout) == []
+
+    accepted = runner.invoke(
+        app, ["chat", "--as", "admin@acme.com"], input="Purge tom.baker@acme.com\ny\nexit\n"
+    )
+    assert accepted.exit_code == 0 and "waits for someone with the approver role" in accepted.output
+    listed = runner.invoke(app, ["approvals", "list", "--json"])
+    assert [row["target"] for row in json.loads(listed.stdout)] == ["tom.baker@acme.com"]
+
+
+def test_an_approver_denies_a_seat_request_and_nothing_changes():
+    runner = CliRunner()
+    asked = runner.invoke(
+        app, ["ask", "--json", "--as", "sam.lee@acme.com", "I need a seat on EMEA as a viewer"]
+    )
+    approval_id = json.loads(asked.stdout)["approval_id"]
+    shown = runner.invoke(app, ["approvals", "show", approval_id, "--json"])
+    assert json.loads(shown.stdout)["call"]["args"]["account"] == "EMEA"
+    denied = runner.invoke(
+        app, ["approvals", "deny", approval_id, "--as", "approver@acme.com", "--reason", "no"]
+    )
+    assert denied.exit_code == 0 and "denied; nothing was changed" in denied.output
+    again = runner.invoke(app, ["approvals", "approve", approval_id, "--as", "approver@acme.com", "--json"])
+    assert json.loads(again.stdout)["outcome"] == "error"  # a denied request never runs
+    mine = runner.invoke(app, ["ask", "--json", "--as", "sam.lee@acme.com", "which accounts do I have?"])
+    assert "EMEA" not in json.dumps(json.loads(mine.stdout)["reply"])

@@ -46,7 +46,7 @@ def test_a_session_belongs_to_its_owner(env):
 
 
 def test_the_step_limit_stops_a_model_that_never_finishes(env):
-    sandbox, rt = env
+    _sandbox, rt = env
     rt.config.model.max_steps = 3
     loop = [{"tool_calls": [{"action": "list_account", "args": {"operation": "organization"}}]}] * 5
     reply = Conversation(rt, rt.actor(ADMIN), ScriptedBackend.from_data(loop)).ask("loop forever")
@@ -56,8 +56,10 @@ def test_the_step_limit_stops_a_model_that_never_finishes(env):
 def test_the_token_budget_stops_a_request_and_usage_is_audited(env):
     _sandbox, rt = env
     rt.config.model.max_tokens_per_request = 1000
-    turn = {"tool_calls": [{"action": "list_account", "args": {"operation": "organization"}}],
-            "usage": {"input_tokens": 600, "output_tokens": 50, "cache_read_input_tokens": 10}}
+    turn = {
+        "tool_calls": [{"action": "list_account", "args": {"operation": "organization"}}],
+        "usage": {"input_tokens": 600, "output_tokens": 50, "cache_read_input_tokens": 10},
+    }
     conv = Conversation(rt, rt.actor(ADMIN), ScriptedBackend.from_data([turn, turn, turn, "done"]))
     reply = conv.ask("go")
     assert reply.failed and "token budget" in reply.text and len(reply.calls) == 2
@@ -69,16 +71,25 @@ def test_the_token_budget_stops_a_request_and_usage_is_audited(env):
 def test_usage_from_the_messages_api_is_audited(env, monkeypatch):
     _sandbox, rt = env
     monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-test")
-    with FakeMessagesAPI([tool_turn(("list_account", {"operation": "organization"})), text_turn("4 accounts.")]) as api:
+    with FakeMessagesAPI(
+        [tool_turn(("list_account", {"operation": "organization"})), text_turn("4 accounts.")]
+    ) as api:
         conv = Conversation(rt, rt.actor(ADMIN), AnthropicBackend(model="claude-test", base_url=api.base_url))
         reply = conv.ask("which accounts do we have?")
     assert reply.outcome == "done" and reply.text.startswith("4 accounts.")
+    system = api.requests[0]["system"][0]["text"]  # identity and the loaded policy, not prose
+    assert "talking to is admin@acme.com, with role(s): admin" in system
+    assert "manage_user.purge: allowed as admin (after confirming; approved by an approver)" in system
     events = rt.audit.tail(10, kind="model_usage", session_id=conv.session_id)
     assert len(events) == 2 and events[0].payload["cache_creation_input_tokens"] > 0
     assert events[1].payload["cache_read_input_tokens"] > 0
-    assert reply.usage.total == sum(e.payload["input_tokens"] + e.payload["output_tokens"]
-                                    + e.payload["cache_creation_input_tokens"] + e.payload["cache_read_input_tokens"]
-                                    for e in events)
+    assert reply.usage.total == sum(
+        e.payload["input_tokens"]
+        + e.payload["output_tokens"]
+        + e.payload["cache_creation_input_tokens"]
+        + e.payload["cache_read_input_tokens"]
+        for e in events
+    )
 
 
 def test_identity_comes_from_the_channel_not_the_text(env):
@@ -98,10 +109,21 @@ def test_a_backend_failure_is_a_failed_reply_not_a_crash(env):
 def test_json_shape(env):
     _sandbox, rt = env
     reply = Conversation(rt, rt.actor("sam.lee@acme.com"), OfflineBackend()).ask(
-        "I need a DocuSign seat on EMEA as a DocuSign Viewer")
+        "I need a DocuSign seat on EMEA as a DocuSign Viewer"
+    )
     shape = reply.as_json()
     assert set(shape) == {"outcome", "reply", "approval_id", "confirmation_token", "calls"}
     assert shape["outcome"] == "pending_approval" and shape["approval_id"].startswith("apr_")
-    assert shape["calls"] == [{"action": "manage_user", "args": {
-        "operation": "provision", "email": "sam.lee@acme.com", "account": "EMEA",
-        "permission_profile": "DocuSign Viewer"}, "decision": "needs_approval", "status": "pending_approval"}]
+    assert shape["calls"] == [
+        {
+            "action": "manage_user",
+            "args": {
+                "operation": "provision",
+                "email": "sam.lee@acme.com",
+                "account": "EMEA",
+                "permission_profile": "DocuSign Viewer",
+            },
+            "decision": "needs_approval",
+            "status": "pending_approval",
+        }
+    ]

@@ -17,13 +17,36 @@ from agent.backends.anthropic import AnthropicBackend
 from agent.backends.offline import OfflineBackend
 from agent.conversation import Conversation
 
-ADMIN, SAM, HANNAH, APPROVER = "admin@acme.com", "sam.lee@acme.com", "hannah.schmidt@acme.com", "approver@acme.com"
+ADMIN, SAM, HANNAH, APPROVER = (
+    "admin@acme.com",
+    "sam.lee@acme.com",
+    "hannah.schmidt@acme.com",
+    "approver@acme.com",
+)
 MAYA = "maya.chen@acme.com"
-MAYA_CONTRACTOR = {"users": [{"email": MAYA, "first_name": "Maya", "last_name": "Chen", "memberships": {
-    "Contractors": {"status": "active", "permission_profile": "DocuSign Viewer"},
-    "Acme Main": {"status": "active", "permission_profile": "DocuSign Sender"}}}]}
-MAYA_CLOSED = {"users": [{"email": MAYA, "first_name": "Maya", "last_name": "Chen", "memberships": {
-    "Contractors": {"status": "closed", "permission_profile": "DocuSign Viewer"}}}]}
+MAYA_CONTRACTOR = {
+    "users": [
+        {
+            "email": MAYA,
+            "first_name": "Maya",
+            "last_name": "Chen",
+            "memberships": {
+                "Contractors": {"status": "active", "permission_profile": "DocuSign Viewer"},
+                "Acme Main": {"status": "active", "permission_profile": "DocuSign Sender"},
+            },
+        }
+    ]
+}
+MAYA_CLOSED = {
+    "users": [
+        {
+            "email": MAYA,
+            "first_name": "Maya",
+            "last_name": "Chen",
+            "memberships": {"Contractors": {"status": "closed", "permission_profile": "DocuSign Viewer"}},
+        }
+    ]
+}
 
 
 @dataclass
@@ -52,6 +75,7 @@ def _profile(email: str, account: str, profile: str, groups: set[str] = frozense
         assert m["permission_profile"] == profile
         assert m["status"] in ("active", "activation_sent", "activation_required")
         assert groups <= set(m.get("groups") or [])
+
     return check
 
 
@@ -59,6 +83,7 @@ def _closed(email: str, account: str):
     def check(before: dict, after: dict) -> None:
         assert membership(after, email, account)["status"] == "closed"
         assert membership(after, email, "Acme Main") == membership(before, email, "Acme Main")
+
     return check
 
 
@@ -68,42 +93,154 @@ def _purged(_before: dict, after: dict) -> None:
 
 
 CASES = [
-    Case("provision", ADMIN, "Provision maya.chen@acme.com on Acme Main as DocuSign Sender in Sales",
-         [("manage_user", {"operation": "provision", "email": MAYA, "account": "Acme Main",
-                           "permission_profile": "DocuSign Sender", "groups": ["Sales"]})],
-         "done", _profile(MAYA, "Acme Main", "DocuSign Sender", {"Sales"})),
-    Case("list-pending", ADMIN, "List every DocuSign user in the org with status pending",
-         [("list_users", {"status": "pending"})], "done", _unchanged),
-    Case("legal-profiles", ADMIN, "Show permission profiles on Acme Legal",
-         [("list_account", {"operation": "permission_profiles", "account": "Acme Legal"})], "done", _unchanged,
-         reply_has=["Paralegal", "DocuSign Viewer"]),
-    Case("john-admin", ADMIN, "Change john.doe@acme.com to Account Administrator on EMEA",
-         [("manage_account_membership", {"operation": "change_permission_profile", "email": "john.doe@acme.com",
-                                         "account": "EMEA", "permission_profile": "Account Administrator"})],
-         "done", _profile("john.doe@acme.com", "EMEA", "Account Administrator")),
-    Case("close-contractors", ADMIN, "Close maya.chen@acme.com's membership in Contractors",
-         [("manage_user", {"operation": "close", "email": MAYA, "account": "Contractors"})],
-         "done", _closed(MAYA, "Contractors"), setup=MAYA_CONTRACTOR),
-    Case("employee-seat", SAM, "I need a DocuSign seat on EMEA as a DocuSign Viewer",
-         [("manage_user", {"operation": "provision", "email": SAM, "account": "EMEA",
-                           "permission_profile": "DocuSign Viewer"})],
-         "pending_approval", _profile(SAM, "EMEA", "DocuSign Viewer"), approve=True),
-    Case("employee-sender-rights", HANNAH, "I need sender rights on Acme Legal",
-         [("manage_account_membership", {"operation": "change_permission_profile", "email": HANNAH,
-                                         "account": "Acme Legal", "permission_profile": "DocuSign Sender"})],
-         "pending_approval", _profile(HANNAH, "Acme Legal", "DocuSign Sender"), approve=True),
-    Case("employee-own-accounts", SAM, "Which accounts do I have and what is my profile?",
-         [("list_account", {"operation": "user_memberships", "email": SAM})], "done", _unchanged,
-         reply_has=["Acme Main", "DocuSign Sender"]),
-    Case("reactivate", ADMIN, "Reactivate tom.baker@acme.com on Acme Main as DocuSign Viewer",
-         [("manage_user", {"operation": "reactivate", "email": "tom.baker@acme.com", "account": "Acme Main",
-                           "permission_profile": "DocuSign Viewer"})],
-         "done", _profile("tom.baker@acme.com", "Acme Main", "DocuSign Viewer")),
-    Case("purge-active-refused", ADMIN, "Purge john.doe@acme.com",
-         [("manage_user", {"operation": "purge", "email": "john.doe@acme.com"})], "error", _unchanged),
-    Case("purge-closed-25h", ADMIN, "Purge maya.chen@acme.com",
-         [("manage_user", {"operation": "purge", "email": MAYA})], "needs_confirmation", _purged,
-         setup=MAYA_CLOSED, hours_later=25, confirm=True, approve=True),
+    Case(
+        "provision",
+        ADMIN,
+        "Provision maya.chen@acme.com on Acme Main as DocuSign Sender in Sales",
+        [
+            (
+                "manage_user",
+                {
+                    "operation": "provision",
+                    "email": MAYA,
+                    "account": "Acme Main",
+                    "permission_profile": "DocuSign Sender",
+                    "groups": ["Sales"],
+                },
+            )
+        ],
+        "done",
+        _profile(MAYA, "Acme Main", "DocuSign Sender", {"Sales"}),
+    ),
+    Case(
+        "list-pending",
+        ADMIN,
+        "List every DocuSign user in the org with status pending",
+        [("list_users", {"status": "pending"})],
+        "done",
+        _unchanged,
+    ),
+    Case(
+        "legal-profiles",
+        ADMIN,
+        "Show permission profiles on Acme Legal",
+        [("list_account", {"operation": "permission_profiles", "account": "Acme Legal"})],
+        "done",
+        _unchanged,
+        reply_has=["Paralegal", "DocuSign Viewer"],
+    ),
+    Case(
+        "john-admin",
+        ADMIN,
+        "Change john.doe@acme.com to Account Administrator on EMEA",
+        [
+            (
+                "manage_account_membership",
+                {
+                    "operation": "change_permission_profile",
+                    "email": "john.doe@acme.com",
+                    "account": "EMEA",
+                    "permission_profile": "Account Administrator",
+                },
+            )
+        ],
+        "done",
+        _profile("john.doe@acme.com", "EMEA", "Account Administrator"),
+    ),
+    Case(
+        "close-contractors",
+        ADMIN,
+        "Close maya.chen@acme.com's membership in Contractors",
+        [("manage_user", {"operation": "close", "email": MAYA, "account": "Contractors"})],
+        "done",
+        _closed(MAYA, "Contractors"),
+        setup=MAYA_CONTRACTOR,
+    ),
+    Case(
+        "employee-seat",
+        SAM,
+        "I need a DocuSign seat on EMEA as a DocuSign Viewer",
+        [
+            (
+                "manage_user",
+                {
+                    "operation": "provision",
+                    "email": SAM,
+                    "account": "EMEA",
+                    "permission_profile": "DocuSign Viewer",
+                },
+            )
+        ],
+        "pending_approval",
+        _profile(SAM, "EMEA", "DocuSign Viewer"),
+        approve=True,
+    ),
+    Case(
+        "employee-sender-rights",
+        HANNAH,
+        "I need sender rights on Acme Legal",
+        [
+            (
+                "manage_account_membership",
+                {
+                    "operation": "change_permission_profile",
+                    "email": HANNAH,
+                    "account": "Acme Legal",
+                    "permission_profile": "DocuSign Sender",
+                },
+            )
+        ],
+        "pending_approval",
+        _profile(HANNAH, "Acme Legal", "DocuSign Sender"),
+        approve=True,
+    ),
+    Case(
+        "employee-own-accounts",
+        SAM,
+        "Which accounts do I have and what is my profile?",
+        [("list_account", {"operation": "user_memberships", "email": SAM})],
+        "done",
+        _unchanged,
+        reply_has=["Acme Main", "DocuSign Sender"],
+    ),
+    Case(
+        "reactivate",
+        ADMIN,
+        "Reactivate tom.baker@acme.com on Acme Main as DocuSign Viewer",
+        [
+            (
+                "manage_user",
+                {
+                    "operation": "reactivate",
+                    "email": "tom.baker@acme.com",
+                    "account": "Acme Main",
+                    "permission_profile": "DocuSign Viewer",
+                },
+            )
+        ],
+        "done",
+        _profile("tom.baker@acme.com", "Acme Main", "DocuSign Viewer"),
+    ),
+    Case(
+        "purge-active-refused",
+        ADMIN,
+        "Purge john.doe@acme.com",
+        [("manage_user", {"operation": "purge", "email": "john.doe@acme.com"})],
+        "error",
+        _unchanged,
+    ),
+    Case(
+        "purge-closed-25h",
+        ADMIN,
+        "Purge maya.chen@acme.com",
+        [("manage_user", {"operation": "purge", "email": MAYA})],
+        "needs_confirmation",
+        _purged,
+        setup=MAYA_CLOSED,
+        hours_later=25,
+        confirm=True,
+        approve=True,
+    ),
 ]
 
 

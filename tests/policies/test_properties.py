@@ -77,7 +77,7 @@ def policy_data_st(draw, focus: tuple[str, str] | None = None):
     actions: dict = {}
     for action, op in ([focus] if focus else []) + chosen:
         actions.setdefault(action, {})[op] = draw(OP_STRATEGIES[(action, op)])
-    gated = draw(subset(PROFILES))
+    gated = draw(st.just([]) | some(PROFILES))
     constraints = {"accounts": draw(st.just("*") | some(ACCOUNTS)), "approval_required_profiles": gated}
     if gated:
         constraints["profile_approval"] = draw(approval_st)

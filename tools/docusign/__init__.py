@@ -17,7 +17,7 @@ from tools.docusign import errors, models
 from tools.docusign._sender import RequestRecord
 from tools.docusign.auth import SCOPES, JWTAuth, TokenAuth, consent_url
 from tools.docusign.client import AdminClient, WriteEvent
-from tools.docusign.guard import GateBypassError, permit, require_permit
+from tools.docusign.guard import GateBypassError, require_permit
 from tools.docusign.resolvers import AccountRef, Directory, GroupRef, ProfileRef, ResolutionError
 from tools.docusign.retry import RetryPolicy
 
@@ -38,6 +38,5 @@ __all__ = [
     "consent_url",
     "errors",
     "models",
-    "permit",
     "require_permit",
 ]

@@ -8,6 +8,7 @@ total is unknown (or the set grew meanwhile) ``paging.next`` is followed as Docu
 
 from __future__ import annotations
 
+import contextvars
 from collections.abc import Callable
 from concurrent.futures import Executor
 from typing import TypeVar
@@ -47,7 +48,10 @@ def collect(fetch: FetchPage[T], take: int, executor: Executor | None) -> list[T
 
     if executor is not None and total is not None and paging is not None and paging.next and start < total:
         starts = list(range(start, total, take))
-        pages = list(executor.map(lambda s: fetch(s, {}), starts))
+        # each worker runs in a copy of the caller's context, so the audit record of page N
+        # still names the actor and session that asked for the listing
+        contexts = [contextvars.copy_context() for _ in starts]
+        pages = list(executor.map(lambda s, ctx: ctx.run(fetch, s, {}), starts, contexts))
         for page_start, (page_items, page_paging) in zip(starts, pages, strict=True):
             items.extend(page_items)
             paging = page_paging

@@ -6,7 +6,8 @@ import re
 
 import pytest
 
-from tools.docusign import errors, models, permit
+from tools.docusign import errors, models
+from tools.docusign.guard import permit
 
 GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 

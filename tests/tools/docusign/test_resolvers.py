@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tools.docusign import AccountRef, Directory, ProfileRef, ResolutionError, permit
+from tools.docusign import AccountRef, Directory, ProfileRef, ResolutionError
+from tools.docusign.guard import permit
 
 
 @pytest.fixture

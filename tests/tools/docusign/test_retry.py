@@ -7,7 +7,8 @@ import email.utils
 import httpx
 import pytest
 
-from tools.docusign import AdminClient, RetryPolicy, TokenAuth, errors, permit
+from tools.docusign import AdminClient, RetryPolicy, TokenAuth, errors
+from tools.docusign.guard import permit
 from tools.docusign.retry import RateLimitWindow
 
 ORG = "0b6f2a44-0000-4000-8000-000000000001"

@@ -5,7 +5,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tools.docusign import errors, permit
+from tools.docusign import errors
+from tools.docusign.guard import permit
 from tools.docusign.sandbox import SANDBOX_ADMIN_URL
 
 ORGS = "/Management/v2/organizations"

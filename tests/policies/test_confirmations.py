@@ -1,0 +1,133 @@
+"""ConfirmationBook: one-time tokens bound to a person and a call, stored only as hashes."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from audit import AuditLog
+from audit.models import AuditEvent, Confirmation
+from policies.call import Actor
+from policies.confirmations import ConfirmationBook, ConfirmationError
+
+ADMIN = Actor("admin@acme.com", frozenset({"admin"}))
+OTHER_ADMIN = Actor("root@acme.com", frozenset({"admin"}))
+
+
+class Clock:
+    def __init__(self):
+        self.now = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def clock():
+    return Clock()
+
+
+@pytest.fixture
+def log(store_engine):
+    return AuditLog(store_engine)
+
+
+@pytest.fixture
+def book(store_engine, log, clock):
+    return ConfirmationBook(store_engine, log, clock=clock)
+
+
+@pytest.fixture
+def purge(build):
+    return build.call("manage_user", "purge", target="lee@acme.com")
+
+
+def _rows(engine):
+    with engine.connect() as conn:
+        return [dict(r._mapping) for r in conn.execute(select(Confirmation.__table__))]
+
+
+def _audit_text(engine) -> str:
+    with engine.connect() as conn:
+        return " ".join(str(tuple(r)) for r in conn.execute(select(AuditEvent.__table__)))
+
+
+def test_only_the_tokens_hash_is_stored(book, store_engine, purge, clock):
+    token, expires_at = book.issue(ADMIN, purge, "purge lee@acme.com", ttl_seconds=120, session_id="s1")
+    assert len(token) >= 24 and expires_at == clock.now + timedelta(seconds=120)
+    [row] = _rows(store_engine)
+    assert row["token_hash"] == hashlib.sha256(token.encode()).hexdigest()
+    assert token not in str(row)
+    assert (row["actor"], row["call_hash"], row["status"]) == ("admin@acme.com", purge.fingerprint(), "pending")
+    assert token not in _audit_text(store_engine)
+    other, _ = book.issue(ADMIN, purge, "again")
+    assert other != token
+
+
+def test_redeem_once_by_its_own_actor(book, store_engine, purge, log):
+    token, _ = book.issue(ADMIN, purge, "purge lee@acme.com")
+    with pytest.raises(ConfirmationError) as info:
+        book.redeem(token, OTHER_ADMIN)
+    assert info.value.code == "wrong_actor"
+    assert _rows(store_engine)[0]["status"] == "pending"  # someone else's attempt does not spend it
+    used = book.redeem(f"  {token} ", Actor("ADMIN@acme.com", ADMIN.roles), call_hash=purge.fingerprint())
+    assert (used.status, used.call_hash, used.summary) == ("used", purge.fingerprint(), "purge lee@acme.com")
+    assert used.call["target_email"] == "lee@acme.com"
+    assert used.tool_call("c1").args == purge.args
+    with pytest.raises(ConfirmationError) as info:
+        book.redeem(token, ADMIN)
+    assert info.value.code == "used"
+    assert _rows(store_engine)[0]["status"] == "used"
+    kinds = [(r.kind, r.payload.get("to")) for r in log.tail(20)]
+    assert kinds == [("confirmation_issued", "pending"), ("confirmation_used", "refused"),
+                     ("confirmation_used", "used"), ("confirmation_used", "refused")]
+    assert log.verify().ok
+
+
+def test_expired_tokens_are_refused(book, store_engine, purge, clock):
+    token, _ = book.issue(ADMIN, purge, "s", ttl_seconds=60)
+    clock.now += timedelta(seconds=60)
+    assert book.pending(ADMIN) == []
+    with pytest.raises(ConfirmationError) as info:
+        book.redeem(token, ADMIN)
+    assert info.value.code == "expired"
+    assert _rows(store_engine)[0]["status"] == "expired"
+
+
+def test_a_different_call_cannot_use_the_token(book, store_engine, purge, build):
+    token, _ = book.issue(ADMIN, purge, "s")
+    other = build.call("manage_user", "purge", target="kim@acme.com")
+    with pytest.raises(ConfirmationError) as info:
+        book.redeem(token, ADMIN, call_hash=other.fingerprint())
+    assert info.value.code == "call_changed"
+    assert _rows(store_engine)[0]["status"] == "pending"
+
+
+def test_decline_and_pending(book, purge, clock):
+    first, _ = book.issue(ADMIN, purge, "first")
+    clock.now += timedelta(seconds=1)
+    book.issue(ADMIN, purge, "second")
+    book.issue(OTHER_ADMIN, purge, "not mine")
+    assert [c.summary for c in book.pending(ADMIN)] == ["second", "first"]
+    declined = book.decline(first, ADMIN)
+    assert declined.status == "declined"
+    assert [c.summary for c in book.pending(ADMIN)] == ["second"]
+    with pytest.raises(ConfirmationError) as info:
+        book.redeem(first, ADMIN)
+    assert info.value.code == "declined"
+
+
+@pytest.mark.parametrize("token", ["", "   ", "not-a-token"])
+def test_unknown_tokens(book, token):
+    with pytest.raises(ConfirmationError) as info:
+        book.redeem(token, ADMIN)
+    assert info.value.code == "unknown"
+
+
+@pytest.mark.parametrize("ttl", [0, 5, 7200])
+def test_ttl_bounds(book, purge, ttl):
+    with pytest.raises(ConfirmationError, match="ttl_seconds"):
+        book.issue(ADMIN, purge, "s", ttl_seconds=ttl)
