@@ -18,7 +18,14 @@ from pydantic import ValidationError
 
 from policies.call import ROLES, Actor, PolicyState, ResolvedCall
 from policies.decision import Allow, Decision, Deny, NeedsApproval, NeedsConfirmation
-from policies.model import ACCOUNT_FREE, OPERATIONS, TARGETLESS, PolicyDocument, semantic_problems
+from policies.model import (
+    ACCOUNT_FREE,
+    OPERATIONS,
+    TARGETLESS,
+    UNCONFIRMED_PURGE,
+    PolicyDocument,
+    semantic_problems,
+)
 from tools.actions import ACTION_MODELS, WRITE_ACTIONS
 
 DEFAULT_POLICY_PATH = Path(__file__).with_name("default.yaml")
@@ -126,7 +133,7 @@ class Policy:
         try:
             document = PolicyDocument.model_validate(data)
         except ValidationError as exc:
-            raise PolicyError(source, _describe(exc)) from None
+            raise PolicyError(source, _describe(exc) + _unconfirmed_purge(data)) from None
         return cls(document, source)
 
     def table(self, action: str, operation: str) -> OperationTable | None:
@@ -134,6 +141,17 @@ class Policy:
 
     def __repr__(self) -> str:
         return f"Policy(source={self.source!r})"
+
+
+def _unconfirmed_purge(data: dict) -> list[str]:
+    """The purge rule checked on the raw file too, so it is reported alongside shape errors."""
+    try:
+        purge = data["actions"]["manage_user"]["purge"]
+        if purge.get("enabled", True) is not False and purge.get("confirmation") is not True:
+            return [UNCONFIRMED_PURGE]
+    except (KeyError, TypeError, AttributeError):
+        pass
+    return []
 
 
 def describe_grant(grant: RoleGrant, confirmation: bool) -> str:

@@ -35,6 +35,10 @@ ACCOUNT_FREE: frozenset[tuple[str, str]] = frozenset({
     ("list_account", "organization"), ("list_account", "user_memberships"),
 })
 
+UNCONFIRMED_PURGE = (
+    "actions.manage_user.purge.confirmation: a purge is irreversible and must be confirmed by a "
+    "person; set confirmation: true (or enabled: false)"
+)
 Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 DAY = 86_400
 
@@ -164,10 +168,7 @@ def semantic_problems(doc: PolicyDocument) -> list[str]:
     problems: list[str] = []
     purge = doc.actions.manage_user.purge
     if purge.enabled and not purge.confirmation:
-        problems.append(
-            "actions.manage_user.purge.confirmation: a purge is irreversible and must be confirmed by a "
-            "person; set confirmation: true (or enabled: false)"
-        )
+        problems.append(UNCONFIRMED_PURGE)
     for action, operations in OPERATIONS.items():
         for operation in operations:
             rule = doc.actions.rule(action, operation)

@@ -40,7 +40,7 @@ POLITE = re.compile(
 )
 
 # intents whose missing account may be read from the user's memberships (never close or purge)
-LOOKUP_INTENTS = {"change_profile", "reactivate", "add_groups", "remove_groups", "set_groups"}
+LOOKUP_INTENTS = {"change_profile", "demote", "reactivate", "add_groups", "remove_groups", "set_groups"}
 READ_INTENTS = {"list_users", "list_org", "list_profiles", "list_groups", "user_memberships"}
 # (slot, intents that need it). Order is the order questions are asked in.
 REQUIRED = [
@@ -68,6 +68,7 @@ REQUIRED = [
             "list_profiles",
             "list_groups",
             "change_profile",
+            "demote",
             "reactivate",
             "add_groups",
             "remove_groups",
@@ -76,7 +77,7 @@ REQUIRED = [
             "close",
         },
     ),
-    ("profile", {"provision", "change_profile"}),
+    ("profile", {"provision", "change_profile", "demote"}),
     ("groups", {"add_groups", "remove_groups", "set_groups"}),
     ("changes", {"update"}),
 ]
@@ -306,7 +307,9 @@ class Planner:
         return "list_account", {"operation": operation, "account": frame.accounts[0]}
 
     def _write_args(self, frame: Frame, email: str) -> list[dict]:
-        op = {"change_profile": "change_permission_profile"}.get(frame.intent, frame.intent)
+        op = {"change_profile": "change_permission_profile", "demote": "change_permission_profile"}.get(
+            frame.intent, frame.intent
+        )
         base: dict[str, Any] = {"operation": op, "email": email}
         if op == "close":
             if frame.all_accounts or not frame.accounts:

@@ -118,6 +118,9 @@ SEAT = re.compile(
     r"\b(provision|onboard|on-board|create|invite|register|set up|setup|seat|license|licence|"
     r"new user|new docusign user|add (a )?(new )?(docusign )?user|(a|an) (new )?(docusign )?account)\b"
 )
+STRONG_SEAT = re.compile(
+    r"\b(provision|onboard|on-board|create|invite|register|new user|new docusign user)\b"
+)
 WANT = (
     r"(change|set|make|switch|move|promote|demote|upgrade|downgrade|grant|give|assign|update|need|want|"
     r"request|like|get|have|put|be|become|should|needs)"
@@ -165,10 +168,15 @@ def classify(lexed: Lexed) -> str | None:
         return "reactivate"
     if READ_START.search(s) and not re.search(r"^(can|could) i (get|have)\b", s):
         return _read_intent(s, has, asked=True)
-    if re.search(r"\b((job )?title|first name|last name|surname|display name|rename)\b", s) or re.search(
-        r"\bname\b.*\bto\b", s
+    if not STRONG_SEAT.search(s) and (
+        re.search(r"\b((job )?title|first name|last name|surname|display name|rename)\b", s)
+        or re.search(r"\bname\b.*\bto\b", s)
     ):
         return "update"
+    if re.search(r"\b(remove|revoke|take away|take|drop|strip)\b", s) and (
+        has["profile"] or re.search(r"\b(profile|role|rights|permissions?)\b", s)
+    ):
+        return "demote"  # the profile named is the one to lose: the new one must be asked for
     if has["group"] or re.search(r"\bgroups?\b", s):
         if re.search(r"\b(set|replace|change|update)\b.*\bgroups?\b", s) and not has["profile"]:
             return "set_groups"
@@ -193,7 +201,7 @@ def classify(lexed: Lexed) -> str | None:
         and re.search(r"\b(add|put|include|join|place|assign|enrol|enroll)\b", s)
     ):
         return "add_groups"
-    if SEAT.search(s) or re.search(r"\baccess (to|on|in) <account>|\b(add|join)\b.*<account>", s):
+    if SEAT.search(s) or re.search(r"\baccess (to|on|in) <account>|\b(add|added|join)\b.*<account>", s):
         return "provision"
     if target and re.search(r"\b(change|switch|promote|demote|upgrade|downgrade|move)\b.*\bto\b", s):
         return "change_profile"
@@ -217,6 +225,8 @@ def _read_intent(s: str, has: dict[str, bool], *, asked: bool) -> str | None:
         return "list_profiles"
     if re.search(r"\bgroups\b", s) and not target:
         return "list_groups"
+    if re.match(r"(find|search)( for)? [a-z0-9]", s) and not target:
+        return "list_users"
     if (
         (target and asked)
         or re.search(
@@ -244,6 +254,7 @@ def _status(s: str) -> str | None:
 
 def fill(intent: str, lexed: Lexed, frame: Frame | None = None) -> Frame:
     """Read every slot the request states into ``frame`` (a new one, or the one being resumed)."""
+    resuming = frame is not None
     frame = frame or Frame(intent)
     toks = lexed.tokens
     s = lexed.skeleton()
@@ -255,7 +266,7 @@ def fill(intent: str, lexed: Lexed, frame: Frame | None = None) -> Frame:
         if name not in frame.accounts:
             frame.accounts.append(name)
     profile = _wanted_profile(toks) or _cued(toks, "profile", intent)
-    if profile and not frame.profile:
+    if profile and not frame.profile and not (intent == "demote" and not resuming):
         frame.profile = profile
     for name in groups:
         if name.lower() not in {g.lower() for g in frame.groups}:
@@ -446,6 +457,10 @@ def _cued_all(toks: list[Token], kind: str, intent: str) -> list[str]:
 
 
 def _name_fragment(toks: list[Token]) -> str | None:
+    if toks and toks[0].low in ("find", "search") and len(toks) > 1:  # "find chris", "search for park"
+        j = 2 if toks[1].low == "for" else 1
+        if j < len(toks) and toks[j].entity is None and toks[j].is_word and toks[j].low not in STOP:
+            return toks[j].text
     for i, tok in enumerate(toks):
         low = tok.low if tok.entity is None else ""
         nxt = _low(toks, i + 1)
@@ -522,7 +537,13 @@ def _value_after(toks: list[Token], i: int, require_to: bool = False) -> str | N
         or toks[j].low in ("of", "for", "'s")
     ):
         j += 1
-    if j < len(toks) and toks[j].entity is None and toks[j].low in ("to", "as", ":", "=", "is", "be"):
+    while j < len(toks) and toks[j].entity is None and toks[j].low in ("should", "will", "must", "now"):
+        j += 1
+    if (
+        j < len(toks)
+        and toks[j].entity is None
+        and toks[j].low in ("to", "as", ":", "=", "is", "be", "become")
+    ):
         j += 1
     elif require_to:
         return None

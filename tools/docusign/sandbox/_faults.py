@@ -6,6 +6,7 @@ exercised over the same HTTP path as every other request, and an eval can turn t
 
 from __future__ import annotations
 
+import math
 import random
 import threading
 from dataclasses import dataclass, field
@@ -102,7 +103,7 @@ class FaultRun:
                 self.window_count = 0
             self.window_count += 1
             count = self.window_count
-            reset = int(self.window_start + window)
+            reset = math.ceil(self.window_start + window)  # never announce a reset before it happens
         return limit, max(0, limit - count), reset, count <= limit
 
     def server_error(self, faults: Faults) -> int | None:

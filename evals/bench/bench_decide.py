@@ -1,0 +1,85 @@
+"""How long ``policies.decide`` takes per call, on the default policy, for each kind of answer.
+
+Run: ``python -m evals.bench.bench_decide [--number N]``. Prints microseconds per decision
+(best of five runs of N calls each, so a busy machine shows its quiet moments) for a mix of
+calls: allows, denials, confirmations, approvals, malformed calls; and how long loading the
+policy file (parse, validate, build the lookup tables) takes. The target is under 50 µs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import timeit
+
+from policies import Actor, PolicyState, ResolvedCall, decide, load_policy
+
+ADMIN = Actor("admin@acme.com", frozenset({"admin", "employee"}))
+APPROVER = Actor("approver@acme.com", frozenset({"approver", "employee"}))
+EMPLOYEE = Actor("pat@acme.com", frozenset({"employee"}))
+NOBODY = Actor("stranger@example.com", frozenset())
+
+
+def _call(action: str, operation: str, **fields) -> ResolvedCall:
+    args = dict(fields.pop("args", {}))
+    if action != "list_users":
+        args.setdefault("operation", operation)
+    if fields.get("target_email"):
+        args.setdefault("email", fields["target_email"])
+    if fields.get("permission_profile"):
+        args.setdefault("permission_profile", fields["permission_profile"])
+    if fields.get("account_names"):
+        args.setdefault("account", fields["account_names"][0])
+    return ResolvedCall(action, operation, args=args, **fields)
+
+
+EMEA = {"account_names": ("EMEA",), "account_ids": ("2f3c9f0e-0000-4000-8000-000000000001",)}
+CASES = [
+    ("admin list_users (allow)", ADMIN, _call("list_users", "list", page_size=100, args={"page_size": 100}),
+     PolicyState()),
+    ("employee own memberships (allow)", EMPLOYEE,
+     _call("list_account", "user_memberships", target_email=EMPLOYEE.email), PolicyState()),
+    ("employee seat request (needs_approval)", EMPLOYEE,
+     _call("manage_user", "provision", target_email=EMPLOYEE.email, permission_profile="DocuSign Sender",
+           **EMEA), PolicyState()),
+    ("employee seat, approved (allow)", EMPLOYEE,
+     _call("manage_user", "provision", target_email=EMPLOYEE.email, permission_profile="DocuSign Sender",
+           **EMEA), PolicyState(approved_by=APPROVER.email)),
+    ("employee asks Account Administrator (deny)", EMPLOYEE,
+     _call("manage_account_membership", "change_permission_profile", target_email=EMPLOYEE.email,
+           permission_profile="Account Administrator", **EMEA), PolicyState()),
+    ("employee changes someone else (deny)", EMPLOYEE,
+     _call("manage_account_membership", "change_permission_profile", target_email="lee@acme.com",
+           permission_profile="DocuSign Viewer", **EMEA), PolicyState()),
+    ("admin purge (needs_confirmation)", ADMIN, _call("manage_user", "purge", target_email="lee@acme.com"),
+     PolicyState()),
+    ("admin purge confirmed (needs_approval)", ADMIN,
+     _call("manage_user", "purge", target_email="lee@acme.com"), PolicyState(confirmed=True)),
+    ("unknown person (deny)", NOBODY, _call("list_account", "organization"), PolicyState()),
+    ("unknown field (deny)", ADMIN, _call("manage_user", "close", target_email="lee@acme.com",
+                                          args={"sudo": True}), PolicyState()),
+]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--number", type=int, default=20_000, help="decisions per timing run")
+    number = parser.parse_args().number
+
+    load_us = min(timeit.repeat(load_policy, number=20, repeat=5)) / 20 * 1e6
+    policy = load_policy()
+    print(f"load_policy() (packaged default): {load_us:8.0f} µs")
+    print(f"decide(), best of 5 runs of {number} calls:")
+    worst = 0.0
+    total = 0.0
+    for label, actor, call, state in CASES:
+        kind = decide(policy, actor, call, state).kind
+        per_call = min(timeit.repeat(lambda a=actor, c=call, s=state: decide(policy, a, c, s),
+                                     number=number, repeat=5)) / number * 1e6
+        worst = max(worst, per_call)
+        total += per_call
+        print(f"  {per_call:6.2f} µs  {label}  -> {kind}")
+    print(f"mean {total / len(CASES):.2f} µs, worst {worst:.2f} µs per decision (target < 50 µs)")
+
+
+if __name__ == "__main__":
+    main()
