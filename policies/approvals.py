@@ -98,8 +98,8 @@ class ApprovalBook:
         """Mark every pending or approved request past its expiry as expired; returns how many."""
         now = now_from(self._clock)
         with self._engine.connect() as conn:
-            due = conn.execute(select(_T.c.id).where(_T.c.status.in_(_LIVE), _T.c.expires_at <= now)).scalars()
-            ids = list(due)
+            ids = list(conn.execute(select(_T.c.id).where(_T.c.status.in_(_LIVE),
+                                                          _T.c.expires_at <= now)).scalars())
         return sum(1 for i in ids if self._expire(i))
 
     # ---------------------------------------------------------------- transitions
@@ -109,7 +109,8 @@ class ApprovalBook:
         if approver_role not in ROLES:
             raise ApprovalError("bad_role", f"unknown approver role {approver_role!r}; use one of {ROLES}")
         if not isinstance(ttl_seconds, int) or ttl_seconds <= 0:
-            raise ApprovalError("bad_ttl", f"ttl_seconds must be a positive whole number, not {ttl_seconds!r}")
+            raise ApprovalError("bad_ttl",
+                                f"ttl_seconds must be a positive whole number, not {ttl_seconds!r}")
         now = now_from(self._clock)
         row = {
             "id": "apr_" + secrets.token_hex(10),
@@ -173,8 +174,9 @@ class ApprovalBook:
         if not self._move(approval_id, "executing", to,
                           values={"executed_at": now_from(self._clock), "result_json": result_json}):
             current = self._read(approval_id)
-            raise ApprovalError("not_executing", f"approval {approval_id} is "
-                                f"{current.status if current else 'unknown'}, not executing; nothing recorded")
+            state = current.status if current else "unknown"
+            raise ApprovalError("not_executing",
+                                f"approval {approval_id} is {state}, not executing; nothing recorded")
         view = self._must_read(approval_id)
         self._log("approval_decided", view, None, {"from": "executing", "to": to})
         return view

@@ -140,7 +140,8 @@ class ConfirmationBook:
         if current.actor != who:
             return "wrong_actor", "this confirmation was issued to someone else; only they can answer it"
         if current.status != "pending":
-            return current.status, f"this confirmation is already {current.status}; ask again to get a new one"
+            return current.status, (f"this confirmation is already {current.status}; "
+                                    "ask again to get a new one")
         if current.expires_at <= now:
             return "expired", "this confirmation has expired; ask again to get a new one"
         if call_hash is not None and current.call_hash != call_hash:
@@ -159,10 +160,14 @@ class ConfirmationBook:
 
     def _log(self, kind: str, token_hash: str, payload: dict, view: ConfirmationView | None = None,
              actor: str | None = None) -> None:
+        """Audit one transition; ``confirmation`` is a prefix of the token's hash, never the token."""
         view = view or self._read(token_hash)
-        self._audit.append(kind, session_id=view.session_id if view else None,
-                           actor=actor or (view.actor if view else None),
-                           action=(view.call.get("action") if view else None),
-                           target=(view.call.get("target_email") if view else None),
-                           payload={"confirmation": token_hash[:12], **payload,
-                                    **({"summary": view.summary} if view and "summary" not in payload else {})})
+        body = {"confirmation": token_hash[:12], **payload}
+        if view is None:
+            self._audit.append(kind, actor=actor, payload=body)
+            return
+        body.setdefault("summary", view.summary)
+        call = view.call
+        self._audit.append(kind, session_id=view.session_id, actor=actor or view.actor,
+                           action=f"{call.get('action')}.{call.get('operation')}",
+                           target=call.get("target_email"), payload=body)

@@ -202,7 +202,8 @@ def load_policy(path: str | Path | None = None) -> Policy:
     try:
         text = file.read_text(encoding="utf-8")
     except OSError as exc:
-        raise PolicyError(source, [f"(file): cannot read it ({exc.strerror or exc}); fix policy.path"]) from None
+        problem = f"(file): cannot read it ({exc.strerror or exc}); fix policy.path"
+        raise PolicyError(source, [problem]) from None
     try:
         data = yaml.load(text, Loader=_YAML_LOADER)  # the C loader when present: same safety, 20x faster
     except yaml.YAMLError as exc:
@@ -332,7 +333,8 @@ def _limits_failure(policy: Policy, limits: RoleTable, grant: RoleGrant, table: 
     profile = call.permission_profile
     if profile is not None:
         p = profile.strip().lower()
-        if p in limits.profiles_deny or (limits.profiles_allow is not None and p not in limits.profiles_allow):
+        allowed = limits.profiles_allow
+        if p in limits.profiles_deny or (allowed is not None and p not in allowed):
             return f"the {role} role may not request or grant the permission profile {profile!r}"
     elif limits.profiles_allow is not None and call.action in WRITE_ACTIONS and \
             call.operation in ("provision", "reactivate", "add_to_account"):
@@ -376,7 +378,8 @@ def summarize(call: ResolvedCall) -> str:
     who = call.target_email or "(no user)"
     where = ", ".join(call.account_names or call.account_ids)
     on = f" on {where}" if where else ""
-    profile = f" as {call.permission_profile!r}" if call.permission_profile else ""
+    wanted = repr(call.permission_profile)
+    profile = f" as {wanted}" if call.permission_profile else ""
     groups = ", ".join(call.groups)
     op = call.operation
     if call.action == "manage_user":
@@ -396,7 +399,7 @@ def summarize(call: ResolvedCall) -> str:
             return f"purge {who}: irreversibly redact their personal data from the organization"
     if call.action == "manage_account_membership":
         phrases = {
-            "change_permission_profile": f"change {who}'s permission profile{on} to {call.permission_profile!r}",
+            "change_permission_profile": f"change {who}'s permission profile{on} to {wanted}",
             "set_groups": f"set {who}'s groups{on} to exactly: {groups or '(none)'}",
             "add_groups": f"add {who} to groups {groups}{on}",
             "remove_groups": f"remove {who} from groups {groups}{on}",

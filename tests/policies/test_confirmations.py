@@ -61,7 +61,8 @@ def test_only_the_tokens_hash_is_stored(book, store_engine, purge, clock):
     [row] = _rows(store_engine)
     assert row["token_hash"] == hashlib.sha256(token.encode()).hexdigest()
     assert token not in str(row)
-    assert (row["actor"], row["call_hash"], row["status"]) == ("admin@acme.com", purge.fingerprint(), "pending")
+    assert (row["actor"], row["call_hash"]) == ("admin@acme.com", purge.fingerprint())
+    assert row["status"] == "pending"
     assert token not in _audit_text(store_engine)
     other, _ = book.issue(ADMIN, purge, "again")
     assert other != token

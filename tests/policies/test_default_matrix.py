@@ -149,9 +149,9 @@ def test_denials_say_who_could(policy, build):
 
 def test_employee_page_limit_and_admin_profile(policy, build):
     approver = build.actor("approver", email=build.APPROVER)
-    assert decide(policy, approver, build.call("list_users", "list", page_size=100), PolicyState()).kind == "allow"
+    big_page = build.call("list_users", "list", page_size=100)
+    assert decide(policy, approver, big_page, PolicyState()).kind == "allow"
     employee = build.actor("employee")
-    decision = decide(policy, employee,
-                      build.call("manage_user", "provision", target=build.SELF, profile="account ADMINISTRATOR"),
-                      PolicyState())
+    admin_seat = build.call("manage_user", "provision", target=build.SELF, profile="account ADMINISTRATOR")
+    decision = decide(policy, employee, admin_seat, PolicyState())
     assert decision.kind == "deny" and "Account Administrator".lower() in decision.reasons[0].lower()

@@ -33,7 +33,8 @@ def test_accounts_in_scope(build):
     admin, employee = build.actor("admin"), build.actor("employee")
     assert decide(SCOPED, admin, build.call("manage_user", "close", target=build.OTHER), NONE).kind == "allow"
     # in scope by id (APAC's id is listed) for the admin, but not in the employee's narrower scope
-    apac = build.call("manage_user", "provision", target=build.SELF, account="APAC", profile="DocuSign Sender")
+    apac = build.call("manage_user", "provision", target=build.SELF, account="APAC",
+                      profile="DocuSign Sender")
     assert decide(SCOPED, admin, apac, NONE).kind == "allow"
     refused = decide(SCOPED, employee, apac, NONE)
     assert refused.kind == "deny" and "'apac' is outside the employee role's accounts" in refused.reasons[0]
@@ -105,14 +106,16 @@ def test_the_least_demanding_grant_of_several_roles_wins(build):
 
 def test_disabled_operation_denies_everyone(build):
     policy = _policy(actions={"manage_user": {"update": {"enabled": False, "roles": ["admin"]}}})
-    decision = decide(policy, build.actor("admin"), build.call("manage_user", "update", target=build.OTHER), NONE)
+    update = build.call("manage_user", "update", target=build.OTHER)
+    decision = decide(policy, build.actor("admin"), update, NONE)
     assert decision.kind == "deny" and "disabled" in decision.reasons[0] and decision.who_could == ()
 
 
 @pytest.mark.parametrize(("change", "fragment"), [
     (dict(action="drop_tables"), "unknown action 'drop_tables'"),
     (dict(operation="nuke"), "unknown operation 'nuke' for manage_user"),
-    (dict(args={"operation": "provision", "email": "pat@acme.com", "sudo": True}), "unknown field(s) ['sudo']"),
+    (dict(args={"operation": "provision", "email": "pat@acme.com", "sudo": True}),
+     "unknown field(s) ['sudo']"),
     (dict(args={"operation": "purge", "email": "pat@acme.com"}), "operation 'provision' but its arguments"),
     (dict(target_email="pat@acme.com", args={"operation": "provision", "email": "lee@acme.com"}),
      "email='lee@acme.com' but the resolved call says 'pat@acme.com'"),
@@ -144,10 +147,11 @@ def test_unplaceable_people_are_denied(build, who):
 
 
 def test_an_exception_inside_is_a_deny(build):
-    decision = decide(None, build.actor("admin"), build.call("list_account", "organization"), NONE)  # type: ignore[arg-type]
+    admin = build.actor("admin")
+    decision = decide(None, admin, build.call("list_account", "organization"), NONE)  # type: ignore[arg-type]
     assert decision.kind == "deny" and "could not evaluate" in decision.reasons[0]
-    bad_state = decide(load_policy(), build.actor("admin"), build.call("manage_user", "purge", target=build.OTHER),
-                       None)  # type: ignore[arg-type]
+    purge = build.call("manage_user", "purge", target=build.OTHER)
+    bad_state = decide(load_policy(), admin, purge, None)  # type: ignore[arg-type]
     assert bad_state.kind == "deny"
 
 

@@ -171,7 +171,8 @@ def test_no_allow_without_a_granting_rule(build, draw, roles, confirmed, approve
 @SETTINGS
 @given(action=st.text(max_size=30) | st.sampled_from(list(OPERATIONS)),
        operation=st.text(max_size=30) | st.sampled_from([o for ops in OPERATIONS.values() for o in ops]),
-       args=st.dictionaries(st.text(max_size=15), st.none() | st.integers() | st.text(max_size=20), max_size=4),
+       args=st.dictionaries(st.text(max_size=15), st.none() | st.integers() | st.text(max_size=20),
+                            max_size=4),
        roles=subset([*ROLE_NAMES, "root"]),
        target=st.none() | st.sampled_from([SELF, OTHER]))
 def test_arbitrary_calls_never_raise_and_unknowns_never_pass(action, operation, args, roles, target):
@@ -198,7 +199,8 @@ TYPED_LEAVES = {"enabled", "confirmation", "self_only", "ttl_seconds", "max_page
 
 
 @settings(SETTINGS, max_examples=150)
-@given(data=policy_data_st(), pick=st.integers(min_value=0), damage=st.sampled_from(["unknown_key", "bad_type"]))
+@given(data=policy_data_st(), pick=st.integers(min_value=0),
+       damage=st.sampled_from(["unknown_key", "bad_type"]))
 def test_damaged_policies_are_refused_with_the_path(data, pick, damage):
     data = copy.deepcopy(data)
     if damage == "unknown_key":
