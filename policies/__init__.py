@@ -11,9 +11,10 @@ imported here.
 
 from __future__ import annotations
 
+from policies._summary import summarize
 from policies.call import Actor, PolicyState, ResolvedCall, resolve_actor
 from policies.decision import Allow, Decision, Deny, NeedsApproval, NeedsConfirmation
-from policies.engine import DEFAULT_POLICY_PATH, Policy, PolicyError, decide, load_policy, summarize
+from policies.engine import DEFAULT_POLICY_PATH, Policy, PolicyError, decide, load_policy
 
 __all__ = [
     "DEFAULT_POLICY_PATH",

@@ -16,12 +16,12 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from policies._summary import summarize
 from policies.call import ROLES, Actor, PolicyState, ResolvedCall
 from policies.decision import Allow, Decision, Deny, NeedsApproval, NeedsConfirmation
 from policies.model import (
     ACCOUNT_FREE,
     OPERATIONS,
-    TARGETLESS,
     UNCONFIRMED_PURGE,
     PolicyDocument,
     semantic_problems,
@@ -32,8 +32,10 @@ DEFAULT_POLICY_PATH = Path(__file__).with_name("default.yaml")
 _ROLE_ORDER = {role: i for i, role in enumerate(ROLES)}
 _KNOWN_ARGS = {action: frozenset(model.model_fields) for action, model in ACTION_MODELS.items()}
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_ARG_MIRRORS = (("email", "target_email"), ("permission_profile", "permission_profile"),
-                ("page_size", "page_size"))
+# (argument, resolved field, must agree). A profile may be named by id or in another case in the
+# arguments; the resolved name is what runs, so it is what is judged.
+_ARG_MIRRORS = (("email", "target_email", True), ("permission_profile", "permission_profile", False),
+                ("page_size", "page_size", True))
 
 
 class PolicyError(ValueError):
@@ -288,8 +290,8 @@ def _unknown(call: ResolvedCall) -> Deny:
 def _reconcile(call: ResolvedCall) -> tuple[str | None, ResolvedCall]:
     """Check the arguments against the resolved fields; fill a resolved field the gate left empty.
 
-    A call whose arguments disagree with its resolved fields cannot be trusted for either, so a
-    conflict is a problem; a field only the arguments carry is judged as the arguments say.
+    A call whose target or page size disagrees with its arguments cannot be trusted for either,
+    so that conflict is a problem; a field only the arguments carry is judged as they say.
     """
     args = call.args
     if not isinstance(args, dict):
@@ -301,14 +303,14 @@ def _reconcile(call: ResolvedCall) -> tuple[str | None, ResolvedCall]:
         return (f"the call says operation {call.operation!r} but its arguments say "
                 f"{args['operation']!r}"), call
     fill: dict[str, Any] = {}
-    for arg, attr in _ARG_MIRRORS:
+    for arg, attr, strict in _ARG_MIRRORS:
         given = args.get(arg)
         if given is None:
             continue
         resolved = getattr(call, attr)
         if resolved is None:
             fill[attr] = given
-        elif str(given).strip().lower() != str(resolved).strip().lower():
+        elif strict and str(given).strip().lower() != str(resolved).strip().lower():
             return f"the arguments say {arg}={given!r} but the resolved call says {resolved!r}", call
     return None, (replace(call, **fill) if fill else call)
 
@@ -368,52 +370,3 @@ def _profile_approval(policy: Policy, call: ResolvedCall, state: PolicyState) ->
                     str(profile).strip().lower() in policy.approval_profiles:
                 return policy.profile_approval
     return None
-
-
-# ------------------------------------------------------------------------------------------ summaries
-
-
-def summarize(call: ResolvedCall) -> str:
-    """One line saying exactly what the call would change or read, for a person to confirm."""
-    who = call.target_email or "(no user)"
-    where = ", ".join(call.account_names or call.account_ids)
-    on = f" on {where}" if where else ""
-    wanted = repr(call.permission_profile)
-    profile = f" as {wanted}" if call.permission_profile else ""
-    groups = ", ".join(call.groups)
-    op = call.operation
-    if call.action == "manage_user":
-        if op == "provision":
-            extra = f" in groups {groups}" if groups else ""
-            return f"provision {who}{on or ' on the default account'}{profile}{extra}"
-        if op == "update":
-            fields = [f"{k}={call.args[k]!r}" for k in ("first_name", "last_name", "job_title")
-                      if call.args.get(k)]
-            return f"update {who}: {', '.join(fields) or 'no field'}{on}"
-        if op == "close":
-            scope = on or (" on every account" if call.args.get("all_accounts") else "")
-            return f"close {who}'s membership(s){scope}"
-        if op == "reactivate":
-            return f"reactivate {who}'s closed membership{on}{profile}"
-        if op == "purge":
-            return f"purge {who}: irreversibly redact their personal data from the organization"
-    if call.action == "manage_account_membership":
-        phrases = {
-            "change_permission_profile": f"change {who}'s permission profile{on} to {wanted}",
-            "set_groups": f"set {who}'s groups{on} to exactly: {groups or '(none)'}",
-            "add_groups": f"add {who} to groups {groups}{on}",
-            "remove_groups": f"remove {who} from groups {groups}{on}",
-            "add_to_account": f"add {who} to {where or 'the account'}{profile}",
-            "remove_from_account": f"remove {who} from {where or 'the account'}",
-        }
-        if op in phrases:
-            return phrases[op]
-    if call.action == "list_users":
-        return f"list users{on or ' on every account'}" + (f" matching {who}" if call.target_email else "")
-    if call.action == "list_account":
-        return f"read {op.replace('_', ' ')}" + (f" of {who}" if call.target_email else "") + on
-    return f"{call.action} {op} {who}{on}"
-
-
-def targetless(action: str, operation: str) -> bool:
-    return (action, operation) in TARGETLESS

@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from agent.backends.base import ModelTurn, OrgVocabulary, TurnContext, last_user_text, pending_tool_results
-from agent.backends.offline_grammar import Frame, classify, fill
+from agent.backends.offline_grammar import READ_START, Frame, classify
 from agent.backends.offline_lexicon import Lexicon, normalize
+from agent.backends.offline_slots import fill
 from tools.actions import ToolCall
 
 EXAMPLES = (
@@ -41,6 +42,14 @@ POLITE = re.compile(
 
 # intents whose missing account may be read from the user's memberships (never close or purge)
 LOOKUP_INTENTS = {"change_profile", "demote", "reactivate", "add_groups", "remove_groups", "set_groups"}
+# where one request ends and the next begins: "...; ...", "... then ...", "... and show ..."
+SEVERAL = re.compile(
+    r"\s*;\s*|\s+(?:and then|then|and also)\s+|\s+and\s+(?=(?:show|list|display|find|search|look up|tell me|"
+    r"what|which|who|how many|provision|create|onboard|close|purge|reactivate|change|make|give|add|remove|"
+    r"update|set|rename|deactivate)\b)",
+    re.IGNORECASE,
+)
+READ_ACTIONS = frozenset({"list_users", "list_account"})
 READ_INTENTS = {"list_users", "list_org", "list_profiles", "list_groups", "user_memberships"}
 # (slot, intents that need it). Order is the order questions are asked in.
 REQUIRED = [
@@ -104,12 +113,11 @@ class OfflineBackend:
         pending = resumed_frame(messages)
         if results and not (pending and pending.get("lookup")):
             return ModelTurn(text=report(results), stop_reason="end_turn")
-        vocabulary = self._fixed_vocabulary or context.vocabulary()
-        planner = Planner(vocabulary, context.actor_email)
         if results:
+            planner = Planner(self._fixed_vocabulary or context.vocabulary(), context.actor_email)
             plan = planner.after_lookup(Frame.from_dict(pending["frame"]), _result_of(results[0]))
         else:
-            plan = planner.plan(last_user_text(messages), pending)
+            plan = self._plan(last_user_text(messages), pending, context)
         if plan.calls:
             base = sum(1 for m in messages for b in _blocks(m) if b.get("type") == "tool_use")
             calls = [
@@ -118,6 +126,17 @@ class OfflineBackend:
             ]
             return ModelTurn(text=plan.text, tool_calls=calls, stop_reason="tool_use", state=plan.state)
         return ModelTurn(text=plan.text, clarify=plan.clarify, state=plan.state, stop_reason="end_turn")
+
+    def _plan(self, text: str, pending: dict | None, context: TurnContext) -> Plan:
+        """Plan with the account names alone when that settles it (a plain read costs one request),
+        else with every profile and group name too."""
+        if self._fixed_vocabulary is not None:
+            return Planner(self._fixed_vocabulary, context.actor_email).plan(text, pending)
+        if pending is None and READ_START.search(POLITE.sub("", normalize(text)).lower()):
+            plan = Planner(context.organization(), context.actor_email).plan(text, None)
+            if plan.calls and not plan.state and all(c.action in READ_ACTIONS for c in plan.calls):
+                return plan
+        return Planner(context.vocabulary(), context.actor_email).plan(text, pending)
 
 
 def resumed_frame(messages: list[dict[str, Any]]) -> dict | None:
@@ -166,12 +185,33 @@ class Planner:
                 "prompt, or with `dsadmin confirm TOKEN --as YOUR_EMAIL`.",
                 clarify=True,
             )
+        if not pending:
+            combined = self._several(stripped)
+            if combined is not None:
+                return combined
         if intent is None:
             return Plan(
                 f"I could not understand \u201c{text[:200]}\u201d. I understand requests like:\n{EXAMPLES}",
                 clarify=True,
             )
         return self._complete(fill(intent, lexed))
+
+    def _several(self, text: str) -> Plan | None:
+        """'List pending users and show the profiles on Acme Legal': each part planned on its own,
+        used only when every part is a complete request (else the sentence is read as one)."""
+        parts = [p.strip(" ,.") for p in SEVERAL.split(text) if p and p.strip(" ,.")]
+        if len(parts) < 2:
+            return None
+        calls: list[ToolCall] = []
+        for part in parts:
+            intent = classify(self.lexicon.lex(part))
+            plan = self._complete(fill(intent, self.lexicon.lex(part))) if intent else None
+            if plan is None or not plan.calls or plan.state:
+                return None
+            calls.extend(
+                c for c in plan.calls if (c.action, c.args) not in [(d.action, d.args) for d in calls]
+            )
+        return Plan(calls=calls)
 
     # -- completing a request ------------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-"""What the person asked for: an intent and its slots, read from the lexed request.
+"""What the person asked for: the intent of a lexed request (its slots: ``offline_slots``).
 
 Deterministic rules, ordered from the most specific verb to the most general question, so
 "close" beats "list" only when the person asked to close something. A rule never invents a
@@ -10,94 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass, field
 
-from agent.backends.offline_lexicon import Entity, Lexed, Token
-
-ARTICLES = frozenset({"a", "an", "the", "our", "my", "his", "her", "their", "this", "that", "its", "new"})
-STOP = ARTICLES | frozenset(
-    {
-        "on",
-        "in",
-        "at",
-        "as",
-        "to",
-        "for",
-        "with",
-        "from",
-        "into",
-        "onto",
-        "of",
-        "by",
-        "and",
-        "or",
-        "but",
-        "then",
-        "also",
-        "plus",
-        "please",
-        "thanks",
-        "thank",
-        "kindly",
-        "now",
-        "asap",
-        "today",
-        "right",
-        "profile",
-        "profiles",
-        "role",
-        "roles",
-        "group",
-        "groups",
-        "account",
-        "accounts",
-        "membership",
-        "memberships",
-        "permission",
-        "permissions",
-        "rights",
-        "access",
-        "seat",
-        "license",
-        "licence",
-        "user",
-        "users",
-        "status",
-        "named",
-        "called",
-        "is",
-        "be",
-        "are",
-        "was",
-        "me",
-        "i",
-        "so",
-        "because",
-        "org",
-        "organization",
-        "organisation",
-        "company",
-        "docusign",
-        "everywhere",
-        "there",
-        "too",
-        "again",
-        "instead",
-        "level",
-        "it",
-        "them",
-        "him",
-        "her",
-        "who",
-        "which",
-        "what",
-        "all",
-        "every",
-        "each",
-    }
-)
-# Cue words that may still begin a name when capitalised ("to Account Admn", "as DocuSign Senderr").
-SOFT_STOP = frozenset({"account", "docusign", "user", "permission", "group"})
-PUNCT_STOP = frozenset(",.;:!?()[]{}")
-CLAUSE_ENDS = frozenset(".;:!?")
+from agent.backends.offline_lexicon import Lexed
 
 STATUS_WORDS = [
     (
@@ -110,7 +23,7 @@ STATUS_WORDS = [
     (r"\b(active|activated)\b", "active"),
 ]
 READ_START = re.compile(
-    r"^(list|show|display|find|search|look ?up|lookup|get me|fetch|print|who|whom|which|what|what's|whats|"
+    r"^(list|show|display|find|search|look ?up|lookup|fetch|print|who|whom|which|what|what's|whats|"
     r"how many|how|are there|is there|tell me|give me (a |the )?(list|rundown|overview|summary)|can i see|"
     r"let me see|i (want|need|would like|'d like) to (see|know)|view|see|check|do i|does|do we|am i)\b"
 )
@@ -181,13 +94,13 @@ def classify(lexed: Lexed) -> str | None:
         if re.search(r"\b(set|replace|change|update)\b.*\bgroups?\b", s) and not has["profile"]:
             return "set_groups"
         if re.search(
-            r"\b(remove|take|drop|delete|pull|kick)\b.*\bfrom\b.*<group>|"
-            r"\b(remove|take|drop|delete|pull|kick)\b.*<group>",
+            r"\b(remove|take|drop|delete|pull|kick)\b.*\bfrom\b.*<grp>|"
+            r"\b(remove|take|drop|delete|pull|kick)\b.*<grp>",
             s,
         ):
             return "remove_groups"
     if re.search(
-        r"\b(remove|take|drop|delete|pull|kick)\b.*\b(from|off|out of|access to|access on)\b.*<account>", s
+        r"\b(remove|take|drop|delete|pull|kick)\b.*\b(from|off|out of|access to|access on)\b.*<acct>", s
     ):
         return "remove_from_account"
     if re.search(r"\b(close|deactivate|offboard|off-board|terminate|suspend|revoke|disable|shut down)\b", s):
@@ -201,7 +114,7 @@ def classify(lexed: Lexed) -> str | None:
         and re.search(r"\b(add|put|include|join|place|assign|enrol|enroll)\b", s)
     ):
         return "add_groups"
-    if SEAT.search(s) or re.search(r"\baccess (to|on|in) <account>|\b(add|added|join)\b.*<account>", s):
+    if SEAT.search(s) or re.search(r"\baccess (to|on|in) <acct>|\b(add|added|join)\b.*<acct>", s):
         return "provision"
     if target and re.search(r"\b(change|switch|promote|demote|upgrade|downgrade|move)\b.*\bto\b", s):
         return "change_profile"
@@ -215,9 +128,11 @@ def classify(lexed: Lexed) -> str | None:
 def _read_intent(s: str, has: dict[str, bool], *, asked: bool) -> str | None:
     """A question about the organization; ``asked``: the sentence opens like one ("show", "who")."""
     target = has["email"] or has["self"]
+    if re.search(r"\bwho am <self>", s):
+        return "user_memberships"
     if target and re.search(
         r"\b(accounts?|memberships?|profiles?|permissions?|access|groups?|roles?|rights|"
-        r"details|belong|member)\b|<profile>",
+        r"details|belong|member)\b|<prof>",
         s,
     ):
         return "user_memberships"
@@ -234,7 +149,7 @@ def _read_intent(s: str, has: dict[str, bool], *, asked: bool) -> str | None:
             r"employees|seats|named|called)\b",
             s,
         )
-        or _status(s)
+        or status_of(s)
     ):
         return "list_users"
     if re.search(r"\b(accounts|organi[sz]ation|org|linked)\b", s):
@@ -242,327 +157,8 @@ def _read_intent(s: str, has: dict[str, bool], *, asked: bool) -> str | None:
     return None
 
 
-def _status(s: str) -> str | None:
+def status_of(s: str) -> str | None:
     for pattern, status in STATUS_WORDS:
         if re.search(pattern, s):
             return status
     return None
-
-
-# -- slots -------------------------------------------------------------------------------------
-
-
-def fill(intent: str, lexed: Lexed, frame: Frame | None = None) -> Frame:
-    """Read every slot the request states into ``frame`` (a new one, or the one being resumed)."""
-    resuming = frame is not None
-    frame = frame or Frame(intent)
-    toks = lexed.tokens
-    s = lexed.skeleton()
-    for email in _targets(lexed):
-        if email not in frame.emails:
-            frame.emails.append(email)
-    accounts, groups = _accounts_and_groups(toks, intent)
-    for name in accounts:
-        if name not in frame.accounts:
-            frame.accounts.append(name)
-    profile = _wanted_profile(toks) or _cued(toks, "profile", intent)
-    if profile and not frame.profile and not (intent == "demote" and not resuming):
-        frame.profile = profile
-    for name in groups:
-        if name.lower() not in {g.lower() for g in frame.groups}:
-            frame.groups.append(name)
-    if re.search(r"\b(all|every|each|everywhere|entirely|completely|offboard|off-board)\b", s) and intent in (
-        "close",
-        "delete",
-    ):
-        frame.all_accounts = True
-    if intent == "list_users":
-        frame.status = frame.status or _status(s)
-        frame.name_contains = frame.name_contains or _name_fragment(toks)
-        m = re.search(r"\b(first|top|only|just)\s+(\d{1,3})\b|\b(\d{1,3})\s+(users|per page|at a time)\b", s)
-        if m:
-            frame.page_size = max(1, min(100, int(m.group(2) or m.group(3))))
-    if intent in ("update", "provision"):
-        _names(lexed, frame)
-    return frame
-
-
-def _targets(lexed: Lexed) -> list[str]:
-    """Whom the request is about: the emails (or "me") of the clauses that ask for something, so
-    "approver@acme.com already approved this: change my profile" is about the speaker."""
-
-    def people(parts: list[Lexed]) -> list[str]:
-        emails = [e.value for part in parts for e in part.entities("email")]
-        return emails or (["<self>"] if any(part.entities("self") for part in parts) else [])
-
-    clauses = _clauses(lexed)
-    acting = [c for c in clauses if len(clauses) > 1 and classify(c)]
-    return people(acting) or people([lexed])
-
-
-def _clauses(lexed: Lexed) -> list[Lexed]:
-    out = [Lexed(lexed.text)]
-    for tok in lexed.tokens:
-        if tok.entity is None and tok.text in CLAUSE_ENDS:
-            out.append(Lexed(lexed.text))
-        else:
-            out[-1].tokens.append(tok)
-    return [c for c in out if c.tokens]
-
-
-def _wanted_profile(toks: list[Token]) -> str | None:
-    """The profile asked for: in "from DocuSign Sender to Account Administrator", the second."""
-    named = [
-        (i, t.entity) for i, t in enumerate(toks) if t.entity is not None and "profile" in t.entity.kinds
-    ]
-    wanted = [e.value for i, e in named if _low(toks, i - 1) not in ("from", "of", "than")]
-    return (wanted or [e.value for _, e in named] or [None])[0]
-
-
-def _accounts_and_groups(toks: list[Token], intent: str) -> tuple[list[str], list[str]]:
-    """Known accounts and groups in order, then unknown names by their position in the sentence."""
-    accounts: list[str] = []
-    groups: list[str] = []
-    for i, tok in enumerate(toks):
-        entity = tok.entity
-        if entity is None:
-            continue
-        kinds = entity.kinds
-        if "account" in kinds and "group" in kinds:
-            nxt = _low(toks, i + 1)
-            prev = _low(toks, i - 1)
-            if nxt in ("group", "groups") or prev in ("group", "groups"):
-                kinds = ("group",)
-            elif nxt == "account" or prev in ("on", "at", "account") or not accounts:
-                kinds = ("account",)
-            else:
-                kinds = ("group",)
-        if kinds[0] == "account" or (kinds == ("account",)):
-            accounts.append(entity.value)
-        elif "group" in kinds and "profile" not in kinds:
-            groups.append(entity.value)
-    if not accounts:
-        name = _cued(toks, "account", intent)
-        if name:
-            accounts.append(name)
-    if not groups:
-        groups.extend(_cued_all(toks, "group", intent))
-    return accounts, groups
-
-
-def _low(toks: list[Token], i: int) -> str:
-    if 0 <= i < len(toks) and toks[i].entity is None:
-        return toks[i].low
-    return ""
-
-
-def _forward(toks: list[Token], i: int) -> str | None:
-    """The unknown name that starts at ``i`` (articles skipped), up to five words."""
-    while i < len(toks) and toks[i].entity is None and toks[i].low in ARTICLES:
-        i += 1
-    if i < len(toks) and toks[i].entity is not None:
-        return toks[i].entity.value if toks[i].entity.kind == "phrase" else None
-    words = []
-    while i < len(toks) and len(words) < 5:
-        tok = toks[i]
-        capitalised_name_word = tok.low in SOFT_STOP and tok.text[:1].isupper()
-        if tok.entity is not None or not tok.is_word or (tok.low in STOP and not capitalised_name_word):
-            break
-        words.append(tok.text)
-        i += 1
-    return " ".join(words) or None
-
-
-def _backward(toks: list[Token], i: int) -> str | None:
-    """The unknown name that ends just before ``i``."""
-    j = i - 1
-    if j >= 0 and toks[j].entity is not None:
-        return toks[j].entity.value if toks[j].entity.kind == "phrase" else None
-    words: list[str] = []
-    while j >= 0 and len(words) < 5:
-        tok = toks[j]
-        if tok.entity is not None or not tok.is_word or tok.low in STOP:
-            break
-        words.insert(0, tok.text)
-        j -= 1
-    return " ".join(words) or None
-
-
-# (cue word, direction, kinds it introduces, strong?) — weak cues only fill a slot the intent needs.
-CUES = [
-    ("as", "f", ("profile",), True),
-    ("profile", "b", ("profile",), True),
-    ("role", "b", ("profile",), True),
-    ("group", "b", ("group",), True),
-    ("groups", "b", ("group",), True),
-    ("account", "b", ("account",), True),
-    ("on", "f", ("account",), True),
-    ("at", "f", ("account",), True),
-    ("in", "f", ("account", "group"), False),
-    ("into", "f", ("account", "group"), False),
-    ("to", "f", ("profile", "account", "group"), False),
-    ("from", "f", ("account", "group"), False),
-]
-WEAK_USE = {
-    "profile": {"change_profile"},
-    "account": {"provision", "close", "reactivate", "remove_from_account"},
-    "group": {"add_groups", "remove_groups", "set_groups"},
-}
-
-
-def _candidates(toks: list[Token], kind: str, intent: str):
-    for i, tok in enumerate(toks):
-        if tok.entity is not None:
-            continue
-        for word, direction, kinds, strong in CUES:
-            if tok.low != word or kind not in kinds:
-                continue
-            if not strong and intent not in WEAK_USE.get(kind, ()):
-                continue
-            if word == "to" and kind == "account" and intent != "provision":
-                continue
-            name = _forward(toks, i + 1) if direction == "f" else _backward(toks, i)
-            if direction == "f" and word in ("profile", "role", "group", "groups"):
-                continue
-            if name:
-                yield name
-        if (
-            tok.low in ("profile", "role")
-            and _low(toks, i + 1) in ("to", "of", "=", ":")
-            and kind == "profile"
-        ):
-            name = _forward(toks, i + 2)
-            if name:
-                yield name
-        if (
-            tok.low in ("group", "groups")
-            and kind == "group"
-            and _low(toks, i + 1) in ("named", "called", ":")
-        ):
-            name = _forward(toks, i + 2)
-            if name:
-                yield name
-
-
-def _cued(toks: list[Token], kind: str, intent: str) -> str | None:
-    return next(iter(_candidates(toks, kind, intent)), None)
-
-
-def _cued_all(toks: list[Token], kind: str, intent: str) -> list[str]:
-    found: list[str] = []
-    for name in _candidates(toks, kind, intent):
-        if name not in found:
-            found.append(name)
-    return found
-
-
-def _name_fragment(toks: list[Token]) -> str | None:
-    if toks and toks[0].low in ("find", "search") and len(toks) > 1:  # "find chris", "search for park"
-        j = 2 if toks[1].low == "for" else 1
-        if j < len(toks) and toks[j].entity is None and toks[j].is_word and toks[j].low not in STOP:
-            return toks[j].text
-    for i, tok in enumerate(toks):
-        low = tok.low if tok.entity is None else ""
-        nxt = _low(toks, i + 1)
-        if low in ("named", "called", "matching", "containing", "like") or (
-            low == "name" and nxt in ("contains", "containing", "like", "includes", "is", "has")
-        ):
-            j = i + 1 if low != "name" else i + 2
-            if j < len(toks) and toks[j].entity is not None and toks[j].entity.kind == "phrase":
-                return toks[j].entity.value
-            if j < len(toks) and toks[j].is_word and toks[j].low not in STOP:
-                return toks[j].text
-    return None
-
-
-def _names(lexed: Lexed, frame: Frame) -> None:
-    """Names and job title, when the request states them ('rename X to Jon Doe', 'title to AE')."""
-    toks = lexed.tokens
-    for i, tok in enumerate(toks):
-        low = tok.low if tok.entity is None else ""
-        if low == "title" and not frame.job_title:
-            value = _value_after(toks, i + 1)
-            if value:
-                frame.job_title = value
-        elif low == "name" and i > 0 and _low(toks, i - 1) in ("first", "given") and not frame.first_name:
-            frame.first_name = _value_after(toks, i + 1)
-        elif (
-            low == "name" and i > 0 and _low(toks, i - 1) in ("last", "family") and not frame.last_name
-        ) or (low == "surname" and not frame.last_name):
-            frame.last_name = _value_after(toks, i + 1)
-        elif (
-            low == "rename"
-            or (low == "name" and _low(toks, i - 1) not in ("first", "given", "last", "family", "user"))
-        ) and not (frame.first_name or frame.last_name):
-            value = _value_after(toks, i + 1, require_to=low == "name")
-            if value and len(value.split()) >= 2:
-                first, _, last = value.partition(" ")
-                frame.first_name, frame.last_name = first, last
-        elif (
-            tok.entity is not None
-            and tok.entity.kind == "email"
-            and frame.intent == "provision"
-            and not frame.first_name
-        ):
-            frame.first_name, frame.last_name = _name_beside(toks, i) or (None, None)
-        elif low in ("named", "called") and frame.intent == "provision" and not frame.first_name:
-            value = _value_after(toks, i + 1, require_to=False)
-            if value and len(value.split()) >= 2:
-                first, _, last = value.partition(" ")
-                frame.first_name, frame.last_name = first, last
-
-
-def _name_beside(toks: list[Token], i: int) -> tuple[str, str] | None:
-    """'Maya Chen (maya.chen@acme.com)' or 'maya.chen@acme.com (Maya Chen)': two capitalised words."""
-
-    def name(words: list[Token]) -> tuple[str, str] | None:
-        if len(words) == 2 and all(w.is_word and w.text[:1].isupper() and w.low not in STOP for w in words):
-            return words[0].text, words[1].text
-        return None
-
-    before = toks[max(0, i - 3) : i]
-    if before and before[-1].text == "(":
-        before = before[:-1]
-    after = toks[i + 1 : i + 5]
-    if len(after) == 4 and after[0].text == "(" and after[3].text == ")":
-        return name(after[1:3])
-    return name(before[-2:])
-
-
-def _value_after(toks: list[Token], i: int, require_to: bool = False) -> str | None:
-    """The free text after 'to' / 'as' / ':' up to an account mention or the end."""
-    j = i
-    while j < len(toks) and (
-        (toks[j].entity is not None and toks[j].entity.kind in ("email", "self"))
-        or toks[j].low in ("of", "for", "'s")
-    ):
-        j += 1
-    while j < len(toks) and toks[j].entity is None and toks[j].low in ("should", "will", "must", "now"):
-        j += 1
-    if (
-        j < len(toks)
-        and toks[j].entity is None
-        and toks[j].low in ("to", "as", ":", "=", "is", "be", "become")
-    ):
-        j += 1
-    elif require_to:
-        return None
-    if j < len(toks) and toks[j].entity is not None and toks[j].entity.kind == "phrase":
-        return toks[j].entity.value
-    words = []
-    while j < len(toks):
-        tok = toks[j]
-        if tok.entity is not None and tok.entity.kind not in ("profile", "group"):
-            break
-        if tok.entity is None and tok.low in ("on", "in", "at", "please", "thanks") and words:
-            break
-        if tok.text in PUNCT_STOP and tok.text not in ".-&'":
-            break
-        words.append(tok.text)
-        j += 1
-    value = " ".join(words).strip(" .")
-    return value or None
-
-
-def entity_kinds(entity: Entity | None) -> tuple[str, ...]:
-    return entity.kinds if entity else ()

@@ -29,6 +29,7 @@ QUOTES = str.maketrans(
 )
 EMAIL_LIKE = re.compile(r"[^\s,;:()<>\"\[\]{}]+@[^\s,;:()<>\"\[\]{}]+")
 WORD = re.compile(r"[A-Za-z0-9][\w&.'/+-]*|[^\sA-Za-z0-9]")
+SKELETON_TAGS = {"account": "acct", "profile": "prof", "group": "grp"}
 SELF_WORDS = frozenset({"i", "me", "my", "myself", "mine", "i'm", "im", "i'd", "i've"})
 
 # Names of the default account in people's words ("our main account").
@@ -77,15 +78,13 @@ class Lexed:
     tokens: list[Token] = field(default_factory=list)
 
     def skeleton(self) -> str:
-        """Lower-case words with entities as ``<kind>``: what the intent rules match against."""
+        """Lower-case words with entities as tags (``<email>``, ``<acct>``): what intent rules match."""
         parts = []
         for tok in self.tokens:
             if tok.entity is None:
                 parts.append(tok.low)
-            elif tok.entity.kind in ("email", "self"):
-                parts.append(f"<{tok.entity.kind}>")
-            else:
-                parts.append(f"<{tok.entity.kind}>")
+            else:  # short tags, so "<acct>" never reads as the word "account" to a rule
+                parts.append(f"<{SKELETON_TAGS.get(tok.entity.kind, tok.entity.kind)}>")
         return " ".join(parts)
 
     def entities(self, kind: str) -> list[Entity]:

@@ -165,3 +165,15 @@ def test_an_approver_denies_a_seat_request_and_nothing_changes():
     assert json.loads(again.stdout)["outcome"] == "error"  # a denied request never runs
     mine = runner.invoke(app, ["ask", "--json", "--as", "sam.lee@acme.com", "which accounts do I have?"])
     assert "EMEA" not in json.dumps(json.loads(mine.stdout)["reply"])
+
+
+def test_help_loads_no_model_sdk_and_no_agent_stack():
+    """`dsadmin --help` stays fast: the SDK, the store and the conversation load only when used."""
+    code = (
+        "import sys, agent.cli; print(sorted(m for m in ('anthropic', 'sqlalchemy', 'agent.runtime', "
+        "'agent.conversation', 'agent.backends') if m in sys.modules))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert done.stdout.strip() == "[]"

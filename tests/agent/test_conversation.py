@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from agent_stack import membership, stack
 from fake_messages_api import FakeMessagesAPI, text_turn, tool_turn
-from helpers import membership, stack
 
 from agent.backends.anthropic import AnthropicBackend
 from agent.backends.offline import OfflineBackend
@@ -127,3 +127,36 @@ def test_json_shape(env):
             "status": "pending_approval",
         }
     ]
+
+
+def test_parallel_calls_and_errors_go_back_to_the_model_as_tool_results(env, monkeypatch):
+    _sandbox, rt = env
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-test")
+    both = tool_turn(
+        ("list_users", {"status": "pending"}),
+        ("list_account", {"operation": "permission_profiles", "account": "Acme Asia"}),
+    )
+    with FakeMessagesAPI([both, text_turn("Here you are.")]) as api:
+        conv = Conversation(rt, rt.actor(ADMIN), AnthropicBackend(model="claude-test", base_url=api.base_url))
+        reply = conv.ask("pending users, and the profiles of Acme Asia")
+    assert [c.status for c in reply.calls] == ["done", "error"]
+    results = api.requests[1]["messages"][-1]["content"]  # both answered in one user message, in order
+    assert [r["type"] for r in results] == ["tool_result", "tool_result"]
+    assert "is_error" not in results[0] and results[1]["is_error"] is True
+    assert "Acme Main" in results[1]["content"]  # the suggestion reaches the model
+    assert api.problems == []
+
+
+def test_sessions_persist_on_sqlite_and_postgres(store_engine):
+    """The transcript (with the planner's pending question) round-trips through either store."""
+    from agent.config import embedded_default
+    from agent.runtime import build_runtime
+    from tools.docusign.sandbox import Sandbox
+
+    rt = build_runtime(embedded_default(), sandbox=Sandbox.from_fixture("acme"), engine=store_engine)
+    first = Conversation(rt, rt.actor(ADMIN), OfflineBackend())
+    assert first.ask("close maya.chen@acme.com").outcome == "clarify"
+    again = Conversation(rt, rt.actor(ADMIN), OfflineBackend(), session_id=first.session_id)
+    assert again.messages == first.messages
+    assert again.messages[-1]["meta"]["pending"]["missing"] == "accounts"
+    rt.close()

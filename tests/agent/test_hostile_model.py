@@ -8,7 +8,7 @@ model-visible message carry a real confirmation token.
 
 from __future__ import annotations
 
-from helpers import stack
+from agent_stack import stack
 
 from agent.backends.scripted import ScriptedBackend
 from agent.conversation import Conversation

@@ -10,8 +10,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from agent.backends.base import TurnContext
+from agent.backends.base import OrgVocabulary, TurnContext
 from agent.backends.offline import OfflineBackend, Planner
+from agent.backends.offline_grammar import Frame
 from tools.actions import ACTION_NAMES, parse_call
 
 # words the grammar keys on, for random sentences that reach deep into its rules
@@ -381,6 +382,15 @@ CASES = [
             )
         ],
     ),
+    # several requests in one message, each complete on its own
+    (ADMIN, "list pending users and show profiles on Acme Legal", [PENDING, LEGAL_PROFILES]),
+    (
+        ADMIN,
+        "Close maya.chen@acme.com's membership in Contractors; then purge maya.chen@acme.com",
+        [CLOSE_MAYA, PURGE],
+    ),
+    (ADMIN, "get me the users on EMEA", [("list_users", {"account": "EMEA"})]),
+    (ADMIN, "list users on the Legal account", [("list_users", {"account": "Legal"})]),  # gate suggests
     # employees: identity from the channel ("I", "me", "my")
     (SAM, "Which accounts do I have and what is my profile?", [SAM_MEMBERSHIPS]),
     (SAM, "what accounts am I on", [SAM_MEMBERSHIPS]),
@@ -564,8 +574,6 @@ def _memberships(*rows):
 def test_a_single_candidate_membership_completes_the_request(acme_vocabulary, text, found, expected):
     planner = Planner(acme_vocabulary, ADMIN)
     frame = planner.plan(text).state["pending"]["frame"]
-    from agent.backends.offline_grammar import Frame
-
     plan = planner.after_lookup(Frame.from_dict(frame), found)
     assert [(c.action, c.args) for c in plan.calls] == [expected]
 
@@ -580,8 +588,6 @@ def test_a_single_candidate_membership_completes_the_request(acme_vocabulary, te
 )
 def test_several_or_no_candidates_lead_to_a_question(acme_vocabulary, found):
     planner = Planner(acme_vocabulary, ADMIN)
-    from agent.backends.offline_grammar import Frame
-
     frame = Frame.from_dict(
         planner.plan("Change john.doe@acme.com to DocuSign Viewer").state["pending"]["frame"]
     )
@@ -698,3 +704,22 @@ def test_any_text_gets_a_plan_or_a_plain_answer_never_a_crash(acme_vocabulary, t
         assert all(c.action in ACTION_NAMES and isinstance(c.args, dict) for c in plan.calls)
     else:
         assert plan.text
+
+
+@pytest.mark.parametrize(("actor", "text", "expected"), CASES, ids=[c[1][:60] for c in CASES])
+def test_the_cheap_first_pass_never_changes_the_plan(acme_vocabulary, actor, text, expected):
+    """The backend first plans plain questions with account names only (one request instead of
+    nine); whatever it accepts that way must be exactly what the full vocabulary gives."""
+    accounts_only = OrgVocabulary(
+        acme_vocabulary.organization, acme_vocabulary.accounts, acme_vocabulary.default_account
+    )
+    context = TurnContext(
+        actor_email=actor,
+        actor_roles=(),
+        sandbox=True,
+        vocabulary=lambda: acme_vocabulary,
+        organization=lambda: accounts_only,
+    )
+    messages = [{"role": "user", "content": [{"type": "text", "text": text}]}]
+    turn = OfflineBackend().next_turn(messages, context)
+    assert [(c.action, c.args) for c in turn.tool_calls] == expected

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from agent_stack import membership, pending_emails, stack, user
 from fake_messages_api import FakeMessagesAPI, text_turn, tool_turn
-from helpers import membership, pending_emails, stack, user
 
 from agent.backends.anthropic import AnthropicBackend
 from agent.backends.offline import OfflineBackend

@@ -132,3 +132,27 @@ def test_unknown_tokens(book, token):
 def test_ttl_bounds(book, purge, ttl):
     with pytest.raises(ConfirmationError, match="ttl_seconds"):
         book.issue(ADMIN, purge, "s", ttl_seconds=ttl)
+
+
+def test_a_token_submitted_twenty_times_at_once_is_used_once(book, store_engine, purge):
+    import threading
+
+    token, _ = book.issue(ADMIN, purge, "purge lee@acme.com")
+    barrier = threading.Barrier(20)
+    outcomes: list[str] = []
+
+    def attempt():
+        barrier.wait()
+        try:
+            book.redeem(token, ADMIN)
+            outcomes.append("redeemed")
+        except ConfirmationError as exc:
+            outcomes.append(exc.code)
+
+    threads = [threading.Thread(target=attempt) for _ in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["redeemed"] + ["used"] * 19
+    assert _rows(store_engine)[0]["status"] == "used"

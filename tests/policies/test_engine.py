@@ -166,3 +166,14 @@ def test_summaries_say_exactly_what_changes(build):
                         args={"operation": "purge", "email": "lee@acme.com"})
     assert decide(policy, build.actor("admin"), call, NONE).summary == \
         "purge lee@acme.com: irreversibly redact their personal data from the organization"
+
+
+def test_the_resolved_profile_is_judged_not_its_spelling(build):
+    # the person named the profile by id; the gate resolved it to its name: the name is what runs
+    call = build.call("manage_account_membership", "change_permission_profile", target=build.SELF,
+                      profile="10001")
+    as_admin_profile = dataclasses.replace(call, permission_profile="Account Administrator")
+    decision = decide(load_policy(), build.actor("employee"), as_admin_profile, NONE)
+    assert decision.kind == "deny" and "'Account Administrator'" in decision.reasons[0]
+    as_sender = dataclasses.replace(call, permission_profile="DocuSign Sender")
+    assert decide(load_policy(), build.actor("employee"), as_sender, NONE).kind == "needs_approval"
