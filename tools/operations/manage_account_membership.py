@@ -85,6 +85,7 @@ def _add_to_account(action: ManageAccountMembership, target: Target, env: Env, m
         "last_name": target.user.last_name,
         "permission_profile": c.as_profile_request(target.profile),
         "groups": c.as_group_requests(target.groups) or None,
+        "auto_activate_memberships": True,
     })
     profile = f" as '{target.profile.name}'" if target.profile else ""
     what = f"{action.email} to {account.name}{profile}{c.in_groups(target.groups)}"

@@ -78,6 +78,8 @@ def _provision(action: ManageUser, target: Target, env: Env) -> Plan:
             "first_name": action.first_name,
             "last_name": action.last_name,
             "default_account_id": account.id,
+            # users on the org's claimed domains become active at once; others get an activation email
+            "auto_activate_memberships": True,
             "accounts": [c.drop_none({
                 "id": account.id,
                 "permission_profile": c.as_profile_request(target.profile),
@@ -122,6 +124,7 @@ def _provision(action: ManageUser, target: Target, env: Env) -> Plan:
         "last_name": action.last_name,
         "permission_profile": c.as_profile_request(target.profile),
         "groups": c.as_group_requests(target.groups) or None,
+        "auto_activate_memberships": True,
     })
     return Plan.writing(f"add existing user {action.email} to {access}", f"Added {action.email} to {access}.",
                         c.write("add_account_user", account.id, model="NewAccountUserRequest", body=body))
