@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-SPEC_PATH = Path(__file__).resolve().parents[1].parent / "shared" / "docusign" / "admin.rest.swagger-v2.1.json"
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+SPEC_PATH = PROJECT_ROOT.parent / "shared" / "docusign" / "admin.rest.swagger-v2.1.json"
 
 
 @pytest.fixture(autouse=True)
