@@ -27,7 +27,8 @@ ADMIN = Actor("admin@acme.com", frozenset({"admin", "employee"}))
 
 class Clock:
     def __init__(self):
-        self.now = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+        # starts at the real time: the two-process test's workers use the real clock
+        self.now = datetime.now(UTC).replace(microsecond=0)
 
     def __call__(self) -> datetime:
         return self.now
