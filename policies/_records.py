@@ -17,6 +17,14 @@ from tools.actions import ToolCall
 Clock = Callable[[], datetime]
 
 
+class RefusedError(ValueError):
+    """A refused transition; ``code`` is stable for callers, the message is for people."""
+
+    def __init__(self, code: str, message: str):
+        self.code = code
+        super().__init__(message)
+
+
 def system_clock() -> datetime:
     return datetime.now(UTC)
 

@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import Engine, select, update
 
 from audit.models import Approval
-from policies._records import Clock, StoredCall, as_utc, now_from, system_clock
+from policies._records import Clock, RefusedError, StoredCall, as_utc, now_from, system_clock
 from policies.call import ROLES, Actor, ResolvedCall
 
 STATUSES = ("pending", "approved", "denied", "expired", "executing", "executed", "failed", "void")
@@ -30,12 +30,8 @@ _LIVE = ("pending", "approved")
 _T = Approval.__table__
 
 
-class ApprovalError(ValueError):
-    """An approval action was refused; ``code`` is stable for callers, the message is for people."""
-
-    def __init__(self, code: str, message: str):
-        self.code = code
-        super().__init__(message)
+class ApprovalError(RefusedError):
+    """An approval action was refused."""
 
 
 @dataclass(frozen=True, slots=True)

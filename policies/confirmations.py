@@ -18,19 +18,15 @@ from typing import Any
 from sqlalchemy import Engine, select, update
 
 from audit.models import Confirmation
-from policies._records import Clock, StoredCall, as_utc, now_from, system_clock
+from policies._records import Clock, RefusedError, StoredCall, as_utc, now_from, system_clock
 from policies.call import Actor, ResolvedCall
 
 MIN_TTL, MAX_TTL = 10, 3600
 _T = Confirmation.__table__
 
 
-class ConfirmationError(ValueError):
-    """A token was refused; ``code`` is stable for callers, the message is for people."""
-
-    def __init__(self, code: str, message: str):
-        self.code = code
-        super().__init__(message)
+class ConfirmationError(RefusedError):
+    """A confirmation token was refused."""
 
 
 @dataclass(frozen=True, slots=True)

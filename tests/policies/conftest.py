@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -63,3 +64,28 @@ def build_call(action: str, operation: str, *, target: str | None = None, profil
 def build() -> SimpleNamespace:
     return SimpleNamespace(call=build_call, actor=actor, SELF=SELF, OTHER=OTHER, APPROVER=APPROVER,
                            PROFILE_OPS=PROFILE_OPS)
+
+
+class Clock:
+    """A clock the tests move. It starts at the real time: worker processes use the real clock."""
+
+    def __init__(self):
+        self.now = datetime.now(UTC).replace(microsecond=0)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta) -> None:
+        self.now += timedelta(**delta)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def log(store_engine):
+    from audit import AuditLog
+
+    return AuditLog(store_engine)

@@ -6,13 +6,11 @@ import json
 import subprocess
 import sys
 import textwrap
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
-from audit import AuditLog
 from audit.models import Approval
 from policies.approvals import ApprovalBook, ApprovalError
 from policies.call import Actor
@@ -25,26 +23,6 @@ APPROVER_2 = Actor("ann@acme.com", frozenset({"approver"}))
 ADMIN = Actor("admin@acme.com", frozenset({"admin", "employee"}))
 
 
-class Clock:
-    def __init__(self):
-        # starts at the real time: the two-process test's workers use the real clock
-        self.now = datetime.now(UTC).replace(microsecond=0)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta) -> None:
-        self.now += timedelta(**delta)
-
-
-@pytest.fixture
-def clock():
-    return Clock()
-
-
-@pytest.fixture
-def log(store_engine):
-    return AuditLog(store_engine)
 
 
 @pytest.fixture

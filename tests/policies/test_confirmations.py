@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
-from audit import AuditLog
 from audit.models import AuditEvent, Confirmation
 from policies.call import Actor
 from policies.confirmations import ConfirmationBook, ConfirmationError
@@ -17,22 +16,6 @@ ADMIN = Actor("admin@acme.com", frozenset({"admin"}))
 OTHER_ADMIN = Actor("root@acme.com", frozenset({"admin"}))
 
 
-class Clock:
-    def __init__(self):
-        self.now = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-@pytest.fixture
-def clock():
-    return Clock()
-
-
-@pytest.fixture
-def log(store_engine):
-    return AuditLog(store_engine)
 
 
 @pytest.fixture
