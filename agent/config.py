@@ -63,6 +63,9 @@ class DocuSignSettings(_Section):
     private_key_file: Path | None = None
     environment: Literal["production", "demo"] = "production"
     organization_id: str | None = None
+    redirect_uri: str | None = Field(
+        None, description="a redirect URI registered for the integration, used in the consent URL"
+    )
     oauth_base_url: str | None = None
     admin_base_url: str | None = None
 

@@ -44,6 +44,7 @@ def run_check(config: Any, *, transport: Any = None, out: Callable[[str], None] 
             target["pem"],
             transport=target["transport"],
             retry=patience,
+            **target["redirect"],
         )
         auth.assertion()
     except errors.AuthError as exc:
@@ -105,6 +106,7 @@ def _target(config: Any, transport: Any) -> dict[str, Any]:
             "user_id": ds.user_id,
             "pem": ds.private_key_pem(),
             "transport": transport,
+            "redirect": {"redirect_uri": ds.redirect_uri} if ds.redirect_uri else {},
         }
     from agent.config import dsadmin_home
     from tools.docusign.sandbox import SANDBOX_ADMIN_URL, SANDBOX_OAUTH_URL, Sandbox
@@ -121,6 +123,7 @@ def _target(config: Any, transport: Any) -> dict[str, Any]:
         "user_id": user_id,
         "pem": pem,
         "transport": transport or sandbox.transport(),
+        "redirect": {},
     }
 
 
@@ -212,5 +215,6 @@ def register(app: typer.Typer) -> None:
             )
             raise typer.Exit(1)
         ds = config.docusign
-        url = consent_url(ds.oauth_url, ds.integration_key, redirect_uri=redirect_uri or DEFAULT_REDIRECT_URI)
+        url = consent_url(ds.oauth_url, ds.integration_key,
+                          redirect_uri=redirect_uri or ds.redirect_uri or DEFAULT_REDIRECT_URI)
         typer.echo(url)

@@ -212,5 +212,6 @@ def live_client(config: Config, on_request: Any) -> Any:
         pem = settings.private_key_pem()
     except ConfigError as exc:
         raise SetupError(str(exc)) from exc
-    auth = JWTAuth(settings.oauth_url, settings.integration_key, settings.user_id, pem)
+    extra = {"redirect_uri": settings.redirect_uri} if settings.redirect_uri else {}
+    auth = JWTAuth(settings.oauth_url, settings.integration_key, settings.user_id, pem, **extra)
     return AdminClient(settings.admin_url, auth, on_request=on_request)
