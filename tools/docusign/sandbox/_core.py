@@ -12,6 +12,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Any
 
@@ -117,6 +118,7 @@ class Core:
         faults: Faults | None = None,
         before: Callable[[], None] | None = None,
         after: Callable[[], None] | None = None,
+        exclusive: Callable[[], AbstractContextManager[None]] | None = None,
     ) -> None:
         self.state = state
         self.clock = clock
@@ -127,6 +129,7 @@ class Core:
         self.lock = threading.RLock()
         self._before = before
         self._after = after
+        self._exclusive = exclusive or nullcontext
         self._served = 0
         self._version = 0
         self._cache: dict[tuple, Any] = {}
@@ -212,20 +215,21 @@ class Core:
                 f"{request.method} {request.path} is not an operation of this API "
                 "(Admin API paths start with /Management/v2/...; OAuth with /oauth/)",
             )
-        if self._before:
-            self._before()
-        ctx = Context(self, request)
-        try:
-            if route.scope is not None and rate is not None:
-                self._admin_gate(ctx, route, rate)
-            body = route.handler(ctx, **params)
-            if ctx.data_changed and self.run.response_lost(self.faults):
-                raise ApiError(
-                    503, "service_unavailable", "the service is temporarily unavailable; retry later"
-                )
-        finally:
-            if ctx.persist and self._after:
-                self._after()
+        with self._exclusive():  # file-backed: from reload to save, no other process in between
+            if self._before:
+                self._before()
+            ctx = Context(self, request)
+            try:
+                if route.scope is not None and rate is not None:
+                    self._admin_gate(ctx, route, rate)
+                body = route.handler(ctx, **params)
+                if ctx.data_changed and self.run.response_lost(self.faults):
+                    raise ApiError(
+                        503, "service_unavailable", "the service is temporarily unavailable; retry later"
+                    )
+            finally:
+                if ctx.persist and self._after:
+                    self._after()
         return SandboxResponse(200, body)
 
     def _admin_gate(self, ctx: Context, route: Route, rate: tuple[int, int, int, bool]) -> None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -59,6 +60,7 @@ class Sandbox:
             faults=_faults(faults),
             before=self._reload_if_changed if store else None,
             after=self._save if store else None,
+            exclusive=store.exclusive if store else None,
         )
         self._demo_pem = _demo.private_key_pem(_home())
         self._register_demo()
@@ -136,20 +138,18 @@ class Sandbox:
         return user.id
 
     def dump(self) -> dict[str, Any]:
-        with self._core.lock:
-            self._reload_if_changed()
+        with self._locked():
             return dump_state(self.state)
 
     def merge(self, setup: dict) -> None:
         """Merge accounts and users in fixture shape (an eval's ``setup:``); all or nothing."""
-        with self._core.lock:
-            self._reload_if_changed()
+        with self._locked():
             merge_into(self.state, setup, self.clock.timestamp())
             self._core.touch()
             self._save()
 
     def reset(self, fixture: str | Path | dict = "acme") -> None:
-        with self._core.lock:
+        with self._locked(reload=False):
             self._core.state = build_state(load_fixture_data(fixture), self.clock.timestamp())
             self._core.touch()
             self._register_demo()
@@ -197,13 +197,13 @@ class Sandbox:
         name: str = "integration",
     ) -> None:
         """Register an integration key and its public key; ``consented`` are emails that granted consent."""
-        with self._core.lock:
+        with self._locked():
             ids = [self.user_id(email) for email in consented]
             self.state.integrations[integration_key] = Integration(integration_key, name, public_key_pem, ids)
             self._save()
 
     def set_consent(self, integration_key: str, email: str, granted: bool = True) -> None:
-        with self._core.lock:
+        with self._locked():
             integration = self.state.integrations[integration_key]
             user_id = self.user_id(email)
             if granted and user_id not in integration.consented_user_ids:
@@ -214,8 +214,7 @@ class Sandbox:
 
     def issue_token(self, email: str = "admin@acme.com", scopes: Iterable[str] = ALL_SCOPES) -> str:
         """A bearer token for ``email`` without the JWT grant (for tests and ``dsadmin sandbox token``)."""
-        with self._core.lock:
-            self._reload_if_changed()
+        with self._locked():
             user = self.state.user_by_email(email)
             if user is None:
                 raise KeyError(f"no user with email {email!r}")
@@ -255,8 +254,17 @@ class Sandbox:
             self._core.touch()
             self.clock.catch_up(float(extras.get("clock_offset_seconds", 0.0)))
 
+    @contextmanager
+    def _locked(self, *, reload: bool = True) -> Iterator[None]:
+        """This instance's lock, then (file-backed) the state directory's lock, in the order
+        requests take them; the state is the latest on disk inside."""
+        with self._core.lock, (self._store.exclusive() if self._store else nullcontext()):
+            if reload:
+                self._reload_if_changed()
+            yield
+
     def _save_locked(self) -> None:
-        with self._core.lock:
+        with self._locked():
             self._save()
 
     def _save(self) -> None:

@@ -2,18 +2,24 @@
 
 Why reload on change: ``dsadmin sandbox token`` (one process) issues a token that
 ``dsadmin sandbox serve`` (another) must accept, and ``dump`` must see what ``serve`` changed.
-Concurrent writers in two processes: the last complete write wins (no partial files).
+Two processes (two ``dsadmin ask`` at once, or ``serve`` beside a CLI command) take an exclusive
+lock on ``state.lock`` for a whole request, from reload to save, so neither overwrites the
+other's change: nothing is lost, and no reader sees a partial file.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from tools.docusign.sandbox._state import State
 
 STATE_FILE = "state.json"
+LOCK_FILE = "state.lock"
 
 
 class FileStore:
@@ -21,6 +27,17 @@ class FileStore:
         self.dir = Path(state_dir)
         self.path = self.dir / STATE_FILE
         self._stamp: tuple[int, int] | None = None
+
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """Hold the state for one request against every other process using this directory."""
+        self.dir.mkdir(parents=True, exist_ok=True)
+        with open(self.dir / LOCK_FILE, "a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
     def exists(self) -> bool:
         return self.path.is_file()

@@ -74,3 +74,33 @@ def test_a_clock_move_is_persisted_and_seen_by_the_other_instance(tmp_path):
     second.dump()  # any use reloads a changed file
     assert second.clock.offset_seconds >= 30 * 3600
     assert Sandbox.open(tmp_path).clock.offset_seconds >= 30 * 3600
+
+
+def test_writers_in_two_instances_lose_nothing(tmp_path):
+    """Two handles on one state directory (as two processes would hold) write at the same time;
+    the state lock keeps every change."""
+    import threading
+
+    handles = [Sandbox.open(tmp_path / "state") for _ in range(2)]
+    start = threading.Barrier(2)
+    failures: list[str] = []
+
+    def create(index: int, sb: Sandbox) -> None:
+        api = httpx.Client(transport=sb.transport(), base_url=SANDBOX_ADMIN_URL,
+                           headers={"Authorization": f"Bearer {sb.issue_token()}"})
+        start.wait()
+        for n in range(8):
+            response = api.post(f"/v2/organizations/{sb.organization_id}/users", json={
+                "email": f"new{index}.{n}@acme.com", "first_name": "New", "last_name": f"{index}.{n}",
+                "accounts": [{"id": sb.account_id("EMEA")}]})
+            if response.status_code != 200:
+                failures.append(response.text)
+
+    threads = [threading.Thread(target=create, args=(i, sb)) for i, sb in enumerate(handles)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert failures == []
+    emails = {u["email"] for u in Sandbox.open(tmp_path / "state").dump()["users"]}
+    assert {f"new{i}.{n}@acme.com" for i in range(2) for n in range(8)} <= emails
