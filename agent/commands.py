@@ -118,8 +118,8 @@ def _print_reply(reply: Any, actor: Any, as_json: bool) -> None:
             f"\nTo confirm, run: dsadmin confirm {reply.confirmation_token} --as {actor.email}"
             f"\n(or decline with --no)"
         )
-    if reply.approval_id:
-        typer.echo(f"\nAn approver can act on it: dsadmin approvals approve {reply.approval_id} --as EMAIL")
+    if reply.approval_id and f"approvals approve {reply.approval_id}" not in reply.text:
+        typer.echo(f"\nTo approve: dsadmin approvals approve {reply.approval_id} --as APPROVER_EMAIL")
 
 
 # -- commands ------------------------------------------------------------------------------------
@@ -176,7 +176,7 @@ def chat(
             with _working():
                 reply = conv.ask(text)
             typer.echo(reply.text)
-            if reply.approval_id:
+            if reply.approval_id and reply.approval_id not in reply.text:
                 typer.echo(f"(request {reply.approval_id} waits for an approver)")
             if reply.confirmation_token:
                 accepted = typer.confirm("Go ahead?", default=False)
@@ -241,28 +241,52 @@ def _approval_row(view: Any) -> dict[str, Any]:
 
 @approvals_app.command("list")
 def approvals_list(
+    as_: str | None = typer.Option(
+        None, "--as", help="An approver sees what they can act on; anyone else sees their own requests."
+    ),
     status: str | None = typer.Option(
         "pending", "--status", help="pending, approved, denied, expired, executed, failed, or 'all'."
     ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Requests waiting for (or past) an approver's decision, newest first."""
-    from agent.render import tables_text
+    from agent.render import tables_text, when
 
+    _check_as(as_)
+    status = (status or "all").strip().lower()
     with _runtime() as rt:
+        actor = _actor(rt, as_) if as_ is not None else None
         try:
-            views = rt.approvals.list(None if status in (None, "all") else status)
+            views = rt.approvals.list(None if status == "all" else status)
         except ValueError as exc:
-            raise _fail(str(exc), 2) from None
+            raise _fail(f"--status: {exc}", 2) from None
+        scope = ""
+        if actor is not None:
+            views, scope = _visible_to(actor, views)
         rows = [_approval_row(v) for v in views]
         if as_json:
             typer.echo(json.dumps(rows, default=str))
             return
         if not rows:
-            typer.echo(f"No {'' if status in (None, 'all') else status + ' '}approval requests.")
+            typer.echo(f"No {'' if status == 'all' else status + ' '}approval requests{scope}.")
             return
-        short = [{k: r[k] for k in ("id", "status", "requester", "summary", "expires_at")} for r in rows]
+        short = [
+            {k: (when(r[k]) if k.endswith("_at") else r[k]) for k in ("id", "status", "requester", "summary")}
+            | {"expires": when(r["expires_at"])}
+            for r in rows
+        ]
+        if scope:
+            typer.echo(f"Approval requests{scope}:")
         typer.echo("\n".join(tables_text(short)))
+
+
+def _visible_to(actor: Any, views: list) -> tuple[list, str]:
+    """An approver's view is what they may decide (someone else's request for a role they hold);
+    anyone else sees the requests they made."""
+    actionable = [v for v in views if v.approver_role in actor.roles and v.requester != actor.email]
+    if "approver" in actor.roles or actionable:
+        return actionable, f" {actor.email} can act on"
+    return [v for v in views if v.requester == actor.email], f" made by {actor.email}"
 
 
 @approvals_app.command("show")
@@ -271,6 +295,8 @@ def approvals_show(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """One request: who asked, the exact call, and where it stands."""
+    from agent.render import when
+
     with _runtime() as rt:
         view = rt.approvals.get(approval_id.strip())
         if view is None:
@@ -279,9 +305,11 @@ def approvals_show(
         if as_json:
             typer.echo(json.dumps(row, default=str))
             return
+        width = max(len(key) for key in row)
         for key, value in row.items():
             if value is not None:
-                typer.echo(f"{key:>12}: {json.dumps(value, default=str) if key == 'call' else value}")
+                shown = json.dumps(value, default=str) if key == "call" else value
+                typer.echo(f"{key:>{width}}: {when(value) if key.endswith('_at') else shown}")
 
 
 @approvals_app.command("approve")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import UTC, datetime
 from typing import Any
 
 PREFERRED_COLUMNS = (
@@ -32,6 +33,8 @@ PREFERRED_COLUMNS = (
     "last_modified_on",
 )
 GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+EMAIL_IN = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
+ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:?\d{2})?$")
 MAX_ROWS = 200
 MAX_CELL = 80
 COUNTERS = frozenset(
@@ -58,30 +61,100 @@ def result_text(result: dict[str, Any]) -> str:
             lines.append(f"More rows are available (cursor {result['next_cursor']}); ask for the next page.")
         return "\n".join(lines)
     if kind == "denied":
-        text = "Not allowed: " + "; ".join(result.get("reasons") or ["the policy refused this request"])
+        reasons = [plain_operation(str(r)) for r in result.get("reasons") or []]
+        text = "Not allowed: " + "; ".join(reasons or ["the policy refused this request"])
         if result.get("who_could"):
             text += f"\nWho could do it: {', '.join(result['who_could'])}."
         return text
     if kind == "needs_confirmation":
-        return (
-            f"This needs your confirmation before anything happens: {result.get('summary', '')}\n"
-            f"Answer the y/N prompt, or run `dsadmin confirm TOKEN --as YOUR_EMAIL` before "
-            f"{result.get('expires_at', 'it expires')}."
-        )
+        summary = str(result.get("summary") or "This needs your confirmation before anything happens.")
+        expires = when(result.get("expires_at"))
+        return summary + (f" (The confirmation expires at {expires}.)" if expires else "")
     if kind == "pending_approval":
-        return (
-            f"Sent for approval: {result.get('summary', '')}\nRequest {result.get('approval_id')} now "
-            f"waits for someone with the {result.get('approver_role', 'approver')} role "
-            f"(`dsadmin approvals approve {result.get('approval_id')} --as APPROVER`)."
-        )
+        approval_id = result.get("approval_id")
+        role = result.get("approver_role") or "approver"
+        summary = str(result.get("summary") or f"Request {approval_id} waits for an {role}'s approval.")
+        if approval_id and approval_id not in summary:
+            summary += f" (request {approval_id})"
+        return f"{summary}\nTo approve: `dsadmin approvals approve {approval_id} --as APPROVER_EMAIL`"
     if kind == "error":
         text = f"That did not work: {result.get('message', 'unknown error')}"
         if result.get("fix"):
-            text += f"\nTo fix: {result['fix']}"
-        if result.get("suggestions"):
+            text += f"\nTo fix: {for_people(str(result['fix']), str(result.get('message') or ''))}"
+        if result.get("suggestions") and "did you mean" not in text.lower():
             text += f"\nDid you mean: {', '.join(map(str, result['suggestions']))}?"
         return text
     return str(result)
+
+
+# The gate's fixes name tools, as the model needs; a person is told what to ask for instead.
+TOOL_WORDING = [
+    (r"list the user's memberships with list_account operation 'user_memberships'",
+     "ask to see the user's memberships (\u201cshow EMAIL's memberships\u201d)"),
+    (r"add the user with operation 'add_to_account'", "add them to that account first"),
+    (r"check the user with list_account 'user_memberships'", "check the user's memberships"),
+    (r"(?:reopen it with|use) manage_user operation 'reactivate' (?:and|with) account '([^']+)'",
+     "reactivate that membership (\u201creactivate EMAIL on \\1\u201d)"),
+    (r"use manage_account_membership \(change_permission_profile / add_groups\) to change it",
+     "to change it, ask to change the user's permission profile or groups"),
+    (r"use manage_user 'provision' \(or manage_account_membership 'add_to_account'\)",
+     "provision the user, or add them to the account"),
+    (r"to change its profile use manage_account_membership 'change_permission_profile'",
+     "to change its profile, ask to change the user's permission profile"),
+    (r"close the user first \(manage_user 'close' with all_accounts\)",
+     "close all of the user's memberships first"),
+    (r"list users with list_users", "search for the user by name"),
+]
+
+
+OPERATIONS = {
+    "list_users list": "list or search users",
+    "list_account organization": "see the organization's accounts",
+    "list_account permission_profiles": "see permission profiles",
+    "list_account groups": "see groups",
+    "list_account user_memberships": "see other users' memberships",
+    "manage_user provision": "provision users",
+    "manage_user update": "update users' details",
+    "manage_user close": "close users' memberships",
+    "manage_user reactivate": "reactivate memberships",
+    "manage_user purge": "purge users' data",
+    "manage_account_membership change_permission_profile": "change permission profiles",
+    "manage_account_membership add_groups": "add users to groups",
+    "manage_account_membership remove_groups": "remove users from groups",
+    "manage_account_membership set_groups": "set users' groups",
+    "manage_account_membership add_to_account": "add users to an account",
+    "manage_account_membership remove_from_account": "remove users from an account",
+}
+_OPERATION_NAMES = re.compile("|".join(re.escape(k) for k in sorted(OPERATIONS, key=len, reverse=True)))
+
+
+def plain_operation(text: str) -> str:
+    """'the employee role may not list_users list' -> '... may not list or search users'."""
+    return _OPERATION_NAMES.sub(lambda m: OPERATIONS[m.group(0)], text)
+
+
+def for_people(fix: str, message: str = "") -> str:
+    """A fix written for the model, reworded as what a person would ask dsadmin (with the email the
+    error names, when it names one)."""
+    found = EMAIL_IN.search(message)
+    email = found.group(0).rstrip(".'") if found else "EMAIL"
+    for pattern, wording in TOOL_WORDING:
+        fix = re.sub(pattern, wording.replace("EMAIL", email), fix)
+    return fix
+
+
+def when(value: Any) -> str:
+    """A timestamp as a person reads it: '2026-11-26 10:03 UTC' (no seconds, no offset)."""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return value
+    if not isinstance(value, datetime):
+        return "" if value is None else str(value)
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC)
+    return value.strftime("%Y-%m-%d %H:%M UTC")
 
 
 def tables_text(data: Any) -> list[str]:
@@ -132,7 +205,9 @@ def _table(rows: list[dict[str, Any]], title: str | None):
 def _cell(value: Any) -> str:
     if value is None:
         return ""
-    if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+    if isinstance(value, datetime) or (isinstance(value, str) and ISO_TIME.match(value)):
+        text = when(value)
+    elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
         text = "; ".join(_record(v) for v in value)
     elif isinstance(value, list):
         text = ", ".join(_cell(v) for v in value)

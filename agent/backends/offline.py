@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from agent.backends import offline_people as people
 from agent.backends.base import ModelTurn, OrgVocabulary, TurnContext, last_user_text, pending_tool_results
 from agent.backends.offline_grammar import READ_START, Frame, classify
 from agent.backends.offline_lexicon import Lexicon, normalize
@@ -34,6 +35,10 @@ EXAMPLES = (
 CANCEL = re.compile(r"^(cancel|never ?mind|forget (it|that)|stop|abort|no|nope|no thanks|don't|dont)\b")
 CONFIRM_WORDS = re.compile(r"^(yes|y|yep|confirm(ed)?|approve(d)?|i confirm|go ahead|do it)\b|\btoken\b")
 GREETING = re.compile(r"^(help|hi|hello|hey|\?|what can you do|how does this work|usage)\b")
+# "Hello! Could I ..." : a greeting that opens a request is dropped, not answered with the help text
+OPENING = re.compile(
+    r"^(hi|hello|hey|good (morning|afternoon|evening)|dear dsadmin)( there)?\s*[!,.:-]+\s*", re.I
+)
 POLITE = re.compile(
     r"^((hi|hello|hey)( there)?,?\s+)?((please|kindly|pls)\s+)?((can|could|would|will) you "
     r"(please )?|i'd like you to |i want you to |go ahead and |i would like you to )?",
@@ -48,6 +53,19 @@ SEVERAL = re.compile(
     r"what|which|who|how many|provision|create|onboard|close|purge|reactivate|change|make|give|add|remove|"
     r"update|set|rename|deactivate)\b)",
     re.IGNORECASE,
+)
+ACCESS_WORDS = re.compile(
+    r"\b(accounts?|memberships?|profiles?|permissions?|access|groups?|roles?|rights)\b|<acct>|<prof>|<grp>"
+)
+APPROVALS_HELP = (
+    "Approval requests are not something I act on in a conversation. To see them, run "
+    "`dsadmin approvals list --as YOUR_EMAIL` (an approver sees what they can decide, anyone else their "
+    "own requests); to decide, `dsadmin approvals approve ID --as YOUR_EMAIL` or "
+    "`dsadmin approvals deny ID --as YOUR_EMAIL`."
+)
+APPROVALS = re.compile(
+    r"\b(approvals?|approve|apr_\w+|requests? (waiting|pending|awaiting)|pending requests?|"
+    r"waiting (for|on) (me|my|approval))\b"
 )
 READ_ACTIONS = frozenset({"list_users", "list_account"})
 READ_INTENTS = {"list_users", "list_org", "list_profiles", "list_groups", "user_memberships"}
@@ -92,6 +110,9 @@ REQUIRED = [
 ]
 
 
+NEEDS_EMAIL = REQUIRED[0][1]
+
+
 @dataclass
 class Plan:
     text: str = ""
@@ -115,7 +136,11 @@ class OfflineBackend:
             return ModelTurn(text=report(results), stop_reason="end_turn")
         if results:
             planner = Planner(self._fixed_vocabulary or context.vocabulary(), context.actor_email)
-            plan = planner.after_lookup(Frame.from_dict(pending["frame"]), _result_of(results[0]))
+            frame = Frame.from_dict(pending["frame"])
+            if pending.get("lookup") == "person":
+                plan = planner.after_person_lookup(frame, [_result_of(r) for r in results])
+            else:
+                plan = planner.after_lookup(frame, _result_of(results[0]))
         else:
             plan = self._plan(last_user_text(messages), pending, context)
         if plan.calls:
@@ -163,7 +188,7 @@ class Planner:
 
     def plan(self, text: str, pending: dict | None = None) -> Plan:
         text = normalize(text)
-        stripped = POLITE.sub("", text).strip(" .!")
+        stripped = POLITE.sub("", OPENING.sub("", text)).strip(" .!")
         low = stripped.lower()
         if pending and CANCEL.match(low):
             return Plan("OK, I dropped that request; nothing was changed.")
@@ -174,10 +199,15 @@ class Planner:
             )
         lexed = self.lexicon.lex(stripped)
         intent = classify(lexed)
+        if not pending and intent in (None, "list_users", "list_org") and APPROVALS.search(low):
+            return Plan(APPROVALS_HELP.replace("YOUR_EMAIL", self.actor), clarify=True)
+        intent = _about_someone(intent, lexed)
         if pending:
             frame = Frame.from_dict(pending["frame"])
             standalone = fill(intent, lexed) if intent else None
-            if standalone is None or (intent not in READ_INTENTS and not standalone.emails):
+            if standalone is None or (
+                intent not in READ_INTENTS and not standalone.emails and not standalone.person
+            ):
                 return self._resume(frame, pending.get("missing"), lexed, stripped)
         if CONFIRM_WORDS.search(low) and not intent:
             return Plan(
@@ -225,7 +255,18 @@ class Planner:
                 frame.intent = "close"
             else:
                 return self._ask(frame, "choice")
+        before = len(frame.emails)
+        if missing == "emails":
+            picked = people.chosen(raw, frame.candidates)
+            frame.person = None  # a new name in the answer is looked up afresh
+            if picked:
+                frame.emails.append(picked)
         fill(frame.intent, lexed, frame)
+        if missing == "emails":
+            if len(frame.emails) == before and not frame.person:
+                frame.person = people.person_named(lexed.tokens, [])
+            if len(frame.emails) > before or frame.person:
+                frame.asking_about, frame.candidates = None, []
         bare = _bare_answer(raw)
         if missing == "accounts" and not frame.accounts and not frame.all_accounts and bare:
             frame.accounts.append(bare)
@@ -237,6 +278,8 @@ class Planner:
 
     def _complete(self, frame: Frame) -> Plan:
         frame.emails = [self.actor if e == "<self>" else e for e in frame.emails]
+        if (frame.person or frame.more_people) and frame.intent in NEEDS_EMAIL and not frame.asking_about:
+            return self._look_up_people(frame)
         if frame.intent == "user_memberships" and not frame.emails:
             frame.emails = [self.actor]
         for slot, intents in REQUIRED:
@@ -246,13 +289,48 @@ class Planner:
                 return self._ask(frame, slot)
         return Plan(calls=self._calls(frame))
 
+    def _look_up_people(self, frame: Frame) -> Plan:
+        """Who is "Maya"? Read the users by each name first: one whole-name match is no guess."""
+        names = [n for n in (frame.person, *frame.more_people) if n]
+        return Plan(
+            calls=[people.lookup_call(name) for name in names],
+            state={"pending": {"frame": frame.as_dict(), "missing": "emails", "lookup": "person"}},
+        )
+
+    def after_person_lookup(self, frame: Frame, results: list[dict[str, Any]]) -> Plan:
+        """Carry on with the one user each name fits, or ask about the first name that fits several
+        or none (the names after it are looked up once that is settled)."""
+        names = [n for n in (frame.person, *frame.more_people) if n]
+        frame.person, frame.more_people = None, []
+        notes: list[str] = []
+        for index, name in enumerate(names):
+            result = results[index] if index < len(results) else {"kind": "error", "message": "no answer"}
+            exact, near, complete = people.matches(result, name)
+            if len(exact) == 1 and complete:
+                email = exact[0]["email"].lower()
+                if email not in frame.emails:
+                    frame.emails.append(email)
+                notes.append(f"\u201c{name}\u201d is {people.describe(exact[0])}, the only user by that name")
+                continue
+            frame.more_people = names[index + 1 :]
+            plan = self._ask_who(frame, name, result, (exact, near, complete))
+            return _noted(plan, notes)
+        return _noted(self._complete(frame), notes)
+
+    def _ask_who(self, frame: Frame, name: str, result: dict, found: tuple) -> Plan:
+        text = people.who_question(frame, name, result, found)
+        plan = self._ask(frame, "emails")  # after who_question: the stored frame keeps the candidates
+        plan.text = text
+        return plan
+
     def _look_up_memberships(self, frame: Frame) -> Plan:
         """Which account? Read the user's memberships first: a single candidate is no guess."""
         call = ToolCall(
             id="", action="list_account", args={"operation": "user_memberships", "email": frame.emails[0]}
         )
         return Plan(
-            calls=[call], state={"pending": {"frame": frame.as_dict(), "missing": "accounts", "lookup": True}}
+            calls=[call],
+            state={"pending": {"frame": frame.as_dict(), "missing": "accounts", "lookup": "memberships"}},
         )
 
     def after_lookup(self, frame: Frame, result: dict[str, Any]) -> Plan:
@@ -280,7 +358,12 @@ class Planner:
     def _ask(self, frame: Frame, slot: str) -> Plan:
         who = frame.emails[0] if frame.emails else "the user"
         accounts = ", ".join(self._account_labels()) or "(none found)"
-        if slot == "emails":
+        if slot == "emails" and frame.candidates:
+            question = "Which one do you mean? Please give their email address (or its number)."
+        elif slot == "emails" and frame.asking_about:
+            whose = "the new user's" if frame.intent == "provision" else "their"
+            question = f"What is {whose} email address (for \u201c{frame.asking_about}\u201d)?"
+        elif slot == "emails":
             question = (
                 "What is the new user's email address?"
                 if frame.intent == "provision"
@@ -396,9 +479,30 @@ class Planner:
         return list(self.vocabulary.profiles.get(canonical, ())) or self.vocabulary.all_profiles()
 
 
+def _about_someone(intent: str | None, lexed) -> str | None:
+    """'Show Tom Baker's memberships', 'What accounts does John Doe have?': a question about a named
+    person's access is about their memberships, not the organization's."""
+    if intent == "list_users":  # "who is Ken Watanabe?": no filter, only a person
+        listing = fill(intent, lexed)  # "Is Nina Patel activated?" has a status, and still one person
+        if listing.name_contains or listing.emails or listing.accounts:
+            return intent
+    elif intent not in (None, "list_org", "list_profiles", "list_groups") or not ACCESS_WORDS.search(
+        lexed.skeleton()
+    ):
+        return intent
+    return "user_memberships" if fill("user_memberships", lexed).person else intent
+
+
+def _noted(plan: Plan, notes: list[str]) -> Plan:
+    """Say whom each name was taken to be, before whatever comes next."""
+    if notes:
+        plan.text = ".\n".join(notes) + "." + (f"\n\n{plan.text}" if plan.text else "")
+    return plan
+
+
 def _slot_filled(frame: Frame, slot: str) -> bool:
     if slot == "emails":
-        return bool(frame.emails)
+        return bool(frame.emails) and not frame.asking_about
     if slot == "choice":
         return frame.intent != "delete"
     if slot == "accounts":

@@ -15,7 +15,9 @@ from agent.backends.offline_lexicon import Lexed
 STATUS_WORDS = [
     (
         r"\b(pending|awaiting activation|not (yet )?activated|unactivated|invited|"
-        r"activation (sent|required))\b",
+        r"activation (sent|required)|"
+        r"(hasn't|hasnt|has not|haven't|havent|have not|didn't|did not|never|yet to)"
+        r" (yet )?(been )?activat\w*)\b",
         "pending",
     ),
     (r"\b(closed|deactivated)\b", "closed"),
@@ -56,6 +58,10 @@ class Frame:
     last_name: str | None = None
     job_title: str | None = None
     page_size: int | None = None
+    person: str | None = None  # named without an email: looked up, never guessed
+    more_people: list[str] = field(default_factory=list)  # further names, looked up with it
+    asking_about: str | None = None  # the name a question is pending on (ambiguous or unknown)
+    candidates: list[str] = field(default_factory=list)  # the emails offered for it
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -116,7 +122,9 @@ def classify(lexed: Lexed) -> str | None:
         return "add_groups"
     if SEAT.search(s) or re.search(r"\baccess (to|on|in) <acct>|\b(add|added|join)\b.*<acct>", s):
         return "provision"
-    if target and re.search(r"\b(change|switch|promote|demote|upgrade|downgrade|move)\b.*\bto\b", s):
+    if target and re.search(
+        r"\b(change|switch|promote|demote|upgrade|downgrade|move|bump|raise|elevate)\b.*\bto\b", s
+    ):
         return "change_profile"
     if (
         has["profile"] or re.search(r"\b(profile|role|rights|permissions?)\b|\bas (a |an |the )?\w", s)
@@ -130,6 +138,12 @@ def _read_intent(s: str, has: dict[str, bool], *, asked: bool) -> str | None:
     target = has["email"] or has["self"]
     if re.search(r"\bwho am <self>", s):
         return "user_memberships"
+    if re.search(r"\b(can|could|may) <self> (ask|request|get|have|choose|pick|apply|be given)\b", s):
+        # "what profiles can I ask for on Acme Legal?": the account's choices, not my memberships
+        if re.search(r"\b(permission profiles?|profiles?|roles?)\b", s):
+            return "list_profiles"
+        if re.search(r"\bgroups?\b", s):
+            return "list_groups"
     if target and re.search(
         r"\b(accounts?|memberships?|profiles?|permissions?|access|groups?|roles?|rights|"
         r"details|belong|member)\b|<prof>",

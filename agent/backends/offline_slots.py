@@ -96,6 +96,8 @@ STOP = ARTICLES | frozenset(
 )
 # Cue words that may still begin a name when capitalised ("to Account Admn", "as DocuSign Senderr").
 SOFT_STOP = frozenset({"account", "docusign", "user", "permission", "group"})
+# intents about the organization, not about one person: a capitalised word there is no name
+NAMELESS_INTENTS = frozenset({"list_users", "list_org", "list_profiles", "list_groups"})
 PUNCT_STOP = frozenset(",.;:!?()[]{}")
 CLAUSE_ENDS = frozenset(".;:!?")
 
@@ -132,6 +134,14 @@ def fill(intent: str, lexed: Lexed, frame: Frame | None = None) -> Frame:
             frame.page_size = max(1, min(100, int(m.group(2) or m.group(3))))
     if intent in ("update", "provision"):
         _names(lexed, frame)
+    if not frame.emails and not frame.person and intent not in NAMELESS_INTENTS:
+        from agent.backends.offline_people import people_named
+
+        taken = [*frame.accounts, *frame.groups, frame.profile, frame.job_title, frame.name_contains]
+        taken.append(" ".join(filter(None, (frame.first_name, frame.last_name))))
+        names = people_named(toks, [t for t in taken if t])
+        if names:
+            frame.person, frame.more_people = names[0], names[1:]
     return frame
 
 
@@ -220,7 +230,9 @@ def _forward(toks: list[Token], i: int) -> str | None:
             break
         words.append(tok.text)
         i += 1
-    return " ".join(words) or None
+    if all(w.lower() in SOFT_STOP for w in words):
+        return None  # "access to DocuSign", "as Account": cue words, no name
+    return " ".join(words)
 
 
 def _backward(toks: list[Token], i: int) -> str | None:
@@ -344,7 +356,10 @@ def _names(lexed: Lexed, frame: Frame) -> None:
             low == "rename"
             or (low == "name" and _low(toks, i - 1) not in ("first", "given", "last", "family", "user"))
         ) and not (frame.first_name or frame.last_name):
-            value = _value_after(toks, i + 1, require_to=low == "name")
+            # "rename Jon Doe to Jonathan Doe": the new name follows the "to", not the old name
+            to = next((k for k in range(i + 1, len(toks)) if _low(toks, k) == "to"), None)
+            start = to if low == "rename" and to is not None else i + 1
+            value = _value_after(toks, start, require_to=low == "name")
             if value and len(value.split()) >= 2:
                 first, _, last = value.partition(" ")
                 frame.first_name, frame.last_name = first, last

@@ -39,3 +39,9 @@ def pending_emails(dump: dict) -> set[str]:
             for m in u.get("memberships", {}).values()
         )
     }
+
+
+def maya_with(memberships: dict[str, dict]) -> dict:
+    """A ``setup`` (fixture shape) adding maya.chen@acme.com with these memberships by account name."""
+    maya = {"email": "maya.chen@acme.com", "first_name": "Maya", "last_name": "Chen"}
+    return {"users": [{**maya, "memberships": memberships}]}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -144,7 +145,7 @@ def test_chat_answers_a_confirmation_at_the_prompt_only():
     accepted = runner.invoke(
         app, ["chat", "--as", "admin@acme.com"], input="Purge tom.baker@acme.com\ny\nexit\n"
     )
-    assert accepted.exit_code == 0 and "waits for someone with the approver role" in accepted.output
+    assert accepted.exit_code == 0 and "waiting for an approver's approval" in accepted.output
     listed = runner.invoke(app, ["approvals", "list", "--json"])
     assert [row["target"] for row in json.loads(listed.stdout)] == ["tom.baker@acme.com"]
 
@@ -177,3 +178,43 @@ def test_help_loads_no_model_sdk_and_no_agent_stack():
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
     )
     assert done.stdout.strip() == "[]"
+
+
+def test_approvals_list_shows_an_approver_what_they_can_act_on_and_others_their_own():
+    runner = CliRunner()
+    seat = "I need a seat on EMEA as a viewer"
+    sam = runner.invoke(app, ["ask", "--json", "--as", "sam.lee@acme.com", seat])
+    sam_id = json.loads(sam.stdout)["approval_id"]
+    hannah = runner.invoke(
+        app, ["ask", "--json", "--as", "hannah.schmidt@acme.com", seat]
+    )
+    hannah_id = json.loads(hannah.stdout)["approval_id"]
+
+    def listed(*args: str) -> list[str]:
+        result = runner.invoke(app, ["approvals", "list", "--json", *args])
+        assert result.exit_code == 0, result.output
+        return sorted(row["id"] for row in json.loads(result.stdout))
+
+    assert listed("--as", "approver@acme.com") == sorted([sam_id, hannah_id])
+    assert listed("--as", "sam.lee@acme.com") == [sam_id]
+    assert listed("--as", "admin@acme.com") == []  # an admin who requested nothing, and approves nothing
+    runner.invoke(app, ["approvals", "deny", sam_id, "--as", "approver@acme.com", "--reason", "no"])
+    assert listed("--as", "sam.lee@acme.com") == []  # pending only, by default
+    assert listed("--as", "sam.lee@acme.com", "--status", "denied") == [sam_id]
+    assert listed("--as", "sam.lee@acme.com", "--status", "all") == [sam_id]
+
+    table = runner.invoke(app, ["approvals", "list", "--as", "approver@acme.com"])
+    assert hannah_id in table.output and sam_id not in table.output
+    assert re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC", table.output)
+    assert not re.search(r"\d\d:\d\d:\d\d", table.output)  # no seconds, no microseconds
+    bad = runner.invoke(app, ["approvals", "list", "--status", "sideways"])
+    assert bad.exit_code == 2 and "pending" in bad.output
+
+
+def test_a_pending_approval_reply_says_it_once():
+    result = CliRunner().invoke(app, ["ask", "--as", "sam.lee@acme.com", "I need a seat on EMEA as a viewer"])
+    assert result.exit_code == 0, result.output
+    approval_id = re.search(r"apr_\w+", result.output).group(0)
+    assert result.output.count("approver") <= 2  # the request waits for an approver; how to approve
+    assert result.output.count(f"approvals approve {approval_id}") == 1
+    assert result.output.count(approval_id) == 2  # named once, and once in the command

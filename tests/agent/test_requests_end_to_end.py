@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from agent_stack import membership, pending_emails, stack, user
+from agent_stack import maya_with, membership, pending_emails, stack, user
 from fake_messages_api import FakeMessagesAPI, text_turn, tool_turn
 
 from agent.backends.anthropic import AnthropicBackend
@@ -24,29 +24,13 @@ ADMIN, SAM, HANNAH, APPROVER = (
     "approver@acme.com",
 )
 MAYA = "maya.chen@acme.com"
-MAYA_CONTRACTOR = {
-    "users": [
-        {
-            "email": MAYA,
-            "first_name": "Maya",
-            "last_name": "Chen",
-            "memberships": {
-                "Contractors": {"status": "active", "permission_profile": "DocuSign Viewer"},
-                "Acme Main": {"status": "active", "permission_profile": "DocuSign Sender"},
-            },
-        }
-    ]
-}
-MAYA_CLOSED = {
-    "users": [
-        {
-            "email": MAYA,
-            "first_name": "Maya",
-            "last_name": "Chen",
-            "memberships": {"Contractors": {"status": "closed", "permission_profile": "DocuSign Viewer"}},
-        }
-    ]
-}
+MAYA_CONTRACTOR = maya_with(
+    {
+        "Contractors": {"status": "active", "permission_profile": "DocuSign Viewer"},
+        "Acme Main": {"status": "active", "permission_profile": "DocuSign Sender"},
+    }
+)
+MAYA_CLOSED = maya_with({"Contractors": {"status": "closed", "permission_profile": "DocuSign Viewer"}})
 
 
 @dataclass

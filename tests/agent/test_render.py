@@ -1,0 +1,72 @@
+"""How results read to a person: timestamps without seconds, fixes without tool names, each fact once."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta, timezone
+
+from agent.render import for_people, result_text, tables_text, when
+
+
+def test_timestamps_read_to_the_minute_in_utc():
+    assert when("2026-11-26T10:03:12.655982+00:00") == "2026-11-26 10:03 UTC"
+    assert when(datetime(2026, 11, 26, 11, 3, 59, 999, tzinfo=timezone(timedelta(hours=1)))) == (
+        "2026-11-26 10:03 UTC"
+    )
+    assert when("not a time") == "not a time" and when(None) == ""
+    [table] = tables_text([{"id": "apr_1", "expires_at": datetime(2026, 11, 26, 10, 3, 7, 12, tzinfo=UTC)}])
+    assert "2026-11-26 10:03 UTC" in table and "10:03:07" not in table
+
+
+def test_a_confirmation_reply_gives_the_expiry_once_and_plainly():
+    text = result_text(
+        {
+            "kind": "needs_confirmation",
+            "summary": "This will purge tom.baker@acme.com's personal data. Confirm to go ahead.",
+            "expires_at": "2026-11-23T10:32:25.655982+00:00",
+        }
+    )
+    assert text.count("tom.baker@acme.com") == 1 and "10:32 UTC" in text and ".655982" not in text
+
+
+def test_a_pending_approval_names_the_request_once_and_how_to_approve():
+    text = result_text(
+        {
+            "kind": "pending_approval",
+            "summary": "Request apr_9 to create user a@acme.com is waiting for an approver's approval.",
+            "approval_id": "apr_9",
+            "approver_role": "approver",
+        }
+    )
+    assert text.count("apr_9") == 2 and text.count("waiting") == 1
+    assert "dsadmin approvals approve apr_9" in text
+
+
+def test_fixes_are_worded_for_a_person_with_the_email_the_error_names():
+    text = result_text(
+        {
+            "kind": "error",
+            "message": "maya.chen@acme.com has no membership on Contractors; nothing was changed",
+            "fix": "list the user's memberships with list_account operation 'user_memberships'",
+        }
+    )
+    assert "list_account" not in text and "show maya.chen@acme.com's memberships" in text
+    assert "reactivate a@acme.com on EMEA" in for_people(
+        "use manage_user operation 'reactivate' with account 'EMEA'", "a@acme.com is closed on EMEA"
+    )
+
+
+def test_no_tool_or_operation_name_survives_in_the_known_fixes():
+    fixes = [
+        "list the user's memberships with list_account operation 'user_memberships', or add the user "
+        "with operation 'add_to_account'",
+        "reopen it with manage_user operation 'reactivate' and account 'EMEA'",
+        "use manage_account_membership (change_permission_profile / add_groups) to change it",
+        "use manage_user 'provision' (or manage_account_membership 'add_to_account')",
+        "to change its profile use manage_account_membership 'change_permission_profile'",
+        "close the user first (manage_user 'close' with all_accounts), then purge after 24 hours",
+        "check the spelling of the email, or list users with list_users",
+    ]
+    for fix in fixes:
+        worded = for_people(fix, "a@acme.com has no membership on EMEA")
+        assert not re.search(r"manage_|list_account|list_users|add_to_account|operation '", worded), worded
