@@ -109,7 +109,7 @@ def _resolve_fixture(scenario: Scenario) -> str | Path:
 @lru_cache(maxsize=16)
 def _fixture_data(fixture: str | Path) -> dict[str, Any]:
     """A fixture parsed once per run: parsing the YAML costs more than building the org from it."""
-    from tools.docusign.sandbox._fixture import load_fixture_data
+    from tools.docusign.sandbox import load_fixture_data
 
     return load_fixture_data(fixture)
 

@@ -37,6 +37,9 @@ from tools.docusign.resolvers import Directory, ResolutionError
 from tools.operations import OPERATIONS, Env, OperationError, Outcome, Target
 from tools.results import ConfirmationNeeded, Denied, Error, Ok, PendingApproval, Result
 
+# approval refusals that are about who decides (policy), not about the request itself
+_NOT_YOURS_TO_DECIDE = frozenset({"self_approval", "wrong_role"})
+
 _current: ContextVar[_CallContext | None] = ContextVar("dsadmin_gate_call", default=None)
 
 
@@ -127,6 +130,8 @@ class Gate:
         blank = ToolCall(id=f"approval:{approval_id}", action="", args={})
         try:
             approval = self.approvals.approve(approval_id, approver, reason)
+        except ApprovalError as exc:
+            return self._approval_refused(approver, session_id, blank, exc)
         except Exception as exc:
             return self._failed(approver, session_id, blank, "approval", exc)
         call, fingerprint = _stored_call(approval)
@@ -143,6 +148,8 @@ class Gate:
         blank = ToolCall(id=f"approval:{approval_id}", action="", args={})
         try:
             self.approvals.deny(approval_id, approver, reason)
+        except ApprovalError as exc:
+            return self._approval_refused(approver, session_id, blank, exc)
         except Exception as exc:
             return self._failed(approver, session_id, blank, "approval", exc)
         summary = f"Request {approval_id} denied; nothing was changed."
@@ -273,6 +280,18 @@ class Gate:
         self._audit("action_result", actor, session_id, call, {"outcome": "denied",
                                                               "reasons": result.reasons})
         self._settle(consent, ok=False, result=result)
+        return result
+
+    def _approval_refused(self, approver: Actor, session_id: str | None, blank: ToolCall,
+                          exc: ApprovalError) -> Result:
+        """Approving one's own request, or without the approver role, is a policy refusal (denied);
+        an unknown, expired or already decided request is an error to fix."""
+        if exc.code not in _NOT_YOURS_TO_DECIDE:
+            return self._failed(approver, session_id, blank, "approval", exc)
+        result = Denied(call_id=blank.id, reasons=[f"{exc}; nothing was changed"],
+                        who_could=["a person with the approver role other than the requester"])
+        self._audit("action_result", approver, session_id, blank,
+                    {"outcome": "denied", "reasons": result.reasons, "code": exc.code})
         return result
 
     def _void(self, actor: Actor, session_id: str | None, call: ToolCall, consent: _Consent,

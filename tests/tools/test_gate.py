@@ -63,7 +63,7 @@ def test_employee_seat_request_waits_for_an_approver_then_runs_once(world):
     assert world.dump() == before and world.writes() == []
 
     own = world.gate.approve(world.actor("new.hire@acme.com"), pending.approval_id)
-    assert own.kind == "error" and "cannot approve" in own.message
+    assert own.kind == "denied" and "cannot approve" in own.reasons[0]
     assert world.user("new.hire@acme.com") is None
 
     done = world.gate.approve(world.actor(APPROVER), pending.approval_id)
