@@ -29,15 +29,27 @@ def postgres_url() -> str | None:
 @pytest.fixture(params=["sqlite", "postgres"])
 def store_engine(request, tmp_path):
     """An empty, migrated store on SQLite, and on PostgreSQL in a schema of its own (dropped after)."""
-    from sqlalchemy import text
-
-    from audit.db import open_store
-
     if request.param == "sqlite":
+        from audit.db import open_store
+
         engine = open_store(f"sqlite:///{tmp_path / 'store.db'}")
         yield engine
         engine.dispose()
         return
+    yield from _postgres_store()
+
+
+@pytest.fixture
+def postgres_engine():
+    """The PostgreSQL store alone, for what only PostgreSQL has (several processes on one chain)."""
+    yield from _postgres_store()
+
+
+def _postgres_store():
+    from sqlalchemy import text
+
+    from audit.db import open_store
+
     url = postgres_url()
     if not url:
         pytest.skip("DSADMIN_TEST_POSTGRES_URL is not set (a real PostgreSQL is needed)")

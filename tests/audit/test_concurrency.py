@@ -6,8 +6,6 @@ import multiprocessing
 import os
 import threading
 
-import pytest
-
 from audit import AuditLog, open_store
 
 WRITERS, EVENTS = 8, 500
@@ -87,9 +85,8 @@ def append_in_process(url: str, schema: str, worker: int, events: int, start) ->
         log.append("docusign_request", actor=f"w{worker}@acme.com", payload={"worker": worker, "seq": seq})
 
 
-def test_processes_on_postgres_share_one_chain(store_engine):
-    if store_engine.dialect.name != "postgresql":
-        pytest.skip("several processes is the PostgreSQL case; SQLite writers are the threads above")
+def test_processes_on_postgres_share_one_chain(postgres_engine):
+    store_engine = postgres_engine
     url = store_engine.url.render_as_string(hide_password=False)
     schema = store_engine.get_execution_options()["schema_translate_map"][None]
     # fork, not spawn: eight fresh interpreters importing SQLAlchemy cost more than the test itself.
