@@ -135,10 +135,12 @@ class OfflineBackend:
         if results and not (pending and pending.get("lookup")):
             return ModelTurn(text=report(results), stop_reason="end_turn")
         if results:
-            planner = Planner(self._fixed_vocabulary or context.vocabulary(), context.actor_email)
+            planner = _planner(self._fixed_vocabulary or context.vocabulary(), context)
             frame = Frame.from_dict(pending["frame"])
             if pending.get("lookup") == "person":
                 plan = planner.after_person_lookup(frame, [_result_of(r) for r in results])
+            elif pending.get("lookup") == "seat":
+                plan = planner.after_seat_lookup(frame, _result_of(results[0]))
             else:
                 plan = planner.after_lookup(frame, _result_of(results[0]))
         else:
@@ -156,12 +158,16 @@ class OfflineBackend:
         """Plan with the account names alone when that settles it (a plain read costs one request),
         else with every profile and group name too."""
         if self._fixed_vocabulary is not None:
-            return Planner(self._fixed_vocabulary, context.actor_email).plan(text, pending)
+            return _planner(self._fixed_vocabulary, context).plan(text, pending)
         if pending is None and READ_START.search(POLITE.sub("", normalize(text)).lower()):
-            plan = Planner(context.organization(), context.actor_email).plan(text, None)
+            plan = _planner(context.organization(), context).plan(text, None)
             if plan.calls and not plan.state and all(c.action in READ_ACTIONS for c in plan.calls):
                 return plan
-        return Planner(context.vocabulary(), context.actor_email).plan(text, pending)
+        return _planner(context.vocabulary(), context).plan(text, pending)
+
+
+def _planner(vocabulary: OrgVocabulary, context: TurnContext) -> Planner:
+    return Planner(vocabulary, context.actor_email, context.actor_roles)
 
 
 def resumed_frame(messages: list[dict[str, Any]]) -> dict | None:
@@ -181,10 +187,12 @@ def _blocks(message: dict[str, Any]) -> list[dict[str, Any]]:
 class Planner:
     """Text in, tool calls or a question out. Pure: no I/O, the vocabulary is given."""
 
-    def __init__(self, vocabulary: OrgVocabulary, actor_email: str):
+    def __init__(self, vocabulary: OrgVocabulary, actor_email: str, actor_roles: tuple[str, ...] = ()):
         self.vocabulary = vocabulary
         self.lexicon = Lexicon(vocabulary)
         self.actor = actor_email.lower()
+        # an employee asking about their own access (an admin acting for them keeps the admin path)
+        self.employee = "employee" in actor_roles and "admin" not in actor_roles
 
     def plan(self, text: str, pending: dict | None = None) -> Plan:
         text = normalize(text)
@@ -276,7 +284,7 @@ class Planner:
             frame.groups.extend(g.strip() for g in re.split(r",|\band\b", bare) if g.strip())
         return self._complete(frame)
 
-    def _complete(self, frame: Frame) -> Plan:
+    def _complete(self, frame: Frame, memberships_read: bool = False) -> Plan:
         frame.emails = [self.actor if e == "<self>" else e for e in frame.emails]
         if (frame.person or frame.more_people) and frame.intent in NEEDS_EMAIL and not frame.asking_about:
             return self._look_up_people(frame)
@@ -284,10 +292,20 @@ class Planner:
             frame.emails = [self.actor]
         for slot, intents in REQUIRED:
             if frame.intent in intents and not _slot_filled(frame, slot):
-                if slot == "accounts" and frame.intent in LOOKUP_INTENTS and len(frame.emails) == 1:
+                if slot == "accounts" and len(frame.emails) == 1 and (
+                    frame.intent in LOOKUP_INTENTS or (frame.intent == "close" and self._own(frame))
+                ):
                     return self._look_up_memberships(frame)
                 return self._ask(frame, slot)
+        own_change = frame.intent == "change_profile" and self._own(frame) and len(frame.accounts) == 1
+        if own_change and not memberships_read:
+            return self._look_up_memberships(frame, lookup="seat")
         return Plan(calls=self._calls(frame))
+
+    def _own(self, frame: Frame) -> bool:
+        """An employee asking about their own memberships: those are read before a question or a
+        profile change, so a question offers only their accounts and a missing seat is requested."""
+        return self.employee and frame.emails == [self.actor]
 
     def _look_up_people(self, frame: Frame) -> Plan:
         """Who is "Maya"? Read the users by each name first: one whole-name match is no guess."""
@@ -323,41 +341,50 @@ class Planner:
         plan.text = text
         return plan
 
-    def _look_up_memberships(self, frame: Frame) -> Plan:
+    def _look_up_memberships(self, frame: Frame, lookup: str = "memberships") -> Plan:
         """Which account? Read the user's memberships first: a single candidate is no guess."""
         call = ToolCall(
             id="", action="list_account", args={"operation": "user_memberships", "email": frame.emails[0]}
         )
         return Plan(
             calls=[call],
-            state={"pending": {"frame": frame.as_dict(), "missing": "accounts", "lookup": "memberships"}},
+            state={"pending": {"frame": frame.as_dict(), "missing": "accounts", "lookup": lookup}},
         )
+
+    def after_seat_lookup(self, frame: Frame, result: dict[str, Any]) -> Plan:
+        """A profile on an account the employee has no membership on is a seat there, which the
+        policy routes to an approver; with the memberships unread the change goes as asked."""
+        wanted = (self.lexicon.canonical(frame.accounts[0], "account") or frame.accounts[0]).lower()
+        if result.get("kind") == "ok" and wanted not in {
+            str(m.get("account")).lower() for m in _memberships(result)
+        }:
+            frame.intent = "provision"
+        return Plan(calls=self._calls(frame))
 
     def after_lookup(self, frame: Frame, result: dict[str, Any]) -> Plan:
         """Carry on with the account the memberships leave, or ask, showing them."""
-        memberships = (
-            ((result.get("data") or {}).get("memberships") or []) if result.get("kind") == "ok" else []
-        )
         wanted_closed = frame.intent == "reactivate"
         candidates = [
-            m.get("account")
-            for m in memberships
-            if isinstance(m, dict)
-            and m.get("account")
-            and (str(m.get("status", "")).lower() == "closed") == wanted_closed
+            m["account"]
+            for m in _memberships(result)
+            if (str(m.get("status", "")).lower() == "closed") == wanted_closed
         ]
-        if len(candidates) == 1:
+        if len(candidates) == 1 and frame.intent != "close":  # a close is always asked, never guessed
             frame.accounts = [candidates[0]]
-            return self._complete(frame)
+            return self._complete(frame, memberships_read=True)
+        if frame.intent == "close":
+            return self._ask(frame, "accounts", offered=candidates)
         plan = self._ask(frame, "accounts")
         if candidates:
             kind = "closed memberships" if wanted_closed else "memberships"
             plan.text = f"{frame.emails[0]} has {kind} on {', '.join(candidates)}. On which account?"
         return plan
 
-    def _ask(self, frame: Frame, slot: str) -> Plan:
+    def _ask(self, frame: Frame, slot: str, offered: list[str] | None = None) -> Plan:
+        """The question for ``slot``; ``offered``: the accounts to name instead of the organization's
+        (the person's own memberships)."""
         who = frame.emails[0] if frame.emails else "the user"
-        accounts = ", ".join(self._account_labels()) or "(none found)"
+        accounts = ", ".join(self._account_labels() if offered is None else offered)
         if slot == "emails" and frame.candidates:
             question = "Which one do you mean? Please give their email address (or its number)."
         elif slot == "emails" and frame.asking_about:
@@ -375,9 +402,10 @@ class Planner:
                 f"or purge {who}'s data (irreversible, and it needs your confirmation)?"
             )
         elif slot == "accounts" and frame.intent == "close":
-            question = f"Which account should I close {who}'s membership on ({accounts}), or all of them?"
+            listed = f" ({accounts})" if accounts else ""
+            question = f"Which account should I close {who}'s membership on{listed}, or all of them?"
         elif slot == "accounts":
-            question = f"On which account? The organization has: {accounts}."
+            question = f"On which account? The organization has: {accounts or '(none found)'}."
         elif slot == "profile":
             where = (
                 frame.accounts[0] if frame.accounts else (self.vocabulary.default_account or "the account")
@@ -491,6 +519,12 @@ def _about_someone(intent: str | None, lexed) -> str | None:
     ):
         return intent
     return "user_memberships" if fill("user_memberships", lexed).person else intent
+
+
+def _memberships(result: dict[str, Any]) -> list[dict[str, Any]]:
+    """The memberships a user_memberships read returned (none when it failed)."""
+    rows = ((result.get("data") or {}).get("memberships") or []) if result.get("kind") == "ok" else []
+    return [m for m in rows if isinstance(m, dict) and m.get("account")]
 
 
 def _noted(plan: Plan, notes: list[str]) -> Plan:

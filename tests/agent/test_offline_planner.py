@@ -632,6 +632,105 @@ def test_several_or_no_candidates_lead_to_a_question(acme_vocabulary, found):
     assert plan.calls is None and plan.clarify and "which account" in plan.text.lower()
 
 
+EMPLOYEE = ("employee",)
+
+
+@pytest.mark.parametrize(
+    ("found", "expected"),
+    [
+        (  # no membership on EMEA: a seat there, which the policy sends to an approver
+            _memberships(("Acme Main", "active")),
+            (
+                "manage_user",
+                {
+                    "operation": "provision",
+                    "email": SAM,
+                    "account": "EMEA",
+                    "permission_profile": "DocuSign Sender",
+                },
+            ),
+        ),
+        (  # already on EMEA: the profile changes as today
+            _memberships(("Acme Main", "active"), ("EMEA", "active")),
+            (
+                "manage_account_membership",
+                {
+                    "operation": "change_permission_profile",
+                    "email": SAM,
+                    "account": "EMEA",
+                    "permission_profile": "DocuSign Sender",
+                },
+            ),
+        ),
+        (  # memberships unread: nothing is assumed, the change goes as asked and the gate judges it
+            {"kind": "denied", "reasons": ["no"]},
+            (
+                "manage_account_membership",
+                {
+                    "operation": "change_permission_profile",
+                    "email": SAM,
+                    "account": "EMEA",
+                    "permission_profile": "DocuSign Sender",
+                },
+            ),
+        ),
+    ],
+)
+def test_an_employees_own_profile_on_another_account_is_a_seat_request(acme_vocabulary, found, expected):
+    planner = Planner(acme_vocabulary, SAM, EMPLOYEE)
+    plan = planner.plan("I need sender rights on EMEA")
+    assert [(c.action, c.args) for c in plan.calls] == [
+        ("list_account", {"operation": "user_memberships", "email": SAM})
+    ]
+    assert plan.state["pending"]["lookup"] == "seat"
+    after = planner.after_seat_lookup(Frame.from_dict(plan.state["pending"]["frame"]), found)
+    assert [(c.action, c.args) for c in after.calls] == [expected]
+    parse_call(after.calls[0])
+
+
+def test_an_account_taken_from_my_memberships_is_not_read_again(acme_vocabulary):
+    planner = Planner(acme_vocabulary, SAM, EMPLOYEE)
+    plan = planner.plan("Can I get sender rights?")
+    assert plan.state["pending"]["lookup"] == "memberships"
+    frame = Frame.from_dict(plan.state["pending"]["frame"])
+    plan = planner.after_lookup(frame, _memberships(("Acme Main", "active")))
+    assert [(c.action, c.args["operation"], c.args["account"]) for c in plan.calls] == [
+        ("manage_account_membership", "change_permission_profile", "Acme Main")
+    ]
+
+
+@pytest.mark.parametrize("roles", [("admin", "employee"), ()])
+def test_an_admin_or_someone_elses_profile_change_is_not_read_first(acme_vocabulary, roles):
+    for actor, text in [
+        (SAM, "I need sender rights on EMEA"),
+        (SAM, "Change john.doe@acme.com to DocuSign Sender on EMEA"),
+    ]:
+        actions = [c.action for c in Planner(acme_vocabulary, actor, roles).plan(text).calls]
+        assert actions == ["manage_account_membership"]
+    plan = Planner(acme_vocabulary, SAM, EMPLOYEE).plan("Change john.doe@acme.com to DocuSign Sender on EMEA")
+    assert [c.action for c in plan.calls] == ["manage_account_membership"]
+
+
+@pytest.mark.parametrize("text", ["please close my account", "Close my DocuSign account"])
+def test_closing_my_account_offers_only_my_accounts_and_never_picks_one(acme_vocabulary, text):
+    planner = Planner(acme_vocabulary, SAM, EMPLOYEE)
+    plan = planner.plan(text)
+    assert [(c.action, c.args) for c in plan.calls] == [
+        ("list_account", {"operation": "user_memberships", "email": SAM})
+    ]
+    frame = plan.state["pending"]["frame"]
+    # a single open membership is still asked about: a close is never guessed
+    asked = planner.after_lookup(Frame.from_dict(frame), _memberships(("Acme Main", "active")))
+    assert asked.calls is None and asked.clarify and asked.state["pending"]["missing"] == "accounts"
+    assert "(Acme Main)" in asked.text and "EMEA" not in asked.text and "Contractors" not in asked.text
+    several = _memberships(("Acme Main", "active"), ("EMEA", "active"), ("Contractors", "closed"))
+    asked = planner.after_lookup(Frame.from_dict(frame), several)
+    assert asked.calls is None and "(Acme Main, EMEA)" in asked.text and "Contractors" not in asked.text
+    unread = planner.after_lookup(Frame.from_dict(frame), {"kind": "denied", "reasons": ["no"]})
+    assert unread.calls is None and unread.clarify and "Acme Legal" not in unread.text
+    assert "which account should i close" in unread.text.lower()
+
+
 @pytest.mark.parametrize("text", ["Hello!", "hi", "help"])
 def test_a_bare_greeting_gets_the_examples(acme_vocabulary, text):
     plan = Planner(acme_vocabulary, ADMIN).plan(text)

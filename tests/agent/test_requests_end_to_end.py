@@ -46,6 +46,8 @@ class Case:
     confirm: bool = False
     approve: bool = False
     reply_has: list[str] = field(default_factory=list)
+    # what the offline planner reads before ``calls`` (an employee's own memberships)
+    offline_reads: list[tuple[str, dict]] = field(default_factory=list)
 
 
 def _unchanged(before: dict, after: dict) -> None:
@@ -59,6 +61,20 @@ def _profile(email: str, account: str, profile: str, groups: set[str] = frozense
         assert m["permission_profile"] == profile
         assert m["status"] in ("active", "activation_sent", "activation_required")
         assert groups <= set(m.get("groups") or [])
+
+    return check
+
+
+def _seat(email: str, account: str, profile: str):
+    """A new membership with ``profile``; the memberships the user had are untouched."""
+    gained = _profile(email, account, profile)
+
+    def check(before: dict, after: dict) -> None:
+        assert membership(before, email, account) is None
+        gained(before, after)
+        assert {a: m for a, m in user(after, email)["memberships"].items() if a != account} == user(
+            before, email
+        )["memberships"]
 
     return check
 
@@ -177,6 +193,27 @@ CASES = [
         "pending_approval",
         _profile(HANNAH, "Acme Legal", "DocuSign Sender"),
         approve=True,
+        offline_reads=[("list_account", {"operation": "user_memberships", "email": HANNAH})],
+    ),
+    Case(
+        "employee-sender-rights-on-a-new-account",
+        SAM,
+        "I need sender rights on EMEA",
+        [
+            (
+                "manage_user",
+                {
+                    "operation": "provision",
+                    "email": SAM,
+                    "account": "EMEA",
+                    "permission_profile": "DocuSign Sender",
+                },
+            )
+        ],
+        "pending_approval",
+        _seat(SAM, "EMEA", "DocuSign Sender"),
+        approve=True,
+        offline_reads=[("list_account", {"operation": "user_memberships", "email": SAM})],
     ),
     Case(
         "employee-own-accounts",
@@ -251,7 +288,8 @@ def test_request_leaves_the_expected_state(tmp_path, fake_api, kind, case):
         conv = Conversation(rt, rt.actor(case.actor), _backend(kind, case, fake_api))
         reply = conv.ask(case.text)
         assert reply.outcome == case.outcome, reply.text
-        assert [(c.action, c.args) for c in reply.calls] == case.calls
+        reads = case.offline_reads if kind == "offline" else []
+        assert [(c.action, c.args) for c in reply.calls] == reads + case.calls
         # what the person reads (offline) or what the model was shown to write its reply (anthropic)
         shown = reply.text if kind == "offline" else json.dumps(fake_api.requests[-1]["messages"])
         for fragment in case.reply_has:
@@ -271,5 +309,28 @@ def test_request_leaves_the_expected_state(tmp_path, fake_api, kind, case):
             assert result.kind == "ok", result
         case.check(before, sandbox.dump())
         assert fake_api.problems == []
+    finally:
+        rt.close()
+
+
+def test_closing_my_account_asks_among_my_own_accounts_and_changes_nothing(tmp_path):
+    sandbox, rt = stack(tmp_path)
+    try:
+        before = sandbox.dump()
+        conv = Conversation(rt, rt.actor(SAM), OfflineBackend())
+        reply = conv.ask("please close my account")
+        assert reply.outcome == "clarify", reply.text
+        assert [(c.action, c.args) for c in reply.calls] == [
+            ("list_account", {"operation": "user_memberships", "email": SAM})
+        ]
+        assert "(Acme Main)" in reply.text
+        assert not any(a in reply.text for a in ("Acme Legal", "EMEA", "Contractors"))
+        reply = conv.ask("Acme Main")
+        assert reply.outcome == "denied", reply.text  # the policy does not let an employee close
+        assert [(c.action, c.args) for c in reply.calls][-1] == (
+            "manage_user",
+            {"operation": "close", "email": SAM, "account": "Acme Main"},
+        )
+        assert sandbox.dump() == before
     finally:
         rt.close()
