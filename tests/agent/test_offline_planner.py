@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from agent.backends.base import OrgVocabulary, TurnContext
 from agent.backends.offline import OfflineBackend, Planner
-from agent.backends.offline_grammar import Frame
+from agent.backends.offline.frame import Frame
 from tools.actions import ACTION_NAMES, parse_call
 
 # words the grammar keys on, for random sentences that reach deep into its rules

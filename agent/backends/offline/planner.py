@@ -14,11 +14,12 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from agent.backends import offline_people as people
+from agent.backends.offline import people
 from agent.backends.base import ModelTurn, OrgVocabulary, TurnContext, last_user_text, pending_tool_results
-from agent.backends.offline_grammar import READ_START, Frame, classify
-from agent.backends.offline_lexicon import Lexicon, normalize
-from agent.backends.offline_slots import fill
+from agent.backends.offline.frame import Frame
+from agent.backends.offline.intents import READ_START, classify
+from agent.backends.offline.grounding import Lexicon, normalize
+from agent.backends.offline.slots import fill
 from tools.actions import ToolCall
 
 EXAMPLES = (

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import re
 
-from agent.backends.offline_grammar import Frame, classify, status_of
-from agent.backends.offline_lexicon import Lexed, Token
+from agent.backends.offline.frame import Frame, status_of
+from agent.backends.offline.intents import classify
+from agent.backends.offline.grounding import Lexed, Token
 
 ARTICLES = frozenset({"a", "an", "the", "our", "my", "his", "her", "their", "this", "that", "its", "new"})
 STOP = ARTICLES | frozenset(
@@ -135,7 +136,7 @@ def fill(intent: str, lexed: Lexed, frame: Frame | None = None) -> Frame:
     if intent in ("update", "provision"):
         _names(lexed, frame)
     if not frame.emails and not frame.person and intent not in NAMELESS_INTENTS:
-        from agent.backends.offline_people import people_named
+        from agent.backends.offline.people import people_named
 
         taken = [*frame.accounts, *frame.groups, frame.profile, frame.job_title, frame.name_contains]
         taken.append(" ".join(filter(None, (frame.first_name, frame.last_name))))
