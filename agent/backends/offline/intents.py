@@ -124,7 +124,7 @@ INTENTS: tuple[Intent, ...] = (
     Intent(
         "add_groups",
         True,
-        ((r"\b(add|put|include|join|place|assign|enrol|enroll)\b.*<grp>", 4.3),),
+        ((r"\b(add|put|include|join|place|assign|enrol|enroll)\b.*(<grp>|\bgroups?\b)", 4.3),),
         ("<email>", "<acct>", "<grp>"),
         vetoes=(r"<prof>", STRONG_SEAT, SEAT),
     ),
