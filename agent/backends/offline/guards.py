@@ -101,6 +101,8 @@ def check(frame: Frame, grounding: Grounding, *, write: bool, early: bool = Fals
 
 def _check_accounts(frame: Frame, grounding: Grounding) -> Problem | None:
     known = grounding.vocabulary.accounts
+    if frame.all_accounts:
+        frame.accounts = []  # "close all his access on Friday": every account, whatever else was read
     if not known:
         return None  # the organization could not be read: the gate names what it does not find
     for i, name in enumerate(frame.accounts):

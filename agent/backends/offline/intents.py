@@ -85,6 +85,7 @@ INTENTS: tuple[Intent, ...] = (
         (
             (r"\b((job )?title|first name|last name|surname|display name|rename)\b", 4.6),
             (r"\bname\b.*\bto\b", 4.0),
+            (r"\bupdate\b", 3.4),
         ),
         ("<email>",),
         vetoes=(STRONG_SEAT,),
@@ -144,6 +145,7 @@ INTENTS: tuple[Intent, ...] = (
         (
             (r"\b(change|switch|promote|demote|upgrade|downgrade|move|bump|raise|elevate)\b.*\bto\b", 3.9),
             (rf"({PROFILE_WORD}|\bas (a |an |the )?\w).*{WANT}|{WANT}.*({PROFILE_WORD}|\bas (a |an |the )?\w)", 3.5),
+            (r"^(<self> )?<prof>( on <acct>)?( (pls|please|thanks|thx))?$", 3.0),  # "sender rights on EMEA pls"
         ),
         ("<email>", "<acct>", "<prof>"),
     ),

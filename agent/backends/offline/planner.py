@@ -347,6 +347,8 @@ class Planner:
             return self._look_up_people(frame)
         if frame.intent == "user_memberships" and not frame.emails:
             frame.emails = [self.actor]
+        if self.employee and frame.intent in NEEDS_EMAIL and not (frame.emails or frame.person):
+            frame.emails = [self.actor]  # an employee's request names nobody: it is about themselves
         early = None if memberships_read else self._problem(frame, early=True)
         if early is not None:
             return early
