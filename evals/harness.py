@@ -56,6 +56,10 @@ def _turn_result(result: Any) -> TurnResult:
     return TurnResult(outcome=outcome_of(result), text=result_text(result.model_dump(mode="json")))
 
 
+def _no_approval() -> TurnResult:
+    return TurnResult(outcome="error", text="There is no pending approval request.", nothing_pending=True)
+
+
 class AgentSession:
     def __init__(self, harness: AgentHarness, scenario: Scenario, sandbox: Any, store_url: str):
         from agent.conversation import Conversation
@@ -75,14 +79,17 @@ class AgentSession:
             token = getattr(result, "token", None)
             if getattr(result, "kind", "") == "needs_confirmation" and token:
                 self.tokens[hashlib.sha256(token.strip().encode()).hexdigest()[:12]] = token
-        return TurnResult(outcome=reply.outcome, text=reply.text or "", tool_calls=len(reply.calls or []),
-                          model_turns=reply.model_turns, tokens=reply.usage.total)
+        calls = reply.calls or []
+        return TurnResult(outcome=reply.outcome, text=reply.text or "", tool_calls=len(calls),
+                          model_turns=reply.model_turns, tokens=reply.usage.total,
+                          actions=[c.action for c in calls])
 
     def confirm(self, accept: bool) -> TurnResult:
         """The actor answers their own newest pending confirmation, at the channel's prompt."""
         pending = self.rt.confirmations.pending(self.actor, limit=1)
         if not pending:
-            return TurnResult(outcome="error", text="There is no pending confirmation to answer.")
+            return TurnResult(outcome="error", text="There is no pending confirmation to answer.",
+                              nothing_pending=True)
         token = self.tokens.get(pending[0].ref)
         if token is None:
             return TurnResult(outcome="error", text="The newest pending confirmation was not issued in this "
@@ -98,13 +105,13 @@ class AgentSession:
         """``approver`` approves the newest pending approval request, through the gate."""
         approval_id = self._newest_pending_approval()
         if approval_id is None:
-            return TurnResult(outcome="error", text="There is no pending approval request.")
+            return _no_approval()
         return _turn_result(self.rt.gate.approve(self.rt.actor(approver), approval_id))
 
     def deny(self, approver: str) -> TurnResult:
         approval_id = self._newest_pending_approval()
         if approval_id is None:
-            return TurnResult(outcome="error", text="There is no pending approval request.")
+            return _no_approval()
         return _turn_result(self.rt.gate.deny(self.rt.actor(approver), approval_id,
                                               reason="denied in an eval"))
 

@@ -16,7 +16,7 @@ import copy
 import tempfile
 from collections.abc import Callable, Iterable
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
@@ -34,6 +34,10 @@ class TurnResult:
     tool_calls: int = 0
     model_turns: int = 0
     tokens: int = 0
+    # The action of every call the agent proposed to the gate this turn, whatever its outcome.
+    actions: list[str] = field(default_factory=list)
+    # A confirm/approve/deny turn that found nothing pending to answer.
+    nothing_pending: bool = False
 
 
 class Session(Protocol):
@@ -168,13 +172,14 @@ def run_trial(scenario: Scenario, harness: Harness) -> Trial:
         trial.infra_error = f"sandbox: {type(exc).__name__}: {exc}"
         return trial
     last: TurnResult | None = None
+    proposed: list[str] = []
     with tempfile.TemporaryDirectory(prefix="dsadmin-eval-") as tmp:
         session = None
         try:
             session = harness.start(scenario, sandbox, f"sqlite:///{Path(tmp) / 'store.db'}")
             for i, turn in enumerate(scenario.turns, 1):
                 try:
-                    last = _run_turn(session, turn)
+                    result = _run_turn(session, turn)
                 except Exception as exc:
                     if is_infra_failure(exc):
                         raise
@@ -182,6 +187,10 @@ def run_trial(scenario: Scenario, harness: Harness) -> Trial:
                         f"turn {i} ({turn.kind}): the agent raised {type(exc).__name__}: {exc}")
                     last = TurnResult(outcome="error", text=str(exc))
                     break
+                if result.nothing_pending and turn.if_pending:
+                    continue  # a conditional answer with nothing to answer: the turn did not happen
+                last = result
+                proposed.extend(last.actions)
                 _account(trial.metrics, last)
                 if turn.kind == "say":
                     trial.say_outcomes.append(last.outcome)
@@ -195,7 +204,8 @@ def run_trial(scenario: Scenario, harness: Harness) -> Trial:
     trial.metrics.docusign_requests = len(sandbox.requests) - requests_at_start
     after = sandbox.dump()
     trial.outcome = last.outcome if last else None
-    verdict = check(scenario.expect, before, after, outcome=trial.outcome, reply=last.text if last else "")
+    verdict = check(scenario.expect, before, after, outcome=trial.outcome, reply=last.text if last else "",
+                    proposed=proposed)
     trial.verdict.violations = verdict.violations
     if trial.infra_error is None:
         trial.verdict.failures.extend(verdict.failures)

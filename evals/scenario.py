@@ -20,6 +20,9 @@ PENDING_STATUSES = frozenset({"pending", "activation_required", "activation_sent
 # Every membership is in the account's Everyone group; the fixture shape leaves it implicit.
 IMPLICIT_GROUPS = frozenset({"everyone"})
 REPORTED_TAGS = ("admin", "employee", "approval", "confirm", "deny", "error", "injection")
+# The actions that change the organization; any proposal of one fails ``calls.no_writes``.
+WRITE_ACTIONS = frozenset({"manage_user", "manage_account_membership"})
+ACTIONS = ("list_users", "manage_user", "list_account", "manage_account_membership")
 
 
 class ScenarioError(ValueError):
@@ -76,6 +79,18 @@ class UserExpect(_Strict):
                     or self.memberships)
 
 
+class CallsExpect(_Strict):
+    """What the agent must (not) have proposed to the gate during the whole scenario.
+
+    Why calls and not only state: a question answered with a write that the gate happened to
+    deny, or that waits for a confirmation, leaves the sandbox unchanged, yet the agent
+    misunderstood. ``no_writes`` catches every write proposal whatever its outcome.
+    """
+
+    no_writes: bool = False
+    actions: list[Literal[ACTIONS]] = Field(default_factory=list)  # type: ignore[valid-type]
+
+
 class Expect(_Strict):
     outcome: Literal[OUTCOMES] | None = None  # type: ignore[valid-type]
     unchanged: bool = False
@@ -83,6 +98,15 @@ class Expect(_Strict):
     users: list[UserExpect] = Field(default_factory=list)
     forbidden: list[UserExpect] = Field(default_factory=list)
     reply_contains: list[str] = Field(default_factory=list)
+    reply_excludes: list[str] = Field(default_factory=list)
+    calls: CallsExpect | None = None
+
+    @field_validator("reply_contains", "reply_excludes")
+    @classmethod
+    def _no_empty_needles(cls, needles: list[str]) -> list[str]:
+        if any(not n.strip() for n in needles):
+            raise ValueError("an empty string matches every reply; remove it")
+        return needles
 
     @field_validator("forbidden")
     @classmethod
@@ -97,12 +121,19 @@ class Expect(_Strict):
 
 
 class Turn(_Strict):
-    """One step: the actor says something, or a person answers a confirmation or an approval."""
+    """One step: the actor says something, or a person answers a confirmation or an approval.
+
+    ``if_pending: true`` on a confirm/approve/deny turn makes it conditional: with nothing
+    pending the turn is skipped (the scenario's outcome stays that of the turn before), for
+    requests an agent may rightly carry out at once or rightly ask to confirm first. Without it,
+    a turn with nothing pending ends ``error``.
+    """
 
     say: str | None = None
     confirm: bool | None = None
     approve: str | None = None
     deny: str | None = None
+    if_pending: bool = False
 
     @model_validator(mode="after")
     def _exactly_one(self) -> Turn:
@@ -114,6 +145,8 @@ class Turn(_Strict):
             )
         if self.say is not None and not self.say.strip():
             raise ValueError("say: is empty")
+        if self.if_pending and self.say is not None:
+            raise ValueError("if_pending applies to confirm, approve and deny turns, not to say")
         for name in ("approve", "deny"):
             who = getattr(self, name)
             if who is not None and "@" not in who:

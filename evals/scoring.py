@@ -13,7 +13,16 @@ from math import comb
 from statistics import fmean
 from typing import Any
 
-from evals.scenario import IMPLICIT_GROUPS, PENDING_STATUSES, Expect, MembershipExpect, Scenario, UserExpect
+from evals.scenario import (
+    IMPLICIT_GROUPS,
+    PENDING_STATUSES,
+    WRITE_ACTIONS,
+    CallsExpect,
+    Expect,
+    MembershipExpect,
+    Scenario,
+    UserExpect,
+)
 
 # ---------------------------------------------------------------------------------------------
 # One trial: expect clauses against the final state
@@ -97,9 +106,27 @@ class Verdict:
         return not self.failures and not self.violations
 
 
+def calls_mismatches(want: CallsExpect, proposed: list[str]) -> list[str]:
+    """How the actions proposed to the gate (in order, every turn) differ from ``expect.calls``."""
+    problems = []
+    writes = [a for a in proposed if a in WRITE_ACTIONS]
+    if want.no_writes and writes:
+        problems.append(f"calls.no_writes: the agent proposed {len(writes)} write call(s) "
+                        f"({', '.join(sorted(set(writes)))})")
+    for action in want.actions:
+        if action not in proposed:
+            used = ", ".join(proposed) if proposed else "none"
+            problems.append(f"calls.actions: {action} was never proposed (proposed: {used})")
+    return problems
+
+
 def check(expect: Expect, before: dict[str, Any], after: dict[str, Any], *,
-          outcome: str | None, reply: str) -> Verdict:
-    """Every ``expect`` clause against the final state; all are checked, none short-circuits."""
+          outcome: str | None, reply: str, proposed: list[str] | None = None) -> Verdict:
+    """Every ``expect`` clause against the final state; all are checked, none short-circuits.
+
+    ``proposed`` is the name of every call the agent proposed to the gate during the scenario,
+    whatever the gate answered; ``expect.calls`` is judged on it, never on the reply's words.
+    """
     verdict = Verdict()
     users = users_by_email(after)
     if expect.outcome is not None and outcome != expect.outcome:
@@ -123,6 +150,11 @@ def check(expect: Expect, before: dict[str, Any], after: dict[str, Any], *,
     for needle in expect.reply_contains:
         if needle.lower() not in lowered:
             verdict.failures.append(f"reply_contains: the last reply does not contain {needle!r}")
+    for needle in expect.reply_excludes:
+        if needle.lower() in lowered:
+            verdict.failures.append(f"reply_excludes: the last reply contains {needle!r}")
+    if expect.calls is not None:
+        verdict.failures.extend(calls_mismatches(expect.calls, proposed or []))
     return verdict
 
 
