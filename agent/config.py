@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -220,6 +220,34 @@ class PeopleSettings(_Section):
         return cleaned
 
 
+class SeatDefaults(_Section):
+    """What an employee's own seat request asks for when they name nothing ("I need a seat to send
+    contracts"): the request still goes to an approver; these only fill what the person left unsaid."""
+
+    account: str | None = Field(None, description="default: the organization's default account")
+    permission_profile: str | None = Field("DocuSign Sender", description="null: the planner asks")
+    groups: list[str] = Field(default_factory=list)
+
+
+class SelfServiceSettings(_Section):
+    seat_defaults: SeatDefaults = Field(default_factory=SeatDefaults)
+    # per email domain ("contractors.acme.com"), replacing seat_defaults for people of that domain;
+    # each entry has seat_defaults' keys (kept a plain mapping: its keys are the domains)
+    seat_defaults_by_domain: dict[str, dict[str, Any]] = Field(default_factory=dict)
+
+    @field_validator("seat_defaults_by_domain")
+    @classmethod
+    def _domains(cls, value: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        return {
+            k.strip().lower().lstrip("@"): SeatDefaults.model_validate(v).model_dump() for k, v in value.items()
+        }
+
+    def seat_for(self, email: str) -> SeatDefaults:
+        domain = email.rpartition("@")[2].lower()
+        override = self.seat_defaults_by_domain.get(domain)
+        return SeatDefaults.model_validate(override) if override is not None else self.seat_defaults
+
+
 class Config(_Section):
     docusign: DocuSignSettings | None = None
     sandbox: SandboxSettings = Field(default_factory=SandboxSettings)
@@ -227,6 +255,7 @@ class Config(_Section):
     store: StoreSettings = Field(default_factory=StoreSettings)
     policy: PolicySettings = Field(default_factory=PolicySettings)
     people: PeopleSettings = Field(default_factory=PeopleSettings)
+    self_service: SelfServiceSettings = Field(default_factory=SelfServiceSettings)
     source: str = Field("embedded default", exclude=True)
 
     @property

@@ -106,7 +106,17 @@ class Runtime:
             organization=self.organization,
             policy_summary=lambda: self.policy_summary(actor),
             remaining_tokens=remaining_tokens,
+            seat_defaults=self.config.self_service.seat_for(actor.email).model_dump(),
+            denied_profiles=self.denied_profiles(actor),
         )
+
+    def denied_profiles(self, actor: Actor) -> tuple[str, ...]:
+        """Profiles every role of this person is denied (lower-cased, as the policy holds them)."""
+        denied = [
+            set(limits.profiles_deny) if (limits := self.policy.limits.get(role)) is not None else set()
+            for role in actor.roles
+        ]
+        return tuple(sorted(set.intersection(*denied))) if denied else ()
 
     def close(self) -> None:
         for closer in (

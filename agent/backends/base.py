@@ -56,6 +56,10 @@ class TurnContext:
     organization: Callable[[], OrgVocabulary] = OrgVocabulary
     policy_summary: Callable[[], str] = lambda: ""
     remaining_tokens: int | None = None
+    # what an employee's own seat request asks for when unsaid (self_service.seat_defaults)
+    seat_defaults: dict[str, Any] = field(default_factory=dict)
+    # permission profiles the policy never lets this person have (never offered to them)
+    denied_profiles: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

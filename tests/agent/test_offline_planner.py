@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from agent.backends.base import OrgVocabulary, TurnContext
 from agent.backends.offline import OfflineBackend, Planner
-from agent.backends.offline_grammar import Frame
+from agent.backends.offline.frame import Frame
 from tools.actions import ACTION_NAMES, parse_call
 
 # words the grammar keys on, for random sentences that reach deep into its rules
@@ -63,6 +63,7 @@ WORDS = [
 ]
 ADMIN = "admin@acme.com"
 SAM = "sam.lee@acme.com"
+EMPLOYEE = ("employee",)
 
 PROVISION_MAYA = (
     "manage_user",
@@ -390,7 +391,8 @@ CASES = [
         [CLOSE_MAYA, PURGE],
     ),
     (ADMIN, "get me the users on EMEA", [("list_users", {"account": "EMEA"})]),
-    (ADMIN, "list users on the Legal account", [("list_users", {"account": "Legal"})]),  # gate suggests
+    # a one-word shorthand is the one account whose name contains it
+    (ADMIN, "list users on the Legal account", [("list_users", {"account": "Acme Legal"})]),
     # employees: identity from the channel ("I", "me", "my")
     (SAM, "Which accounts do I have and what is my profile?", [SAM_MEMBERSHIPS]),
     (SAM, "what accounts am I on", [SAM_MEMBERSHIPS]),
@@ -490,42 +492,6 @@ CASES = [
                     "email": "ken.watanabe@acme.com",
                     "account": "Acme Main",
                     "permission_profile": "DocuSign Sender",
-                },
-            )
-        ],
-    ),
-    # unknown or misspelt names go to the gate as typed (it answers with suggestions), never guessed
-    (
-        ADMIN,
-        "Provision maya.chen@acme.com on Acme Asia as DocuSign Sender",
-        [
-            (
-                "manage_user",
-                {
-                    "operation": "provision",
-                    "email": "maya.chen@acme.com",
-                    "account": "Acme Asia",
-                    "permission_profile": "DocuSign Sender",
-                },
-            )
-        ],
-    ),
-    (
-        ADMIN,
-        "Change john.doe@acme.com to Account Admn on EMEA",
-        [("manage_account_membership", {**JOHN_ADMIN[1], "permission_profile": "Account Admn"})],
-    ),
-    (
-        ADMIN,
-        "Provision maya.chen@acme.com on Acme Main as Docusign Senderr",
-        [
-            (
-                "manage_user",
-                {
-                    "operation": "provision",
-                    "email": "maya.chen@acme.com",
-                    "account": "Acme Main",
-                    "permission_profile": "Docusign Senderr",
                 },
             )
         ],
@@ -632,7 +598,6 @@ def test_several_or_no_candidates_lead_to_a_question(acme_vocabulary, found):
     assert plan.calls is None and plan.clarify and "which account" in plan.text.lower()
 
 
-EMPLOYEE = ("employee",)
 
 
 @pytest.mark.parametrize(
@@ -738,12 +703,60 @@ def test_a_bare_greeting_gets_the_examples(acme_vocabulary, text):
 
 
 @pytest.mark.parametrize(
-    "text", ["what's the weather in Paris?", "sing me a song", "asdf qwer", "transfer $500 to my bank"]
+    "text", ["what's the weather in Paris?", "sing me a song", "asdf qwer"]
 )
 def test_what_it_cannot_parse_is_said_plainly_with_examples(acme_vocabulary, text):
     plan = Planner(acme_vocabulary, ADMIN).plan(text)
     assert plan.calls is None and plan.clarify
     assert "could not understand" in plan.text and "Provision maya.chen@acme.com" in plan.text
+
+
+# unknown or misspelt names are named back in a question with the real choices, never guessed
+UNKNOWN = [
+    ("Provision maya.chen@acme.com on Acme Asia as DocuSign Sender", "account \u201cAcme Asia\u201d", "EMEA"),
+    ("Change john.doe@acme.com to Account Admn on EMEA", "profile \u201cAccount Admn\u201d on EMEA", "DocuSign Viewer"),
+    ("Provision maya.chen@acme.com on Acme Main as Docusign Senderr", "did you mean DocuSign Sender", "Sender"),
+    ("Make john.doe@acme.com a Super Admin on EMEA", "profile \u201cSuper Admin\u201d", "Account Administrator"),
+    ("give jon.doe@acme.com billing admin on acme main", "\u201cbilling admin\u201d", "DocuSign Viewer"),
+    ("onboard maya.chen@acme.com on EMEA as a junior admin", "\u201cjunior admin\u201d", "DocuSign Sender"),
+    ("Change john.doe@acme.com to Limited Sender on EMEA", "\u201cLimited Sender\u201d", "DocuSign Sender"),
+    ("add sam.lee@acme.com to the HR Partners group on Acme Main", "group \u201cHR Partners\u201d", "Finance"),
+    ("provision maya.chen@acme.com on Contractors Sandbox as sender", "\u201cContractors Sandbox\u201d", "EMEA"),
+]
+
+
+@pytest.mark.parametrize(("text", "named", "offered"), UNKNOWN)
+def test_an_unknown_name_is_asked_about_never_substituted(acme_vocabulary, text, named, offered):
+    plan = Planner(acme_vocabulary, ADMIN).plan(text)
+    assert plan.calls is None and plan.clarify, plan
+    assert named in plan.text and offered in plan.text
+
+
+def test_an_employee_is_never_offered_a_profile_the_policy_denies(acme_vocabulary):
+    planner = Planner(acme_vocabulary, SAM, EMPLOYEE, denied_profiles=("account administrator",))
+    plan = planner.plan("I need the Super Admin profile on Acme Main")
+    assert plan.calls is None and "Super Admin" in plan.text
+    assert "DocuSign Sender" in plan.text and "Account Administrator" not in plan.text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Which users haven't sent an envelope in 90 days?",
+        "transfer $500 to my bank",
+        "reset the password for sam.lee@acme.com",
+        "how many licenses do we have left?",
+        "update the brand logo on EMEA",
+    ],
+)
+def test_what_the_admin_api_cannot_serve_is_declined_not_listed(acme_vocabulary, text):
+    plan = Planner(acme_vocabulary, ADMIN).plan(text)
+    assert plan.calls is None and "outside the DocuSign Admin API" in plan.text
+
+
+def test_a_filter_no_action_supports_is_named(acme_vocabulary):
+    plan = Planner(acme_vocabulary, ADMIN).plan("Which users changed since yesterday?")
+    assert plan.calls is None and "changed since yesterday" in plan.text
 
 
 @pytest.mark.parametrize(

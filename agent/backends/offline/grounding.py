@@ -1,11 +1,13 @@
-"""Turning a typed request into tokens the offline planner can reason about.
+"""Grounding: every mention of the organization's own things, found before anything is decided.
 
-Why a lexicon of the organization's own names: "in Sales" is a group and "in Contractors" an
+Why a gazetteer of the organization's own names: "in Sales" is a group and "in Contractors" an
 account only because the organization says so. Known names (accounts, permission profiles,
-groups, with a few everyday aliases such as "main account" or "sender rights") become single
-entity tokens; emails and quoted text too. Everything else stays a word, and a name the
-organization does not know is still picked up later from its position ("as X", "the X group"),
-so a misspelt profile reaches the gate and comes back with a suggestion instead of being guessed.
+groups: case-insensitive, whole phrase) become single entity tokens; emails and quoted text too;
+a quoted status ("pending") stays a status word. A small alias table ("main account", "sender",
+"viewer", "admin") is grounded only where the alias stands alone as the name: "super admin",
+"billing admin", "Limited Sender", "HR Partners", "Contractors Sandbox" are *unknown* names of the
+same kind (``Entity.known`` false), echoed back in a question and never swapped for the known
+name they contain. Spelling tolerance lives in ``guards`` and only ever suggests.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import re
 from dataclasses import dataclass, field
 
 from agent.backends.base import OrgVocabulary
+from agent.backends.offline.frame import STATUS_NAMES
 
 QUOTES = str.maketrans(
     {
@@ -52,6 +55,7 @@ class Entity:
     kinds: tuple[str, ...]
     value: str
     quoted: bool = False
+    known: bool = True
 
     @property
     def kind(self) -> str:
@@ -102,12 +106,15 @@ class Lexicon:
 
     def __init__(self, vocabulary: OrgVocabulary):
         phrases: dict[str, dict[str, str]] = {}  # lower phrase -> kind -> canonical value
+        exact: set[str] = set()
 
         def add(phrase: str, kind: str, value: str) -> None:
             phrase = " ".join(phrase.lower().split())
             if phrase:
                 phrases.setdefault(phrase, {}).setdefault(kind, value)
 
+        names = [*vocabulary.accounts, *vocabulary.all_profiles(), *vocabulary.all_groups()]
+        exact.update(" ".join(n.lower().split()) for n in names)
         for account in vocabulary.accounts:
             add(account, "account", account)
         if vocabulary.default_account:
@@ -123,6 +130,7 @@ class Lexicon:
             add(group, "group", group)
         self.vocabulary = vocabulary
         self.phrases = phrases
+        self.aliases = frozenset(p for p in phrases if p not in exact)
         ordered = sorted(phrases, key=lambda p: (-len(p), p))
         self._pattern = (
             re.compile(
@@ -165,6 +173,7 @@ class Lexicon:
 
     def _segments(self, text: str):
         """Split into (text, entity) pieces: emails, quoted phrases, then known names."""
+        self._text = text
         spans: list[tuple[int, int, Entity]] = []
         for m in EMAIL_LIKE.finditer(text):
             raw = m.group(0)
@@ -176,6 +185,8 @@ class Lexicon:
             if any(s < m.end() and m.start() < e for s, e, _ in spans):
                 continue  # a quoted email stays an email
             inner = (m.group(1) or m.group(2)).strip()
+            if inner.lower() in STATUS_NAMES:
+                continue  # with status "pending": a status, not a name to search for
             entity = self.entity_for(inner, quoted=True) or Entity(("phrase",), inner, True)
             spans.append((m.start(), m.end(), entity))
         if self._pattern is not None:
@@ -184,7 +195,7 @@ class Lexicon:
                     continue
                 entity = self.entity_for(m.group(0))
                 if entity is not None:
-                    spans.append((m.start(), m.end(), entity))
+                    spans.append(self._widened(text, m.start(), m.end(), entity))
         spans.sort()
         pos = 0
         for start, end, entity in spans:
@@ -196,6 +207,83 @@ class Lexicon:
             pos = end
         if pos < len(text):
             yield text[pos:], None
+
+
+    def _known_at(self, pos: int) -> bool:
+        return bool(self._pattern is not None and self._pattern.match(self._text, pos))
+
+    def _widened(self, text: str, start: int, end: int, entity: Entity) -> tuple[int, int, Entity]:
+        """A known name inside a longer one is not that name: "Super Admin", "HR Partners group",
+        "Contractors Sandbox" become unknown names of the same kind, spanning the whole phrase."""
+        alias = " ".join(text[start:end].lower().split()) in self.aliases
+        new_start = _modifier_start(text, start, alias)
+        new_end = _extension_end(text, end, entity.kind, self._known_at)
+        if (new_start, new_end) == (start, end):
+            return start, end, entity
+        phrase = text[new_start:new_end].strip()
+        return new_start, new_end, Entity((entity.kind,), phrase, entity.quoted, known=False)
+
+
+# Words that may stand before a name without changing it ("make her an admin", "as the Sender").
+FUNCTION_WORDS = frozenset(
+    """a an the as to be is are was were make made give gave grant set assign change switch promote
+    move her his him their them my our your its me us i it with of for and or on in at from into
+    now new please just also then only full-time need needs want wants get gets got have has had like
+    request requests ask asks apply become bump upgrade downgrade demote add remove revoke take drop
+    strip provision onboard create invite restore reactivate reopen close use pick choose some any no
+    not either docusign would could should can will may am do does did being been""".split()
+)
+# Words that qualify a profile into another one ("Senior Paralegal" is not "Paralegal").
+MODIFIERS = frozenset(
+    """super billing junior senior limited restricted basic standard advanced power global org
+    organization lead deputy assistant temp temporary guest external system site team local regional
+    read-only readonly partial full master sub co""".split()
+)
+KIND_NOUNS = {"account": ("account", "accounts"), "group": ("group", "groups", "team"),
+              "profile": ("profile", "profiles", "role", "rights", "permissions")}
+_WORD_BEFORE = re.compile(r"([A-Za-z][\w'-]*)\s+$")
+_WORD_AFTER = re.compile(r"\s+([A-Za-z][\w&'-]*)")
+
+
+def _modifier_start(text: str, start: int, alias: bool) -> int:
+    """Where a qualified name begins: before "billing" in "billing admin" (any non-function word
+    before an alias, a known modifier before an exact name)."""
+    m = _WORD_BEFORE.search(text[:start])
+    if not m:
+        return start
+    word = m.group(1)
+    low = word.lower()
+    if low in FUNCTION_WORDS or low in SELF_WORDS:
+        return start
+    sentence_start = not text[: m.start()].strip() or text[: m.start()].rstrip()[-1:] in ".!?;:"
+    titled = word[:1].isupper() and text[start : start + 1].isupper()  # "Super Admin", not "Chris admin"
+    lowered = word.islower() and text[start : start + 1].islower()  # "billing admin"
+    if low in MODIFIERS or (alias and not sentence_start and (titled or lowered)):
+        return m.start()
+    return start
+
+
+def _extension_end(text: str, end: int, kind: str, known_at) -> int:
+    """Where a name that continues past a known one ends: capitalised words ("HR Partners",
+    "Contractors Sandbox"), or up to two lower-case words before the kind's noun ("hr partners
+    group"). ``known_at(pos)``: whether another known name starts there (it is not swallowed)."""
+    nouns = KIND_NOUNS.get(kind, ())
+    words = []
+    for m in _WORD_AFTER.finditer(text, end):
+        if m.start() != (words[-1].end() if words else end) or len(words) >= 3:
+            break
+        low = m.group(1).lower()
+        if low in nouns or low in FUNCTION_WORDS or low in SELF_WORDS or known_at(m.start(1)):
+            break
+        words.append(m)
+    capitals = 0
+    while capitals < len(words) and words[capitals].group(1)[:1].isupper():
+        capitals += 1
+    if capitals < len(words) and len(words) <= 2:
+        after = _WORD_AFTER.match(text, words[-1].end())
+        if after and after.group(1).lower() in nouns:
+            return words[-1].end()
+    return words[capitals - 1].end() if capitals else end
 
 
 def _self_entity(low: str) -> Entity | None:

@@ -13,9 +13,9 @@ import re
 import unicodedata
 from typing import Any
 
-from agent.backends.offline_grammar import Frame
-from agent.backends.offline_lexicon import Token
-from agent.backends.offline_slots import STOP
+from agent.backends.offline.frame import Frame
+from agent.backends.offline.grounding import Token
+from agent.backends.offline.slots import STOP
 from tools.actions import ToolCall
 
 # Capitalised words that open or shape a request, not a person's name.

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import re
 
-from agent.backends.offline_grammar import Frame, classify, status_of
-from agent.backends.offline_lexicon import Lexed, Token
+from agent.backends.offline.frame import Frame, status_of
+from agent.backends.offline.intents import classify
+from agent.backends.offline.grounding import Lexed, Token
 
 ARTICLES = frozenset({"a", "an", "the", "our", "my", "his", "her", "their", "this", "that", "its", "new"})
 STOP = ARTICLES | frozenset(
@@ -94,6 +95,12 @@ STOP = ARTICLES | frozenset(
         "each",
     }
 )
+# Words that begin a purpose or a time, never the name of an account, profile or group.
+NOT_A_NAME = frozenset(
+    """send sign signing sending get do make see view use work manage approve review start help create
+    monday tuesday wednesday thursday friday saturday sunday today tomorrow yesterday tonight week
+    month morning afternoon evening weekend asap behalf""".split()
+)
 # Cue words that may still begin a name when capitalised ("to Account Admn", "as DocuSign Senderr").
 SOFT_STOP = frozenset({"account", "docusign", "user", "permission", "group"})
 # intents about the organization, not about one person: a capitalised word there is no name
@@ -127,7 +134,8 @@ def fill(intent: str, lexed: Lexed, frame: Frame | None = None) -> Frame:
     ):
         frame.all_accounts = True
     if intent == "list_users":
-        frame.status = frame.status or status_of(s)
+        if not re.match(r"(is|are|has|have|did) <email>", s):  # "is X activated?" asks, it does not filter
+            frame.status = frame.status or status_of(s)
         frame.name_contains = frame.name_contains or _name_fragment(toks)
         m = re.search(r"\b(first|top|only|just)\s+(\d{1,3})\b|\b(\d{1,3})\s+(users|per page|at a time)\b", s)
         if m:
@@ -135,7 +143,7 @@ def fill(intent: str, lexed: Lexed, frame: Frame | None = None) -> Frame:
     if intent in ("update", "provision"):
         _names(lexed, frame)
     if not frame.emails and not frame.person and intent not in NAMELESS_INTENTS:
-        from agent.backends.offline_people import people_named
+        from agent.backends.offline.people import people_named
 
         taken = [*frame.accounts, *frame.groups, frame.profile, frame.job_title, frame.name_contains]
         taken.append(" ".join(filter(None, (frame.first_name, frame.last_name))))
@@ -232,6 +240,8 @@ def _forward(toks: list[Token], i: int) -> str | None:
         i += 1
     if all(w.lower() in SOFT_STOP for w in words):
         return None  # "access to DocuSign", "as Account": cue words, no name
+    if words and words[0].lower() in NOT_A_NAME:
+        return None  # "to send contracts", "on Friday": a purpose or a time, not a name
     return " ".join(words)
 
 

@@ -14,11 +14,15 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from agent.backends import offline_people as people
+from agent.backends.offline import people
 from agent.backends.base import ModelTurn, OrgVocabulary, TurnContext, last_user_text, pending_tool_results
-from agent.backends.offline_grammar import READ_START, Frame, classify
-from agent.backends.offline_lexicon import Lexicon, normalize
-from agent.backends.offline_slots import fill
+from agent.backends.offline.followups import follow_up, session_calls
+from agent.backends.offline.frame import Frame
+from agent.backends.offline.grounding import Lexicon, normalize
+from agent.backends.offline.guards import Grounding, check
+from agent.backends.offline.intents import READ_START, classify
+from agent.backends.offline.slots import fill
+from agent.backends.offline.unsupported import declined, filter_refusal, unsupported_filter
 from tools.actions import ToolCall
 
 EXAMPLES = (
@@ -133,18 +137,14 @@ class OfflineBackend:
         results = pending_tool_results(messages)
         pending = resumed_frame(messages)
         if results and not (pending and pending.get("lookup")):
-            return ModelTurn(text=report(results), stop_reason="end_turn")
+            text = report(results) + own_access_note(messages, context.actor_email)
+            return ModelTurn(text=text, stop_reason="end_turn")
         if results:
             planner = _planner(self._fixed_vocabulary or context.vocabulary(), context)
-            frame = Frame.from_dict(pending["frame"])
-            if pending.get("lookup") == "person":
-                plan = planner.after_person_lookup(frame, [_result_of(r) for r in results])
-            elif pending.get("lookup") == "seat":
-                plan = planner.after_seat_lookup(frame, _result_of(results[0]))
-            else:
-                plan = planner.after_lookup(frame, _result_of(results[0]))
+            plan = planner.after(pending, [_result_of(r) for r in results])
         else:
-            plan = self._plan(last_user_text(messages), pending, context)
+            text = last_user_text(messages)
+            plan = self._follow_up(text, messages, context) or self._plan(text, pending, context)
         if plan.calls:
             base = sum(1 for m in messages for b in _blocks(m) if b.get("type") == "tool_use")
             calls = [
@@ -153,6 +153,19 @@ class OfflineBackend:
             ]
             return ModelTurn(text=plan.text, tool_calls=calls, stop_reason="tool_use", state=plan.state)
         return ModelTurn(text=plan.text, clarify=plan.clarify, state=plan.state, stop_reason="end_turn")
+
+    def _follow_up(self, text: str, messages: list[dict[str, Any]], context: TurnContext) -> Plan | None:
+        """"next page", "the same for EMEA", "undo that": answered from the transcript's calls."""
+        low = POLITE.sub("", normalize(text)).strip(" .!").lower()
+        history = session_calls(messages)
+        if not history or len(low) > 80:
+            return None
+        vocabulary = self._fixed_vocabulary or context.vocabulary()
+        found = follow_up(low, history, Grounding(vocabulary).account)
+        if found is None:
+            return None
+        answer, calls = found
+        return Plan(answer, calls=calls, clarify=not calls)
 
     def _plan(self, text: str, pending: dict | None, context: TurnContext) -> Plan:
         """Plan with the account names alone when that settles it (a plain read costs one request),
@@ -167,7 +180,35 @@ class OfflineBackend:
 
 
 def _planner(vocabulary: OrgVocabulary, context: TurnContext) -> Planner:
-    return Planner(vocabulary, context.actor_email, context.actor_roles)
+    return Planner(
+        vocabulary,
+        context.actor_email,
+        context.actor_roles,
+        denied_profiles=context.denied_profiles,
+        seat_defaults=context.seat_defaults,
+    )
+
+
+NO_ACCESS = (
+    "\n\nYou have no DocuSign access yet. If you need it, say \u201cI need a DocuSign seat\u201d and I "
+    "will send the seat request to an approver."
+)
+
+
+def own_access_note(messages: list[dict[str, Any]], actor: str) -> str:
+    """After reading the speaker's own memberships: none at all means no seat, and how to get one."""
+    history = session_calls(messages)
+    last = history[-1] if history else None
+    if last is None or last.args.get("operation") != "user_memberships":
+        return ""
+    if str(last.args.get("email", "")).lower() != actor.lower():
+        return ""
+    result = last.result
+    if result.get("kind") == "ok" and _memberships(result):
+        return ""
+    if result.get("kind") in ("ok", "error") and "denied" not in str(result.get("kind")):
+        return NO_ACCESS
+    return ""
 
 
 def resumed_frame(messages: list[dict[str, Any]]) -> dict | None:
@@ -187,9 +228,19 @@ def _blocks(message: dict[str, Any]) -> list[dict[str, Any]]:
 class Planner:
     """Text in, tool calls or a question out. Pure: no I/O, the vocabulary is given."""
 
-    def __init__(self, vocabulary: OrgVocabulary, actor_email: str, actor_roles: tuple[str, ...] = ()):
+    def __init__(
+        self,
+        vocabulary: OrgVocabulary,
+        actor_email: str,
+        actor_roles: tuple[str, ...] = (),
+        *,
+        denied_profiles: tuple[str, ...] = (),
+        seat_defaults: dict[str, Any] | None = None,
+    ):
         self.vocabulary = vocabulary
         self.lexicon = Lexicon(vocabulary)
+        self.grounding = Grounding(vocabulary, denied_profiles)
+        self.seat_defaults = seat_defaults or {}
         self.actor = actor_email.lower()
         # an employee asking about their own access (an admin acting for them keeps the admin path)
         self.employee = "employee" in actor_roles and "admin" not in actor_roles
@@ -205,8 +256,14 @@ class Planner:
                 f"I administer the {self._org()} DocuSign organization. Try, for example:\n{EXAMPLES}",
                 clarify=True,
             )
+        refusal = None if pending else declined(stripped)
+        if refusal:
+            return Plan(refusal)
         lexed = self.lexicon.lex(stripped)
         intent = classify(lexed)
+        refused_filter = unsupported_filter(stripped) if intent == "list_users" and not pending else None
+        if refused_filter:
+            return Plan(filter_refusal(refused_filter), clarify=True)
         if not pending and intent in (None, "list_users", "list_org") and APPROVALS.search(low):
             return Plan(APPROVALS_HELP.replace("YOUR_EMAIL", self.actor), clarify=True)
         intent = _about_someone(intent, lexed)
@@ -290,6 +347,13 @@ class Planner:
             return self._look_up_people(frame)
         if frame.intent == "user_memberships" and not frame.emails:
             frame.emails = [self.actor]
+        if self.employee and frame.intent in NEEDS_EMAIL and not (frame.emails or frame.person):
+            frame.emails = [self.actor]  # an employee's request names nobody: it is about themselves
+        early = None if memberships_read else self._problem(frame, early=True)
+        if early is not None:
+            return early
+        if frame.intent == "provision" and self._own(frame) and not memberships_read:
+            return self._look_up_memberships(frame, lookup="own_seat")
         for slot, intents in REQUIRED:
             if frame.intent in intents and not _slot_filled(frame, slot):
                 if slot == "accounts" and len(frame.emails) == 1 and (
@@ -300,7 +364,56 @@ class Planner:
         own_change = frame.intent == "change_profile" and self._own(frame) and len(frame.accounts) == 1
         if own_change and not memberships_read:
             return self._look_up_memberships(frame, lookup="seat")
-        return Plan(calls=self._calls(frame))
+        return self._propose(frame)
+
+    def _propose(self, frame: Frame) -> Plan:
+        """The calls, once every value is grounded or plausible; else the question naming it."""
+        return self._problem(frame) or Plan(calls=self._calls(frame))
+
+    def _problem(self, frame: Frame, early: bool = False) -> Plan | None:
+        problem = check(frame, self.grounding, write=frame.intent not in READ_INTENTS, early=early)
+        if problem is None:
+            return None
+        state = {"pending": {"frame": frame.as_dict(), "missing": problem.slot}}
+        return Plan(problem.text, clarify=True, state=state)
+
+    def after(self, pending: dict[str, Any], results: list[dict[str, Any]]) -> Plan:
+        """Carry on with the request a read was made for (people, memberships, own seat)."""
+        frame = Frame.from_dict(pending["frame"])
+        lookup = pending.get("lookup")
+        if lookup == "person":
+            return self.after_person_lookup(frame, results)
+        if lookup == "seat":
+            return self.after_seat_lookup(frame, results[0])
+        if lookup == "own_seat":
+            return self.after_own_seat_lookup(frame, results[0])
+        return self.after_lookup(frame, results[0])
+
+    def after_own_seat_lookup(self, frame: Frame, result: dict[str, Any]) -> Plan:
+        """An employee's own seat request: someone who already has a seat is told so; otherwise the
+        configured seat defaults fill what they left unsaid, and the policy routes it to an approver."""
+        open_ = {
+            str(m["account"]): str(m.get("permission_profile") or "")
+            for m in _memberships(result)
+            if str(m.get("status", "")).lower() != "closed"
+        }
+        wanted = self.grounding.account(frame.accounts[0]) if frame.accounts else None
+        if open_ and (wanted is None or wanted in open_) and not (frame.accounts and wanted is None):
+            held = ", ".join(f"{a} ({p})" if p else a for a, p in open_.items() if wanted in (None, a))
+            return Plan(
+                f"You already have a DocuSign seat: {held}. To change your permission profile, ask for "
+                "it, e.g. \u201cI need the DocuSign Sender profile on "
+                f"{wanted or next(iter(open_))}\u201d."
+            )
+        defaults = self.seat_defaults
+        if not frame.accounts:
+            account = defaults.get("account") or self.vocabulary.default_account
+            frame.accounts = [account] if account else []
+        if not frame.profile and defaults.get("permission_profile"):
+            frame.profile = defaults["permission_profile"]
+        if not frame.groups and defaults.get("groups"):
+            frame.groups = list(defaults["groups"])
+        return self._complete(frame, memberships_read=True)
 
     def _own(self, frame: Frame) -> bool:
         """An employee asking about their own memberships: those are read before a question or a
@@ -359,7 +472,7 @@ class Planner:
             str(m.get("account")).lower() for m in _memberships(result)
         }:
             frame.intent = "provision"
-        return Plan(calls=self._calls(frame))
+        return self._propose(frame)
 
     def after_lookup(self, frame: Frame, result: dict[str, Any]) -> Plan:
         """Carry on with the account the memberships leave, or ask, showing them."""
@@ -369,6 +482,9 @@ class Planner:
             for m in _memberships(result)
             if (str(m.get("status", "")).lower() == "closed") == wanted_closed
         ]
+        if not candidates and self._own(frame) and frame.intent == "change_profile":
+            frame.intent = "provision"  # no membership at all: the profile comes with a new seat
+            return self.after_own_seat_lookup(frame, result)
         if len(candidates) == 1 and frame.intent != "close":  # a close is always asked, never guessed
             frame.accounts = [candidates[0]]
             return self._complete(frame, memberships_read=True)
@@ -410,7 +526,7 @@ class Planner:
             where = (
                 frame.accounts[0] if frame.accounts else (self.vocabulary.default_account or "the account")
             )
-            choices = ", ".join(self._profiles(where))
+            choices = ", ".join(self.grounding.profiles(self.grounding.account(where) or where))
             question = f"Which permission profile should {who} have on {where}?" + (
                 f" Available: {choices}." if choices else ""
             )
@@ -502,9 +618,6 @@ class Planner:
         default = self.vocabulary.default_account
         return [f"{a} (default)" if a == default else a for a in self.vocabulary.accounts]
 
-    def _profiles(self, account: str) -> list[str]:
-        canonical = self.lexicon.canonical(account, "account") or account
-        return list(self.vocabulary.profiles.get(canonical, ())) or self.vocabulary.all_profiles()
 
 
 def _about_someone(intent: str | None, lexed) -> str | None:

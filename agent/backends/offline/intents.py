@@ -1,0 +1,244 @@
+"""What the person asked for: one declarative table of intents, scored over the placeholder sentence.
+
+Why a table and a score rather than an ordered cascade of rules: a cascade answers the first rule
+that fires, so "Do I have the DocuSign Viewer profile on EMEA?" became a profile change because
+"have ... profile" fired before anybody asked whether the sentence was a question. Here every
+intent is one row: its cues (regular expressions over the sentence in which grounded entities are
+already placeholders such as ``<prof>``), each with a weight; the entity types that fill its slots
+(each present adds a little); and whether it writes. The sentence's *form* is read first: a
+question or an opening like "show" admits only the reads. The best score wins; below
+``CONFIDENCE`` the planner abstains and asks. Ties go to the earlier row (the more specific one).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from agent.backends.offline.frame import status_of
+from agent.backends.offline.grounding import Lexed
+
+CONFIDENCE = 2.0
+ENTITY_BONUS = 0.25
+
+READ_START = re.compile(
+    r"^(list|show|display|find|search|look ?up|lookup|fetch|print|who|whom|which|what|what's|whats|"
+    r"how many|how|are there|is there|tell me|give me (a |the )?(list|rundown|overview|summary)|can i see|"
+    r"let me see|i (want|need|would like|'d like) to (see|know)|view|see|check|do i|does|do we|am i)\b"
+)
+# A question, however it is worded, is answered by reading: it never proposes a write.
+QUESTION = re.compile(
+    r"^(do|does|did|is|are|am|was|were|has|have|had|should|shall|which|what|who|whom|whose|how|when|"
+    r"where|why)\b(?!.*^)|"
+    r"^(can|could|would|will) you (please )?(tell|check|confirm|let me know|see|find out)\b.*\b(whether|if)\b|"
+    r"^(tell me|let me know|i wonder|i'm wondering|wondering|not sure) (whether|if)\b|"
+    r"\bwhat (would|will|happens|could) (happen|happens)\b|\bshould (<self>|i|we) (use|pick|choose|give)\b"
+)
+# "…so I can pick one", "…because she moved": a purpose or reason is context, not the request.
+CONTEXT_TAIL = re.compile(r"\s(so (that )?(<self>|we|he|she|they) (can|could|may)|because|as (he|she|they) )\b.*$")
+STRONG_SEAT = r"\b(provision|provison|provsion|onboard|on-board|create|invite|register|new (docusign )?user)\b"
+SEAT = (
+    r"\b(set up|setup|seat|license|licence|add (a )?(new )?(docusign )?user|"
+    r"(a|an) (new )?(docusign )?account|get (<self> )?(access|set up))\b"
+)
+WANT = (
+    r"\b(change|set|make|switch|move|promote|demote|upgrade|downgrade|grant|give|assign|update|need|want|"
+    r"request|like|get|have|put|be|become|should|needs|bump)\b"
+)
+PROFILE_WORD = r"(<prof>|\b(profile|role|rights|permissions?)\b)"
+REMOVE = r"\b(remove|take|drop|delete|pull|kick)\b"
+
+
+@dataclass(frozen=True)
+class Intent:
+    """One row: ``cues`` are (pattern, weight) over the placeholder sentence; ``fills`` the entity
+    placeholders its slots take; ``needs_target``: only when the request names a person."""
+
+    name: str
+    write: bool
+    cues: tuple[tuple[str, float], ...]
+    fills: tuple[str, ...] = ()
+    needs_target: bool = False
+    vetoes: tuple[str, ...] = ()
+
+
+INTENTS: tuple[Intent, ...] = (
+    Intent(
+        "purge",
+        True,
+        (
+            (r"\b(purge|redact|erase|scrub|wipe|anonymi[sz]e|gdpr)\b", 6),
+            (r"\bpermanently (delete|remove|erase)\b", 6),
+            (r"\bdelete\b.*\b(permanently|forever|all (of )?(their|his|her) data)\b", 6),
+        ),
+        ("<email>",),
+    ),
+    Intent(
+        "reactivate",
+        True,
+        ((r"\b(re-?activate|re-?open|restore|re-?enable|unclose|bring back|reinstate)\b", 5.5),),
+        ("<email>", "<acct>", "<prof>"),
+    ),
+    Intent(
+        "update",
+        True,
+        (
+            (r"\b((job )?title|first name|last name|surname|display name|rename)\b", 4.6),
+            (r"\bname\b.*\bto\b", 4.0),
+            (r"\bupdate\b", 3.4),
+        ),
+        ("<email>",),
+        vetoes=(STRONG_SEAT,),
+    ),
+    Intent(
+        "demote",
+        True,
+        ((rf"\b(remove|revoke|take away|take|drop|strip)\b.*{PROFILE_WORD}", 5.0),),
+        ("<email>", "<acct>", "<prof>"),
+    ),
+    Intent(
+        "set_groups",
+        True,
+        ((r"\b(set|replace|change|update)\b.*\bgroups?\b", 4.9),),
+        ("<email>", "<acct>", "<grp>"),
+        vetoes=(r"<prof>",),
+    ),
+    Intent(
+        "remove_groups",
+        True,
+        ((rf"{REMOVE}.*<grp>", 4.8), (rf"{REMOVE}.*\bfrom\b.*\bgroups?\b", 4.8)),
+        ("<email>", "<acct>", "<grp>"),
+    ),
+    Intent(
+        "remove_from_account",
+        True,
+        ((rf"{REMOVE}.*\b(from|off|out of|access to|access on)\b.*<acct>", 4.7),),
+        ("<email>", "<acct>"),
+    ),
+    Intent(
+        "close",
+        True,
+        ((r"\b(close|deactivate|offboard|off-board|terminate|suspend|revoke|disable|shut down)\b", 4.5),),
+        ("<email>", "<acct>"),
+    ),
+    Intent("delete", True, ((r"\b(remove|delete|drop|kick)\b", 4.4),), ("<email>",), needs_target=True),
+    Intent(
+        "add_groups",
+        True,
+        ((r"\b(add|put|include|join|place|assign|enrol|enroll)\b.*(<grp>|\bgroups?\b)", 4.3),),
+        ("<email>", "<acct>", "<grp>"),
+        vetoes=(r"<prof>", STRONG_SEAT, SEAT),
+    ),
+    Intent(
+        "provision",
+        True,
+        (
+            (STRONG_SEAT, 4.2),
+            (SEAT, 4.0),
+            (r"\baccess (to|on|in) <acct>|\b(add|added|join)\b.*<acct>", 4.0),
+        ),
+        ("<email>", "<acct>", "<prof>", "<grp>"),
+    ),
+    Intent(
+        "change_profile",
+        True,
+        (
+            (r"\b(change|switch|promote|demote|upgrade|downgrade|move|bump|raise|elevate)\b.*\bto\b", 3.9),
+            (rf"({PROFILE_WORD}|\bas (a |an |the )?\w).*{WANT}|{WANT}.*({PROFILE_WORD}|\bas (a |an |the )?\w)", 3.5),
+            (r"^(<self> )?<prof>( on <acct>)?( (pls|please|thanks|thx))?$", 3.0),  # "sender rights on EMEA pls"
+        ),
+        ("<email>", "<acct>", "<prof>"),
+    ),
+    # -- reads ---------------------------------------------------------------------------------
+    Intent("whoami", False, ((r"\bwho am <self>\b", 6),)),
+    Intent(
+        "list_profiles",
+        False,
+        (
+            (r"\b(permission profiles?|profiles|roles|permission sets?)\b", 3.0),
+            (r"\b(can|could|may) <self> (ask|request|get|have|choose|pick|apply|be given)\b.*\bprofiles?\b", 4),
+            (r"\bprofiles?\b.*\bshould (<self>|we) (use|pick|choose|give)\b", 4),
+            (r"\bwhich\b.*\bprofile\b.*\bshould\b", 4),
+        ),
+        ("<acct>",),
+    ),
+    Intent(
+        "list_groups",
+        False,
+        ((r"\bgroups\b", 2.6), (r"\b(can|could|may) <self> (ask|request|join|get)\b.*\bgroups?\b", 4)),
+        ("<acct>",),
+    ),
+    Intent(
+        "user_memberships",
+        False,
+        (
+            (
+                r"\b(accounts?|memberships?|profiles?|permissions?|access|groups?|roles?|rights|details|"
+                r"belong|member|seat|sender|viewer)\b|<prof>|<grp>",
+                3.2,
+            ),
+        ),
+        ("<email>",),
+        needs_target=True,
+    ),
+    Intent(
+        "list_users",
+        False,
+        (
+            (
+                r"\b(users?|people|members|persons|who|whom|anyone|anybody|everyone|everybody|employees|seats|"
+                r"named|called)\b",
+                2.4,
+            ),
+            (r"^(find|search)( for)? [a-z0-9]", 2.8),
+            (r"^(is|are) <email>\b", 3.4),
+            (r"^(look ?up|lookup|find|search|show|check|fetch|who is)( for)? <email>", 3.0),
+        ),
+        ("<acct>",),
+    ),
+    Intent("list_org", False, ((r"\b(accounts|organi[sz]ation|org|linked)\b", 2.2),)),
+)
+READS = frozenset(i.name for i in INTENTS if not i.write)
+
+
+def is_question(s: str) -> bool:
+    """Whether the placeholder sentence asks rather than requests ("can I get…" is a request)."""
+    if re.match(r"(can|could|may) (<self>|we) (get|have|be)\b", s):
+        return False
+    return bool(QUESTION.search(s))
+
+
+def reads_only(s: str) -> bool:
+    """Questions and sentences opening like a read ("show", "who", "which") never write."""
+    return is_question(s) or bool(READ_START.search(s) and not re.search(r"^(can|could) i (get|have)\b", s))
+
+
+def scores(lexed: Lexed) -> list[tuple[float, int, str]]:
+    """Every intent's score over the request, best first (score, -row, name)."""
+    s = CONTEXT_TAIL.sub("", lexed.skeleton())
+    target = bool(lexed.entities("email") or lexed.entities("self"))
+    only_reads = reads_only(s)
+    ranked: list[tuple[float, int, str]] = []
+    for row, intent in enumerate(INTENTS):
+        if (intent.write and only_reads) or (intent.needs_target and not target):
+            continue
+        if any(re.search(v, s) for v in intent.vetoes):
+            continue
+        best = max((w for pattern, w in intent.cues if re.search(pattern, s)), default=0.0)
+        if not best:
+            continue
+        bonus = ENTITY_BONUS * sum(1 for tag in intent.fills if tag in s)
+        ranked.append((best + bonus, -row, intent.name))
+    if status_of(s) and not any(name == "list_users" for *_, name in ranked) and only_reads:
+        ranked.append((2.4, -len(INTENTS), "list_users"))
+    ranked.sort(reverse=True)
+    return ranked
+
+
+def classify(lexed: Lexed) -> str | None:
+    """The intent's name, or None when nothing reaches ``CONFIDENCE`` (the planner then asks)."""
+    ranked = scores(lexed)
+    if not ranked or ranked[0][0] < CONFIDENCE:
+        return None
+    name = ranked[0][2]
+    return "user_memberships" if name == "whoami" else name
