@@ -12,6 +12,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from policies.preview import Impact
+
 ROLES = ("admin", "approver", "employee")
 
 
@@ -76,9 +78,12 @@ class PolicyState:
     ``confirmed``: a person confirmed this exact call through the channel.
     ``approved_by``: the approver who approved this exact call (never the requester).
     ``target_profiles``: the target's current permission profile per account name, if known.
+    ``impact``: what the planned write changes (None before planning, and for reads): conditions
+    and guards are judged on it.
     """
 
     confirmed: bool = False
     approved_by: str | None = None
     target_exists: bool | None = None
     target_profiles: dict[str, str] = field(default_factory=dict)
+    impact: Impact | None = None
