@@ -27,7 +27,7 @@ from audit.db import StoreError
 from audit.redact import redact
 from policies import decide
 from policies.approvals import ApprovalError
-from policies.call import Actor, PolicyState, ResolvedCall
+from policies.call import Actor, BatchCall, PolicyState, ResolvedCall
 from policies.confirmations import ConfirmationError
 from policies.decision import Allow, Deny, NeedsApproval, NeedsConfirmation
 from policies.preview import Impact, PreviewRow, preview_dicts
@@ -134,20 +134,51 @@ class Gate:
 
     def confirm(self, actor: Actor, token: str, *, accept: bool = True,
                 session_id: str | None = None) -> Result:
-        """A person's answer to a confirmation (channel only; never a model tool)."""
+        """A person's answer to a confirmation (channel only; never a model tool). A token that
+        covers several writes answers with one result saying how each ended."""
+        results = self.confirm_all(actor, token, accept=accept, session_id=session_id)
+        return results[0] if len(results) == 1 else _combined(results)
+
+    def confirm_all(self, actor: Actor, token: str, *, accept: bool = True,
+                    session_id: str | None = None) -> list[Result]:
+        """The answer to a confirmation: one result per call it covered, in order."""
         blank = ToolCall(id="confirmation", action="", args={})
         try:
             if not accept:
                 self.confirmations.decline(token, actor)
                 self._audit("action_result", actor, session_id, blank,
                             {"outcome": "declined", "summary": "confirmation declined"})
-                return Ok(call_id=blank.id, summary="Cancelled; nothing was changed.")
+                return [Ok(call_id=blank.id, summary="Cancelled; nothing was changed.")]
             stored = self.confirmations.redeem(token, actor)
         except Exception as exc:  # refused, expired, used, wrong person, store down: all refusals
-            return self._failed(actor, session_id, blank, "confirmation", exc)
-        call, fingerprint = _stored_call(stored)
-        return self._guarded(actor, call, session_id,
-                             _Consent(confirmed=True, fingerprint=fingerprint, origin="confirmation"))
+            return [self._failed(actor, session_id, blank, "confirmation", exc)]
+        calls = _stored_calls(stored)
+        return [self._guarded(actor, call, session_id,
+                              _Consent(confirmed=True, fingerprint=fingerprint, origin="confirmation"))
+                for call, fingerprint in calls]
+
+    def hold(self, actor: Actor, calls: list[ToolCall], *, session_id: str | None = None,
+             why: str) -> list[Result]:
+        """Plan and decide ``calls`` without running any write, and ask ONE confirmation for all the
+        writes that could run: the blast-radius stop. Reads run; refusals and errors come back as
+        they are. Every held write answers ``needs_confirmation`` with the one shared token."""
+        planned = [self.submit(actor, call, session_id=session_id, dry_run=True) for call in calls]
+        held = [(call, r) for call, r in zip(calls, planned, strict=True) if isinstance(r, DryRun)]
+        if not held:
+            return planned
+        items = tuple({"action": call.action, "args": call.args, "fingerprint": r.fingerprint,
+                       "preview": r.preview} for call, r in held)
+        batch = BatchCall(items)
+        summaries = "; ".join(_plain(r.summary) for _call, r in held)
+        token, expires_at = self.confirmations.issue(actor, batch, f"{len(held)} writes: {summaries}",
+                                                     session_id=session_id,
+                                                     preview=[p for _c, r in held for p in r.preview])
+        asked = {id(r): ConfirmationNeeded(
+            call_id=r.call_id, action=r.action, operation=r.operation,
+            summary=f"This will {_plain(r.summary)} (one of {len(held)} writes confirmed together). "
+                    "Confirm to go ahead.",
+            token=token, expires_at=_iso(expires_at), preview=r.preview, why=why) for _c, r in held}
+        return [asked.get(id(r), r) for r in planned]
 
     def approve(self, approver: Actor, approval_id: str, *, reason: str | None = None,
                 session_id: str | None = None) -> Result:
@@ -273,8 +304,8 @@ class Gate:
             # nothing would change: report it, with nothing to confirm or approve
             return self._finish(actor, session_id, call, consent, ids, plan.run(step.env))
         if consent.dry_run and plan.writes:
-            return DryRun(**ids, summary=f"Would {plan.summary} (dry run: nothing was changed).",
-                          decision=decision.kind, preview=preview)
+            return DryRun(**ids, summary=f"{_DRY[0]}{plan.summary}{_DRY[1]}",
+                          decision=decision.kind, preview=preview, fingerprint=resolved.fingerprint())
 
         if isinstance(decision, NeedsConfirmation):
             if consent.confirmed:
@@ -468,6 +499,40 @@ def _profiles(target: Target) -> dict[str, str]:
         if (m.status or "").lower() != "closed" and m.permission_profile is not None:
             out[m.account_name] = m.permission_profile.name
     return out
+
+
+def _stored_calls(stored: Any) -> list[tuple[ToolCall, str]]:
+    """The calls a confirmation covers: one, or each of a batch with its own hash."""
+    body = stored.call
+    if body.get("action") != "batch":
+        return [_stored_call(stored)]
+    items = body.get("batch") or []
+    return [(ToolCall(id=f"{i['action']}:{str(i['fingerprint'])[:12]}", action=i["action"],
+                      args=dict(i.get("args") or {})), str(i["fingerprint"])) for i in items]
+
+
+_DRY = ("Would ", " (dry run: nothing was changed).")
+
+
+def _plain(dry_summary: str) -> str:
+    """'Would close x (dry run: ...).' -> 'close x'."""
+    return dry_summary.removeprefix(_DRY[0]).removesuffix(_DRY[1])
+
+
+def _said(result: Result) -> str:
+    if isinstance(result, Denied):
+        return "denied: " + "; ".join(result.reasons)
+    if isinstance(result, Error):
+        return "failed: " + result.message
+    return str(getattr(result, "summary", result.kind))
+
+
+def _combined(results: list[Result]) -> Result:
+    """Several confirmed writes as one result: Ok only when every one of them is."""
+    lines = [f"{r.action} {r.operation}: {_said(r)}" for r in results]
+    if all(isinstance(r, Ok) for r in results):
+        return Ok(call_id="confirmation", summary=" ".join(lines), changed=any(r.changed for r in results))
+    return Error(call_id="confirmation", message="not every confirmed write ran: " + " | ".join(lines))
 
 
 def _stored_call(stored: Any) -> tuple[ToolCall, str]:

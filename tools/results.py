@@ -64,6 +64,7 @@ class DryRun(_Result):
     summary: str
     decision: str  # allow | needs_confirmation | needs_approval
     preview: Preview = Field(default_factory=list)
+    fingerprint: str = ""  # the resolved call's hash: what a later confirmation is bound to
 
 
 class Error(_Result):
