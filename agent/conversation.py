@@ -20,7 +20,8 @@ from sqlalchemy import func, select
 from agent.backends.base import Backend, BackendError, ModelTurn, Usage
 from audit.models import Session, SessionMessage
 from policies.call import Actor
-from tools.results import ConfirmationNeeded, PendingApproval, Result, outcome_of
+from tools.actions import WRITE_ACTIONS
+from tools.results import ConfirmationNeeded, DryRun, PendingApproval, Result, outcome_of
 
 MAX_RESULT_CHARS = 40_000
 DECISIONS = {
@@ -62,24 +63,41 @@ class Reply:
     session_id: str | None = None
     failed: bool = False
     model_turns: int = 0
+    receipt: str = ""
+
+    @property
+    def confirmations(self) -> list[ConfirmationNeeded]:
+        """What the pending token covers, in the gate's words (one per write it confirms)."""
+        return [r for r in self.results
+                if isinstance(r, ConfirmationNeeded) and r.token == self.confirmation_token]
+
+    @property
+    def preview(self) -> list[dict[str, Any]]:
+        """Every row the pending confirmation would change ([{account, field, before, after}])."""
+        return [row for r in self.confirmations for row in r.preview]
 
     def as_json(self) -> dict[str, Any]:
-        return {
+        shape = {
             "outcome": self.outcome,
             "reply": self.text,
             "approval_id": self.approval_id,
             "confirmation_token": self.confirmation_token,
             "calls": [c.as_dict() for c in self.calls],
         }
+        if self.confirmation_token:
+            shape["preview"] = self.preview
+        return shape
 
 
 class Conversation:
     """One person's session with one backend. Not thread-safe; one per channel session."""
 
-    def __init__(self, rt: Any, actor: Actor, backend: Backend, session_id: str | None = None):
+    def __init__(self, rt: Any, actor: Actor, backend: Backend, session_id: str | None = None, *,
+                 dry_run: bool = False):
         self.rt = rt
         self.actor = actor
         self.backend = backend
+        self.dry_run = dry_run  # writes are planned, decided and previewed, never run
         self.session_id = session_id or uuid.uuid4().hex
         self.messages: list[dict[str, Any]] = []
         self._stored = 0
@@ -98,7 +116,7 @@ class Conversation:
             payload={"text": text[:4000], "backend": self.backend.name},
         )
         self._add({"role": "user", "content": [{"type": "text", "text": text[:20_000]}]})
-        reply = self._finish(self._loop())
+        reply = self._finish(self._loop(reads_as_question(text)))
         self._save()
         if reply.confirmation_token:
             self._pending_token = reply.confirmation_token
@@ -110,10 +128,10 @@ class Conversation:
         if not token:
             return self._finish(Reply("error", "There is no pending confirmation to answer."))
         self._pending_token = None
-        result = self.rt.gate.confirm(self.actor, token, accept=accept, session_id=self.session_id)
+        results = self.rt.gate.confirm_all(self.actor, token, accept=accept, session_id=self.session_id)
         from agent.render import result_text
 
-        text = result_text(_model_view(result))
+        text = "\n".join(result_text(_model_view(r)) for r in results)
         word = "confirmed" if accept else "declined"
         self._add(
             {
@@ -130,7 +148,9 @@ class Conversation:
             }
         )
         self._save()
-        reply = Reply(outcome_of(result), text, results=[result], calls=[_record(result.action, {}, result)])
+        last = results[-1]
+        outcome = outcome_of(last) if len(results) == 1 else _outcome(results, False, [text])
+        reply = Reply(outcome, text, results=results, calls=[_record(r.action, {}, r) for r in results])
         return self._finish(reply)
 
     @property
@@ -139,8 +159,10 @@ class Conversation:
 
     # -- the loop -----------------------------------------------------------------------------------
 
-    def _loop(self) -> Reply:
+    def _loop(self, question: bool = False) -> Reply:
         settings = self.rt.config.model
+        limit = self.rt.gate.policy.max_writes_per_request
+        writes = 0  # writes this request has submitted so far (the blast-radius budget)
         budget = settings.max_tokens_per_request
         usage = Usage()
         calls: list[CallRecord] = []
@@ -192,12 +214,27 @@ class Conversation:
                 clarify = turn.clarify
                 break
             blocks = []
-            for call in turn.tool_calls:
-                result = self.rt.gate.submit(self.actor, call, session_id=self.session_id)
+            proposed = sum(1 for c in turn.tool_calls if c.action in WRITE_ACTIONS)
+            stop = self._over_budget(question, writes, proposed, limit)
+            if stop:
+                answered = self.rt.gate.hold(self.actor, list(turn.tool_calls), session_id=self.session_id,
+                                             why=stop)
+            else:
+                answered = [self.rt.gate.submit(self.actor, call, session_id=self.session_id,
+                                                dry_run=self.dry_run) for call in turn.tool_calls]
+            writes += proposed
+            for call, result in zip(turn.tool_calls, answered, strict=True):
                 results.append(result)
                 calls.append(_record(call.action, call.args, result))
                 blocks.append(_tool_result(call.id, result))
             self._add({"role": "user", "content": blocks})
+            if stop and any(isinstance(r, ConfirmationNeeded) for r in answered):
+                # the request stops here: one confirmation lists every write it would make
+                from agent.render import result_text
+
+                texts.append("\n".join(result_text(_model_view(r)) for r in answered))
+                return Reply("needs_confirmation", _join(texts), calls=calls, results=results, usage=usage,
+                             model_turns=turns)
             if usage.total >= budget:
                 texts.append(f"I stopped: this request used its token budget ({budget} tokens).")
                 return Reply(
@@ -231,6 +268,17 @@ class Conversation:
             model_turns=turns,
         )
 
+    def _over_budget(self, question: bool, done: int, proposed: int, limit: int) -> str | None:
+        """Why this turn's writes must stop for one confirmation (None: they may go on)."""
+        if not proposed or self.dry_run:
+            return None
+        if question:
+            return "the request reads as a question, and answering it would change something"
+        if done + proposed > limit:
+            total = done + proposed
+            return f"this request would make {total} writes, more than the policy's {limit} per request"
+        return None
+
     def _finish(self, reply: Reply) -> Reply:
         reply.session_id = self.session_id
         for result in reversed(reply.results):
@@ -243,6 +291,11 @@ class Conversation:
                 reply.text.rstrip() + "\n\n(Running against the dsadmin sandbox organization, "
                 "not a real DocuSign account.)"
             ).lstrip()
+        from agent.render import receipt_text
+
+        # the reply ends with the gate's own account of every call, whatever the model wrote
+        reply.receipt = receipt_text([r.model_dump(mode="json") for r in reply.results])
+        reply.text = f"{reply.text.rstrip()}\n\n{reply.receipt}".lstrip()
         return reply
 
     def _record_usage(self, turn: ModelTurn) -> None:
@@ -339,7 +392,7 @@ def _record(action: str, args: Any, result: Result) -> CallRecord:
     return CallRecord(
         action,
         args if isinstance(args, dict) else {"value": args},
-        DECISIONS.get(result.kind),
+        result.decision if isinstance(result, DryRun) else DECISIONS.get(result.kind),
         outcome_of(result),
     )
 
@@ -367,6 +420,24 @@ def _tool_result(call_id: str, result: Result) -> dict[str, Any]:
     return block
 
 
+QUESTION_WORDS = frozenset({
+    "am", "are", "can", "could", "did", "do", "does", "has", "have", "how", "is", "may", "should", "was",
+    "were", "what", "when", "where", "which", "who", "whom", "whose", "why", "will", "would",
+})
+
+
+def reads_as_question(text: str) -> bool:
+    """'Do I have the Viewer profile on EMEA?' is a question; 'Can you close X's account' is a
+    polite order, so a question mark is needed after a 'can/could/would you' opening."""
+    words = text.strip().lower().split()
+    if not words:
+        return False
+    if text.rstrip().endswith("?"):
+        return not (words[0] in ("can", "could", "would", "will") and len(words) > 1 and words[1] == "you"
+                    and not text.lower().startswith(("can you tell", "could you tell")))
+    return words[0].strip(",.!") in QUESTION_WORDS - {"can", "could", "would", "will", "may"}
+
+
 def _outcome(results: list[Result], clarify: bool, texts: list[str]) -> str:
     """The request's outcome: a pending step first, else the last write's fate, else the last call's."""
     kinds = [r.kind for r in results]
@@ -374,6 +445,8 @@ def _outcome(results: list[Result], clarify: bool, texts: list[str]) -> str:
         return "needs_confirmation"
     if "pending_approval" in kinds:
         return "pending_approval"
+    if "dry_run" in kinds:
+        return "dry_run"
     writes = [r for r in results if r.action in ("manage_user", "manage_account_membership")]
     if writes:
         return outcome_of(writes[-1])

@@ -68,15 +68,22 @@ def result_text(result: dict[str, Any]) -> str:
         return text
     if kind == "needs_confirmation":
         summary = str(result.get("summary") or "This needs your confirmation before anything happens.")
+        if result.get("why"):
+            summary += f" (The policy asks because {result['why']}.)"
         expires = when(result.get("expires_at"))
-        return summary + (f" (The confirmation expires at {expires}.)" if expires else "")
+        text = summary + (f" (The confirmation expires at {expires}.)" if expires else "")
+        return text + preview_text(result.get("preview"))
     if kind == "pending_approval":
         approval_id = result.get("approval_id")
         role = result.get("approver_role") or "approver"
         summary = str(result.get("summary") or f"Request {approval_id} waits for an {role}'s approval.")
         if approval_id and approval_id not in summary:
             summary += f" (request {approval_id})"
-        return f"{summary}\nTo approve: `dsadmin approvals approve {approval_id} --as APPROVER_EMAIL`"
+        return (summary + preview_text(result.get("preview"))
+                + f"\nTo approve: `dsadmin approvals approve {approval_id} --as APPROVER_EMAIL`")
+    if kind == "dry_run":
+        decision = DRY_RUN_DECISIONS.get(str(result.get("decision")), str(result.get("decision")))
+        return f"{result.get('summary')} It {decision}." + preview_text(result.get("preview"))
     if kind == "error":
         text = f"That did not work: {result.get('message', 'unknown error')}"
         if result.get("fix"):
@@ -85,6 +92,56 @@ def result_text(result: dict[str, Any]) -> str:
             text += f"\nDid you mean: {', '.join(map(str, result['suggestions']))}?"
         return text
     return str(result)
+
+
+DRY_RUN_DECISIONS = {
+    "allow": "would run at once",
+    "needs_confirmation": "would need your confirmation",
+    "needs_approval": "would wait for an approver",
+}
+def preview_text(preview: Any) -> str:
+    """A result's preview as lines under a heading ('' when there is none)."""
+    from policies.preview import preview_lines, rows_from
+
+    lines = preview_lines(rows_from(preview))
+    return ("\nWhat would change (before -> after):\n" + "\n".join(lines)) if lines else ""
+
+
+def receipt_line(result: dict[str, Any]) -> str:
+    """One call as the gate reports it: what ran, what was denied, what waits."""
+    kind = str(result.get("kind"))
+    key = f"{result.get('action')} {result.get('operation')}" if result.get("operation") else \
+        f"{result.get('action')} list"
+    label = OPERATIONS.get(key, str(result.get("action") or "request").replace("_", " "))
+    summary = _one_line(str(result.get("summary") or ""))
+    if kind == "ok":
+        writes = result.get("action") in ("manage_user", "manage_account_membership")
+        word = "done" if result.get("changed") else ("not changed" if writes else "read")
+        return f"- {word}: {summary}"
+    if kind == "denied":
+        reasons = "; ".join(map(str, result.get("reasons") or []))
+        return f"- denied ({label}): {_one_line(plain_operation(reasons))}"
+    if kind == "error":
+        return f"- failed ({label}): {_one_line(str(result.get('message')))}"
+    if kind == "pending_approval":
+        return f"- waits for approval: request {result.get('approval_id')} ({label})"
+    if kind == "needs_confirmation":
+        return f"- waits for your confirmation: {summary}"
+    if kind == "dry_run":
+        return f"- not run (dry run): {summary}"
+    return f"- {kind}: {summary}"
+
+
+def receipt_text(results: list[dict[str, Any]]) -> str:
+    """The receipt every reply ends with, from the gate's results (never from the model's words)."""
+    if not results:
+        return "Receipt (dsadmin's own record): no call was made; nothing was changed."
+    return "Receipt (dsadmin's own record):\n" + "\n".join(receipt_line(r) for r in results)
+
+
+def _one_line(text: str, limit: int = 240) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "\u2026"
 
 
 # The gate's fixes name tools, as the model needs; a person is told what to ask for instead.

@@ -25,6 +25,18 @@ class RefusedError(ValueError):
         super().__init__(message)
 
 
+def stored_json(call: Any, preview: list[dict[str, Any]] | None) -> str:
+    """The call as stored with its record: its canonical JSON, plus the preview shown with it.
+
+    The preview rides along for whoever reads the record (an approver); the record's hash is the
+    call's fingerprint alone, so a preview never changes what consent is bound to.
+    """
+    if not preview:
+        return call.canonical_json()
+    return json.dumps({**json.loads(call.canonical_json()), "preview": preview}, sort_keys=True,
+                      separators=(",", ":"), default=str)
+
+
 def system_clock() -> datetime:
     return datetime.now(UTC)
 
@@ -52,6 +64,12 @@ class StoredCall:
     @property
     def call(self) -> dict[str, Any]:
         return json.loads(self.call_json)
+
+    @property
+    def preview(self) -> list[dict[str, Any]]:
+        """What the call would change as it was shown when asked ([{account, field, before, after}])."""
+        rows = self.call.get("preview")
+        return rows if isinstance(rows, list) else []
 
     def tool_call(self, call_id: str) -> ToolCall:
         body = self.call

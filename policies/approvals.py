@@ -22,7 +22,7 @@ from typing import Any
 from sqlalchemy import Engine, select, update
 
 from audit.models import Approval
-from policies._records import Clock, RefusedError, StoredCall, as_utc, now_from, system_clock
+from policies._records import Clock, RefusedError, StoredCall, as_utc, now_from, stored_json, system_clock
 from policies.call import ROLES, Actor, ResolvedCall
 
 STATUSES = ("pending", "approved", "denied", "expired", "executing", "executed", "failed", "void")
@@ -101,7 +101,8 @@ class ApprovalBook:
     # ---------------------------------------------------------------- transitions
 
     def request(self, requester: Actor, call: ResolvedCall, summary: str, approver_role: str,
-                ttl_seconds: int, session_id: str | None = None) -> ApprovalView:
+                ttl_seconds: int, session_id: str | None = None,
+                preview: list[dict] | None = None) -> ApprovalView:
         if approver_role not in ROLES:
             raise ApprovalError("bad_role", f"unknown approver role {approver_role!r}; use one of {ROLES}")
         if not isinstance(ttl_seconds, int) or ttl_seconds <= 0:
@@ -115,7 +116,7 @@ class ApprovalBook:
             "action": call.action,
             "operation": call.operation,
             "target": call.target_email,
-            "call_json": call.canonical_json(),
+            "call_json": stored_json(call, preview),
             "call_hash": call.fingerprint(),
             "summary": summary,
             "approver_role": approver_role,
@@ -176,6 +177,17 @@ class ApprovalBook:
         view = self._must_read(approval_id)
         self._log("approval_decided", view, None, {"from": "executing", "to": to})
         return view
+
+    def pending_for(self, requester: str, call_hash: str | None = None) -> list[ApprovalView]:
+        """The requester's pending requests (for one call, if ``call_hash``), oldest first: identical
+        requests are merged into the first, and the policy caps how many may be open at once."""
+        self.expire_due()
+        query = (select(_T).where(_T.c.requester == requester.strip().lower(), _T.c.status == "pending")
+                 .order_by(_T.c.created_at, _T.c.id))
+        if call_hash is not None:
+            query = query.where(_T.c.call_hash == call_hash)
+        with self._engine.connect() as conn:
+            return [_view(r) for r in conn.execute(query)]
 
     # ---------------------------------------------------------------- internals
 

@@ -12,6 +12,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from policies.preview import Impact
+
 ROLES = ("admin", "approver", "employee")
 
 
@@ -76,9 +78,36 @@ class PolicyState:
     ``confirmed``: a person confirmed this exact call through the channel.
     ``approved_by``: the approver who approved this exact call (never the requester).
     ``target_profiles``: the target's current permission profile per account name, if known.
+    ``impact``: what the planned write changes (None before planning, and for reads): conditions
+    and guards are judged on it.
     """
 
     confirmed: bool = False
     approved_by: str | None = None
     target_exists: bool | None = None
     target_profiles: dict[str, str] = field(default_factory=dict)
+    impact: Impact | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BatchCall:
+    """Several calls one person confirms at once (a request over its write budget).
+
+    Stored by the confirmation book like a ``ResolvedCall``: its JSON lists each call's action,
+    arguments, fingerprint and preview; its fingerprint hashes the calls' fingerprints in order, so
+    the one yes is bound to exactly these calls, and each is re-checked against its own fingerprint.
+    """
+
+    items: tuple[dict[str, Any], ...]
+    action: str = "batch"
+    operation: str = "confirm"
+    target_email: str | None = None
+
+    def canonical_json(self) -> str:
+        return json.dumps({"action": self.action, "operation": self.operation, "batch": list(self.items)},
+                          sort_keys=True, separators=(",", ":"), default=str)
+
+    def fingerprint(self) -> str:
+        joined = "|".join(str(i["fingerprint"]) for i in self.items)
+        return hashlib.sha256(f"batch|{joined}".encode()).hexdigest()
+

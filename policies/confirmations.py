@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import Engine, select, update
 
 from audit.models import Confirmation
-from policies._records import Clock, RefusedError, StoredCall, as_utc, now_from, system_clock
+from policies._records import Clock, RefusedError, StoredCall, as_utc, now_from, stored_json, system_clock
 from policies.call import Actor, ResolvedCall
 
 MIN_TTL, MAX_TTL = 10, 3600
@@ -65,7 +65,7 @@ class ConfirmationBook:
         self._clock = clock or system_clock
 
     def issue(self, actor: Actor, call: ResolvedCall, summary: str, ttl_seconds: int = 300,
-              session_id: str | None = None) -> tuple[str, datetime]:
+              session_id: str | None = None, preview: list[dict] | None = None) -> tuple[str, datetime]:
         """A new token for ``actor`` to confirm ``call``; returns (token, expires_at)."""
         if not isinstance(ttl_seconds, int) or not MIN_TTL <= ttl_seconds <= MAX_TTL:
             raise ConfirmationError("bad_ttl", f"ttl_seconds must be between {MIN_TTL} and {MAX_TTL}")
@@ -74,7 +74,7 @@ class ConfirmationBook:
         expires_at = now + timedelta(seconds=ttl_seconds)
         row = {
             "token_hash": _hash(token), "actor": actor.email.strip().lower(), "session_id": session_id,
-            "call_json": call.canonical_json(), "call_hash": call.fingerprint(), "summary": summary,
+            "call_json": stored_json(call, preview), "call_hash": call.fingerprint(), "summary": summary,
             "created_at": now, "expires_at": expires_at, "status": "pending",
         }
         with self._engine.begin() as conn:
@@ -103,6 +103,15 @@ class ConfirmationBook:
                  .order_by(_T.c.created_at.desc()).limit(limit))
         with self._engine.connect() as conn:
             return [_view(r) for r in conn.execute(query)]
+
+    def live(self, token: str, actor: Actor) -> ConfirmationView | None:
+        """The actor's pending, unexpired confirmation for ``token`` (None otherwise); spends nothing."""
+        if not isinstance(token, str) or not token.strip():
+            return None
+        current = self._read(_hash(token))
+        if current is None or current.status != "pending" or current.actor != actor.email.strip().lower():
+            return None
+        return current if current.expires_at > now_from(self._clock) else None
 
     def _spend(self, token: str, actor: Actor, to: str, call_hash: str | None) -> ConfirmationView:
         if not isinstance(token, str) or not token.strip():

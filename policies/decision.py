@@ -27,6 +27,7 @@ class Deny:
 class NeedsConfirmation:
     summary: str
     rule: str
+    why: str = ""  # the policy condition that asks for it, as a person reads it
     kind: str = field(default="needs_confirmation", init=False)
 
 

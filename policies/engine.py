@@ -18,6 +18,7 @@ from pydantic import ValidationError
 
 from policies._summary import summarize
 from policies.call import ROLES, Actor, PolicyState, ResolvedCall
+from policies.conditions import Rule, guard_denial, parse_rule
 from policies.decision import Allow, Decision, Deny, NeedsApproval, NeedsConfirmation
 from policies.model import (
     ACCOUNT_FREE,
@@ -83,7 +84,8 @@ class RoleTable:
 class Policy:
     """A validated policy with its lookup tables. Build with ``load_policy`` or ``Policy.from_data``."""
 
-    __slots__ = ("approval_profiles", "document", "limits", "profile_approval", "source", "tables")
+    __slots__ = ("admin_profiles", "approval_profiles", "confirm_rules", "document", "limits",
+                 "max_open_requests", "max_writes_per_request", "profile_approval", "source", "tables")
 
     def __init__(self, document: PolicyDocument, source: str = "<policy>"):
         problems = semantic_problems(document)
@@ -108,6 +110,10 @@ class Policy:
                 max_page_size=lim.max_page_size,
             )
         self.approval_profiles = frozenset(p.lower() for p in c.approval_required_profiles)
+        self.admin_profiles = frozenset(p.strip().lower() for p in c.admin_profiles)
+        self.max_writes_per_request = c.max_writes_per_request
+        self.max_open_requests = c.max_open_requests
+        self.confirm_rules: tuple[Rule, ...] = tuple(parse_rule(e) for e in document.confirm_when)
         pa = c.profile_approval
         self.profile_approval = Approver(pa.role, pa.ttl_seconds) if pa else None
         self.tables: dict[tuple[str, str], OperationTable] = {}
@@ -266,6 +272,11 @@ def _decide(policy: Policy, actor: Actor, call: ResolvedCall, state: PolicyState
 
     grant, approval = best
     rule = f"{call.action}.{call.operation}:{grant.role}"
+    impact = state.impact
+    if impact is not None:
+        tripped = guard_denial(actor, call, impact)
+        if tripped is not None:
+            return Deny((tripped[1],), (), rule=f"guard:{tripped[0]}")
     if table.confirmation and not state.confirmed:
         return NeedsConfirmation(summarize(call), rule)
     if approval is not None:
@@ -275,6 +286,13 @@ def _decide(policy: Policy, actor: Actor, call: ResolvedCall, state: PolicyState
         if approved_by == actor.email.strip().lower():
             return Deny((f"{actor.email} requested this call and cannot approve it; another "
                          f"{approval.role} must",), table.who_could, rule=rule)
+        return Allow(rule)
+    if impact is not None and not state.confirmed:
+        # the policy's conditions apply to writes that would otherwise run at once
+        for condition in policy.confirm_rules:
+            if condition.holds(actor, call, impact):
+                return NeedsConfirmation(summarize(call), f"confirm_when:{condition.condition.name}",
+                                         condition.explain())
     return Allow(rule)
 
 

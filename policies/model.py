@@ -9,9 +9,11 @@ either into one ``PolicyError`` listing every problem.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+from policies.conditions import parse_rule
 
 Role = Literal["admin", "approver", "employee"]
 ROLE_NAMES: tuple[str, ...] = ("admin", "approver", "employee")
@@ -150,6 +152,14 @@ class Constraints(_Strict):
         description="Granting (or touching a holder of) these profiles always needs approval",
     )
     profile_approval: ApprovalRule | None = None
+    admin_profiles: list[Label] = Field(
+        default_factory=lambda: ["Account Administrator"],
+        description="Administrator profiles by name, used where DocuSign does not say (is_admin)",
+    )
+    max_writes_per_request: int = Field(
+        3, ge=0, le=1000, description="More writes than this in one request ask one confirmation for all")
+    max_open_requests: int = Field(
+        10, ge=1, le=1000, description="Pending approval requests one requester may have at once")
 
 
 class PolicyDocument(_Strict):
@@ -158,6 +168,15 @@ class PolicyDocument(_Strict):
     constraints: Constraints = Field(default_factory=Constraints)
     roles: dict[Role, RoleLimits] = Field(default_factory=dict)
     actions: ActionRules = Field(default_factory=ActionRules)
+    confirm_when: list[Any] = Field(
+        default_factory=list, description="Conditions under which a write needs the person's confirmation")
+
+    @field_validator("confirm_when")
+    @classmethod
+    def _known_conditions(cls, value: list) -> list:
+        for entry in value:
+            parse_rule(entry)  # an unknown or malformed condition fails the load, naming it
+        return value
 
     def limits(self, role: str) -> RoleLimits:
         return self.roles.get(role) or RoleLimits()  # type: ignore[call-overload]

@@ -19,7 +19,7 @@ import threading
 from collections.abc import Callable
 from contextlib import suppress
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -27,15 +27,18 @@ from audit.db import StoreError
 from audit.redact import redact
 from policies import decide
 from policies.approvals import ApprovalError
-from policies.call import Actor, PolicyState, ResolvedCall
+from policies.call import Actor, BatchCall, PolicyState, ResolvedCall
 from policies.confirmations import ConfirmationError
 from policies.decision import Allow, Deny, NeedsApproval, NeedsConfirmation
+from policies.preview import Impact, PreviewRow, preview_dicts
+from policies.serial import AccountLocks
 from tools.actions import WRITE_ACTIONS, InvalidCall, ToolCall, parse_call
 from tools.docusign import errors
 from tools.docusign.guard import permit
 from tools.docusign.resolvers import Directory, ResolutionError
 from tools.operations import OPERATIONS, Env, OperationError, Outcome, Target
-from tools.results import ConfirmationNeeded, Denied, Error, Ok, PendingApproval, Result
+from tools.operations._impact import AdminProfiles, admin_accounts, another_admin, impact_of
+from tools.results import ConfirmationNeeded, Denied, DryRun, Error, Ok, PendingApproval, Result
 
 # approval refusals that are about who decides (policy), not about the request itself
 _NOT_YOURS_TO_DECIDE = frozenset({"self_approval", "wrong_role"})
@@ -63,6 +66,21 @@ class _Consent:
     approval_id: str | None = None
     fingerprint: str | None = None
     origin: str = "model"
+    dry_run: bool = False
+
+
+@dataclass(frozen=True)
+class _Step:
+    """One call on its way through the pipeline, once validated."""
+
+    actor: Actor
+    call: ToolCall
+    session_id: str | None
+    consent: _Consent
+    action: Any
+    module: Any
+    ids: dict[str, str]
+    env: Env
 
 
 def request_auditor(audit: Any) -> Callable[[Any], None]:
@@ -100,29 +118,67 @@ class Gate:
         self._lock = threading.Lock()
         # the requester of an approval is re-judged with their roles; without a lookup, as an employee
         self._actors = actors or (lambda email: Actor(email=email, roles=frozenset({"employee"})))
+        self._locks = AccountLocks(getattr(audit, "engine", None))
+        self._issued: dict[tuple[str, str], tuple[str, datetime]] = {}  # live tokens, reused per call
 
     # -- public surface -------------------------------------------------------------------------------
 
-    def submit(self, actor: Actor, call: ToolCall, *, session_id: str | None = None) -> Result:
-        """Run a proposed call through every step; the answer is what the model and person see."""
-        return self._guarded(actor, call, session_id, _Consent())
+    def submit(self, actor: Actor, call: ToolCall, *, session_id: str | None = None,
+               dry_run: bool = False) -> Result:
+        """Run a proposed call through every step; the answer is what the model and person see.
+
+        ``dry_run``: reads run, writes are planned and decided and come back as ``DryRun`` with
+        their preview; nothing is written, nothing is asked of anyone.
+        """
+        return self._guarded(actor, call, session_id, _Consent(dry_run=dry_run))
 
     def confirm(self, actor: Actor, token: str, *, accept: bool = True,
                 session_id: str | None = None) -> Result:
-        """A person's answer to a confirmation (channel only; never a model tool)."""
+        """A person's answer to a confirmation (channel only; never a model tool). A token that
+        covers several writes answers with one result saying how each ended."""
+        results = self.confirm_all(actor, token, accept=accept, session_id=session_id)
+        return results[0] if len(results) == 1 else _combined(results)
+
+    def confirm_all(self, actor: Actor, token: str, *, accept: bool = True,
+                    session_id: str | None = None) -> list[Result]:
+        """The answer to a confirmation: one result per call it covered, in order."""
         blank = ToolCall(id="confirmation", action="", args={})
         try:
             if not accept:
                 self.confirmations.decline(token, actor)
                 self._audit("action_result", actor, session_id, blank,
                             {"outcome": "declined", "summary": "confirmation declined"})
-                return Ok(call_id=blank.id, summary="Cancelled; nothing was changed.")
+                return [Ok(call_id=blank.id, summary="Cancelled; nothing was changed.")]
             stored = self.confirmations.redeem(token, actor)
         except Exception as exc:  # refused, expired, used, wrong person, store down: all refusals
-            return self._failed(actor, session_id, blank, "confirmation", exc)
-        call, fingerprint = _stored_call(stored)
-        return self._guarded(actor, call, session_id,
-                             _Consent(confirmed=True, fingerprint=fingerprint, origin="confirmation"))
+            return [self._failed(actor, session_id, blank, "confirmation", exc)]
+        calls = _stored_calls(stored)
+        return [self._guarded(actor, call, session_id,
+                              _Consent(confirmed=True, fingerprint=fingerprint, origin="confirmation"))
+                for call, fingerprint in calls]
+
+    def hold(self, actor: Actor, calls: list[ToolCall], *, session_id: str | None = None,
+             why: str) -> list[Result]:
+        """Plan and decide ``calls`` without running any write, and ask ONE confirmation for all the
+        writes that could run: the blast-radius stop. Reads run; refusals and errors come back as
+        they are. Every held write answers ``needs_confirmation`` with the one shared token."""
+        planned = [self.submit(actor, call, session_id=session_id, dry_run=True) for call in calls]
+        held = [(call, r) for call, r in zip(calls, planned, strict=True) if isinstance(r, DryRun)]
+        if not held:
+            return planned
+        items = tuple({"action": call.action, "args": call.args, "fingerprint": r.fingerprint,
+                       "preview": r.preview} for call, r in held)
+        batch = BatchCall(items)
+        summaries = "; ".join(_plain(r.summary) for _call, r in held)
+        token, expires_at = self.confirmations.issue(actor, batch, f"{len(held)} writes: {summaries}",
+                                                     session_id=session_id,
+                                                     preview=[p for _c, r in held for p in r.preview])
+        asked = {id(r): ConfirmationNeeded(
+            call_id=r.call_id, action=r.action, operation=r.operation,
+            summary=f"This will {_plain(r.summary)} (one of {len(held)} writes confirmed together). "
+                    "Confirm to go ahead.",
+            token=token, expires_at=_iso(expires_at), preview=r.preview, why=why) for _c, r in held}
+        return [asked.get(id(r), r) for r in planned]
 
     def approve(self, approver: Actor, approval_id: str, *, reason: str | None = None,
                 session_id: str | None = None) -> Result:
@@ -192,49 +248,79 @@ class Gate:
                             "are invalid; nothing was changed", fix="; ".join(exc.problems))
             self._settle(consent, ok=False, result=invalid)
             return invalid
-        ids = {**_ids(call), "operation": action.operation_name()}
-        module = OPERATIONS[call.action]
-        env = Env(self.client, self.directory, self.organization_id, self._clock,
-                  max_concurrency=getattr(self.client, "max_concurrency", 8), rerun=consent.origin != "model")
+        step = _Step(actor, call, session_id, consent, action, OPERATIONS[call.action],
+                     {**_ids(call), "operation": action.operation_name()},
+                     Env(self.client, self.directory, self.organization_id, self._clock,
+                         max_concurrency=getattr(self.client, "max_concurrency", 8),
+                         rerun=consent.origin != "model"))
         try:
-            target = module.resolve(action, env)
+            target = step.module.resolve(action, step.env)
         except (ResolutionError, OperationError, errors.DocuSignError) as exc:
-            return self._failed(actor, session_id, call, "resolve", exc, ids, consent)
+            return self._failed(actor, session_id, call, "resolve", exc, step.ids, consent)
+        held = admin_accounts(target.user, self._admins(target.user)) \
+            if call.action in WRITE_ACTIONS and not consent.dry_run else []
+        if not held:
+            return self._judge(step, target)
+        # the target holds an administrator profile: a guard may depend on this write, so the
+        # accounts' other administrators are counted and the write made under their lock, on a
+        # fresh read of the target
+        with self._locks.hold(held):
+            try:
+                target = step.module.resolve(action, step.env)
+            except (ResolutionError, OperationError, errors.DocuSignError) as exc:
+                return self._failed(actor, session_id, call, "resolve", exc, step.ids, consent)
+            return self._judge(step, target)
 
-        resolved = _resolved_call(call.action, action, target)
+    def _judge(self, step: _Step, target: Target) -> Result:
+        """Decide (who may), plan and preview, decide again on the preview (conditions, guards), run."""
+        actor, call, session_id, consent, ids = step.actor, step.call, step.session_id, step.consent, step.ids
+        resolved = _resolved_call(call.action, step.action, target)
         if consent.fingerprint is not None and resolved.fingerprint() != consent.fingerprint:
             return self._void(actor, session_id, call, consent, resolved.fingerprint(), ids)
         state = PolicyState(confirmed=consent.confirmed, approved_by=consent.approved_by,
                             target_exists=(target.user is not None) if target.user_checked else None,
                             target_profiles=_profiles(target))
         decision = decide(self.policy, actor, resolved, state)
-        self._audit("decision", actor, session_id, call, {
-            "decision": decision.kind, "rule": getattr(decision, "rule", None),
-            "reasons": list(getattr(decision, "reasons", ())), "fingerprint": resolved.fingerprint(),
-            "confirmed": consent.confirmed, "approved_by": consent.approved_by})
         if isinstance(decision, Deny):
+            self._audit_decision(step, resolved, decision, ())
             return self._denied(actor, session_id, call, consent, decision, ids)
 
         try:
-            plan = module.plan(action, target, env)
+            plan = step.module.plan(step.action, target, step.env)
         except (OperationError, errors.DocuSignError) as exc:
+            self._audit_decision(step, resolved, decision, ())
             return self._failed(actor, session_id, call, "plan", exc, ids, consent)
+        if plan.writes:
+            admins = self._admins(target.user)
+            impact = impact_of(plan.preview, target.user, admins)
+            if impact.removes_admin:
+                impact = replace(impact, last_admin=self._last_admin(step, plan.preview, impact, admins))
+            decision = decide(self.policy, actor, resolved, replace(state, impact=impact))
+        self._audit_decision(step, resolved, decision, plan.preview)
+        if isinstance(decision, Deny):
+            return self._denied(actor, session_id, call, consent, decision, ids)
+        preview = preview_dicts(plan.preview)
         if call.action in WRITE_ACTIONS and not plan.writes:
             # nothing would change: report it, with nothing to confirm or approve
-            return self._finish(actor, session_id, call, consent, ids, plan.run(env))
+            return self._finish(actor, session_id, call, consent, ids, plan.run(step.env))
+        if consent.dry_run and plan.writes:
+            return DryRun(**ids, summary=f"{_DRY[0]}{plan.summary}{_DRY[1]}",
+                          decision=decision.kind, preview=preview, fingerprint=resolved.fingerprint())
 
         if isinstance(decision, NeedsConfirmation):
             if consent.confirmed:
                 return self._failed(actor, session_id, call, "policy", OperationError(
                     "the policy asked again for a confirmation already given; nothing was changed"),
                     ids, consent)
-            return self._ask_confirmation(actor, session_id, call, resolved, plan.summary, decision, ids)
+            return self._ask_confirmation(actor, session_id, call, resolved, plan.summary, decision, ids,
+                                          preview)
         if isinstance(decision, NeedsApproval):
             if consent.approved_by:
                 return self._failed(actor, session_id, call, "policy", OperationError(
                     "the policy asked again for an approval already given; nothing was changed"),
                     ids, consent)
-            return self._ask_approval(actor, session_id, call, resolved, plan.summary, decision, consent, ids)
+            return self._ask_approval(actor, session_id, call, resolved, plan.summary, decision, consent, ids,
+                                      preview)
         if not isinstance(decision, Allow):
             return self._failed(actor, session_id, call, "policy",
                                 OperationError(f"unknown decision {decision!r}; nothing was changed"), ids,
@@ -247,32 +333,70 @@ class Gate:
                 "it runs once"), ids)
         try:
             if plan.writes:
-                with permit(f"{call.action}.{action.operation_name()} {resolved.fingerprint()}"):
-                    outcome = plan.run(env)
+                with permit(f"{call.action}.{step.action.operation_name()} {resolved.fingerprint()}"):
+                    outcome = plan.run(step.env)
             else:
-                outcome = plan.run(env)
+                outcome = plan.run(step.env)
         except (OperationError, errors.DocuSignError) as exc:
             return self._failed(actor, session_id, call, "execute", exc, ids, consent)
-        return self._finish(actor, session_id, call, consent, ids, outcome)
+        return self._finish(actor, session_id, call, consent, ids, outcome, preview if plan.writes else [])
+
+    def _admins(self, user: Any) -> AdminProfiles:
+        return AdminProfiles(self.policy.admin_profiles, user)
+
+    def _last_admin(self, step: _Step, rows: tuple[PreviewRow, ...], impact: Impact,
+                    admins: AdminProfiles) -> tuple[str, ...]:
+        """The accounts the write would leave without an active administrator (read fresh)."""
+        email = step.action.target_email() or ""
+        ids = {r.account: r.account_id for r in rows if r.account_id}
+        return tuple(name for name in impact.removes_admin
+                     if not another_admin(step.env, ids[name], email, self._admins))
+
+    def _audit_decision(self, step: _Step, resolved: ResolvedCall, decision: Any,
+                        rows: tuple[PreviewRow, ...]) -> None:
+        self._audit("decision", step.actor, step.session_id, step.call, {
+            "decision": decision.kind, "rule": getattr(decision, "rule", None),
+            "reasons": list(getattr(decision, "reasons", ())), "fingerprint": resolved.fingerprint(),
+            "confirmed": step.consent.confirmed, "approved_by": step.consent.approved_by,
+            "preview": preview_dicts(rows), **({"dry_run": True} if step.consent.dry_run else {})})
 
     # -- outcomes -------------------------------------------------------------------------------
 
     def _ask_confirmation(self, actor: Actor, session_id: str | None, call: ToolCall, resolved: ResolvedCall,
-                          summary: str, decision: NeedsConfirmation, ids: dict[str, str]) -> Result:
-        # the book writes the confirmation_issued event (with the call hash, never the token)
-        token, expires_at = self.confirmations.issue(actor, resolved, summary, session_id=session_id)
+                          summary: str, decision: NeedsConfirmation, ids: dict[str, str],
+                          preview: list[dict[str, Any]]) -> Result:
+        fingerprint = resolved.fingerprint()
+        key = (actor.email, fingerprint)
+        reused = self._issued.get(key)
+        live = self.confirmations.live(reused[0], actor) if reused else None
+        if reused and live is not None and live.call_hash == fingerprint:
+            token, expires_at = reused  # asked again for the same call: the same token
+        else:
+            # the book writes the confirmation_issued event (with the call hash, never the token)
+            token, expires_at = self.confirmations.issue(actor, resolved, summary, session_id=session_id,
+                                                         preview=preview)
+            self._issued[key] = (token, expires_at)
         return ConfirmationNeeded(**ids, summary=f"This will {summary}. Confirm to go ahead.", token=token,
-                                  expires_at=_iso(expires_at))
+                                  expires_at=_iso(expires_at), preview=preview, why=decision.why or None)
 
     def _ask_approval(self, actor: Actor, session_id: str | None, call: ToolCall, resolved: ResolvedCall,
                       summary: str, decision: NeedsApproval, consent: _Consent,
-                      ids: dict[str, str]) -> Result:
-        approval = self.approvals.request(actor, resolved, summary, decision.approver_role,
-                                          decision.ttl_seconds, session_id=session_id)
+                      ids: dict[str, str], preview: list[dict[str, Any]]) -> Result:
+        same = self.approvals.pending_for(actor.email, resolved.fingerprint())
+        if same:  # the same request again: merged into the one already waiting
+            approval = same[0]
+        else:
+            limit = self.policy.max_open_requests
+            if len(self.approvals.pending_for(actor.email)) >= limit:
+                return self._denied(actor, session_id, call, consent, Deny((
+                    f"{actor.email} already has {limit} requests waiting for an approver (the policy's "
+                    "limit); wait until some are decided, then ask again",), rule="max_open_requests"), ids)
+            approval = self.approvals.request(actor, resolved, summary, decision.approver_role,
+                                              decision.ttl_seconds, session_id=session_id, preview=preview)
         approval_id = approval.id  # the book writes the approval_requested event
         return PendingApproval(**ids, summary=f"Request {approval_id} to {summary} is waiting for an "
                                f"{decision.approver_role}'s approval; nothing has changed yet.",
-                               approval_id=approval_id, approver_role=decision.approver_role)
+                               approval_id=approval_id, approver_role=decision.approver_role, preview=preview)
 
     def _denied(self, actor: Actor, session_id: str | None, call: ToolCall, consent: _Consent,
                 decision: Deny, ids: dict[str, str]) -> Result:
@@ -306,11 +430,12 @@ class Gate:
         return self._failed(actor, session_id, call, consent.origin, exc, ids)
 
     def _finish(self, actor: Actor, session_id: str | None, call: ToolCall, consent: _Consent,
-                ids: dict[str, str], outcome: Outcome) -> Result:
+                ids: dict[str, str], outcome: Outcome, preview: list[dict[str, Any]] | None = None) -> Result:
         result = Ok(**ids, summary=outcome.summary, changed=outcome.changed, data=outcome.data,
-                    next_cursor=outcome.next_cursor)
+                    next_cursor=outcome.next_cursor, preview=preview or [])
         self._audit("action_result", actor, session_id, call, {
-            "outcome": "done", "changed": outcome.changed, "summary": outcome.summary})
+            "outcome": "done", "changed": outcome.changed, "summary": outcome.summary,
+            **({"preview": preview} if preview else {})})
         self._settle(consent, ok=True, result=result)
         return result
 
@@ -374,6 +499,40 @@ def _profiles(target: Target) -> dict[str, str]:
         if (m.status or "").lower() != "closed" and m.permission_profile is not None:
             out[m.account_name] = m.permission_profile.name
     return out
+
+
+def _stored_calls(stored: Any) -> list[tuple[ToolCall, str]]:
+    """The calls a confirmation covers: one, or each of a batch with its own hash."""
+    body = stored.call
+    if body.get("action") != "batch":
+        return [_stored_call(stored)]
+    items = body.get("batch") or []
+    return [(ToolCall(id=f"{i['action']}:{str(i['fingerprint'])[:12]}", action=i["action"],
+                      args=dict(i.get("args") or {})), str(i["fingerprint"])) for i in items]
+
+
+_DRY = ("Would ", " (dry run: nothing was changed).")
+
+
+def _plain(dry_summary: str) -> str:
+    """'Would close x (dry run: ...).' -> 'close x'."""
+    return dry_summary.removeprefix(_DRY[0]).removesuffix(_DRY[1])
+
+
+def _said(result: Result) -> str:
+    if isinstance(result, Denied):
+        return "denied: " + "; ".join(result.reasons)
+    if isinstance(result, Error):
+        return "failed: " + result.message
+    return str(getattr(result, "summary", result.kind))
+
+
+def _combined(results: list[Result]) -> Result:
+    """Several confirmed writes as one result: Ok only when every one of them is."""
+    lines = [f"{r.action} {r.operation}: {_said(r)}" for r in results]
+    if all(isinstance(r, Ok) for r in results):
+        return Ok(call_id="confirmation", summary=" ".join(lines), changed=any(r.changed for r in results))
+    return Error(call_id="confirmation", message="not every confirmed write ran: " + " | ".join(lines))
 
 
 def _stored_call(stored: Any) -> tuple[ToolCall, str]:

@@ -22,12 +22,16 @@ class _Result(BaseModel):
         return self.kind in ("denied", "error")  # type: ignore[attr-defined]
 
 
+Preview = list[dict[str, str | None]]  # [{account, field, before, after}] (policies.preview.PreviewRow)
+
+
 class Ok(_Result):
     kind: Literal["ok"] = "ok"
     summary: str
     changed: bool = False
     data: Any = None
     next_cursor: str | None = None
+    preview: Preview = Field(default_factory=list)
 
 
 class Denied(_Result):
@@ -41,6 +45,8 @@ class ConfirmationNeeded(_Result):
     summary: str
     token: str
     expires_at: str
+    preview: Preview = Field(default_factory=list)
+    why: str | None = None  # the policy's reason for asking
 
 
 class PendingApproval(_Result):
@@ -48,6 +54,17 @@ class PendingApproval(_Result):
     summary: str
     approval_id: str
     approver_role: str
+    preview: Preview = Field(default_factory=list)
+
+
+class DryRun(_Result):
+    """A write planned and decided but not run (``--dry-run``): what it would change, and the decision."""
+
+    kind: Literal["dry_run"] = "dry_run"
+    summary: str
+    decision: str  # allow | needs_confirmation | needs_approval
+    preview: Preview = Field(default_factory=list)
+    fingerprint: str = ""  # the resolved call's hash: what a later confirmation is bound to
 
 
 class Error(_Result):
@@ -57,13 +74,14 @@ class Error(_Result):
     suggestions: list[str] = Field(default_factory=list)
 
 
-Result = Ok | Denied | ConfirmationNeeded | PendingApproval | Error
+Result = Ok | Denied | ConfirmationNeeded | PendingApproval | DryRun | Error
 
 OUTCOMES = {
     "ok": "done",
     "denied": "denied",
     "needs_confirmation": "needs_confirmation",
     "pending_approval": "pending_approval",
+    "dry_run": "dry_run",
     "error": "error",
 }
 

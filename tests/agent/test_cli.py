@@ -217,4 +217,4 @@ def test_a_pending_approval_reply_says_it_once():
     approval_id = re.search(r"apr_\w+", result.output).group(0)
     assert result.output.count("approver") <= 2  # the request waits for an approver; how to approve
     assert result.output.count(f"approvals approve {approval_id}") == 1
-    assert result.output.count(approval_id) == 2  # named once, and once in the command
+    assert result.output.count(approval_id) == 3  # named once, once in the command, once in the receipt

@@ -60,9 +60,9 @@ def test_namesakes_are_listed_and_nothing_changes_until_one_is_chosen(tmp_path):
 
 @pytest.mark.parametrize("answer", ["john.doe@acme.com", "1", "the first one"])
 def test_the_answer_to_which_one_completes_the_request(tmp_path, answer):
-    _before, after, replies = _talk(tmp_path, ["change John Doe to Account Administrator on EMEA", answer])
+    _before, after, replies = _talk(tmp_path, ["change John Doe to DocuSign Viewer on EMEA", answer])
     assert replies[-1].outcome == "done", replies[-1].text
-    assert membership(after, "john.doe@acme.com", "EMEA")["permission_profile"] == "Account Administrator"
+    assert membership(after, "john.doe@acme.com", "EMEA")["permission_profile"] == "DocuSign Viewer"
     assert membership(after, "john.doe@northwind-staffing.example", "EMEA") is None
     assert membership(after, "jon.doe@acme.com", "EMEA") is None
 

@@ -144,8 +144,9 @@ CASES = [
                 },
             )
         ],
-        "done",
+        "needs_confirmation",  # an administrator profile is granted once the person confirms
         _profile("john.doe@acme.com", "EMEA", "Account Administrator"),
+        confirm=True,
     ),
     Case(
         "close-contractors",

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from policies.preview import PreviewRow
 from tools.docusign import models
 
 CLOSED = "closed"
@@ -89,6 +90,7 @@ class Plan:
     writes: tuple[Write, ...] = ()
     done: str = ""
     read: Callable[[], Outcome] | None = None
+    preview: tuple[PreviewRow, ...] = ()
 
     @classmethod
     def reading(cls, summary: str, read: Callable[[], Outcome]) -> Plan:
@@ -100,8 +102,8 @@ class Plan:
         return cls(summary=summary, read=lambda: outcome)
 
     @classmethod
-    def writing(cls, summary: str, done: str, *writes: Write) -> Plan:
-        return cls(summary=summary, writes=writes, done=done)
+    def writing(cls, summary: str, done: str, *writes: Write, preview: Iterable[PreviewRow] = ()) -> Plan:
+        return cls(summary=summary, writes=writes, done=done, preview=tuple(preview))
 
     def run(self, env: Env) -> Outcome:
         if not self.writes:
@@ -203,6 +205,20 @@ def user_email(user: Any) -> str | None:
         if getattr(m, "email", None):
             return m.email
     return getattr(user, "email", None)
+
+
+def row(account: Any, field: str, before: Any, after: Any) -> PreviewRow:
+    """A preview row for an account (an ``AccountRef`` or a membership) or the user (``None``)."""
+    if account is None:
+        return PreviewRow("", field, before, after)
+    name = getattr(account, "account_name", None) or getattr(account, "name", "")
+    ident = getattr(account, "account_id", None) or getattr(account, "id", "")
+    return PreviewRow(str(name), field, before, after, str(ident))
+
+
+def group_list(names_: Iterable[str]) -> str | None:
+    listed = sorted(names_)
+    return ", ".join(listed) if listed else None
 
 
 def names(items: Iterable[Any]) -> str:

@@ -25,7 +25,7 @@ from typing import Any
 from tools.actions import ManageAccountMembership
 from tools.operations import _common as c
 from tools.operations._common import Env, OperationError, Plan, Target
-from tools.operations.manage_user import close_plan
+from tools.operations.manage_user import close_plan, new_access
 
 
 def resolve(action: ManageAccountMembership, env: Env) -> Target:
@@ -90,7 +90,8 @@ def _add_to_account(action: ManageAccountMembership, target: Target, env: Env, m
     profile = f" as '{target.profile.name}'" if target.profile else ""
     what = f"{action.email} to {account.name}{profile}{c.in_groups(target.groups)}"
     return Plan.writing(f"add {what}", f"Added {what}.",
-                        c.write("add_account_user", account.id, model="NewAccountUserRequest", body=body))
+                        c.write("add_account_user", account.id, model="NewAccountUserRequest", body=body),
+                        preview=new_access(account, target))
 
 
 def _membership_update(user: Any, account_id: str, **fields: Any) -> c.Write:
@@ -107,7 +108,8 @@ def _change_profile(action: ManageAccountMembership, target: Target, user: Any, 
     what = (f"{action.email}'s permission profile on {account.name} from '{c.profile_name(membership)}' "
             f"to '{profile.name}'")
     update = _membership_update(user, account.id, permission_profile=c.as_profile_request(profile))
-    return Plan.writing(f"change {what}", f"Changed {what}.", update)
+    return Plan.writing(f"change {what}", f"Changed {what}.", update, preview=[
+        c.row(membership, "permission_profile", c.profile_name(membership), profile.name)])
 
 
 def _change_groups(action: ManageAccountMembership, target: Target, user: Any, membership: Any) -> Plan:
@@ -140,5 +142,8 @@ def _change_groups(action: ManageAccountMembership, target: Target, user: Any, m
     parts = [f"added to {c.names(added)}"] if added else []
     parts += [f"removed from {c.names(removed)}"] if removed else []
     what = f"{action.email} on {account.name}: {' and '.join(parts)}"
+    chosen = (g.name for g in wanted.values() if (getattr(g, "type", None) or "").lower() != c.EVERYONE_GROUP)
     return Plan.writing(f"change groups of {what}", f"Changed groups of {what}.",
-                        _membership_update(user, account.id, groups=[{"id": gid} for gid in sorted(wanted)]))
+                        _membership_update(user, account.id, groups=[{"id": gid} for gid in sorted(wanted)]),
+                        preview=[c.row(membership, "groups", c.group_list(c.group_names(membership)),
+                                       c.group_list(chosen))])

@@ -88,7 +88,9 @@ def _provision(action: ManageUser, target: Target, env: Env) -> Plan:
             })],
         })
         return Plan.writing(f"create user {action.email} on {access}", f"Created {action.email} on {access}.",
-                            c.write("create_user", model="NewUserRequest", body=body))
+                            c.write("create_user", model="NewUserRequest", body=body),
+                            preview=[c.row(None, "user", None, action.email),
+                                     *new_access(account, target)])
     if (user.user_status or "").lower() == c.CLOSED:
         raise OperationError(
             f"{action.email} exists but is closed; provisioning does not reopen a closed user; "
@@ -127,7 +129,17 @@ def _provision(action: ManageUser, target: Target, env: Env) -> Plan:
         "auto_activate_memberships": True,
     })
     return Plan.writing(f"add existing user {action.email} to {access}", f"Added {action.email} to {access}.",
-                        c.write("add_account_user", account.id, model="NewAccountUserRequest", body=body))
+                        c.write("add_account_user", account.id, model="NewAccountUserRequest", body=body),
+                        preview=new_access(account, target))
+
+
+def new_access(account: Any, target: Target) -> list[Any]:
+    """Rows of a membership that does not exist yet (no profile named: the account's default)."""
+    profile = target.profile.name if target.profile is not None else "(the account's default)"
+    rows = [c.row(account, "status", None, "added"), c.row(account, "permission_profile", None, profile)]
+    if target.groups:
+        rows.append(c.row(account, "groups", None, c.group_list(g.name for g in target.groups)))
+    return rows
 
 
 def _display_name(action: ManageUser) -> str:
@@ -141,10 +153,13 @@ def _display_name(action: ManageUser) -> str:
 def _update(action: ManageUser, target: Target, env: Env) -> Plan:
     user = c.require_user(target, action.email)
     changes: dict[str, str] = {}
+    rows = []
     if action.first_name and action.first_name != user.first_name:
         changes["first name"] = action.first_name
+        rows.append(c.row(None, "first_name", user.first_name, action.first_name))
     if action.last_name and action.last_name != user.last_name:
         changes["last name"] = action.last_name
+        rows.append(c.row(None, "last_name", user.last_name, action.last_name))
     entry: dict[str, Any] = c.drop_none({
         "id": str(user.id), "site_id": user.site_id,
         "first_name": action.first_name if "first name" in changes else None,
@@ -159,11 +174,14 @@ def _update(action: ManageUser, target: Target, env: Env) -> Plan:
                                  "nothing was changed", fix="name an account where the user is active")
         entry["memberships"] = [{"account_id": str(membership.account_id), "job_title": action.job_title}]
         changes[f"job title on {membership.account_name}"] = action.job_title
+        # the drilldown does not carry job titles: the row says the old one was not read
+        rows.append(c.row(membership, "job_title", "(not shown by DocuSign)", action.job_title))
     if not changes:
         return Plan.nothing_to_do(f"{action.email} already has those names; nothing was changed")
     described = ", ".join(f"{k} to '{v}'" for k, v in changes.items())
     return Plan.writing(f"update {action.email}: {described}", f"Updated {action.email}: {described}.",
-                        c.write("update_users", model="UpdateUsersRequest", body={"users": [entry]}))
+                        c.write("update_users", model="UpdateUsersRequest", body={"users": [entry]}),
+                        preview=rows)
 
 
 # -- close ---------------------------------------------------------------------------------------
@@ -199,7 +217,8 @@ def close_plan(user: Any, email: str, to_close: list[Any]) -> Plan:
     body = {"accounts": [{"id": str(m.account_id)} for m in to_close]}
     close = c.write("close_memberships", str(user.id), model="DeleteMembershipsRequest", body=body)
     return Plan.writing(f"close {email}'s membership{plural} on {where}",
-                        f"Closed {email}'s membership{plural} on {where}.", close)
+                        f"Closed {email}'s membership{plural} on {where}.", close,
+                        preview=[c.row(m, "status", m.status, "closed") for m in to_close])
 
 
 # -- reactivate ----------------------------------------------------------------------------------
@@ -232,7 +251,13 @@ def _reactivate(action: ManageUser, target: Target, env: Env) -> Plan:
             {"id": str(user.id), "site_id": user.site_id, "memberships": [update]}]}))
     profile = f" as '{target.profile.name}'" if target.profile else ""
     what = f"{action.email}'s membership on {account.name}{profile}{c.in_groups(target.groups)}"
-    return Plan.writing(f"reactivate {what}", f"Reactivated {what}.", *writes)
+    rows = [c.row(account, "status", membership.status, "active")]
+    if target.profile is not None and c.profile_name(membership) != target.profile.name:
+        rows.append(c.row(account, "permission_profile", c.profile_name(membership), target.profile.name))
+    if target.groups:
+        rows.append(c.row(account, "groups", c.group_list(c.group_names(membership)),
+                          c.group_list(g.name for g in target.groups)))
+    return Plan.writing(f"reactivate {what}", f"Reactivated {what}.", *writes, preview=rows)
 
 
 def _closed_membership_id(env: Env, email: str, account: Any) -> str:
@@ -278,7 +303,8 @@ def _purge(action: ManageUser, target: Target, env: Env) -> Plan:
     what = f"{action.email}'s personal data on {where}"
     body = {"user_id": str(user.id), "memberships": [{"account_id": str(m.account_id)} for m in chosen]}
     return Plan.writing(f"purge {what} (permanent; it cannot be undone)", f"Purged {what}.",
-                        c.write("redact_user", model="IndividualUserDataRedactionRequest", body=body))
+                        c.write("redact_user", model="IndividualUserDataRedactionRequest", body=body),
+                        preview=[c.row(m, "personal_data", "kept", "redacted (permanent)") for m in chosen])
 
 
 def _closed_on(env: Env, email: str) -> datetime | None:

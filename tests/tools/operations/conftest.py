@@ -38,6 +38,11 @@ class World(Bench):
     def writes(self) -> list[Any]:
         return [r for r in self.seen if r.method != "GET"]
 
+    def confirm(self, who: str, asked: Any) -> Any:
+        """The person's yes to a confirmation the gate asked for (nothing written before it)."""
+        assert asked.kind == "needs_confirmation", asked
+        return self.gate.confirm(self.actor(who), asked.token, session_id="s-bench")
+
     def events(self, kind: str | None = None) -> list[Any]:
         return [e for e in self.audit.records() if kind is None or e.kind == kind]
 

@@ -6,9 +6,13 @@ ADMIN = "admin@acme.com"
 
 
 def test_change_profile_on_one_account(world):
-    result = world.submit(ADMIN, "manage_account_membership", operation="change_permission_profile",
-                          email="john.doe@acme.com", account="EMEA",
-                          permission_profile="Account Administrator")
+    asked = world.submit(ADMIN, "manage_account_membership", operation="change_permission_profile",
+                         email="john.doe@acme.com", account="EMEA",
+                         permission_profile="Account Administrator")
+    assert asked.preview == [{"account": "EMEA", "field": "permission_profile", "before": "DocuSign Sender",
+                              "after": "Account Administrator"}]
+    assert world.writes() == [], "an administrator profile is granted only once the person confirms"
+    result = world.confirm(ADMIN, asked)
     assert result.kind == "ok", result
     john = world.membership("john.doe@acme.com", "EMEA")
     assert john["permission_profile"] == "Account Administrator"

@@ -80,16 +80,22 @@ def test_close_one_membership_leaves_the_others(world):
 
 
 def test_close_all_memberships_closes_the_user(world):
-    result = world.submit(ADMIN, "manage_user", operation="close", email="emma.johnson@acme.com",
-                          all_accounts=True)
+    before = world.dump()
+    asked = world.submit(ADMIN, "manage_user", operation="close", email="emma.johnson@acme.com",
+                         all_accounts=True)
+    assert world.dump() == before, "a multi-account close waits for the person's confirmation"
+    assert {(r["account"], r["after"]) for r in asked.preview} == {
+        ("Acme Main", "closed"), ("Acme Legal", "closed"), ("EMEA", "closed")}
+    result = world.confirm(ADMIN, asked)
     assert result.kind == "ok", result
     emma = world.user("emma.johnson@acme.com")
     assert {m["status"] for m in emma["memberships"].values()} == {"closed"}
 
 
 def test_close_several_named_accounts(world):
-    result = world.submit(ADMIN, "manage_user", operation="close", email="emma.johnson@acme.com",
-                          accounts=["Acme Legal", "EMEA"])
+    asked = world.submit(ADMIN, "manage_user", operation="close", email="emma.johnson@acme.com",
+                         accounts=["Acme Legal", "EMEA"])
+    result = world.confirm(ADMIN, asked)
     assert result.kind == "ok", result
     statuses = {a: m["status"] for a, m in world.user("emma.johnson@acme.com")["memberships"].items()}
     assert statuses == {"Acme Legal": "closed", "EMEA": "closed", "Acme Main": "active"}
