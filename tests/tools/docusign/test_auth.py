@@ -50,6 +50,19 @@ def make_auth(clock, policy):
     return make
 
 
+def _refused_once(auth: JWTAuth) -> list[str]:
+    """One request to an API that answers 401 the first time; the Authorization headers it saw."""
+    seen: list[str] = []
+
+    def api(request: httpx.Request) -> httpx.Response:
+        seen.append(request.headers["Authorization"])
+        return httpx.Response(401 if len(seen) == 1 else 200, json={})
+
+    with httpx.Client(transport=httpx.MockTransport(api), auth=auth) as http:
+        assert http.get("https://api/x").status_code == 200
+    return seen
+
+
 def test_assertion_carries_the_claims_docusign_checks(rsa_pem, rsa_public_pem, clock, make_auth):
     auth = make_auth(rsa_pem, lambda r: httpx.Response(500))
     token = auth.assertion()
@@ -98,15 +111,7 @@ def test_token_is_cached_and_renewed_before_expiry(rsa_pem, clock, make_auth):
 def test_a_401_renews_the_token_once_and_resends(rsa_pem, clock, make_auth):
     handler, _issued = token_server(clock)
     auth = make_auth(rsa_pem, handler)
-    seen = []
-
-    def api(request: httpx.Request) -> httpx.Response:
-        seen.append(request.headers["Authorization"])
-        return httpx.Response(401 if len(seen) == 1 else 200, json={})
-
-    with httpx.Client(transport=httpx.MockTransport(api), auth=auth) as http:
-        assert http.get("https://api/x").status_code == 200
-    assert seen == ["Bearer tok-1", "Bearer tok-2"]
+    assert _refused_once(auth) == ["Bearer tok-1", "Bearer tok-2"]
 
 
 def test_a_second_401_is_returned_not_looped(rsa_pem, clock, make_auth):
@@ -208,15 +213,7 @@ def test_a_refused_shared_token_is_replaced_for_every_process(rsa_pem, clock, ma
     handler, issued = token_server(clock)
     make_auth(rsa_pem, handler, cache=TokenCache(tmp_path)).access_token()
     auth = make_auth(rsa_pem, handler, cache=TokenCache(tmp_path))
-    seen = []
-
-    def api(request: httpx.Request) -> httpx.Response:
-        seen.append(request.headers["Authorization"])
-        return httpx.Response(401 if len(seen) == 1 else 200, json={})
-
-    with httpx.Client(transport=httpx.MockTransport(api), auth=auth) as http:
-        assert http.get("https://api/x").status_code == 200
-    assert seen == ["Bearer tok-1", "Bearer tok-2"]
+    assert _refused_once(auth) == ["Bearer tok-1", "Bearer tok-2"]
     assert make_auth(rsa_pem, handler, cache=TokenCache(tmp_path)).access_token() == "tok-2"
     assert len(issued) == 2
 
