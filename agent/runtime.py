@@ -157,8 +157,10 @@ def build_runtime(
     on_request = request_auditor(audit)
     clock = None
     if config.uses_sandbox:
+        # the file-backed sandbox outlives this process, so its tokens are worth sharing; a given one may not
+        shared = sandbox is None
         sandbox = sandbox if sandbox is not None else open_sandbox(config)
-        client = sandbox_client(sandbox, on_request)
+        client = sandbox_client(sandbox, on_request, token_cache=token_cache() if shared else None)
         organization_id = sandbox.organization_id
         clock = sandbox.clock.now  # "closed 24 hours ago" and expiries follow the sandbox's movable clock
     else:
@@ -202,14 +204,22 @@ def open_sandbox(config: Config) -> Any:
     return Sandbox.open(Path(state_dir).expanduser(), fixture=config.sandbox.fixture)
 
 
-def sandbox_client(sandbox: Any, on_request: Any) -> Any:
+def token_cache() -> Any:
+    """Access tokens shared by this $DSADMIN_HOME's processes (a 0600 file each; see TokenCache)."""
+    from tools.docusign.auth import TokenCache
+
+    return TokenCache(dsadmin_home() / "tokens")
+
+
+def sandbox_client(sandbox: Any, on_request: Any, *, token_cache: Any = None) -> Any:
     """A real AdminClient on the sandbox's in-process transport, signing in with the JWT grant."""
     from tools.docusign import AdminClient, JWTAuth
     from tools.docusign.sandbox import SANDBOX_ADMIN_URL, SANDBOX_OAUTH_URL
 
     transport = sandbox.transport()
     integration_key, user_id, private_key_pem, _account_id = sandbox.demo_integration
-    auth = JWTAuth(SANDBOX_OAUTH_URL, integration_key, user_id, private_key_pem, transport=transport)
+    auth = JWTAuth(SANDBOX_OAUTH_URL, integration_key, user_id, private_key_pem, transport=transport,
+                   cache=token_cache)
     return AdminClient(SANDBOX_ADMIN_URL, auth, transport=transport, on_request=on_request)
 
 
@@ -223,5 +233,6 @@ def live_client(config: Config, on_request: Any) -> Any:
     except ConfigError as exc:
         raise SetupError(str(exc)) from exc
     extra = {"redirect_uri": settings.redirect_uri} if settings.redirect_uri else {}
-    auth = JWTAuth(settings.oauth_url, settings.integration_key, settings.user_id, pem, **extra)
+    auth = JWTAuth(settings.oauth_url, settings.integration_key, settings.user_id, pem, cache=token_cache(),
+                   **extra)
     return AdminClient(settings.admin_url, auth, on_request=on_request)

@@ -3,14 +3,20 @@
 Why an ``httpx.Auth``: the Admin client then never thinks about tokens. The flow adds the bearer
 token, and on a 401 renews it once and resends (a token can be revoked or expire early on
 DocuSign's side whatever our clock says). Tokens are cached per instance and renewed before they
-expire, under a lock so concurrent page fetches trigger one exchange, not eight.
+expire, under a lock so concurrent page fetches trigger one exchange, not eight; with a
+``TokenCache`` they are also shared between processes (each ``dsadmin`` command would otherwise
+sign and exchange a new JWT), in a file only its owner can read.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import threading
 import time
 from collections.abc import Callable, Generator
+from pathlib import Path
 from urllib.parse import quote, urlencode
 
 import httpx
@@ -78,6 +84,51 @@ def _load_key(private_key_pem: str) -> rsa.RSAPrivateKey:
     return key
 
 
+class TokenCache:
+    """Access tokens shared by the processes of one ``$DSADMIN_HOME``: one 0600 file per identity.
+
+    Why a file and not the store: the token is a live credential, and the store is read by audit
+    tools and may be shared; a file readable by its owner alone, outside every log, keeps it where
+    only the dsadmin processes of that person look. A token is used until shortly before it
+    expires (``JWTAuth`` decides when) and dropped when DocuSign answers 401.
+    """
+
+    def __init__(self, directory: Path) -> None:
+        self.dir = Path(directory)
+
+    def _path(self, identity: str) -> Path:
+        return self.dir / f"{hashlib.sha256(identity.encode()).hexdigest()[:24]}.json"
+
+    def load(self, identity: str) -> tuple[str, float] | None:
+        """The cached token and the time to renew it, or None (absent, unreadable, foreign)."""
+        try:
+            data = json.loads(self._path(identity).read_text())
+            if data["identity"] != identity:
+                return None
+            return str(data["access_token"]), float(data["renew_at"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def save(self, identity: str, token: str, renew_at: float) -> None:
+        """Write atomically, created 0600 (never readable by others, even for a moment)."""
+        try:
+            self.dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+            final = self._path(identity)
+            tmp = final.with_name(f".{final.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w") as handle:
+                json.dump({"identity": identity, "access_token": token, "renew_at": renew_at}, handle)
+            os.replace(tmp, final)
+        except OSError:
+            pass  # a cache that cannot be written costs a token request next time, nothing more
+
+    def discard(self, identity: str, token: str) -> None:
+        """Forget ``token`` (DocuSign refused it), unless another process already replaced it."""
+        found = self.load(identity)
+        if found is not None and found[0] == token:
+            self._path(identity).unlink(missing_ok=True)
+
+
 class JWTAuth(httpx.Auth):
     """Bearer tokens for one integration key impersonating one user."""
 
@@ -96,6 +147,7 @@ class JWTAuth(httpx.Auth):
         retry: RetryPolicy | None = None,
         on_request: OnRequest | None = None,
         timeout: float = 30.0,
+        cache: TokenCache | None = None,
     ) -> None:
         if not 0 < lifetime <= MAX_ASSERTION_LIFETIME:
             raise ValueError(f"lifetime must be 1..{MAX_ASSERTION_LIFETIME} seconds (DocuSign's maximum)")
@@ -113,6 +165,7 @@ class JWTAuth(httpx.Auth):
         self._lock = threading.Lock()
         self._token: str | None = None
         self._renew_at = 0.0
+        self._cache = cache
         self._http = httpx.Client(base_url=self.oauth_base_url, transport=transport, timeout=timeout)
         self._sender = Sender(
             self._http,
@@ -145,18 +198,34 @@ class JWTAuth(httpx.Auth):
         }
         return jwt.encode(claims, self._key, algorithm="RS256")
 
+    @property
+    def _identity(self) -> str:
+        """What a shared token is good for: this OAuth host, integration, user and scopes."""
+        return "|".join((self.oauth_base_url, self.integration_key, self.user_id, " ".join(self.scopes)))
+
     def access_token(self) -> str:
-        """The cached token, exchanged anew when missing or close to expiry."""
+        """The cached token (this process's, else the shared cache's), exchanged anew when missing
+        or close to expiry."""
         with self._lock:
+            if (self._token is None or self._clock() >= self._renew_at) and self._cache is not None:
+                shared = self._cache.load(self._identity)
+                if shared is not None and self._clock() < shared[1]:
+                    self._token, self._renew_at = shared
             if self._token is None or self._clock() >= self._renew_at:
                 self._exchange()
+                if self._cache is not None:
+                    assert self._token is not None
+                    self._cache.save(self._identity, self._token, self._renew_at)
             assert self._token is not None
             return self._token
 
     def invalidate(self, token: str | None = None) -> None:
-        """Forget the cached token (only if it is still ``token``, when given)."""
+        """Forget the cached token (only if it is still ``token``, when given), here and in the
+        shared cache."""
         with self._lock:
             if token is None or token == self._token:
+                if self._cache is not None and self._token is not None:
+                    self._cache.discard(self._identity, self._token)
                 self._token = None
 
     def userinfo(self) -> dict:

@@ -9,8 +9,9 @@
 | none (every account)      | the same, once per linked account, concurrently; rows merged by user id |
 | status active/closed/     | membership_status=active|closed|disabled, sent to DocuSign              |
 | disabled                  |                                                                         |
-| status pending            | activation_required or activation_sent: DocuSign takes one value, so    |
-|                           | rows are fetched unfiltered and filtered here (one request, not two)    |
+| status pending            | membership_status=activation_required, then =activation_sent: the spec  |
+|                           | takes one value, so two filtered listings per account; requests grow    |
+|                           | with the pending users, not with the account's size                     |
 | name_contains             | filtered here on first, last, user name and email (case-insensitive)    |
 | (linked accounts)         | GET /v2/organizations  (via the Directory's cache)                       |
 
@@ -54,7 +55,8 @@ def _run(action: ListUsers, target: Target, env: Env, offset: int) -> Outcome:
     else:
         scopes = [target.accounts[0]] if target.accounts else env.directory.accounts()
         merged: dict[str, dict[str, Any]] = {}
-        for scope, rows in zip(scopes, _fetch(action, env, scopes), strict=True):
+        jobs = [(scope, status) for scope in scopes for status in _server_statuses(action)]
+        for (scope, _), rows in zip(jobs, _fetch(action, env, jobs), strict=True):
             for row in rows:
                 if not _matches(action, row.membership_status, row):
                     continue
@@ -86,10 +88,18 @@ def _by_email(action: ListUsers, env: Env) -> list[dict[str, Any]]:
     return [view] if view["memberships"] else []
 
 
-def _fetch(action: ListUsers, env: Env, scopes: list[Any]) -> list[list[Any]]:
-    membership_status = SERVER_STATUS.get(action.status or "")
+def _server_statuses(action: ListUsers) -> list[str | None]:
+    """The ``membership_status`` values to ask DocuSign for (one per request; None: unfiltered)."""
+    if action.status == "pending":
+        return sorted(c.PENDING_STATUSES)
+    return [SERVER_STATUS.get(action.status or "")]
 
-    def one(scope: Any) -> list[Any]:
+
+def _fetch(action: ListUsers, env: Env, jobs: list[tuple[Any, str | None]]) -> list[list[Any]]:
+    """One filtered listing per (account, membership status), concurrently; rows in job order."""
+
+    def one(job: tuple[Any, str | None]) -> list[Any]:
+        scope, membership_status = job
         query: dict[str, Any] = {"account_id": scope.id}
         if action.email:
             query["email"] = action.email
@@ -97,12 +107,12 @@ def _fetch(action: ListUsers, env: Env, scopes: list[Any]) -> list[list[Any]]:
             query["membership_status"] = membership_status
         return list(env.client.users(env.org_id, **query))
 
-    if len(scopes) == 1:
-        return [one(scopes[0])]
-    workers = max(1, min(env.max_concurrency, len(scopes)))
+    if len(jobs) == 1:
+        return [one(jobs[0])]
+    workers = max(1, min(env.max_concurrency, len(jobs)))
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="list-users") as pool:
         # each task runs in a copy of this context, so the gate's audit context follows it
-        futures = [pool.submit(copy_context().run, one, scope) for scope in scopes]
+        futures = [pool.submit(copy_context().run, one, job) for job in jobs]
         return [f.result() for f in futures]
 
 

@@ -50,6 +50,19 @@ def make_auth(clock, policy):
     return make
 
 
+def _refused_once(auth: JWTAuth) -> list[str]:
+    """One request to an API that answers 401 the first time; the Authorization headers it saw."""
+    seen: list[str] = []
+
+    def api(request: httpx.Request) -> httpx.Response:
+        seen.append(request.headers["Authorization"])
+        return httpx.Response(401 if len(seen) == 1 else 200, json={})
+
+    with httpx.Client(transport=httpx.MockTransport(api), auth=auth) as http:
+        assert http.get("https://api/x").status_code == 200
+    return seen
+
+
 def test_assertion_carries_the_claims_docusign_checks(rsa_pem, rsa_public_pem, clock, make_auth):
     auth = make_auth(rsa_pem, lambda r: httpx.Response(500))
     token = auth.assertion()
@@ -98,15 +111,7 @@ def test_token_is_cached_and_renewed_before_expiry(rsa_pem, clock, make_auth):
 def test_a_401_renews_the_token_once_and_resends(rsa_pem, clock, make_auth):
     handler, _issued = token_server(clock)
     auth = make_auth(rsa_pem, handler)
-    seen = []
-
-    def api(request: httpx.Request) -> httpx.Response:
-        seen.append(request.headers["Authorization"])
-        return httpx.Response(401 if len(seen) == 1 else 200, json={})
-
-    with httpx.Client(transport=httpx.MockTransport(api), auth=auth) as http:
-        assert http.get("https://api/x").status_code == 200
-    assert seen == ["Bearer tok-1", "Bearer tok-2"]
+    assert _refused_once(auth) == ["Bearer tok-1", "Bearer tok-2"]
 
 
 def test_a_second_401_is_returned_not_looped(rsa_pem, clock, make_auth):
@@ -184,3 +189,41 @@ def test_unreadable_private_key_is_named_at_construction(pem, fix, clock, make_a
     with pytest.raises(errors.AuthError) as caught:
         make_auth(pem, lambda r: httpx.Response(500))
     assert caught.value.error_code == "invalid_private_key" and fix in caught.value.message
+
+
+def test_a_shared_cache_lets_a_second_process_reuse_the_token(rsa_pem, clock, make_auth, tmp_path):
+    from tools.docusign.auth import TokenCache
+
+    handler, issued = token_server(clock, lifetime=3600)
+    first = make_auth(rsa_pem, handler, cache=TokenCache(tmp_path / "tokens"))
+    assert first.access_token() == "tok-1"
+    second = make_auth(rsa_pem, handler, cache=TokenCache(tmp_path / "tokens"))  # another process
+    assert second.access_token() == "tok-1" and len(issued) == 1
+    files = list((tmp_path / "tokens").iterdir())
+    assert len(files) == 1 and files[0].stat().st_mode & 0o077 == 0  # the owner's alone
+    clock.advance(3400)  # within the renewal margin: the shared token is not used any more
+    third = make_auth(rsa_pem, handler, cache=TokenCache(tmp_path / "tokens"))
+    assert third.access_token() == "tok-2" and len(issued) == 2
+    assert make_auth(rsa_pem, handler, cache=TokenCache(tmp_path / "tokens")).access_token() == "tok-2"
+
+
+def test_a_refused_shared_token_is_replaced_for_every_process(rsa_pem, clock, make_auth, tmp_path):
+    from tools.docusign.auth import TokenCache
+
+    handler, issued = token_server(clock)
+    make_auth(rsa_pem, handler, cache=TokenCache(tmp_path)).access_token()
+    auth = make_auth(rsa_pem, handler, cache=TokenCache(tmp_path))
+    assert _refused_once(auth) == ["Bearer tok-1", "Bearer tok-2"]
+    assert make_auth(rsa_pem, handler, cache=TokenCache(tmp_path)).access_token() == "tok-2"
+    assert len(issued) == 2
+
+
+def test_an_unreadable_cache_file_costs_one_exchange_not_an_error(rsa_pem, clock, make_auth, tmp_path):
+    from tools.docusign.auth import TokenCache
+
+    handler, _issued = token_server(clock)
+    auth = make_auth(rsa_pem, handler, cache=TokenCache(tmp_path))
+    auth.access_token()
+    for f in tmp_path.iterdir():
+        f.write_text("{not json")
+    assert make_auth(rsa_pem, handler, cache=TokenCache(tmp_path)).access_token() == "tok-2"

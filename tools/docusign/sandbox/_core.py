@@ -116,8 +116,6 @@ class Core:
         *,
         seed: int = 0,
         faults: Faults | None = None,
-        before: Callable[[], None] | None = None,
-        after: Callable[[], None] | None = None,
         exclusive: Callable[[], AbstractContextManager[None]] | None = None,
     ) -> None:
         self.state = state
@@ -127,8 +125,6 @@ class Core:
         self.run = FaultRun(seed)
         self.requests: list[ServedRequest] = []
         self.lock = threading.RLock()
-        self._before = before
-        self._after = after
         self._exclusive = exclusive or nullcontext
         self._served = 0
         self._version = 0
@@ -215,21 +211,15 @@ class Core:
                 f"{request.method} {request.path} is not an operation of this API "
                 "(Admin API paths start with /Management/v2/...; OAuth with /oauth/)",
             )
-        with self._exclusive():  # file-backed: from reload to save, no other process in between
-            if self._before:
-                self._before()
+        with self._exclusive():  # file-backed: one transaction, no other process in between
             ctx = Context(self, request)
-            try:
-                if route.scope is not None and rate is not None:
-                    self._admin_gate(ctx, route, rate)
-                body = route.handler(ctx, **params)
-                if ctx.data_changed and self.run.response_lost(self.faults):
-                    raise ApiError(
-                        503, "service_unavailable", "the service is temporarily unavailable; retry later"
-                    )
-            finally:
-                if ctx.persist and self._after:
-                    self._after()
+            if route.scope is not None and rate is not None:
+                self._admin_gate(ctx, route, rate)
+            body = route.handler(ctx, **params)
+            if ctx.data_changed and self.run.response_lost(self.faults):
+                raise ApiError(
+                    503, "service_unavailable", "the service is temporarily unavailable; retry later"
+                )
         return SandboxResponse(200, body)
 
     def _admin_gate(self, ctx: Context, route: Route, rate: tuple[int, int, int, bool]) -> None:

@@ -156,7 +156,7 @@ def merge_into(state: State, data: dict, now: float) -> None:
             raise FixtureError(f"{where}: the email appears twice; emails are unique in an organization")
         seen.add(email.lower())
         _merge_user(draft, where, raw, now)
-    state.accounts, state.users, state.by_email = draft.accounts, draft.users, draft.by_email
+    state.accounts, state.users = draft.accounts, draft.users
     state.organization.last_modified_on = now
 
 
@@ -201,7 +201,6 @@ def _merge_user(state: State, where: str, raw: dict, now: float) -> None:
     if raw.get("absent"):
         if user is not None:
             del state.users[user.id]
-            state.reindex()
         return
     created = now - float(raw.get("created_days_ago", 30)) * DAY
     if user is None:

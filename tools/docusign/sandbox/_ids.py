@@ -12,8 +12,16 @@ import uuid
 NAMESPACE = uuid.UUID("6f1c1f5e-3d55-5b7e-9a43-0d0c05a9e2a1")
 
 
+_PREFIX = NAMESPACE.bytes
+
+
 def guid(*parts: str) -> str:
-    return str(uuid.uuid5(NAMESPACE, "/".join(p.lower() for p in parts)))
+    """``str(uuid.uuid5(NAMESPACE, key))``, computed directly (a 100,000-user reset makes 230,000)."""
+    digest = bytearray(hashlib.sha1(_PREFIX + "/".join(parts).lower().encode()).digest()[:16])
+    digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
+    digest[8] = (digest[8] & 0x3F) | 0x80  # RFC 4122 variant
+    h = digest.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def int64(*parts: str) -> int:

@@ -8,7 +8,7 @@ from tools.docusign.sandbox import _render as render
 from tools.docusign.sandbox._clock import parse_iso
 from tools.docusign.sandbox._http import ApiError
 from tools.docusign.sandbox._params import account_of, bad, guid_param, window
-from tools.docusign.sandbox._state import MEMBERSHIP_STATUSES, USER_STATUSES, Membership, User
+from tools.docusign.sandbox._state import MEMBERSHIP_STATUSES, USER_STATUSES, Membership, User, UserQuery
 
 
 def organizations(ctx) -> dict[str, Any]:
@@ -88,8 +88,15 @@ def users(ctx, organizationId: str) -> dict[str, Any]:
 
     def compute() -> list[tuple[User, Membership | None]]:
         rows: list[tuple[User, Membership | None]] = []
-        candidates = [state.user_by_email(email)] if email else state.users.values()
-        for user in candidates:
+        query = UserQuery(
+            email=email,
+            account_id=account.id if account else None,
+            membership_statuses=frozenset(membership_statuses or ()),
+            user_statuses=frozenset(user_statuses or ()),
+            since=since,
+            host=host,
+        )
+        for user in state.users.candidates(query):
             if user is None or user.redacted_on is not None:
                 continue
             if host and user.email.lower().rsplit("@", 1)[-1] != host:

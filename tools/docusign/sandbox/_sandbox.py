@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -17,7 +17,7 @@ from tools.docusign.sandbox._faults import Faults
 from tools.docusign.sandbox._fixture import build_state, dump_state, load_fixture_data, merge_into
 from tools.docusign.sandbox._http import SandboxRequest
 from tools.docusign.sandbox._state import Integration, State
-from tools.docusign.sandbox._store import FileStore
+from tools.docusign.sandbox._store import SqliteStore
 
 SANDBOX_OAUTH_URL = f"https://{_oauth.SANDBOX_HOST}"
 SANDBOX_ADMIN_URL = f"{SANDBOX_OAUTH_URL}/Management"
@@ -47,23 +47,16 @@ class Sandbox:
         clock: Clock | None = None,
         seed: int = 0,
         faults: Faults | dict | None = None,
-        store: FileStore | None = None,
+        store: SqliteStore | None = None,
     ) -> None:
         self.clock = clock or Clock()
         self._store = store
         if store is not None:
             self.clock.on_advance = self._save_locked
-        self._core = Core(
-            state,
-            self.clock,
-            seed=seed,
-            faults=_faults(faults),
-            before=self._reload_if_changed if store else None,
-            after=self._save if store else None,
-            exclusive=store.exclusive if store else None,
-        )
+        self._core = Core(state, self.clock, seed=seed, faults=_faults(faults), exclusive=self._transaction)
         self._demo_pem = _demo.private_key_pem(_home())
-        self._register_demo()
+        with self._locked():
+            self._register_demo()
 
     # -- construction -------------------------------------------------------------------------------------
     @classmethod
@@ -91,19 +84,16 @@ class Sandbox:
         faults: Faults | dict | None = None,
         reset: bool = False,
     ) -> Sandbox:
-        """A file-backed org in ``state_dir`` (default ``$DSADMIN_HOME/sandbox``), seeded from ``fixture``
-        the first time (or on ``reset``); every change is saved, and changes by other processes are seen."""
-        store = FileStore(Path(state_dir) if state_dir else _home() / "sandbox")
+        """A file-backed org in ``state_dir`` (default ``$DSADMIN_HOME/sandbox``, an SQLite database),
+        seeded from ``fixture`` the first time (or on ``reset``); every request is a transaction that
+        writes only what it changed, and sees what other processes committed."""
+        store = SqliteStore(Path(state_dir) if state_dir else _home() / "sandbox")
         clock = Clock()
-        if store.exists() and not reset:
-            state, extras = store.load()
-            clock.catch_up(float(extras.get("clock_offset_seconds", 0.0)))
-            sandbox = cls(state, clock=clock, seed=seed, faults=faults, store=store)
-        else:
-            state = build_state(load_fixture_data(fixture), clock.timestamp())
-            sandbox = cls(state, clock=clock, seed=seed, faults=faults, store=store)
-        sandbox._save()
-        return sandbox
+        if reset or not store.exists():
+            store.replace(build_state(load_fixture_data(fixture), clock.timestamp()))
+        state = store.attach()
+        clock.catch_up(store.clock_offset)
+        return cls(state, clock=clock, seed=seed, faults=faults, store=store)
 
     # -- doors in -----------------------------------------------------------------------------------------
     def transport(self) -> httpx.BaseTransport:
@@ -144,16 +134,23 @@ class Sandbox:
     def merge(self, setup: dict) -> None:
         """Merge accounts and users in fixture shape (an eval's ``setup:``); all or nothing."""
         with self._locked():
-            merge_into(self.state, setup, self.clock.timestamp())
+            if self._store is None:
+                merge_into(self.state, setup, self.clock.timestamp())
+            else:  # the merge validates a whole draft: work on an in-memory copy, then store it
+                full = self._store.load_full()
+                merge_into(full, setup, self.clock.timestamp())
+                self._store.replace(full, self.clock.offset_seconds)
             self._core.touch()
-            self._save()
 
     def reset(self, fixture: str | Path | dict = "acme") -> None:
-        with self._locked(reload=False):
-            self._core.state = build_state(load_fixture_data(fixture), self.clock.timestamp())
+        fresh = build_state(load_fixture_data(fixture), self.clock.timestamp())
+        with self._locked():
+            if self._store is None:
+                self._core.state = fresh
+            else:
+                self._store.replace(fresh, self.clock.offset_seconds)
             self._core.touch()
             self._register_demo()
-            self._save()
 
     def advance_clock(self, **delta: float) -> None:
         """Move the clock (``hours=25``); the same as ``sb.clock.advance``, persisted when file-backed."""
@@ -200,7 +197,6 @@ class Sandbox:
         with self._locked():
             ids = [self.user_id(email) for email in consented]
             self.state.integrations[integration_key] = Integration(integration_key, name, public_key_pem, ids)
-            self._save()
 
     def set_consent(self, integration_key: str, email: str, granted: bool = True) -> None:
         with self._locked():
@@ -210,7 +206,6 @@ class Sandbox:
                 integration.consented_user_ids.append(user_id)
             if not granted and user_id in integration.consented_user_ids:
                 integration.consented_user_ids.remove(user_id)
-            self._save()
 
     def issue_token(self, email: str = "admin@acme.com", scopes: Iterable[str] = ALL_SCOPES) -> str:
         """A bearer token for ``email`` without the JWT grant (for tests and ``dsadmin sandbox token``)."""
@@ -220,9 +215,7 @@ class Sandbox:
                 raise KeyError(f"no user with email {email!r}")
             request = SandboxRequest("POST", "https", _oauth.SANDBOX_HOST, "/oauth/token", "", {})
             ctx = Context(self._core, request)
-            token = _oauth.issue(ctx, user, _demo.DEMO_INTEGRATION_KEY, list(scopes))["access_token"]
-            self._save()
-            return token
+            return _oauth.issue(ctx, user, _demo.DEMO_INTEGRATION_KEY, list(scopes))["access_token"]
 
     # -- internals ----------------------------------------------------------------------------------------
     def _demo_user(self):
@@ -247,29 +240,27 @@ class Sandbox:
             consented,
         )
 
-    def _reload_if_changed(self) -> None:
-        if self._store is not None and self._store.exists() and self._store.changed_on_disk():
-            state, extras = self._store.load()
-            self._core.state = state
-            self._core.touch()
-            self.clock.catch_up(float(extras.get("clock_offset_seconds", 0.0)))
+    def _transaction(self) -> AbstractContextManager[None]:
+        """File-backed: one SQLite transaction (the write lock across processes, the latest state)."""
+        if self._store is None:
+            return nullcontext()
+        return self._store.transaction(self._stale, lambda: self.clock.offset_seconds)
+
+    def _stale(self) -> None:
+        """Another process committed: adopt its clock, drop cached query results."""
+        assert self._store is not None
+        self.clock.catch_up(self._store.clock_offset)
+        self._core.touch()
 
     @contextmanager
-    def _locked(self, *, reload: bool = True) -> Iterator[None]:
-        """This instance's lock, then (file-backed) the state directory's lock, in the order
-        requests take them; the state is the latest on disk inside."""
-        with self._core.lock, (self._store.exclusive() if self._store else nullcontext()):
-            if reload:
-                self._reload_if_changed()
+    def _locked(self) -> Iterator[None]:
+        """This instance's lock, then (file-backed) a transaction, in the order requests take them."""
+        with self._core.lock, self._transaction():
             yield
 
     def _save_locked(self) -> None:
         with self._locked():
-            self._save()
-
-    def _save(self) -> None:
-        if self._store is not None:
-            self._store.save(self.state, {"clock_offset_seconds": self.clock.offset_seconds})
+            pass  # the transaction writes the clock's new offset
 
 
 def _faults(value: Faults | dict | None) -> Faults:

@@ -7,6 +7,7 @@ them as DocuSign timestamps.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -139,21 +140,72 @@ class Token:
     expires_at: float
 
 
+@dataclass(frozen=True)
+class UserQuery:
+    """What a users listing (or a rule such as "the account's other admins") asks for.
+
+    A user table returns a superset of the matches from ``candidates`` (the in-memory one: every
+    user; the SQLite one: the rows its indexes narrow to); the exact rules stay in one place, the
+    caller's Python filter, so both tables answer alike.
+    """
+
+    email: str | None = None
+    account_id: str | None = None
+    membership_statuses: frozenset[str] = frozenset()
+    profile_id: int | None = None
+    user_statuses: frozenset[str] = frozenset()
+    since: float | None = None
+    host: str | None = None
+
+
+class MemUsers(dict[str, User]):
+    """The in-memory user table: a dict by id with an email index kept in step."""
+
+    def __init__(self, users: Iterable[User] = ()) -> None:
+        super().__init__((u.id, u) for u in users)
+        self._by_email = {u.email.lower(): u.id for u in self.values()}
+
+    def __setitem__(self, user_id: str, user: User) -> None:
+        old = self.get(user_id)
+        if old is not None:
+            self._by_email.pop(old.email.lower(), None)
+        super().__setitem__(user_id, user)
+        self._by_email[user.email.lower()] = user_id
+
+    def __delitem__(self, user_id: str) -> None:
+        self._by_email.pop(self[user_id].email.lower(), None)
+        super().__delitem__(user_id)
+
+    def find_email(self, email: str) -> User | None:
+        user_id = self._by_email.get(email.strip().lower())
+        return self.get(user_id) if user_id else None
+
+    def email_changed(self, user: User, old_email: str) -> None:
+        self._by_email.pop(old_email.lower(), None)
+        self._by_email[user.email.lower()] = user.id
+
+    def candidates(self, query: UserQuery) -> Iterable[User]:
+        if query.email:
+            found = self.find_email(query.email)
+            return [found] if found else []
+        return list(self.values())
+
+
 @dataclass
 class State:
     organization: Organization
     accounts: dict[str, Account] = field(default_factory=dict)
-    users: dict[str, User] = field(default_factory=dict)
+    users: Any = field(default_factory=MemUsers)  # MemUsers, or the SQLite store's table
     integrations: dict[str, Integration] = field(default_factory=dict)
     tokens: dict[str, Token] = field(default_factory=dict)
-    by_email: dict[str, str] = field(default_factory=dict, repr=False)
-
-    def reindex(self) -> None:
-        self.by_email = {u.email.lower(): u.id for u in self.users.values()}
 
     def user_by_email(self, email: str) -> User | None:
-        user_id = self.by_email.get(email.strip().lower())
-        return self.users.get(user_id) if user_id else None
+        return self.users.find_email(email)
+
+    def set_email(self, user: User, email: str) -> None:
+        """Change a user's email and keep the table's email index in step."""
+        old, user.email = user.email, email
+        self.users.email_changed(user, old)
 
     def account_named(self, name: str) -> Account | None:
         return next((a for a in self.accounts.values() if a.name.lower() == name.strip().lower()), None)
@@ -163,35 +215,37 @@ class State:
 
     def add_user(self, user: User) -> None:
         self.users[user.id] = user
-        self.by_email[user.email.lower()] = user.id
 
     def to_json(self) -> dict[str, Any]:
-        data = asdict(self)
-        data.pop("by_email")
-        return data
+        return {
+            "organization": asdict(self.organization),
+            "accounts": {k: asdict(a) for k, a in self.accounts.items()},
+            "users": {k: asdict(u) for k, u in self.users.items()},
+            "integrations": {k: asdict(i) for k, i in self.integrations.items()},
+            "tokens": {k: asdict(t) for k, t in self.tokens.items()},
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> State:
-        accounts = {
-            k: Account(
-                **{
-                    **a,
-                    "profiles": [Profile(**p) for p in a["profiles"]],
-                    "groups": [Group(**g) for g in a["groups"]],
-                }
-            )
-            for k, a in data["accounts"].items()
-        }
-        users = {
-            k: User(**{**u, "memberships": {mk: Membership(**m) for mk, m in u["memberships"].items()}})
-            for k, u in data["users"].items()
-        }
-        state = cls(
+        return cls(
             organization=Organization(**data["organization"]),
-            accounts=accounts,
-            users=users,
+            accounts={k: account_from_json(a) for k, a in data["accounts"].items()},
+            users=MemUsers(user_from_json(u) for u in data["users"].values()),
             integrations={k: Integration(**i) for k, i in data.get("integrations", {}).items()},
             tokens={k: Token(**t) for k, t in data.get("tokens", {}).items()},
         )
-        state.reindex()
-        return state
+
+
+def account_from_json(data: dict[str, Any]) -> Account:
+    return Account(
+        **{
+            **data,
+            "profiles": [Profile(**p) for p in data["profiles"]],
+            "groups": [Group(**g) for g in data["groups"]],
+        }
+    )
+
+
+def user_from_json(data: dict[str, Any]) -> User:
+    memberships = {k: Membership(**m) for k, m in data.get("memberships", {}).items()}
+    return User(**{**data, "memberships": memberships})

@@ -15,7 +15,16 @@ from tools.docusign.sandbox import _params as p
 from tools.docusign.sandbox import _render as render
 from tools.docusign.sandbox._http import ApiError
 from tools.docusign.sandbox._ids import guid
-from tools.docusign.sandbox._state import ADMIN_PROFILE, PENDING, SITE_ID, Account, Membership, State, User
+from tools.docusign.sandbox._state import (
+    ADMIN_PROFILE,
+    PENDING,
+    SITE_ID,
+    Account,
+    Membership,
+    State,
+    User,
+    UserQuery,
+)
 
 PURGE_WAIT_SECONDS = 24 * 3600
 
@@ -238,9 +247,7 @@ def _plan_update(state: State, user: User, where: str, item: dict):
         elif names["first_name"] is not None or names["last_name"] is not None:
             user.user_name = " ".join(x for x in (user.first_name, user.last_name) if x) or user.user_name
         if new_email is not None and new_email.lower() != user.email.lower():
-            state.by_email.pop(user.email.lower(), None)
-            user.email = new_email
-            state.by_email[new_email.lower()] = user.id
+            state.set_email(user, new_email)
         if default_id:
             user.default_account_id = default_id
         for membership, profile_id, group_ids, fields, send in changes:
@@ -307,9 +314,12 @@ def _close_one(ctx, user: User, account_id: str) -> tuple[str, str] | None:
     if ctx.actor.id == user.id:
         return "cannot_close_own_membership", "the authenticated user cannot close their own membership"
     if _is_admin(account, m):
+        admins = UserQuery(
+            account_id=account.id, membership_statuses=frozenset({"active"}), profile_id=m.profile_id
+        )
         others = [
             u
-            for u in state.users.values()
+            for u in state.users.candidates(admins)
             if u.id != user.id
             and account.id in u.memberships
             and _is_admin(account, u.memberships[account.id])
@@ -381,14 +391,12 @@ def redact_user(ctx, organizationId: str) -> dict[str, Any]:
             f"closing, from {allowed}",
             "user_closed_less_than_24_hours",
         )
-    state.by_email.pop(user.email.lower(), None)
-    user.email = f"redacted-{user.id[:8]}@redacted.invalid"
+    state.set_email(user, f"redacted-{user.id[:8]}@redacted.invalid")
     user.first_name = user.last_name = None
     user.user_name = "Redacted User"
     for m in user.memberships.values():
         m.job_title = m.company_name = None
     user.redacted_on = user.last_modified_on = ctx.now
-    state.by_email[user.email] = user.id
     ctx.changed()
     return _redaction(user, "success")
 

@@ -63,7 +63,7 @@ def serve(
             typer.echo(f"error: --faults is not JSON ({exc})", err=True)
             raise typer.Exit(2) from None
     directory = _state_dir(state_dir)
-    fresh = not (directory / "state.json").is_file()
+    fresh = not (directory / "state.db").is_file()
     sb = _open(directory, fixture, seed=seed, faults=fault_settings)
     if fixture and not fresh:
         typer.echo(f"note: {directory} already holds a sandbox; --fixture applies on `dsadmin sandbox reset`")
