@@ -56,6 +56,10 @@ class TurnContext:
     organization: Callable[[], OrgVocabulary] = OrgVocabulary
     policy_summary: Callable[[], str] = lambda: ""
     remaining_tokens: int | None = None
+    # The asking person's own memberships (account, status, permission_profile, groups), from the
+    # directory's cache, and the configured seat defaults: what a model needs so it does not guess.
+    own_memberships: Callable[[], list[dict[str, Any]]] = list
+    seat_defaults: Callable[[], dict[str, Any]] = dict
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,9 +112,12 @@ class ModelTurn:
     clarify: bool = False
     state: dict[str, Any] | None = None
     model: str | None = None
+    # A model's thinking blocks, unchanged (with their signatures): the Messages API wants them back
+    # in the same assistant turn as its tool calls.
+    reasoning: list[dict[str, Any]] = field(default_factory=list)
 
     def content_blocks(self) -> list[dict[str, Any]]:
-        blocks: list[dict[str, Any]] = []
+        blocks: list[dict[str, Any]] = list(self.reasoning)
         if self.text:
             blocks.append({"type": "text", "text": self.text})
         for call in self.tool_calls:
