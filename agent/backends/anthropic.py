@@ -94,8 +94,12 @@ class AnthropicBackend:
         try:
             with client.messages.stream(**request) as stream:
                 if self.on_text is not None:
+                    streamed = False
                     for text in stream.text_stream:
+                        streamed = streamed or bool(text)
                         self.on_text(text)
+                    if streamed:  # turns are joined by a blank line in the reply, so here too
+                        self.on_text("\n\n")
                 response = stream.get_final_message()
         except anthropic.AnthropicError as exc:
             raise backend_error(exc, model=self.model, base_url=self.base_url, client=client) from None
