@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from agent.cli import app
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "agent"))
-from fake_messages_api import FakeMessagesAPI, text_turn, tool_turn  # noqa: E402
+from fake_messages_api import FakeMessagesAPI, text_turn, tool_turn
 
 SCENARIO = Path(__file__).resolve().parents[2] / "evals" / "scenarios" / "admin-list-pending.yaml"
 
