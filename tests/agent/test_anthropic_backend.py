@@ -351,3 +351,21 @@ def test_without_fallback_an_overload_is_a_failed_reply(tmp_path, api_key):
         assert reply.failed and "Claude is overloaded right now (HTTP 529)" in reply.text
     finally:
         rt.close()
+
+
+def test_chat_streams_the_reply_and_prints_it_once(_isolated_home, tmp_path, monkeypatch, api_key):
+    from typer.testing import CliRunner
+
+    from agent.cli import app
+
+    monkeypatch.chdir(tmp_path)
+    turns = [tool_turn(("list_users", {"status": "pending"}), text="Let me look."),
+             text_turn("Five people are pending activation.")]
+    with FakeMessagesAPI(turns) as api:
+        (tmp_path / "dsadmin.yaml").write_text(f"model:\n  provider: anthropic\n  base_url: {api.base_url}\n")
+        result = CliRunner().invoke(app, ["chat", "--as", ADMIN], input="who is pending?\nexit\n")
+    assert result.exit_code == 0, result.output
+    assert result.output.count("Five people are pending activation.") == 1
+    assert result.output.count("Let me look.") == 1
+    assert "Running against the dsadmin sandbox organization" in result.output
+    assert result.output.index("Let me look.") < result.output.index("Five people")
