@@ -141,9 +141,44 @@ def ask(
         conv = _conversation(rt, actor, backend, script, session)
         with _working(not as_json):
             reply = conv.ask(text)
+        refused = _access_refused(reply)
+        if refused:
+            reply.text = f"{reply.text.rstrip()}\n\n{refused}"
         _print_reply(reply, actor, as_json)
-        if reply.failed:
+        if reply.failed or refused:
             raise typer.Exit(1)
+
+
+def _access_refused(reply: Any) -> str | None:
+    """The fix to print when DocuSign refused a request for consent or access (HTTP 403): the
+    set-up, not the request, is wrong, so ``ask`` exits 1 with the hint ``config check`` gives."""
+    from agent.config_cli import PLAN_HINT
+
+    messages = [getattr(r, "message", "") or "" for r in reply.results if getattr(r, "kind", "") == "error"]
+    if any("consent_required" in m for m in messages):
+        return ("DocuSign has not been granted consent for this integration: run `dsadmin consent-url`, "
+                "open it once as the impersonated admin, then `dsadmin config check`.")
+    if any("HTTP 403" in m for m in messages):
+        return f"DocuSign refused access (HTTP 403): {PLAN_HINT}. `dsadmin config check` walks the set-up."
+    return None
+
+
+class _Streamer:
+    """Prints a model's reply as it arrives (``on_text``), and what of the final reply it has not."""
+
+    def __init__(self) -> None:
+        self.chunks: list[str] = []
+
+    def __call__(self, text: str) -> None:
+        self.chunks.append(text)
+        typer.echo(text, nl=False)
+
+    def rest(self, reply_text: str) -> str:
+        streamed, self.chunks = "".join(self.chunks).strip(), []
+        if not streamed:
+            return reply_text
+        typer.echo("")
+        return reply_text.replace(streamed, "", 1).strip()
 
 
 def chat(
@@ -158,6 +193,9 @@ def chat(
     with _runtime() as rt:
         actor = _actor(rt, as_)
         conv = _conversation(rt, actor, backend, script, session)
+        streamer = _Streamer() if hasattr(conv.backend, "on_text") else None
+        if streamer is not None:
+            conv.backend.on_text = streamer  # the reply's text appears as the model writes it
         where = "the dsadmin sandbox organization" if rt.sandbox is not None else "DocuSign"
         typer.echo(
             f"dsadmin on {where}, as {actor.email} ({', '.join(sorted(actor.roles)) or 'no role'}); "
@@ -173,9 +211,9 @@ def chat(
                 break
             if not text.strip():
                 continue
-            with _working():
+            with _working(streamer is None):
                 reply = conv.ask(text)
-            typer.echo(reply.text)
+            typer.echo(streamer.rest(reply.text) if streamer is not None else reply.text)
             if reply.approval_id and reply.approval_id not in reply.text:
                 typer.echo(f"(request {reply.approval_id} waits for an approver)")
             if reply.confirmation_token:

@@ -25,7 +25,8 @@ ADMIN_BASE_URLS = {
     "production": "https://api.docusign.net/Management",
     "demo": "https://api-d.docusign.net/Management",
 }
-DEFAULT_MODEL = "claude-sonnet-4-5"
+# The one place the default Claude model is named (README, config.example.yaml and tests read it here).
+DEFAULT_MODEL = "claude-sonnet-5-5"
 _GUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 # Where each DocuSign id is found, for messages about a missing or malformed one.
 _DOCUSIGN_ID_HELP = {
@@ -174,11 +175,25 @@ class ModelSettings(_Section):
     provider: Literal["anthropic", "offline", "scripted"] | None = Field(
         None, description="default: anthropic when ANTHROPIC_API_KEY is set, else offline"
     )
-    name: str = DEFAULT_MODEL
+    name: str = Field(DEFAULT_MODEL, min_length=1, max_length=100)
     base_url: str | None = None
     script: Path | None = None
     max_steps: int = Field(12, ge=1, le=100)
     max_tokens_per_request: int = Field(60_000, ge=1_000)
+    # Anthropic's agent-design guidance: "medium is often a favorable balance" for tool-using agents
+    # (short, consolidated tool calls, terse confirmations); raise it for harder requests.
+    effort: Literal["low", "medium", "high", "xhigh", "max"] | None = Field(
+        "medium", description="output_config.effort; null sends none (the model's own default)"
+    )
+    thinking: Literal["model_default", "adaptive", "between_tools"] = Field(
+        "model_default",
+        description="model_default sends no thinking field (Sonnet 5.5: adaptive); between_tools turns "
+        "up-front thinking off where the model supports it",
+    )
+    fallback: Literal["none", "offline"] = Field(
+        "none",
+        description="offline: answer from the offline planner, with a notice, when Claude is unavailable",
+    )
 
     def effective_provider(self) -> str:
         if self.provider:

@@ -187,7 +187,9 @@ def register(app: typer.Typer) -> None:
         except ConfigError as exc:
             typer.echo(f"✗ {exc}", err=True)
             raise typer.Exit(1) from None
-        if not run_check(config):
+        from agent.model_check import run_model_check
+
+        if not (run_check(config) & run_model_check(config)):
             raise typer.Exit(1)
 
     app.add_typer(config_app, name="config")

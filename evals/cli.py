@@ -72,11 +72,24 @@ def register(app: typer.Typer) -> None:
                     mark = "VIOLATION"
                 typer.echo(f"  {scenario.id} [{i}/{trials}] {mark}", err=True)
 
+        ledger = None
+        if backend == "anthropic":  # Claude costs money: meter tokens and dollars per scenario
+            from evals.model_cost import Ledger, MeteredHarness, cost_usd, print_costs
+
+            ledger = Ledger()
+            harness = MeteredHarness(harness, ledger)
         summary = run(scenarios, harness, trials=trials, progress=progress)
         if as_json:
-            typer.echo(json.dumps(summary.as_json(), indent=2))
+            data = summary.as_json()
+            if ledger is not None:
+                model = harness.inner.config.model.name
+                data["model_usage"] = {sid: {**u, "cost_usd": cost_usd(model, u)}
+                                       for sid, u in ledger.usage.items()}
+            typer.echo(json.dumps(data, indent=2))
         else:
             print_summary(summary, backend)
+            if ledger is not None:
+                print_costs(summary, ledger, harness.inner.config.model.name, typer.echo)
         if report is not None:
             shown = " ".join(str(p) for p in paths or []) or "evals/scenarios"
             command = f"dsadmin eval {shown} --backend {backend} --trials {trials}" + (

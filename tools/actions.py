@@ -50,45 +50,69 @@ class _Action(BaseModel):
 
 
 class ListUsers(_Action):
-    """List and search users across the organization. Without `account`, every linked account is
-    covered. 'Pending' means the membership waits for activation."""
+    """List and search users across the organization (read-only). Use it for "who is pending",
+    "who is on account X", "find Maya" or to check whether an email is a user at all. Without
+    `account`, every linked account is covered. 'Pending' means the membership waits for
+    activation. For one known user's memberships, list_account user_memberships is more direct."""
 
-    email: Email | None = Field(None, description="Exact email to look up.")
+    email: Email | None = Field(None, description="Exact email to look up; omit to list many users.")
     status: Literal["active", "pending", "closed", "disabled"] | None = Field(
-        None, description="Membership status filter. 'pending' = activation_required or activation_sent."
+        None, description="Membership status filter. 'pending' = activation_required or activation_sent "
+        "(invited, not yet activated). Omit for every status."
     )
-    name_contains: Text | None = Field(None, description="Fragment of the name or email user part.")
+    name_contains: Text | None = Field(
+        None, description="Fragment of the person's name or of the email's user part, e.g. 'maya'."
+    )
     account: Text | None = Field(None, description="Account name or id; omit for all accounts.")
     page_size: int = Field(50, ge=1, le=100, description="Rows per page, at most 100.")
     cursor: Annotated[str, StringConstraints(max_length=200)] | None = Field(
-        None, description="The `next_cursor` of a previous page, to continue."
+        None, description="The `next_cursor` of a previous page, to continue; omit for the first page."
     )
 
 
 class ManageUser(_Action):
-    """Create or change a user. provision: new user (or a new membership for an existing one).
-    update: names or job title. close: end memberships. reactivate: reopen a closed membership,
-    optionally with a new permission profile. purge: redact a user closed for 24 hours or more
-    (irreversible; always needs a person's confirmation)."""
+    """Create, change, close, reopen or erase a DocuSign user (a write). Use provision for a new
+    seat ("give X a seat", "onboard X", an employee asking for access), update to fix a name or job
+    title, close when someone leaves or must lose access, reactivate to reopen a closed
+    membership, purge only when asked to permanently erase a user closed 24 hours or more.
+    Changing an existing membership's profile or groups is manage_account_membership, not this."""
 
-    operation: Literal["provision", "update", "close", "reactivate", "purge"]
-    email: Email = Field(description="The user's email address.")
-    first_name: Name | None = None
-    last_name: Name | None = None
-    job_title: Text | None = None
+    operation: Literal["provision", "update", "close", "reactivate", "purge"] = Field(
+        description="What to do; each operation's required and forbidden fields: "
+        "provision = new user, or a new membership for an existing user: email; optional account "
+        "(default: the default account), permission_profile, groups, first_name, last_name, job_title. "
+        "update = change names or job title: email and at least one of first_name, last_name, "
+        "job_title; optional account (whose job title changes). "
+        "close = end memberships: email and exactly one of account, accounts or all_accounts: true; "
+        "no names. "
+        "reactivate = reopen a closed membership: email and account (required); optional "
+        "permission_profile; no names. "
+        "purge = irreversibly redact a user closed for 24 hours or more: email only; no names; "
+        "always waits for the person's confirmation. "
+        "accounts and all_accounts are for close only."
+    )
+    email: Email = Field(description="The user's email address (for employees: their own).")
+    first_name: Name | None = Field(None, description="First name (provision, update only).")
+    last_name: Name | None = Field(None, description="Last name (provision, update only).")
+    job_title: Text | None = Field(None, description="Job title (provision, update only).")
     account: Text | None = Field(
         None,
         description="Account name or id. provision: account to join (omit for the default account); "
         "update: the account whose job title changes; close/reactivate: the membership's account.",
     )
     accounts: Annotated[list[Text], Field(max_length=20)] | None = Field(
-        None, description="close only: several accounts at once."
+        None, description="close only: several account names or ids at once (instead of account)."
     )
-    all_accounts: bool = Field(False, description="close only: close every membership of the user.")
+    all_accounts: bool = Field(
+        False, description="close only: true closes every membership of the user (instead of account)."
+    )
     permission_profile: Text | None = Field(
-        None, description="Permission profile name, e.g. 'DocuSign Sender'."
+        None, description="Permission profile name as listed for the account, e.g. 'DocuSign Sender' "
+        "(provision, reactivate)."
     )
-    groups: GroupList | None = Field(None, description="Group names to join on the account.")
+    groups: GroupList | None = Field(
+        None, description="Group names to join on the account (provision), as listed for the account."
+    )
 
     @model_validator(mode="after")
     def _fields_fit_operation(self) -> ManageUser:
@@ -109,13 +133,21 @@ class ManageUser(_Action):
 
 
 class ListAccount(_Action):
-    """Read the organization: its linked accounts; an account's permission profiles or groups; or a
-    user's memberships with permission profile and groups per account (use this for 'which accounts
-    do I have and what is my profile')."""
+    """Read the organization (read-only): its linked accounts; an account's permission profiles or
+    groups; or a user's memberships with permission profile and groups per account (use this for
+    'which accounts do I have and what is my profile')."""
 
-    operation: Literal["organization", "permission_profiles", "groups", "user_memberships"]
-    account: Text | None = Field(None, description="Account name or id (permission_profiles, groups).")
-    email: Email | None = Field(None, description="The user (user_memberships).")
+    operation: Literal["organization", "permission_profiles", "groups", "user_memberships"] = Field(
+        description="What to read; required fields per operation: "
+        "organization = the organization and its linked accounts: nothing else. "
+        "permission_profiles = an account's permission profiles: account (required). "
+        "groups = an account's groups: account (required). "
+        "user_memberships = one user's memberships, profile and groups per account: email (required)."
+    )
+    account: Text | None = Field(
+        None, description="Account name or id (required for permission_profiles and groups)."
+    )
+    email: Email | None = Field(None, description="The user's email (required for user_memberships).")
 
     @model_validator(mode="after")
     def _fields_fit_operation(self) -> ListAccount:
@@ -127,17 +159,34 @@ class ListAccount(_Action):
 
 
 class ManageAccountMembership(_Action):
-    """Change one user's membership on one account: its permission profile, its groups (set, add or
-    remove), or add the user to / remove the user from the account."""
+    """Change one existing user's membership on one account (a write): its permission profile
+    ("make X a sender on EMEA", an employee asking for sender rights on an account they are on),
+    its groups (set, add or remove), or add the user to / remove the user from the account. For a
+    person with no DocuSign user yet, use manage_user provision instead."""
 
     operation: Literal[
         "change_permission_profile", "set_groups", "add_groups", "remove_groups",
         "add_to_account", "remove_from_account",
-    ]
-    email: Email
-    account: Text = Field(description="Account name or id.")
-    permission_profile: Text | None = None
-    groups: GroupList | None = None
+    ] = Field(
+        description="What to change; required fields per operation (email and account always): "
+        "change_permission_profile = permission_profile (required). "
+        "set_groups = groups (required): the membership's groups become exactly these. "
+        "add_groups = groups (required): join these groups. "
+        "remove_groups = groups (required): leave these groups. "
+        "add_to_account = give an existing user a membership on the account; optional "
+        "permission_profile, groups. "
+        "remove_from_account = end the user's membership on this one account."
+    )
+    email: Email = Field(description="The user's email address (for employees: their own).")
+    account: Text = Field(description="Account name or id of the membership.")
+    permission_profile: Text | None = Field(
+        None, description="Permission profile name as listed for the account (change_permission_profile, "
+        "add_to_account)."
+    )
+    groups: GroupList | None = Field(
+        None, description="Group names as listed for the account (set_groups, add_groups, remove_groups, "
+        "add_to_account)."
+    )
 
     @model_validator(mode="after")
     def _fields_fit_operation(self) -> ManageAccountMembership:

@@ -34,7 +34,13 @@ def make_backend(config: Any, name: str | None = None, *, script: str | Path | N
     if name == "anthropic":
         from agent.backends.anthropic import AnthropicBackend
 
-        return AnthropicBackend(model=config.model.name, base_url=config.model.base_url)
+        claude = AnthropicBackend.from_settings(config.model)
+        if getattr(config.model, "fallback", "none") == "offline":
+            from agent.backends.fallback import FallbackBackend
+            from agent.backends.offline import OfflineBackend
+
+            return FallbackBackend(claude, OfflineBackend())
+        return claude
     raise BackendError(f"unknown backend {name!r}; use one of {', '.join(NAMES)}")
 
 

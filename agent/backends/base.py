@@ -60,6 +60,9 @@ class TurnContext:
     seat_defaults: dict[str, Any] = field(default_factory=dict)
     # permission profiles the policy never lets this person have (never offered to them)
     denied_profiles: tuple[str, ...] = ()
+    # The asking person's own memberships (account, status, permission_profile, groups), from the
+    # directory's cache: what a model needs so it does not guess.
+    own_memberships: Callable[[], list[dict[str, Any]]] = list
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,9 +115,12 @@ class ModelTurn:
     clarify: bool = False
     state: dict[str, Any] | None = None
     model: str | None = None
+    # A model's thinking blocks, unchanged (with their signatures): the Messages API wants them back
+    # in the same assistant turn as its tool calls.
+    reasoning: list[dict[str, Any]] = field(default_factory=list)
 
     def content_blocks(self) -> list[dict[str, Any]]:
-        blocks: list[dict[str, Any]] = []
+        blocks: list[dict[str, Any]] = list(self.reasoning)
         if self.text:
             blocks.append({"type": "text", "text": self.text})
         for call in self.tool_calls:
