@@ -94,7 +94,8 @@ class Checkpointer:
             finally:
                 os.close(fd)
         except OSError as exc:
-            raise CheckpointError(f"cannot append to the checkpoint file {self.sink}: {exc.strerror}") from exc
+            raise CheckpointError(f"cannot append to the checkpoint file {self.sink}: {exc.strerror}") \
+                from exc
 
     def read(self, path: Path | None = None) -> list[Checkpoint]:
         """Every checkpoint in ``path`` (default: the sink), each checked against the key."""

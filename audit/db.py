@@ -8,6 +8,7 @@ next start without shipping a migration framework to every user.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -85,10 +86,8 @@ def _create_private(path: Path) -> None:
     the audit log. SQLite gives its -wal and -shm files the main file's mode. An existing file is
     left as its owner set it."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    try:
+    with contextlib.suppress(FileExistsError):
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
-    except FileExistsError:
-        pass
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:

@@ -47,7 +47,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from audit._canonical import canonical_json, iso_ts, plain_json
 from audit._verify import VerifyReport, hashed_rows, walk
 from audit._writers import HEAD, PostgresWriter, SqliteWriter
-from audit.checkpoints import Checkpoint, CheckpointError, Checkpointer
+from audit.checkpoints import Checkpoint, Checkpointer, CheckpointError
 from audit.db import GENESIS_HASH, StoreError
 from audit.models import AuditCheckpoint, AuditEvent
 from audit.redact import redact, redact_pii, redact_text
