@@ -120,8 +120,10 @@ class PostgresWriter:
             if len(params) == 1:  # autocommit: the head row is locked for one statement
                 rows = [conn.execute(self._statement, params[0]).first()]
             else:  # one transaction: the head stays locked from the first insert to the commit
-                with conn.begin():
-                    rows = [conn.execute(self._statement, p).first() for p in params]
+                conn.exec_driver_sql("BEGIN")
+                rows = [conn.execute(self._statement, p).first() for p in params]
+                conn.exec_driver_sql("COMMIT")
+            conn.commit()  # ends SQLAlchemy's bookkeeping transaction (the database committed above)
         except BaseException:
             self._drop(conn)
             raise

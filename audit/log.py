@@ -332,13 +332,14 @@ class AuditLog:
         report = self.verify()
         if not report.ok:
             return report
+        newest = max(checkpoints, key=lambda c: c.event_id, default=None)
+        if newest is not None and newest.event_id > report.head_id:
+            return dataclasses.replace(report, ok=False, first_bad_id=report.head_id + 1, problem=(
+                f"events {report.head_id + 1}-{newest.event_id} removed: the checkpoint of {newest.ts} "
+                f"records event {newest.event_id}, the log now ends at event {report.head_id}"))
         for cp in sorted(checkpoints, key=lambda c: c.event_id):
             if cp.event_id == 0:
                 continue
-            if cp.event_id > report.head_id:
-                return dataclasses.replace(report, ok=False, first_bad_id=report.head_id + 1, problem=(
-                    f"events {report.head_id + 1}-{cp.event_id} removed: the checkpoint of {cp.ts} "
-                    f"records event {cp.event_id}, the log now ends at event {report.head_id}"))
             with self._read() as conn:
                 stored = conn.execute(select(_events.c.hash).where(_events.c.id == cp.event_id)).scalar()
             if stored != cp.hash:
