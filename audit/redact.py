@@ -112,6 +112,21 @@ def redact(obj: object) -> object:
     return obj
 
 
+def redact_strings(obj: object) -> object:
+    """A copy of ``obj`` with credentials cut out of every string, keys and structure kept.
+
+    For conversation messages: what a person types (a pasted key, a PEM block, a bearer token)
+    must not be stored in ``session_messages`` nor re-sent to the model, but a message's own
+    fields (``tool_use_id``, ``input``) must keep their values, so the by-key net is not used."""
+    if isinstance(obj, str):
+        return redact_text(obj)
+    if isinstance(obj, Mapping):
+        return {key: redact_strings(value) for key, value in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [redact_strings(item) for item in obj]
+    return obj
+
+
 def pseudonym(value: str, *, salt: str = "") -> str:
     """A stable stand-in for a piece of PII, so an export still shows that two events share it."""
     digest = hashlib.sha256((salt + value.strip().lower()).encode("utf-8")).hexdigest()[:12]

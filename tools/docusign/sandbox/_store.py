@@ -67,6 +67,8 @@ class FileStore:
     def save(self, state: State, extras: dict) -> None:
         self.dir.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_name(f".{STATE_FILE}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps({"version": 1, "extras": extras, "state": state.to_json()}))
+        # 0600: the state holds live access tokens (issue 14.5)
+        with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as handle:
+            handle.write(json.dumps({"version": 1, "extras": extras, "state": state.to_json()}))
         os.replace(tmp, self.path)
         self._stamp = self._current_stamp()
