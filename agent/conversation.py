@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 
 from agent.backends.base import Backend, BackendError, ModelTurn, Usage
 from audit.models import Session, SessionMessage
+from audit.redact import redact_strings
 from policies.call import Actor
 from tools.actions import WRITE_ACTIONS
 from tools.results import ConfirmationNeeded, DryRun, PendingApproval, Result, outcome_of
@@ -315,7 +316,8 @@ class Conversation:
     # -- persistence ------------------------------------------------------------------------------
 
     def _add(self, message: dict[str, Any]) -> None:
-        self.messages.append(message)
+        # a typed secret is cut here, before the transcript is stored or sent to the model
+        self.messages.append(redact_strings(message))
 
     def _load_or_create(self, resume: bool) -> None:
         now = datetime.now(UTC)
@@ -359,7 +361,7 @@ class Conversation:
                 if isinstance(content, dict) and "content" in content
                 else {"role": message.role, "content": content}
             )
-            self.messages.append(entry)
+            self.messages.append(redact_strings(entry))  # sessions stored before redaction existed
         self._stored = len(self.messages)
 
     def _save(self) -> None:

@@ -151,6 +151,7 @@ def build_runtime(
     ``store_url`` / ``engine``: another store (tests, evals). ``backend`` is accepted for symmetry
     with the CLI and ignored: backends are chosen per conversation (see ``make_backend``)."""
     from audit import AuditLog
+    from audit.checkpoints import Checkpointer
     from audit.db import StoreError, open_store
     from policies import PolicyError, load_policy
     from policies.approvals import ApprovalBook
@@ -164,7 +165,7 @@ def build_runtime(
         policy = load_policy(config.policy.path)
     except (StoreError, PolicyError) as exc:
         raise SetupError(str(exc)) from exc
-    audit = AuditLog(engine)
+    audit = AuditLog(engine, checkpoints=Checkpointer.in_home(dsadmin_home()))  # signed heads, off-store
     on_request = request_auditor(audit)
     clock = None
     if config.uses_sandbox:

@@ -3,16 +3,26 @@
 Why ids matter here: ``append`` assigns ids from the chain head without gaps and hashes them, so a
 missing id means a removed event, an event hashed under another id means a moved one, and the
 head row (last id and hash) catches removal at the end of the chain.
+
+Why rows are read raw: a million events went through SQLAlchemy's type processing (JSON parse,
+datetime parse) only to be turned back into text for hashing. The stored payload is canonical
+JSON text for every event written since schema 2, so its bytes are hashed as they are; an older
+row whose text is not canonical is parsed and re-serialised (same result, slower). The timestamp
+comes back as the hashed ISO text (SQL on PostgreSQL, a fixed rewrite of SQLite's text).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import hashlib
+import json
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
 
-from audit._canonical import event_hash
-from audit.db import GENESIS_HASH
+from sqlalchemy import Connection, text
+
+from audit._canonical import canonical_json, iso_ts
+from audit.db import GENESIS_HASH, qualifier
 
 
 @dataclass(frozen=True)
@@ -23,32 +33,37 @@ class VerifyReport:
     problem: str | None = None
     head_id: int = 0
     head_hash: str = GENESIS_HASH
+    # the walk began after this event (0: from the first); events up to it were proven earlier
+    start_id: int = 0
 
 
-def walk(records: Iterable[Any], head_id: int, head_hash: str) -> VerifyReport:
-    """Check ``records`` (in id order) against each other and against the chain head."""
-    prev_id, prev_hash, checked = 0, GENESIS_HASH, 0
+# (id, hash recomputed from the row's content, stored prev_hash, stored hash)
+Hashed = tuple[int, str, str, str]
+
+
+def walk(rows: Iterable[Hashed], head_id: int, head_hash: str, *, start_id: int = 0,
+         start_hash: str = GENESIS_HASH) -> VerifyReport:
+    """Check ``rows`` (in id order, ids after ``start_id``) against each other and the chain head."""
+    prev_id, prev_hash, checked = start_id, start_hash, 0
 
     def broken(event_id: int, problem: str) -> VerifyReport:
-        return VerifyReport(False, checked, event_id, problem, head_id, head_hash)
+        return VerifyReport(False, checked, event_id, problem, head_id, head_hash, start_id)
 
-    for rec in records:
+    for event_id, actual, stored_prev, stored in rows:
         expected = prev_id + 1
-        if rec.id > head_id:
-            return broken(rec.id, f"event {rec.id} lies beyond the chain head (event {head_id}); "
-                                  "it was not written by dsadmin")
-        if rec.id != expected:
-            gap = f"event {expected}" if rec.id == expected + 1 else f"events {expected}-{rec.id - 1}"
-            return broken(expected, f"{gap} removed (the next event present is {rec.id})")
-        actual = event_hash(rec.id, rec.ts, rec.session_id, rec.actor, rec.kind, rec.action,
-                            rec.target, rec.payload, rec.prev_hash)
-        if actual != rec.hash:
-            return broken(rec.id, f"event {rec.id} was edited or moved: its content no longer matches "
-                                  "its hash")
-        if rec.prev_hash != prev_hash:
-            return broken(rec.id, f"event {rec.id} does not follow event {prev_id}: the event before it "
-                                  "was rewritten, removed or reordered")
-        prev_id, prev_hash = rec.id, rec.hash
+        if event_id > head_id:
+            return broken(event_id, f"event {event_id} lies beyond the chain head (event {head_id}); "
+                                    "it was not written by dsadmin")
+        if event_id != expected:
+            gap = f"event {expected}" if event_id == expected + 1 else f"events {expected}-{event_id - 1}"
+            return broken(expected, f"{gap} removed (the next event present is {event_id})")
+        if actual != stored:
+            return broken(event_id, f"event {event_id} was edited or moved: its content no longer matches "
+                                    "its hash")
+        if stored_prev != prev_hash:
+            return broken(event_id, f"event {event_id} does not follow event {prev_id}: the event before "
+                                    "it was rewritten, removed or reordered")
+        prev_id, prev_hash = event_id, stored
         checked += 1
     if prev_id < head_id:
         first = prev_id + 1
@@ -56,4 +71,44 @@ def walk(records: Iterable[Any], head_id: int, head_hash: str) -> VerifyReport:
         return broken(first, f"{gap} removed from the end of the chain (the head records event {head_id})")
     if prev_hash != head_hash:
         return broken(prev_id, f"event {prev_id} does not match the hash the chain head records for it")
-    return VerifyReport(True, checked, None, None, head_id, head_hash)
+    return VerifyReport(True, checked, None, None, head_id, head_hash, start_id)
+
+
+_SQLITE_ROWS = ("SELECT id, ts, session_id, actor, kind, action, target, payload, prev_hash, hash "
+                "FROM {q}audit_events WHERE id > :after ORDER BY id")
+_PG_ROWS = ("SELECT id, to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"'), session_id, "
+            "actor, kind, action, target, CAST(payload AS text), prev_hash, hash "
+            "FROM {q}audit_events WHERE id > :after ORDER BY id")
+
+
+def hashed_rows(conn: Connection, after_id: int = 0) -> Iterator[Hashed]:
+    """Every event after ``after_id`` with its hash recomputed, streamed in id order."""
+    sqlite = conn.dialect.name == "sqlite"
+    sql = (_SQLITE_ROWS if sqlite else _PG_ROWS).format(q=qualifier(conn))
+    result = conn.execution_options(yield_per=5000).execute(text(sql), {"after": after_id})
+    c = canonical_json
+    sha = hashlib.sha256
+    for event_id, ts, session_id, actor, kind, action, target, payload, prev_hash, stored in result:
+        if sqlite:
+            ts = _sqlite_iso(ts)
+        head = f'{{"action":{c(action)},"actor":{c(actor)},"id":{event_id},"kind":{c(kind)},"payload":'
+        tail = f',"prev_hash":"{prev_hash}","session_id":{c(session_id)},"target":{c(target)},"ts":"{ts}"}}'
+        actual = sha(f"{head}{payload}{tail}".encode()).hexdigest()
+        if actual != stored:  # written before payloads were stored canonical, or really changed
+            try:
+                canonical = c(json.loads(payload))
+            except (TypeError, ValueError):
+                canonical = None
+            if canonical is not None and canonical != payload:
+                actual = sha(f"{head}{canonical}{tail}".encode()).hexdigest()
+        yield event_id, actual, prev_hash, stored
+
+
+def _sqlite_iso(value: object) -> str:
+    """SQLite's stored ``2026-01-31 09:00:00.000000`` as the hashed ``2026-01-31T09:00:00.000000Z``."""
+    if isinstance(value, str) and len(value) == 26 and value[10] == " ":
+        return f"{value[:10]}T{value[11:]}Z"
+    try:
+        return iso_ts(value if isinstance(value, datetime) else datetime.fromisoformat(str(value)))
+    except ValueError:
+        return str(value)  # not a time dsadmin wrote: the hash will not match, and verify says so

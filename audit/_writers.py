@@ -14,16 +14,15 @@ Why two writers: the databases serialise writers differently.
 
 from __future__ import annotations
 
-import json
 import threading
-from collections.abc import Callable
-from datetime import datetime
+import time
+from contextlib import suppress
 from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam, insert, select, text, update
 
-from audit._canonical import event_hash, hash_parts
-from audit.db import StoreError
+from audit._canonical import canonical_json, event_hash, hash_parts
+from audit.db import StoreError, qualifier
 from audit.models import AuditEvent, ChainHead
 
 _events = AuditEvent.__table__
@@ -48,13 +47,15 @@ WITH head AS (
     RETURNING id, hash
 )
 UPDATE {q}audit_chain_head AS h SET last_id = ins.id, last_hash = ins.hash FROM ins WHERE h.id = 1
-RETURNING ins.id
+RETURNING ins.id, ins.hash
 """
 
 _sqlite_locks: dict[str, threading.Lock] = {}
 _sqlite_locks_guard = threading.Lock()
 
-Now = Callable[[], datetime]
+# a pooled PostgreSQL connection idle longer than this is pinged before an append (the server or a
+# proxy may have dropped it); a busy one is not, so an append costs one round-trip
+IDLE_PING_SECONDS = 30.0
 
 
 class SqliteWriter:
@@ -63,7 +64,8 @@ class SqliteWriter:
         self._lock = lock_for(engine)
         self._conn: Connection | None = None
 
-    def append(self, fields: dict[str, Any], now: Now) -> int:
+    def append(self, events: list[dict[str, Any]]) -> list[tuple[int, str]]:
+        """Add ``events`` (each with its ``ts``) to the chain in one transaction; their ids and hashes."""
         with self._lock:
             if self._conn is None:
                 self._conn = self.engine.connect()
@@ -73,17 +75,22 @@ class SqliteWriter:
                 head = conn.execute(HEAD).one_or_none()
                 if head is None:
                     raise StoreError(NO_HEAD)
-                event_id, ts = head.last_id + 1, now()
-                digest = event_hash(event_id, ts, prev_hash=head.last_hash, **fields)
-                conn.execute(_INSERT_EVENT, {"id": event_id, "ts": ts, "prev_hash": head.last_hash,
-                                             "hash": digest, **fields})
-                conn.execute(_ADVANCE_HEAD, {"new_id": event_id, "new_hash": digest})
+                event_id, prev_hash = head.last_id, head.last_hash
+                rows, done = [], []
+                for fields in events:
+                    event_id += 1
+                    digest = event_hash(event_id, prev_hash=prev_hash, **fields)
+                    rows.append({**fields, "id": event_id, "prev_hash": prev_hash, "hash": digest})
+                    done.append((event_id, digest))
+                    prev_hash = digest
+                conn.execute(_INSERT_EVENT, rows)
+                conn.execute(_ADVANCE_HEAD, {"new_id": event_id, "new_hash": prev_hash})
                 conn.commit()
             except BaseException:
                 self._conn = None
                 conn.close()  # rolls back; the next append starts from a fresh connection
                 raise
-        return event_id
+        return done
 
     def close(self) -> None:
         with self._lock:
@@ -93,26 +100,69 @@ class SqliteWriter:
 
 
 class PostgresWriter:
+    """Each thread keeps one connection for its appends (no checkout and no pre-ping per append)."""
+
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        schema = (engine.get_execution_options().get("schema_translate_map") or {}).get(None)
-        qualifier = '"{}".'.format(schema.replace('"', '""')) if schema else ""
-        self._statement = text(_PG_APPEND.format(q=qualifier))
+        self._statement = text(_PG_APPEND.format(q=qualifier(engine)))
+        self._local = threading.local()
+        self._all: list[Connection] = []
+        self._all_guard = threading.Lock()
 
-    def append(self, fields: dict[str, Any], now: Now) -> int:
-        ts = now()
-        p_head, p_middle, p_tail = hash_parts(ts, **fields)
-        params = {**fields, "payload": json.dumps(fields["payload"]), "ts": ts,
-                  "p_head": p_head, "p_middle": p_middle, "p_tail": p_tail}
-        with self.engine.connect() as conn:
-            conn.execution_options(isolation_level="AUTOCOMMIT")
-            row = conn.execute(self._statement, params).first()
-        if row is None:
+    def append(self, events: list[dict[str, Any]]) -> list[tuple[int, str]]:
+        params = []
+        for fields in events:
+            p_head, p_middle, p_tail = hash_parts(**fields)
+            params.append({**fields, "payload": canonical_json(fields["payload"]), "p_head": p_head,
+                           "p_middle": p_middle, "p_tail": p_tail})
+        conn = self._connection()
+        try:
+            if len(params) == 1:  # autocommit: the head row is locked for one statement
+                rows = [conn.execute(self._statement, params[0]).first()]
+            else:  # one transaction: the head stays locked from the first insert to the commit
+                conn.exec_driver_sql("BEGIN")
+                rows = [conn.execute(self._statement, p).first() for p in params]
+                conn.exec_driver_sql("COMMIT")
+            conn.commit()  # ends SQLAlchemy's bookkeeping transaction (the database committed above)
+        except BaseException:
+            self._drop(conn)
+            raise
+        self._local.used = time.monotonic()
+        if any(row is None for row in rows):
             raise StoreError(NO_HEAD)
-        return row[0]
+        return [(row[0], row[1]) for row in rows]
+
+    def _connection(self) -> Connection:
+        conn: Connection | None = getattr(self._local, "conn", None)
+        if conn is not None and time.monotonic() - self._local.used > IDLE_PING_SECONDS:
+            try:
+                conn.exec_driver_sql("SELECT 1")
+            except Exception:
+                self._drop(conn)
+                conn = None
+        if conn is None:
+            conn = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+            self._local.conn, self._local.used = conn, time.monotonic()
+            with self._all_guard:
+                self._all.append(conn)
+        return conn
+
+    def _drop(self, conn: Connection) -> None:
+        self._local.conn = None
+        with self._all_guard:
+            if conn in self._all:
+                self._all.remove(conn)
+        with suppress(Exception):
+            conn.invalidate()
+            conn.close()
 
     def close(self) -> None:
-        pass
+        with self._all_guard:
+            conns, self._all = self._all, []
+        for conn in conns:
+            with suppress(Exception):
+                conn.close()
+        self._local = threading.local()
 
 
 def lock_for(engine: Engine) -> threading.Lock:

@@ -37,7 +37,8 @@ def _fail(message: str, code: int = 1) -> typer.Exit:
 
 def _open_log() -> AuditLog:
     """The audit log of the configured store; a missing SQLite file is an error, not a new store."""
-    from agent.config import ConfigError, load_config
+    from agent.config import ConfigError, dsadmin_home, load_config
+    from audit.checkpoints import Checkpointer
     from audit.db import StoreError, open_store
     from audit.log import AuditLog
 
@@ -50,7 +51,7 @@ def _open_log() -> AuditLog:
         if path and path != ":memory:" and not Path(path).is_file():
             raise _fail(f"no store at {path} (store.url); nothing has been logged there yet")
     try:
-        return AuditLog(open_store(url))
+        return AuditLog(open_store(url), checkpoints=Checkpointer.in_home(dsadmin_home()))
     except StoreError as exc:
         raise _fail(str(exc)) from None
 
@@ -127,21 +128,56 @@ def show(event_id: int = typer.Argument(..., help="The event id (see `dsadmin au
 
 
 @app.command()
-def verify() -> None:
+def verify(
+    incremental: bool = typer.Option(False, "--incremental", help="Read only the events after the point "
+                                     "the last verify proved (signed, in the store); the rest are not "
+                                     "re-read."),
+    against: Path | None = typer.Option(None, "--against", metavar="CHECKPOINT_FILE",
+                                        help="Also prove that no event up to each signed checkpoint in "
+                                             "this file was removed or changed (a full verify)."),
+) -> None:
     """Check the hash chain; exit 1 naming the first edited, removed or reordered event."""
+    from audit.checkpoints import CheckpointError
     from audit.db import StoreError
 
     log = _open_log()
     try:
-        report = log.verify()
-    except StoreError as exc:
+        if against is not None:
+            checkpoints = log.checkpoints.read(against)
+            report = log.verify_against(checkpoints)
+        else:
+            report = log.verify(incremental=incremental)
+    except (StoreError, CheckpointError) as exc:
         raise _fail(str(exc)) from None
     if report.ok:
-        typer.echo(f"audit log intact: {report.checked} events, head {report.head_hash}")
+        scope = f"{report.checked} events" if report.start_id == 0 else (
+            f"events {report.start_id + 1}-{report.head_id} ({report.checked}) read; events 1-"
+            f"{report.start_id} were proven by an earlier verify and not re-read (without --incremental "
+            "they are)")
+        typer.echo(f"audit log intact: {scope}, head {report.head_hash}")
+        if against is not None:
+            newest = max(cp.event_id for cp in checkpoints)
+            typer.echo(f"{len(checkpoints)} signed checkpoints from {against} hold: no event up to event "
+                       f"{newest} was removed or changed")
         return
     where = f" at event {report.first_bad_id}" if report.first_bad_id is not None else ""
     typer.echo(f"audit log BROKEN{where}: {report.problem} ({report.checked} events verified before it)")
     raise typer.Exit(1)
+
+
+@app.command()
+def checkpoint() -> None:
+    """Sign the chain head and append it to the checkpoint file outside the store."""
+    from audit.checkpoints import CheckpointError
+    from audit.db import StoreError
+
+    log = _open_log()
+    try:
+        cp = log.checkpoint()
+    except (StoreError, CheckpointError) as exc:
+        raise _fail(str(exc)) from None
+    typer.echo(f"checkpoint at event {cp.event_id} (hash {cp.hash}) appended to {log.checkpoints.sink}")
+    typer.echo(f"check it later with: dsadmin audit verify --against {log.checkpoints.sink}")
 
 
 @app.command()

@@ -8,18 +8,50 @@ next start without shipping a migration framework to every user.
 
 from __future__ import annotations
 
+import contextlib
+import os
 from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, create_engine, event, select, text
 from sqlalchemy.pool import NullPool
 
-from audit.models import SCHEMA_VERSION, Base, ChainHead, SchemaVersion
+from audit._canonical import canonical_json
+from audit.models import (
+    AUDIT_EVENT_INDEXES,
+    SCHEMA1_EVENT_INDEXES,
+    SCHEMA_VERSION,
+    AuditEvent,
+    Base,
+    ChainHead,
+    SchemaVersion,
+)
 
 GENESIS_HASH = "0" * 64
 
+
+def qualifier(engine_or_conn: Engine | Connection) -> str:
+    """``"schema".`` for raw SQL when tables live in a schema of their own (PostgreSQL), else ``""``."""
+    schema = (engine_or_conn.get_execution_options().get("schema_translate_map") or {}).get(None)
+    return '"{}".'.format(schema.replace('"', '""')) if schema else ""
+
+
+def _upgrade_to_2(conn: Connection) -> None:
+    """Approval leases; `audit tail` indexes; audit_checkpoints is new (create_all made it)."""
+    q = qualifier(conn)
+    stamp = "TIMESTAMP WITH TIME ZONE" if conn.dialect.name == "postgresql" else "DATETIME"
+    conn.execute(text(f"ALTER TABLE {q}approvals ADD COLUMN lease_until {stamp}"))
+    conn.execute(text(f"ALTER TABLE {q}approvals ADD COLUMN recovered INTEGER DEFAULT 0"))
+    events = AuditEvent.__table__
+    for name, _column in SCHEMA1_EVENT_INDEXES:  # raw SQL: an Index object would join the metadata
+        conn.execute(text(f"DROP INDEX IF EXISTS {q}{name}"))
+    for index in events.indexes:
+        if index.name in dict(AUDIT_EVENT_INDEXES):
+            index.create(conn, checkfirst=True)
+
+
 # version -> step that upgrades a database at (version - 1) to it.
-_UPGRADES: dict[int, Callable[[Connection], None]] = {}
+_UPGRADES: dict[int, Callable[[Connection], None]] = {2: _upgrade_to_2}
 
 
 class StoreError(RuntimeError):
@@ -27,21 +59,35 @@ class StoreError(RuntimeError):
 
 
 def make_engine(url: str, *, schema: str | None = None) -> Engine:
-    """An engine for ``url``. ``schema`` (PostgreSQL only) places every table in that schema."""
+    """An engine for ``url``. ``schema`` (PostgreSQL only) places every table in that schema.
+
+    JSON is stored as canonical text, so ``verify`` can hash an event's stored payload as it is."""
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            _create_private(Path(path.split("?", 1)[0]))
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
+                               json_serializer=canonical_json,
                                poolclass=NullPool if path and path != ":memory:" else None)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    # no pre-ping: it cost a round-trip per checkout, i.e. per audit append; the audit writer keeps
+    # its own connection and pings it only after it sat idle (audit._writers)
+    engine = create_engine(url, pool_size=10, max_overflow=20, json_serializer=canonical_json)
     if schema:
         engine = engine.execution_options(schema_translate_map={None: schema})
     return engine
+
+
+def _create_private(path: Path) -> None:
+    """Create a missing SQLite file readable by its owner alone (0600): it holds conversations and
+    the audit log. SQLite gives its -wal and -shm files the main file's mode. An existing file is
+    left as its owner set it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:
@@ -54,13 +100,19 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
 
 
 def ensure_schema(engine: Engine) -> None:
-    """Create or upgrade the store's tables; idempotent and safe to call on every start."""
+    """Create or upgrade the store's tables; idempotent and safe to call on every start.
+
+    One creator at a time when several processes start together on an empty store: PostgreSQL
+    takes an advisory lock; SQLite takes the file's write lock (``BEGIN IMMEDIATE``) before the
+    first look at the tables, and SQLite DDL is transactional, so the others wait, then find the
+    tables made and create nothing."""
     schema = (engine.get_execution_options().get("schema_translate_map") or {}).get(None)
     with engine.begin() as conn:
+        if conn.dialect.name == "sqlite":
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
         if schema:
             conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
         if conn.dialect.name == "postgresql":
-            # one creator at a time when several processes start together
             conn.execute(text("SELECT pg_advisory_xact_lock(724177001)"))
         Base.metadata.create_all(conn)
         # a Core connection returns table rows, not ORM objects: select the columns, get a Row

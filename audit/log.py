@@ -17,6 +17,14 @@ One chain under concurrent writers: each append reads and advances the one-row `
 atomically with its insert (``audit._writers``: ``FOR UPDATE`` on PostgreSQL, a process lock and
 ``BEGIN IMMEDIATE`` on SQLite).
 
+Cheaper by the call: ``batch()`` buffers a gate call's events and writes them in one transaction
+(still one chain, ids in append order); ``flush()`` writes the buffer early, which the gate does
+before any DocuSign write so its decision is on record before the write can happen.
+
+Beyond the database: with a ``Checkpointer``, every ``every``-th event's id and hash is signed and
+appended to a file outside the store (``audit.checkpoints``), so truncation is detectable; and
+``verify(incremental=True)`` starts from the last signed point a verify reached.
+
 There is deliberately no update or delete method.
 """
 
@@ -24,20 +32,24 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import logging
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import IO, Any
 
-from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy import Connection, Engine, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from audit._canonical import canonical_json, iso_ts, plain_json
-from audit._verify import VerifyReport, walk
+from audit._verify import VerifyReport, hashed_rows, walk
 from audit._writers import HEAD, PostgresWriter, SqliteWriter
-from audit.db import StoreError
-from audit.models import AuditEvent
+from audit.checkpoints import Checkpoint, Checkpointer, CheckpointError
+from audit.db import GENESIS_HASH, StoreError
+from audit.models import AuditCheckpoint, AuditEvent
 from audit.redact import redact, redact_pii, redact_text
 
 KINDS = frozenset({
@@ -51,6 +63,8 @@ EXPORT_FIELDS = ("id", "ts", "session_id", "actor", "kind", "action", "target", 
                  "prev_hash", "hash")
 
 _events = AuditEvent.__table__
+_checkpoints = AuditCheckpoint.__table__
+_log = logging.getLogger("dsadmin.audit")
 
 
 @dataclass(frozen=True)
@@ -85,6 +99,8 @@ def _columns(payload: dict[str, Any], **values: str | None) -> dict[str, str | N
             raise TypeError(f"audit event {name} must be a string or None, not {type(value).__name__}")
         if value is not None:
             value = redact_text(plain_json(value))
+            if name == "actor" or (name == "target" and "@" in value):
+                value = value.lower()  # emails match case-insensitively; `tail` filters need no lower()
             if len(value) > _LIMITS[name]:
                 if not isinstance(payload.get("_overlong"), dict):
                     payload["_overlong"] = {}
@@ -98,32 +114,119 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+class _Batch:
+    """Events waiting to be written together (a gate call's, from any thread it started)."""
+
+    def __init__(self) -> None:
+        self.events: list[dict[str, Any]] = []
+        self.lock = threading.Lock()
+
+    def take(self) -> list[dict[str, Any]]:
+        with self.lock:
+            events, self.events = self.events, []
+        return events
+
+
 class AuditLog:
     """Append events, read them back, verify the chain, export it."""
 
-    def __init__(self, engine: Engine, *, clock: Callable[[], datetime] | None = None) -> None:
+    def __init__(self, engine: Engine, *, clock: Callable[[], datetime] | None = None,
+                 checkpoints: Checkpointer | None = None) -> None:
         self.engine = engine
         self._clock = clock or _utc_now
         self._sqlite = engine.dialect.name == "sqlite"
         self._writer = SqliteWriter(engine) if self._sqlite else PostgresWriter(engine)
+        self.checkpoints = checkpoints
+        self._batch: ContextVar[_Batch | None] = ContextVar(f"audit_batch_{id(self)}", default=None)
 
     # -- writing -------------------------------------------------------------------------------
 
     def append(self, kind: str, *, session_id: str | None = None, actor: str | None = None,
                action: str | None = None, target: str | None = None,
-               payload: Mapping[str, Any] | None = None) -> int:
-        """Record one event (payload redacted first) and return its id. Raises StoreError on failure."""
+               payload: Mapping[str, Any] | None = None) -> int | None:
+        """Record one event (payload redacted first) and return its id; inside ``batch()`` the event
+        waits for the batch's write and None is returned. Raises StoreError on failure."""
         if kind not in KINDS:
             raise ValueError(f"unknown audit event kind {kind!r}; use one of {', '.join(sorted(KINDS))}")
         if payload is not None and not isinstance(payload, Mapping):
             raise TypeError(f"audit payload must be a mapping or None, not {type(payload).__name__}")
         clean_payload = redact(plain_json(payload or {}))
-        fields = {"kind": kind, "payload": clean_payload,
+        fields = {"kind": kind, "payload": clean_payload, "ts": self._now(),
                   **_columns(clean_payload, session_id=session_id, actor=actor, action=action, target=target)}
+        batch = self._batch.get()
+        if batch is not None:
+            with batch.lock:
+                batch.events.append(fields)
+            return None
+        return self._write([fields])[0]
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Buffer this context's appends and write them in one transaction at the end, also when
+        the body raises. A batch inside a batch joins it. Threads started with a copy of this
+        context (the client's parallel pages) append to the same batch."""
+        if self._batch.get() is not None:
+            yield
+            return
+        batch = _Batch()
+        token = self._batch.set(batch)
         try:
-            return self._writer.append(fields, self._now)
+            yield
+        finally:
+            self._batch.reset(token)
+            self._write(batch.take())
+
+    def flush(self) -> None:
+        """Write what the current batch holds now (nothing outside a batch): a write-ahead point."""
+        batch = self._batch.get()
+        if batch is not None:
+            self._write(batch.take())
+
+    def _write(self, events: list[dict[str, Any]]) -> list[int]:
+        if not events:
+            return []
+        try:
+            done = self._writer.append(events)
         except SQLAlchemyError as exc:
             raise StoreError(f"cannot append to the audit log: {exc.__class__.__name__}: {exc}") from exc
+        if self.checkpoints is not None:
+            every = self.checkpoints.every
+            for (event_id, digest), fields in zip(done, events, strict=True):
+                if event_id % every == 0:
+                    self._scheduled_checkpoint(event_id, digest, fields["ts"])
+        return [event_id for event_id, _ in done]
+
+    def _scheduled_checkpoint(self, event_id: int, digest: str, ts: datetime) -> None:
+        """The event is written whatever happens here; a checkpoint that cannot be written is
+        reported (logged) and the next one is tried at the next multiple."""
+        try:
+            self._record_checkpoint(self.checkpoints.sign(event_id, digest, iso_ts(ts)), "signed")
+        except (CheckpointError, StoreError, SQLAlchemyError) as exc:
+            _log.warning("audit checkpoint at event %s not written: %s", event_id, exc)
+
+    def checkpoint(self) -> Checkpoint:
+        """Sign the chain head now and append it to the sink (``dsadmin audit checkpoint``)."""
+        if self.checkpoints is None:
+            raise CheckpointError("no checkpoint key and file are configured for this audit log")
+        with self._read() as conn:
+            head = conn.execute(HEAD).one_or_none()
+        if head is None:
+            raise StoreError("the audit chain head row is missing")
+        cp = self.checkpoints.sign(head.last_id, head.last_hash, iso_ts(self._now()))
+        self._record_checkpoint(cp, "signed")
+        return cp
+
+    def _record_checkpoint(self, cp: Checkpoint, kind: str) -> None:
+        if kind == "signed":
+            self.checkpoints.append(cp)  # the file first: it is the copy that matters
+        try:
+            with self.engine.begin() as conn:
+                # created_at is the signed ts, so the row's own signature can be checked later
+                signed_at = datetime.fromisoformat(cp.ts.replace("Z", "+00:00"))
+                conn.execute(_checkpoints.insert().values(kind=kind, event_id=cp.event_id, hash=cp.hash,
+                                                          created_at=signed_at, mac=cp.mac))
+        except SQLAlchemyError as exc:
+            raise StoreError(f"cannot record the checkpoint: {exc.__class__.__name__}: {exc}") from exc
 
     def _now(self) -> datetime:
         ts = self._clock()
@@ -133,7 +236,7 @@ class AuditLog:
         return ts.astimezone(UTC)
 
     def close(self) -> None:
-        """Release the SQLite writer connection (the engine stays usable)."""
+        """Release the writer's connections (the engine stays usable)."""
         self._writer.close()
 
     # -- reading -------------------------------------------------------------------------------
@@ -152,10 +255,12 @@ class AuditLog:
         if kind is not None and kind not in KINDS:
             raise ValueError(f"unknown audit event kind {kind!r}; use one of {', '.join(sorted(KINDS))}")
         query = select(_events)
+        # stored lower-case (emails), so the (column, id) indexes serve these without lower()
         if actor:
-            query = query.where(func.lower(_events.c.actor) == actor.strip().lower())
+            query = query.where(_events.c.actor == actor.strip().lower())
         if target:
-            query = query.where(func.lower(_events.c.target) == target.strip().lower())
+            target = target.strip()
+            query = query.where(_events.c.target == (target.lower() if "@" in target else target))
         if kind:
             query = query.where(_events.c.kind == kind)
         if session_id:
@@ -185,8 +290,14 @@ class AuditLog:
 
     # -- verifying and exporting ----------------------------------------------------------------
 
-    def verify(self) -> VerifyReport:
-        """Walk the chain from the first event; report the first one edited, removed or reordered."""
+    def verify(self, *, incremental: bool = False) -> VerifyReport:
+        """Walk the chain; report the first event edited, removed or reordered.
+
+        ``incremental``: start after the newest point an earlier verify proved (a signed row in
+        ``audit_checkpoints``), checking that event still has the hash proven for it; events
+        before it are not re-read (``start_id`` says where the walk began). Without such a point,
+        or without the key to check its signature, the walk starts from the first event."""
+        start = self._verified_point() if incremental else None
         with self._read() as conn:
             if self._sqlite:
                 conn.exec_driver_sql("BEGIN")  # one read snapshot for the head and every row
@@ -195,10 +306,62 @@ class AuditLog:
             head = conn.execute(HEAD).one_or_none()
             if head is None:
                 return VerifyReport(False, 0, None, "the audit chain head row is missing")
-            rows = conn.execution_options(yield_per=500).execute(select(_events).order_by(_events.c.id))
-            report = walk((_record(row) for row in rows), head.last_id, head.last_hash)
+            start_id, start_hash = 0, GENESIS_HASH
+            if start is not None:
+                stored = conn.execute(select(_events.c.hash).where(_events.c.id == start.event_id)).scalar()
+                if stored != start.hash:
+                    conn.rollback()
+                    return VerifyReport(False, 0, start.event_id, (
+                        f"event {start.event_id}, proven intact by an earlier verify, is "
+                        f"{'gone' if stored is None else 'changed'}"), head.last_id, head.last_hash)
+                start_id, start_hash = start.event_id, start.hash
+            report = walk(hashed_rows(conn, start_id), head.last_id, head.last_hash,
+                          start_id=start_id, start_hash=start_hash)
             conn.rollback()
+        if report.ok and self.checkpoints is not None and report.head_id > start_id:
+            try:
+                self._record_checkpoint(self.checkpoints.sign(report.head_id, report.head_hash,
+                                                              iso_ts(self._now())), "verified")
+            except (CheckpointError, StoreError) as exc:
+                _log.warning("the verified point was not recorded: %s", exc)
         return report
+
+    def verify_against(self, checkpoints: list[Checkpoint]) -> VerifyReport:
+        """A full verify, then each signed checkpoint: its event must still be there with the hash
+        signed for it. With the chain intact, that proves nothing up to it was removed or changed."""
+        report = self.verify()
+        if not report.ok:
+            return report
+        newest = max(checkpoints, key=lambda c: c.event_id, default=None)
+        if newest is not None and newest.event_id > report.head_id:
+            return dataclasses.replace(report, ok=False, first_bad_id=report.head_id + 1, problem=(
+                f"events {report.head_id + 1}-{newest.event_id} removed: the checkpoint of {newest.ts} "
+                f"records event {newest.event_id}, the log now ends at event {report.head_id}"))
+        for cp in sorted(checkpoints, key=lambda c: c.event_id):
+            if cp.event_id == 0:
+                continue
+            with self._read() as conn:
+                stored = conn.execute(select(_events.c.hash).where(_events.c.id == cp.event_id)).scalar()
+            if stored != cp.hash:
+                return dataclasses.replace(report, ok=False, first_bad_id=cp.event_id, problem=(
+                    f"event {cp.event_id} does not have the hash the checkpoint of {cp.ts} signed: events "
+                    f"up to {cp.event_id} were rewritten (or the checkpoint belongs to another store)"))
+        return report
+
+    def _verified_point(self) -> Checkpoint | None:
+        """The newest verified point whose signature checks out under this installation's key."""
+        if self.checkpoints is None:
+            return None
+        query = (select(_checkpoints).where(_checkpoints.c.kind == "verified")
+                 .order_by(_checkpoints.c.event_id.desc()).limit(5))
+        with self._read() as conn:
+            rows = conn.execute(query).all()
+        for row in rows:
+            ts = iso_ts(row.created_at)
+            cp = Checkpoint(row.event_id, row.hash, ts, row.mac or "")
+            if self.checkpoints.valid(cp):
+                return cp
+        return None
 
     def export(self, stream: IO[str], format: str = "jsonl", *, redact_pii: bool = False,
                pii_salt: str = "") -> int:

@@ -12,7 +12,9 @@ from datetime import datetime
 from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-SCHEMA_VERSION = 1
+# 2: approval leases; audit_events indexes that serve `audit tail` (column, id) and ts;
+#    audit_checkpoints (heads signed for an external sink, and how far a verify has reached)
+SCHEMA_VERSION = 2
 
 
 class Base(DeclarativeBase):
@@ -26,17 +28,32 @@ class SchemaVersion(Base):
     version: Mapped[int] = mapped_column(Integer)
 
 
+# (column, id): `audit tail --actor X -n 20` reads the newest rows of X straight off the index,
+# however many events X has; ts serves --since.
+AUDIT_EVENT_INDEXES = (
+    ("ix_audit_events_session_id_id", ("session_id", "id")),
+    ("ix_audit_events_actor_id", ("actor", "id")),
+    ("ix_audit_events_kind_id", ("kind", "id")),
+    ("ix_audit_events_target_id", ("target", "id")),
+    ("ix_audit_events_ts", ("ts",)),
+)
+# the single-column indexes of schema 1, replaced by the ones above
+SCHEMA1_EVENT_INDEXES = (("ix_audit_events_session_id", "session_id"), ("ix_audit_events_actor", "actor"),
+                         ("ix_audit_events_kind", "kind"), ("ix_audit_events_target", "target"))
+
+
 class AuditEvent(Base):
     __tablename__ = "audit_events"
+    __table_args__ = tuple(Index(name, *cols) for name, cols in AUDIT_EVENT_INDEXES)
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
                                     autoincrement=True)
     ts: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    session_id: Mapped[str | None] = mapped_column(String(64), index=True)
-    actor: Mapped[str | None] = mapped_column(String(320), index=True)
-    kind: Mapped[str] = mapped_column(String(40), index=True)
+    session_id: Mapped[str | None] = mapped_column(String(64))
+    actor: Mapped[str | None] = mapped_column(String(320))
+    kind: Mapped[str] = mapped_column(String(40))
     action: Mapped[str | None] = mapped_column(String(64))
-    target: Mapped[str | None] = mapped_column(String(320), index=True)
+    target: Mapped[str | None] = mapped_column(String(320))
     payload: Mapped[dict] = mapped_column(JSON)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
@@ -74,6 +91,10 @@ class Approval(Base):
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     executed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     result_json: Mapped[str | None] = mapped_column(Text)
+    # while executing: until when the process that claimed it is presumed alive; past it,
+    # `approvals recover` may take the request over (once: recovered counts take-overs)
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    recovered: Mapped[int | None] = mapped_column(Integer, default=0)
 
 
 class Confirmation(Base):
@@ -98,7 +119,7 @@ class Session(Base):
     __tablename__ = "sessions"
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    actor: Mapped[str] = mapped_column(String(320), index=True)
+    actor: Mapped[str] = mapped_column(String(320))
     backend: Mapped[str] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -115,3 +136,17 @@ class SessionMessage(Base):
     role: Mapped[str] = mapped_column(String(20))
     content: Mapped[list | dict | str] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AuditCheckpoint(Base):
+    """A chain head worth remembering: ``signed`` ones were also appended to the external sink;
+    ``verified`` ones mark how far a verify has proven the chain (incremental verify starts there)."""
+
+    __tablename__ = "audit_checkpoints"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    event_id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
+    hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    mac: Mapped[str | None] = mapped_column(String(128))

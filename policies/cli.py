@@ -26,6 +26,7 @@ def check(
 ) -> None:
     """Validate a policy; print who may do what, and what needs approval or confirmation."""
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     from policies.engine import PolicyError, load_policy
@@ -49,14 +50,14 @@ def check(
         typer.echo(str(exc), err=True)
         raise typer.Exit(1) from None
 
-    console.print(f"[bold]{policy.source}[/]: valid")
-    if policy.document.description:
-        console.print(policy.document.description)
+    console.print(f"[bold]{escape(str(policy.source))}[/]: valid")
+    if policy.document.description:  # as written (no markup), and bounded: wrapping cost grows fast
+        console.print(_bounded(policy.document.description), markup=False, highlight=False)
     if people is not None:
-        console.print("people: " + "; ".join(
+        console.print(_bounded("people: " + "; ".join(
             f"{label}: {', '.join(entries) or '(nobody)'}"
             for label, entries in (("admins", people.admins), ("approvers", people.approvers),
-                                   ("employees", people.employees))))
+                                   ("employees", people.employees)))), markup=False, highlight=False)
 
     table = Table(title="Who may do what", show_lines=False)
     table.add_column("action", no_wrap=True)
@@ -89,13 +90,20 @@ def check(
         profiles = "any" if allow == "*" else "only " + ", ".join(allow)
         if deny:
             profiles += "; never " + ", ".join(deny)
-        limits.add_row(role, accounts, profiles, str(lim.max_page_size))
+        limits.add_row(role, escape(_bounded(accounts)), escape(_bounded(profiles)), str(lim.max_page_size))
     console.print(limits)
     if policy.approval_profiles and policy.profile_approval:
         named = ", ".join(policy.document.constraints.approval_required_profiles)
         console.print(f"Granting or touching {named} always needs "
                       f"approval by an {policy.profile_approval.role} "
                       f"(valid {_duration(policy.profile_approval.ttl_seconds)}).")
+
+
+_SHOWN = 500  # characters of free text `policy check` prints
+
+
+def _bounded(text: str) -> str:
+    return text if len(text) <= _SHOWN else text[:_SHOWN] + f"… ({len(text) - _SHOWN} more characters)"
 
 
 def _cell(grant) -> str:

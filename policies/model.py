@@ -42,6 +42,8 @@ UNCONFIRMED_PURGE = (
     "person; set confirmation: true (or enabled: false)"
 )
 Label = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+# a list of names (accounts, profiles): bounded like free text, see MAX_DESCRIPTION
+Labels = Annotated[list[Label], Field(max_length=500)]
 DAY = 86_400
 
 
@@ -133,12 +135,12 @@ class ActionRules(_Strict):
 class ProfileRule(_Strict):
     """Permission profiles a role may request or grant (names, case-insensitive)."""
 
-    allow: list[Label] | Literal["*"] = "*"
-    deny: list[Label] = Field(default_factory=list)
+    allow: Labels | Literal["*"] = "*"
+    deny: Labels = Field(default_factory=list)
 
 
 class RoleLimits(_Strict):
-    accounts: list[Label] | Literal["*"] = Field(
+    accounts: Labels | Literal["*"] = Field(
         "*", description="Account names or ids this role may act on; '*' = every account in scope"
     )
     permission_profiles: ProfileRule = Field(default_factory=ProfileRule)
@@ -146,8 +148,8 @@ class RoleLimits(_Strict):
 
 
 class Constraints(_Strict):
-    accounts: list[Label] | Literal["*"] = Field("*", description="Accounts in scope for everyone")
-    approval_required_profiles: list[Label] = Field(
+    accounts: Labels | Literal["*"] = Field("*", description="Accounts in scope for everyone")
+    approval_required_profiles: Labels = Field(
         default_factory=list,
         description="Granting (or touching a holder of) these profiles always needs approval",
     )
@@ -162,9 +164,14 @@ class Constraints(_Strict):
         10, ge=1, le=1000, description="Pending approval requests one requester may have at once")
 
 
+# Bounds on free text: a policy is read by people and rendered by `policy check`, whose wrapping
+# was quadratic in a field's length (200,000 characters: minutes). Nothing real comes near these.
+MAX_DESCRIPTION = 2_000
+
+
 class PolicyDocument(_Strict):
     version: Literal[1]
-    description: str | None = None
+    description: str | None = Field(None, max_length=MAX_DESCRIPTION)
     constraints: Constraints = Field(default_factory=Constraints)
     roles: dict[Role, RoleLimits] = Field(default_factory=dict)
     actions: ActionRules = Field(default_factory=ActionRules)

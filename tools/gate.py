@@ -231,7 +231,8 @@ class Gate:
         ctx = _CallContext(actor.email, session_id, call.action, _target_of(call), call.id)
         token = _current.set(ctx)
         try:
-            return self._pipeline(actor, call, session_id, consent)
+            with self.audit.batch():  # the call's events in one transaction (flushed before writes)
+                return self._pipeline(actor, call, session_id, consent)
         except Exception as exc:  # the gate's own last line: never a traceback, never an allow
             return self._failed(actor, session_id, call, "gate", exc, consent=consent)
         finally:
@@ -333,6 +334,7 @@ class Gate:
                 "it runs once"), ids)
         try:
             if plan.writes:
+                self.audit.flush()  # write-ahead: the decision is on record before DocuSign changes
                 with permit(f"{call.action}.{step.action.operation_name()} {resolved.fingerprint()}"):
                     outcome = plan.run(step.env)
             else:
