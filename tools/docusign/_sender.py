@@ -2,8 +2,19 @@
 
 Why here and not in each operation: every request must obey the same rules (wait out an
 exhausted rate-limit window, retry 429/5xx/connection failures within a budget, never resend a
-write that could be duplicated, report a RequestRecord for the audit log), and the operations
-should read as the API they call.
+write that could be duplicated, refuse a write outside the gate's permit, report a RequestRecord
+for the audit log), and the operations should read as the API they call.
+
+The resend rule, by what the failure tells about the request:
+
+| failure                                          | read (GET)  | write (any other method)      |
+|--------------------------------------------------|-------------|-------------------------------|
+| 429, connection refused / connect or pool timeout| retried     | retried: DocuSign never saw it|
+| 5xx, read timeout, connection reset after sending| retried     | ``OutcomeUnknown``, not resent|
+| other 4xx                                        | raised      | raised (DocuSign refused it)  |
+
+A write whose outcome is unknown is never resent here: only the caller knows what the write was
+meant to achieve, so it reads the state back first (``tools.operations._common.Plan.run``).
 """
 
 from __future__ import annotations
@@ -17,13 +28,10 @@ from typing import Any
 import httpx
 
 from tools.docusign import errors
+from tools.docusign.guard import require_permit
 from tools.docusign.retry import RateLimitWindow, RetryPolicy
 
-# How a failed attempt may be resent:
-#   True     - resending cannot change the outcome (reads, absolute updates)
-#   callable - ask first; it returns True when a resend cannot duplicate what may have happened
-#   False    - never after DocuSign may have acted (only "not processed" failures are retried)
-Resend = bool | Callable[[], bool]
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 @dataclass(frozen=True)
@@ -51,8 +59,14 @@ class Sender:
         policy: RetryPolicy,
         on_request: OnRequest | None = None,
         translate: Callable[[httpx.Response], errors.DocuSignError] | None = None,
+        *,
+        writes_need_permit: bool = True,
     ) -> None:
+        """``writes_need_permit``: refuse every non-GET request outside ``guard.permit``. Only the
+        OAuth token exchange turns it off: its POST asks the OAuth server for a token and changes
+        nothing an administrator manages, and it must run before any permitted write can."""
         self._http = http
+        self._writes_need_permit = writes_need_permit
         self._policy = policy
         self._on_request = on_request
         self._record_lock = threading.Lock()
@@ -68,10 +82,19 @@ class Sender:
         params: Mapping[str, Any] | None = None,
         json: Any = None,
         data: Mapping[str, str] | None = None,
-        resend: Resend = True,
+        idempotent: bool | None = None,
     ) -> httpx.Response:
-        """Send until a final answer; return the 2xx response or raise a typed DocuSignError."""
+        """Send until a final answer; return the 2xx response or raise a typed DocuSignError.
+
+        ``idempotent`` (default: the method is GET) says whether a request DocuSign may have acted
+        on can be sent again; otherwise such a failure raises ``errors.OutcomeUnknown``.
+        """
+        safe = method.upper() in SAFE_METHODS
+        if not safe and self._writes_need_permit:
+            require_permit(f"{method} {template}")
+        resendable = safe if idempotent is None else idempotent
         policy = self._policy
+        statuses = policy.read_retry_statuses if resendable else policy.retry_statuses
         url = template.format(**path_params) if path_params else template
         started = policy.clock()
         mono_start = time.perf_counter()
@@ -90,14 +113,14 @@ class Sender:
                     self._window.observe(response.headers, policy.clock())
                     if response.is_success:
                         return response
-                    if response.status_code not in policy.retry_statuses:
+                    # a write's 5xx is neither retried nor a refusal: its outcome is unknown (below)
+                    if response.status_code not in statuses and (resendable or response.status_code < 500):
                         raise self._error(response)
+                if not resendable and not self._not_processed(response, failure):
+                    raise self._unknown(method, url, response, failure, retries)
                 attempt = retries + 1
                 if attempt >= policy.max_attempts:
                     raise self._give_up(response, failure, f"after {attempt} attempt(s)")
-                if not self._may_resend(response, failure, resend):
-                    why = "not retried: DocuSign may have applied it and a resend could duplicate it"
-                    raise self._give_up(response, failure, why)
                 now = policy.clock()
                 delay = policy.delay_for(attempt, response.headers if response is not None else None, now)
                 if (now - started) + delay > policy.max_total:
@@ -125,17 +148,30 @@ class Sender:
         self._window.waited()
 
     @staticmethod
-    def _may_resend(response: httpx.Response | None, failure: Exception | None, resend: Resend) -> bool:
-        if response is not None and response.status_code == 429:
-            return True  # rate limiting refuses before processing
-        if isinstance(failure, _NOT_SENT):
-            return True
-        if resend is True or resend is False:
-            return resend
-        try:
-            return bool(resend())
-        except errors.DocuSignError:
-            return False  # cannot tell whether the first attempt took effect: do not risk a duplicate
+    def _not_processed(response: httpx.Response | None, failure: Exception | None) -> bool:
+        """The failure proves DocuSign did not act: a 429 (refused before processing) or a request
+        that never left (connection refused, connect or pool timeout)."""
+        if response is not None:
+            return response.status_code == 429
+        return isinstance(failure, _NOT_SENT)
+
+    def _unknown(
+        self, method: str, url: str, response: httpx.Response | None, failure: Exception | None, retries: int
+    ) -> errors.OutcomeUnknown:
+        if response is not None:
+            cause = str(self._error(response))
+            status = response.status_code
+        else:
+            cause = f"{type(failure).__name__}: {failure}" if str(failure) else type(failure).__name__
+            status = None
+        earlier = f" (after {retries} attempt(s) DocuSign never received)" if retries else ""
+        return errors.OutcomeUnknown(
+            status,
+            "write_outcome_unknown",
+            f"{method} {url} may or may not have been applied: the answer was lost ({cause}){earlier}; "
+            "it was not resent, so read the state back before trying again",
+            errors.trace_token(response) if response is not None else None,
+        )
 
     def _error(self, response: httpx.Response) -> errors.DocuSignError:
         if self._translate is not None:

@@ -172,6 +172,9 @@ class JWTAuth(httpx.Auth):
             retry or RetryPolicy(),
             on_request,
             translate=lambda response: errors.oauth_error_from_response(response, self.consent_url),
+            # the token POST goes to the OAuth server and changes nothing an administrator manages;
+            # resending it only yields another token
+            writes_need_permit=False,
         )
 
     @property
@@ -254,6 +257,7 @@ class JWTAuth(httpx.Auth):
             "POST",
             "/oauth/token",
             data={"grant_type": JWT_BEARER_GRANT, "assertion": self.assertion()},
+            idempotent=True,
         )
         try:
             body = response.json()

@@ -3,8 +3,9 @@
 Why this shape: each operation reads like the endpoint it calls (path templates exactly as in
 DocuSign's spec), bodies are the spec's models, and everything that must be the same for every
 request (auth, pacing, retries, the audit record, error translation) lives below it in
-``_sender``. Writes refuse to run outside the gate's permit (``guard.require_permit``) and are
-resent only when a resend cannot duplicate them.
+``_sender``. Writes refuse to run outside the gate's permit (``guard.require_permit``, here and
+again in the sender, where every request passes) and are never resent after DocuSign may have
+acted on them: the sender raises ``errors.OutcomeUnknown`` and the operation reads back.
 """
 
 from __future__ import annotations
@@ -265,26 +266,12 @@ class AdminClient:
     def create_user(
         self, organization_id: str, body: models.NewUserRequest | dict[str, Any]
     ) -> models.NewUserResponse:
-        """Create a user with memberships; a failed attempt is resent only if the user is still absent."""
+        """Create a user with memberships (an unknown outcome raises ``OutcomeUnknown``, never resent)."""
         require_permit("create_user")
         request = _body(models.NewUserRequest, body)
         org = _guid("organization_id", organization_id)
-        found: list[models.OrganizationUserResponse] = []
-
-        def still_absent() -> bool:
-            found[:] = self.users_page(org, email=request.email, take=1).users or []
-            return not found
-
-        try:
-            response = self._sender.send(
-                "POST", USERS, {"organizationId": org}, json=request.to_body(), resend=still_absent
-            )
-        except errors.DocuSignError:
-            if not found:
-                raise
-            created = self._as_new_user(org, request.email, account_ids=None)
-        else:
-            created = _parse(models.NewUserResponse, response)
+        response = self._sender.send("POST", USERS, {"organizationId": org}, json=request.to_body())
+        created = _parse(models.NewUserResponse, response)
         self._notify("create_user", org, emails=[request.email], user_ids=[created.id])
         return created
 
@@ -298,32 +285,16 @@ class AdminClient:
             "organizationId": _guid("organization_id", organization_id),
             "accountId": _guid("account_id", account_id),
         }
-        found: list[models.OrganizationUserResponse] = []
-
-        def not_member_yet() -> bool:
-            found[:] = (
-                self.users_page(organization_id, email=request.email, account_id=account_id, take=1).users
-                or []
-            )
-            return not found
-
-        try:
-            response = self._sender.send(
-                "POST", ACCOUNT_USERS, ids, json=request.to_body(), resend=not_member_yet
-            )
-        except errors.DocuSignError:
-            if not found:
-                raise
-            added = self._as_new_user(organization_id, request.email, account_ids={account_id.lower()})
-        else:
-            added = _parse(models.NewUserResponse, response)
+        response = self._sender.send("POST", ACCOUNT_USERS, ids, json=request.to_body())
+        added = _parse(models.NewUserResponse, response)
         self._notify("add_account_user", organization_id, emails=[request.email], user_ids=[added.id])
         return added
 
     def update_users(
         self, organization_id: str, body: models.UpdateUsersRequest | dict[str, Any]
     ) -> models.UsersUpdateResponse:
-        """Set names, permission profiles, groups or job titles; values are absolute, so resends are safe."""
+        """Set names, permission profiles, groups or job titles (absolute values, but still never resent
+        blindly: a lost answer raises ``OutcomeUnknown`` and the caller reads back first)."""
         require_permit("update_users")
         request = _body(models.UpdateUsersRequest, body)
         org = _guid("organization_id", organization_id)
@@ -452,36 +423,6 @@ class AdminClient:
             membership_status=membership_status,
             email_user_name_like=like,
             last_modified_since=since,
-        )
-
-    def _as_new_user(
-        self, organization_id: str, email: str, account_ids: set[str] | None
-    ) -> models.NewUserResponse:
-        """What a create that DocuSign applied but whose answer was lost would have returned."""
-        profile = self.user_profile(organization_id, email)
-        if profile is None:
-            raise errors.DocuSignError(
-                None,
-                "write_outcome_unknown",
-                f"DocuSign listed {email} after a failed write but has no profile for it; check the user",
-            )
-        accounts = [
-            models.NewUserResponseAccountProperties(
-                id=m.account_id, permission_profile=m.permission_profile, groups=m.groups
-            )
-            for m in profile.memberships or []
-            if account_ids is None or (m.account_id or "").lower() in account_ids
-        ]
-        return models.NewUserResponse(
-            id=profile.id,
-            site_id=profile.site_id,
-            user_name=profile.user_name,
-            first_name=profile.first_name,
-            last_name=profile.last_name,
-            email=email,
-            language_culture=profile.language_culture,
-            federated_status=profile.federated_status,
-            accounts=accounts,
         )
 
     def _notify(

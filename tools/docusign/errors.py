@@ -115,6 +115,14 @@ class ServiceUnavailable(DocuSignError):
     """DocuSign answered 5xx, or could not be reached, on every attempt the retry budget allowed."""
 
 
+class OutcomeUnknown(ServiceUnavailable):
+    """A write DocuSign may have applied, whose answer never came (a 5xx, a read timeout, a reset).
+
+    Why its own type: "refused, nothing changed" would be false and a blind resend could apply it
+    twice. Whoever knows what the write meant reads the state back and reports what is true.
+    """
+
+
 class ItemFailed(DocuSignError):
     """A 200 that reported failures per item (``error_details``); ``failures`` lists (id, error, description).
 

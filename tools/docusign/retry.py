@@ -15,6 +15,9 @@ from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
+# A read changes nothing, so a 500 (often a passing fault behind DocuSign's gateway) is worth retrying
+# too; a write that met a 500 may have been applied and is never resent blindly (see _sender).
+READ_RETRY_STATUSES = RETRY_STATUSES | {500}
 
 # X-RateLimit-Reset is documented as epoch seconds; a smaller number can only be a delta.
 _EPOCH_FLOOR = 1_000_000_000
@@ -37,6 +40,7 @@ class RetryPolicy:
     max_total: float = 90.0
     max_rate_limit_wait: float = 90.0
     retry_statuses: frozenset[int] = RETRY_STATUSES
+    read_retry_statuses: frozenset[int] = READ_RETRY_STATUSES
     sleep: Callable[[float], None] = time.sleep
     clock: Callable[[], float] = time.time
     rng: random.Random = field(default_factory=random.Random, compare=False)

@@ -75,6 +75,8 @@ class Write:
     method: str
     path: tuple[str, ...]
     body: Any
+    # what DocuSign shows once it took effect (a ``_readback.Expect``): read back after a lost answer
+    expect: Any = None
 
 
 @dataclass(frozen=True)
@@ -109,9 +111,12 @@ class Plan:
         if not self.writes:
             assert self.read is not None
             return self.read()
+        from tools.operations import _readback  # it builds on this module
+
+        notes = []
         for i, write in enumerate(self.writes):
             try:
-                getattr(env.client, write.method)(env.org_id, *write.path, write.body)
+                note = _readback.send(env, write, self.summary)
             except Exception as exc:
                 if i == 0:
                     raise
@@ -120,13 +125,18 @@ class Plan:
                     f"only part of '{self.summary}' was done: {made} succeeded, then {write.method} "
                     f"failed ({exc})", fix="check the user with list_account 'user_memberships' and finish "
                     "the change by hand or ask again") from exc
-        return Outcome(summary=self.done, changed=True,
-                       data={"requests": [w.method for w in self.writes]})
+            if note:
+                notes.append(note)
+        data: dict[str, Any] = {"requests": [w.method for w in self.writes]}
+        if notes:
+            data["answer_lost"] = True
+        return Outcome(summary=" ".join([self.done, *dict.fromkeys(notes)]), changed=True, data=data)
 
 
-def write(method: str, *path: str, model: str, body: dict[str, Any]) -> Write:
-    """A write whose body is checked against the spec's definition now, before any request."""
-    return Write(method, tuple(path), spec_model(model, body))
+def write(method: str, *path: str, model: str, body: dict[str, Any], expect: Any = None) -> Write:
+    """A write whose body is checked against the spec's definition now, before any request;
+    ``expect`` (a ``_readback.Expect``) says how to tell it took effect if its answer is lost."""
+    return Write(method, tuple(path), spec_model(model, body), expect)
 
 
 def fetch_user(env: Env, email: str) -> Any:

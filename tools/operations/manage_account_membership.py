@@ -25,7 +25,8 @@ from typing import Any
 from tools.actions import ManageAccountMembership
 from tools.operations import _common as c
 from tools.operations._common import Env, OperationError, Plan, Target
-from tools.operations.manage_user import close_plan, new_access
+from tools.operations._readback import Expect
+from tools.operations.manage_user import access_granted, close_plan, new_access
 
 
 def resolve(action: ManageAccountMembership, env: Env) -> Target:
@@ -90,14 +91,15 @@ def _add_to_account(action: ManageAccountMembership, target: Target, env: Env, m
     profile = f" as '{target.profile.name}'" if target.profile else ""
     what = f"{action.email} to {account.name}{profile}{c.in_groups(target.groups)}"
     return Plan.writing(f"add {what}", f"Added {what}.",
-                        c.write("add_account_user", account.id, model="NewAccountUserRequest", body=body),
+                        c.write("add_account_user", account.id, model="NewAccountUserRequest", body=body,
+                                expect=access_granted(action.email, account.id, target)),
                         preview=new_access(account, target))
 
 
-def _membership_update(user: Any, account_id: str, **fields: Any) -> c.Write:
+def _membership_update(user: Any, account_id: str, expect: Expect, **fields: Any) -> c.Write:
     body = {"users": [{"id": str(user.id), "site_id": user.site_id,
                        "memberships": [{"account_id": account_id, **fields}]}]}
-    return c.write("update_users", model="UpdateUsersRequest", body=body)
+    return c.write("update_users", model="UpdateUsersRequest", body=body, expect=expect)
 
 
 def _change_profile(action: ManageAccountMembership, target: Target, user: Any, membership: Any) -> Plan:
@@ -107,7 +109,8 @@ def _change_profile(action: ManageAccountMembership, target: Target, user: Any, 
             f"{action.email} already is '{profile.name}' on {account.name}; nothing was changed")
     what = (f"{action.email}'s permission profile on {account.name} from '{c.profile_name(membership)}' "
             f"to '{profile.name}'")
-    update = _membership_update(user, account.id, permission_profile=c.as_profile_request(profile))
+    update = _membership_update(user, account.id, Expect(action.email, profile={account.id: int(profile.id)}),
+                                permission_profile=c.as_profile_request(profile))
     return Plan.writing(f"change {what}", f"Changed {what}.", update, preview=[
         c.row(membership, "permission_profile", c.profile_name(membership), profile.name)])
 
@@ -144,6 +147,7 @@ def _change_groups(action: ManageAccountMembership, target: Target, user: Any, m
     what = f"{action.email} on {account.name}: {' and '.join(parts)}"
     chosen = (g.name for g in wanted.values() if (getattr(g, "type", None) or "").lower() != c.EVERYONE_GROUP)
     return Plan.writing(f"change groups of {what}", f"Changed groups of {what}.",
-                        _membership_update(user, account.id, groups=[{"id": gid} for gid in sorted(wanted)]),
+                        _membership_update(user, account.id, Expect(action.email, groups_exact={
+                            account.id: frozenset(wanted)}), groups=[{"id": gid} for gid in sorted(wanted)]),
                         preview=[c.row(membership, "groups", c.group_list(c.group_names(membership)),
                                        c.group_list(chosen))])

@@ -31,6 +31,7 @@ from typing import Any
 from tools.actions import ManageUser
 from tools.operations import _common as c
 from tools.operations._common import Env, OperationError, Plan, Target
+from tools.operations._readback import Expect
 
 PURGE_AFTER = timedelta(hours=24)
 
@@ -88,7 +89,8 @@ def _provision(action: ManageUser, target: Target, env: Env) -> Plan:
             })],
         })
         return Plan.writing(f"create user {action.email} on {access}", f"Created {action.email} on {access}.",
-                            c.write("create_user", model="NewUserRequest", body=body),
+                            c.write("create_user", model="NewUserRequest", body=body,
+                                    expect=access_granted(action.email, account.id, target)),
                             preview=[c.row(None, "user", None, action.email),
                                      *new_access(account, target)])
     if (user.user_status or "").lower() == c.CLOSED:
@@ -129,7 +131,8 @@ def _provision(action: ManageUser, target: Target, env: Env) -> Plan:
         "auto_activate_memberships": True,
     })
     return Plan.writing(f"add existing user {action.email} to {access}", f"Added {action.email} to {access}.",
-                        c.write("add_account_user", account.id, model="NewAccountUserRequest", body=body),
+                        c.write("add_account_user", account.id, model="NewAccountUserRequest", body=body,
+                                expect=access_granted(action.email, account.id, target)),
                         preview=new_access(account, target))
 
 
@@ -140,6 +143,13 @@ def new_access(account: Any, target: Target) -> list[Any]:
     if target.groups:
         rows.append(c.row(account, "groups", None, c.group_list(g.name for g in target.groups)))
     return rows
+
+
+def access_granted(email: str, account_id: str, target: Target) -> Expect:
+    """A membership open on the account, with the profile and groups asked for."""
+    return Expect(email, open_on=(account_id,),
+                  profile={account_id: int(target.profile.id)} if target.profile is not None else {},
+                  groups_include={account_id: frozenset(int(g.id) for g in target.groups)})
 
 
 def _display_name(action: ManageUser) -> str:
@@ -180,7 +190,10 @@ def _update(action: ManageUser, target: Target, env: Env) -> Plan:
         return Plan.nothing_to_do(f"{action.email} already has those names; nothing was changed")
     described = ", ".join(f"{k} to '{v}'" for k, v in changes.items())
     return Plan.writing(f"update {action.email}: {described}", f"Updated {action.email}: {described}.",
-                        c.write("update_users", model="UpdateUsersRequest", body={"users": [entry]}),
+                        c.write("update_users", model="UpdateUsersRequest", body={"users": [entry]},
+                                expect=Expect(action.email, names={
+                                    key: entry[key] for key in ("first_name", "last_name") if key in entry},
+                                    unreadable=("job titles",) if action.job_title else ())),
                         preview=rows)
 
 
@@ -215,7 +228,8 @@ def close_plan(user: Any, email: str, to_close: list[Any]) -> Plan:
     where = ", ".join(m.account_name for m in to_close)
     plural = "s" if len(to_close) > 1 else ""
     body = {"accounts": [{"id": str(m.account_id)} for m in to_close]}
-    close = c.write("close_memberships", str(user.id), model="DeleteMembershipsRequest", body=body)
+    close = c.write("close_memberships", str(user.id), model="DeleteMembershipsRequest", body=body,
+                    expect=Expect(email, closed_on=tuple(str(m.account_id) for m in to_close)))
     return Plan.writing(f"close {email}'s membership{plural} on {where}",
                         f"Closed {email}'s membership{plural} on {where}.", close,
                         preview=[c.row(m, "status", m.status, "closed") for m in to_close])
@@ -240,7 +254,8 @@ def _reactivate(action: ManageUser, target: Target, env: Env) -> Plan:
         )
     membership_id = _closed_membership_id(env, action.email, account)
     writes = [c.write("activate_membership", str(user.id), membership_id,
-                      model="ForceActivateMembershipRequest", body={"site_id": user.site_id})]
+                      model="ForceActivateMembershipRequest", body={"site_id": user.site_id},
+                      expect=Expect(action.email, open_on=(account.id,)))]
     if target.profile is not None or target.groups:
         update = c.drop_none({
             "account_id": account.id,
@@ -248,7 +263,8 @@ def _reactivate(action: ManageUser, target: Target, env: Env) -> Plan:
             "groups": c.as_group_requests(target.groups) or None,
         })
         writes.append(c.write("update_users", model="UpdateUsersRequest", body={"users": [
-            {"id": str(user.id), "site_id": user.site_id, "memberships": [update]}]}))
+            {"id": str(user.id), "site_id": user.site_id, "memberships": [update]}]},
+            expect=access_granted(action.email, account.id, target)))
     profile = f" as '{target.profile.name}'" if target.profile else ""
     what = f"{action.email}'s membership on {account.name}{profile}{c.in_groups(target.groups)}"
     rows = [c.row(account, "status", membership.status, "active")]
@@ -303,7 +319,9 @@ def _purge(action: ManageUser, target: Target, env: Env) -> Plan:
     what = f"{action.email}'s personal data on {where}"
     body = {"user_id": str(user.id), "memberships": [{"account_id": str(m.account_id)} for m in chosen]}
     return Plan.writing(f"purge {what} (permanent; it cannot be undone)", f"Purged {what}.",
-                        c.write("redact_user", model="IndividualUserDataRedactionRequest", body=body),
+                        c.write("redact_user", model="IndividualUserDataRedactionRequest", body=body,
+                                # a redacted user no longer answers to the email
+                                expect=Expect(action.email, gone=True)),
                         preview=[c.row(m, "personal_data", "kept", "redacted (permanent)") for m in chosen])
 
 

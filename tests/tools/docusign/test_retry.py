@@ -235,63 +235,67 @@ def test_statuses_map_to_typed_errors(policy, status, kind):
         client_for(transport, policy).organizations()
 
 
-# --- writes: resend only when it cannot duplicate ---------------------------------------------------
+# --- writes: never resent after DocuSign may have acted ----------------------------------------------
 
 
 NEW_USER = {"email": "new@x.com", "first_name": "New", "last_name": "User", "accounts": [{"id": ACCT}]}
 
 
-def test_create_is_not_resent_when_the_first_attempt_went_through(policy):
-    """A 503 after DocuSign created the user: the re-check finds it, the create is not sent again."""
-    profile = {
-        "users": [
-            {
-                "id": USER,
-                "user_name": "new@x.com",
-                "first_name": "New",
-                "last_name": "User",
-                "memberships": [
-                    {
-                        "account_id": ACCT,
-                        "email": "new@x.com",
-                        "status": "active",
-                        "permission_profile": {"id": 5, "name": "DocuSign Sender"},
-                    }
-                ],
-            }
-        ]
-    }
-    transport, seen = scripted(
-        httpx.Response(503),
-        httpx.Response(200, json=users_body("new@x.com")),  # GET users?email= finds it
-        httpx.Response(200, json=profile),  # GET users/profile to answer like a create would
-    )
+@pytest.mark.parametrize(
+    "lost",
+    [httpx.Response(503), httpx.Response(500), httpx.Response(504), httpx.ReadTimeout("slow"),
+     httpx.RemoteProtocolError("peer closed connection"), httpx.WriteTimeout("stalled")],
+    ids=["503", "500", "504", "read-timeout", "reset", "write-timeout"],
+)
+def test_a_write_whose_answer_is_lost_is_not_resent_and_says_so(policy, clock, lost):
+    """The outcome is unknown: no resend (it could apply twice), no "refused" (it may have been applied)."""
+    transport, seen = scripted(lost, httpx.Response(200, json={"id": USER, "email": "new@x.com"}))
+    records = []
+    with permit("test"), pytest.raises(errors.OutcomeUnknown) as caught:
+        client_for(transport, policy, records).create_user(ORG, NEW_USER)
+    assert [r.method for r in seen] == ["POST"] and clock.sleeps == []
+    assert "may or may not have been applied" in caught.value.message
+    assert "read the state back" in caught.value.message
+    assert isinstance(caught.value, errors.ServiceUnavailable)  # callers handling 'unreachable' still work
+    assert records[0].retries == 0
+
+
+@pytest.mark.parametrize(
+    "unsent",
+    [httpx.Response(429, headers={"Retry-After": "1"}), httpx.ConnectError("refused"),
+     httpx.ConnectTimeout("no route")],
+    ids=["429", "connect-refused", "connect-timeout"],
+)
+def test_a_write_docusign_never_processed_is_resent(policy, unsent):
+    transport, seen = scripted(unsent, httpx.Response(200, json={"id": USER, "email": "new@x.com"}))
     with permit("test"):
         created = client_for(transport, policy).create_user(ORG, NEW_USER)
-    assert [r.method for r in seen] == ["POST", "GET", "GET"]
-    assert seen[1].url.params["email"] == "new@x.com"
-    assert created.id == USER and created.accounts[0].permission_profile.id == 5
+    assert [r.method for r in seen] == ["POST", "POST"] and created.id == USER
 
 
-def test_create_is_resent_when_the_recheck_finds_nothing(policy):
-    transport, seen = scripted(
-        httpx.Response(502),
-        httpx.Response(200, json=users_body()),
-        httpx.Response(200, json={"id": USER, "email": "new@x.com", "accounts": [{"id": ACCT}]}),
-    )
-    with permit("test"):
-        created = client_for(transport, policy).create_user(ORG, NEW_USER)
-    assert [r.method for r in seen] == ["POST", "GET", "POST"] and created.id == USER
-
-
-def test_create_after_a_429_is_resent_without_recheck(policy):
-    transport, seen = scripted(
-        httpx.Response(429, headers={"Retry-After": "1"}),
-        httpx.Response(200, json={"id": USER, "email": "new@x.com"}),
-    )
-    with permit("test"):
+def test_a_write_refused_with_a_4xx_is_not_resent_and_keeps_docusigns_words(policy):
+    refusal = {"error": "invalid_email", "error_description": "bad"}
+    transport, seen = scripted(httpx.Response(400, json=refusal))
+    with permit("test"), pytest.raises(errors.BadRequest, match="bad"):
         client_for(transport, policy).create_user(ORG, NEW_USER)
-    assert [r.method for r in seen] == ["POST", "POST"]
+    assert len(seen) == 1
+
+
+def test_reads_are_retried_on_500_with_the_same_backoff(policy, clock):
+    transport, seen = scripted(
+        httpx.Response(500), httpx.Response(500), httpx.Response(200, json=users_body("a@x.com"))
+    )
+    records = []
+    users = client_for(transport, policy, records, base_delay=1.0).users(ORG, email="a@x.com")
+    assert [u.email for u in users] == ["a@x.com"] and len(seen) == 3 and records[0].retries == 2
+    assert all(lo <= s <= hi for s, (lo, hi) in zip(clock.sleeps, [(0.5, 1), (1, 2)], strict=True))
+
+
+def test_a_read_that_keeps_failing_with_500_gives_up_typed(policy):
+    transport, seen = scripted(*[httpx.Response(500, json={"message": "boom"})] * 3)
+    with pytest.raises(errors.ServiceUnavailable, match="after 3 attempt"):
+        client_for(transport, policy, max_attempts=3).users(ORG, email="a@x.com")
+    assert len(seen) == 3
 
 
 def test_writes_outside_a_permit_send_nothing(policy):
@@ -303,12 +307,17 @@ def test_writes_outside_a_permit_send_nothing(policy):
     assert seen == []
 
 
-def test_create_is_not_resent_when_the_recheck_itself_fails(policy):
-    transport, seen = scripted(
-        httpx.Response(503),
-        *[httpx.Response(503)] * 5,  # the GET users?email= re-check cannot get an answer either
-    )
-    with permit("test"), pytest.raises(errors.ServiceUnavailable) as caught:
-        client_for(transport, policy).create_user(ORG, NEW_USER)
-    assert [r.method for r in seen] == ["POST"] + ["GET"] * 5
-    assert "a resend could duplicate it" in caught.value.message
+@pytest.mark.parametrize("method", ["POST", "DELETE", "PUT", "PATCH"])
+def test_a_raw_write_through_the_client_internals_is_refused_without_a_permit(policy, method):
+    """The permit is checked where every request passes (the sender), not only in the write methods."""
+    from tools.docusign import GateBypassError
+    from tools.docusign.client import USERS
+
+    transport, seen = scripted(httpx.Response(200, json={}))
+    client = client_for(transport, policy)
+    with pytest.raises(GateBypassError, match=f"{method} /v2/organizations"):
+        client._sender.send(method, USERS, {"organizationId": ORG}, json=NEW_USER)
+    assert seen == []
+    with permit("test"):  # the same request inside a permit goes out
+        client._sender.send(method, USERS, {"organizationId": ORG}, json=NEW_USER)
+    assert len(seen) == 1

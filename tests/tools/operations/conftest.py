@@ -88,3 +88,19 @@ def world(tmp_path):
     built = build_world(tmp_path)
     yield built
     built.client.close()
+
+
+@pytest.fixture
+def make_world(tmp_path):
+    """Independent worlds in one test (e.g. a fault-free twin whose final state is the reference)."""
+    built: list[World] = []
+
+    def make() -> World:
+        home = tmp_path / f"world{len(built)}"
+        home.mkdir()
+        built.append(build_world(home))
+        return built[-1]
+
+    yield make
+    for each in built:
+        each.client.close()
