@@ -69,12 +69,13 @@ def _check_backend(backend: str | None) -> None:
 
 
 def _actor(rt: Any, email: str | None) -> Any:
+    from agent.channels.identity import IdentityError, cli_email
     from agent.runtime import SetupError
 
     _check_as(email)
     try:
-        return rt.actor(email)
-    except SetupError as exc:
+        return rt.actor(cli_email(rt.config, email))  # --as only on the sandbox; else the signed-in person
+    except (SetupError, IdentityError) as exc:
         raise _fail(str(exc), 2) from None
 
 

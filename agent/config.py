@@ -20,6 +20,8 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from agent.channels.settings import AuthSettings, NotifySettings
+
 OAUTH_HOSTS = {"production": "account.docusign.com", "demo": "account-d.docusign.com"}
 ADMIN_BASE_URLS = {
     "production": "https://api.docusign.net/Management",
@@ -207,6 +209,7 @@ class PeopleSettings(_Section):
     approvers: list[str] = Field(default_factory=list)
     employees: list[str] = Field(default_factory=list)
     default_actor: str | None = None
+    os_users: dict[str, str] = Field(default_factory=dict, description="OS login -> email (no IdP)")
 
     @field_validator("admins", "approvers", "employees")
     @classmethod
@@ -227,6 +230,8 @@ class Config(_Section):
     store: StoreSettings = Field(default_factory=StoreSettings)
     policy: PolicySettings = Field(default_factory=PolicySettings)
     people: PeopleSettings = Field(default_factory=PeopleSettings)
+    auth: AuthSettings = Field(default_factory=AuthSettings)
+    notify: NotifySettings = Field(default_factory=NotifySettings)
     source: str = Field("embedded default", exclude=True)
 
     @property

@@ -14,6 +14,7 @@ from pathlib import Path
 from sqlalchemy import Connection, Engine, create_engine, event, select, text
 from sqlalchemy.pool import NullPool
 
+from audit import service_tables as _service_tables  # noqa: F401  (registers the service's tables)
 from audit.models import SCHEMA_VERSION, Base, ChainHead, SchemaVersion
 
 GENESIS_HASH = "0" * 64

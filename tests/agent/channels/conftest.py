@@ -1,0 +1,20 @@
+"""Service tests: a real ``dsadmin serve`` app under uvicorn on loopback, on the sandbox, with
+tokens from the sandbox's identity provider. The Messages API is never reached (offline backend)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from service_stack import running_service
+
+
+@pytest.fixture
+def service(tmp_path):
+    """One service instance on a fresh acme sandbox and a SQLite store."""
+    with running_service(tmp_path) as svc:
+        yield svc
