@@ -18,3 +18,11 @@ def service(tmp_path):
     """One service instance on a fresh acme sandbox and a SQLite store."""
     with running_service(tmp_path) as svc:
         yield svc
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Keep each phase's report on the test item, so the browser fixture knows it failed."""
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"report_{report.when}", report)
