@@ -207,3 +207,33 @@ def test_the_rate_limit_answers_429(tmp_path):
         other = svc.call("GET", "/api/v1/approvals", "jane.smith@acme.com").status_code
     assert codes[0] == 200 and 429 in codes  # 8 in at most two minute windows: one is over 3
     assert other == 200  # the limit is per person
+
+
+def test_two_instances_on_postgresql_execute_an_approval_pressed_on_both_once(tmp_path, postgres_engine):
+    from service_stack import running_service
+
+    with (
+        running_service(tmp_path, engine=postgres_engine) as one,
+        running_service(tmp_path, engine=postgres_engine) as two,
+    ):
+        approval_id = _seat_request(one)
+        assert [a["id"] for a in two.call("GET", "/api/v1/approvals", "approver@acme.com").json()] == [
+            approval_id
+        ]
+        tokens = {svc.base: svc.token("approver@acme.com") for svc in (one, two)}
+
+        def press(svc):
+            return svc.http.post(
+                f"{svc.base}/api/v1/approvals/{approval_id}/approve",
+                headers={"Authorization": f"Bearer {tokens[svc.base]}"},
+                json={},
+            )
+
+        with ThreadPoolExecutor(4) as pool:
+            answers = list(pool.map(press, (one, two, one, two)))
+        done = [r for r in answers if r.status_code == 200 and r.json()["outcome"] == "done"]
+        assert len(done) == 1, [r.text for r in answers]
+        assert one.rt.approvals.get(approval_id).status == "executed"
+        sam = next(u for u in two.state()["users"] if u["email"] == "sam.lee@acme.com")
+        assert sam["memberships"]["EMEA"]["permission_profile"] == "DocuSign Viewer"
+        assert one.rt.audit.verify().ok
