@@ -293,15 +293,21 @@ def _visible_to(actor: Any, views: list) -> tuple[list, str]:
 @approvals_app.command("show")
 def approvals_show(
     approval_id: str = typer.Argument(..., help="The request id (apr_...)."),
+    as_: str | None = typer.Option(None, "--as", help=AS_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """One request: who asked, the exact call, and where it stands."""
+    """One request: who asked, the exact call, and where it stands (for its requester, its approvers
+    and admins only)."""
+    from agent.channels.service import can_see
     from agent.render import when
 
+    _check_as(as_)
     with _runtime() as rt:
+        actor = _actor(rt, as_)
         view = rt.approvals.get(approval_id.strip())
-        if view is None:
-            raise _fail(f"no approval request {approval_id!r}; see `dsadmin approvals list`", 1)
+        if view is None or not can_see(actor, view):
+            raise _fail(f"no approval request {approval_id!r} that {actor.email} may see; "
+                        "see `dsadmin approvals list`", 1)
         row = _approval_row(view) | {"call": view.call}
         if as_json:
             typer.echo(json.dumps(row, default=str))
