@@ -256,13 +256,13 @@ def approvals_list(
     _check_as(as_)
     status = (status or "all").strip().lower()
     with _runtime() as rt:
-        actor = _actor(rt, as_) if as_ is not None else None
+        actor = _actor(rt, as_)  # without --as: the signed-in person; only an admin sees every request
         try:
             views = rt.approvals.list(None if status == "all" else status)
         except ValueError as exc:
             raise _fail(f"--status: {exc}", 2) from None
         scope = ""
-        if actor is not None:
+        if as_ is not None or not actor.has("admin"):
             views, scope = _visible_to(actor, views)
         rows = [_approval_row(v) for v in views]
         if as_json:

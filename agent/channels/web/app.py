@@ -67,6 +67,10 @@ class _TooLarge(Exception):
 def create_app(rt: Any, *, worker: bool = True) -> FastAPI:
     """The service on a built runtime (``agent.runtime.build_runtime``); ``worker`` runs the outbox."""
     config = rt.config
+    if config.auth.oidc is None and rt.sandbox is None:
+        from agent.runtime import SetupError
+
+        raise SetupError("a real organization needs its identity provider: set auth.oidc (issuer, client_id)")
     auth = Authenticator(rt, config.auth)
     stop = threading.Event()
 

@@ -150,3 +150,15 @@ def test_a_declined_device_sign_in_fails_and_caches_nothing(tmp_path):
         with pytest.raises(AuthError, match="declined"):
             client.poll_device(grant["device_code"])
     assert not login_cache().exists()
+
+
+def test_approvals_list_without_as_shows_a_signed_in_employee_only_their_own(tmp_path, monkeypatch):
+    from agent.channels import identity
+
+    runner = CliRunner()
+    runner.invoke(app, ["ask", "--as", "sam.lee@acme.com", "Please give me a DocuSign Viewer seat on EMEA"])
+    monkeypatch.setattr(identity, "signed_in_email", lambda: "jane.smith@acme.com")
+    listed = runner.invoke(app, ["approvals", "list", "--json"])
+    assert listed.exit_code == 0 and json.loads(listed.output) == []
+    monkeypatch.setattr(identity, "signed_in_email", lambda: "admin@acme.com")
+    assert len(json.loads(runner.invoke(app, ["approvals", "list", "--json"]).output)) == 1
