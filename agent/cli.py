@@ -13,6 +13,7 @@ from pathlib import Path
 import typer
 
 from agent import commands, config_cli
+from agent.channels import cli as channels_cli
 from audit import cli as audit_cli
 from evals import cli as evals_cli
 from policies import cli as policies_cli
@@ -40,6 +41,7 @@ def _root(
 
 commands.register(app)
 config_cli.register(app)
+channels_cli.register(app)
 evals_cli.register(app)
 app.add_typer(sandbox_cli.app, name="sandbox", help="The embedded DocuSign emulator.")
 app.add_typer(audit_cli.app, name="audit", help="Read, verify and export the audit log.")

@@ -69,12 +69,13 @@ def _check_backend(backend: str | None) -> None:
 
 
 def _actor(rt: Any, email: str | None) -> Any:
+    from agent.channels.identity import IdentityError, cli_email
     from agent.runtime import SetupError
 
     _check_as(email)
     try:
-        return rt.actor(email)
-    except SetupError as exc:
+        return rt.actor(cli_email(rt.config, email))  # --as only on the sandbox; else the signed-in person
+    except (SetupError, IdentityError) as exc:
         raise _fail(str(exc), 2) from None
 
 
@@ -293,13 +294,13 @@ def approvals_list(
     _check_as(as_)
     status = (status or "all").strip().lower()
     with _runtime() as rt:
-        actor = _actor(rt, as_) if as_ is not None else None
+        actor = _actor(rt, as_)  # without --as: the signed-in person; only an admin sees every request
         try:
             views = rt.approvals.list(None if status == "all" else status)
         except ValueError as exc:
             raise _fail(f"--status: {exc}", 2) from None
         scope = ""
-        if actor is not None:
+        if as_ is not None or not actor.has("admin"):
             views, scope = _visible_to(actor, views)
         rows = [_approval_row(v) for v in views]
         if as_json:
@@ -330,15 +331,21 @@ def _visible_to(actor: Any, views: list) -> tuple[list, str]:
 @approvals_app.command("show")
 def approvals_show(
     approval_id: str = typer.Argument(..., help="The request id (apr_...)."),
+    as_: str | None = typer.Option(None, "--as", help=AS_HELP),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """One request: who asked, the exact call, and where it stands."""
+    """One request: who asked, the exact call, and where it stands (for its requester, its approvers
+    and admins only)."""
+    from agent.channels.service import can_see
     from agent.render import when
 
+    _check_as(as_)
     with _runtime() as rt:
+        actor = _actor(rt, as_)
         view = rt.approvals.get(approval_id.strip())
-        if view is None:
-            raise _fail(f"no approval request {approval_id!r}; see `dsadmin approvals list`", 1)
+        if view is None or not can_see(actor, view):
+            raise _fail(f"no approval request {approval_id!r} that {actor.email} may see; "
+                        "see `dsadmin approvals list`", 1)
         row = _approval_row(view) | {"call": view.call}
         if as_json:
             typer.echo(json.dumps(row, default=str))

@@ -20,6 +20,8 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from agent.channels.settings import AuthSettings, NotifySettings
+
 OAUTH_HOSTS = {"production": "account.docusign.com", "demo": "account-d.docusign.com"}
 ADMIN_BASE_URLS = {
     "production": "https://api.docusign.net/Management",
@@ -222,6 +224,7 @@ class PeopleSettings(_Section):
     approvers: list[str] = Field(default_factory=list)
     employees: list[str] = Field(default_factory=list)
     default_actor: str | None = None
+    os_users: dict[str, str] = Field(default_factory=dict, description="OS login -> email (no IdP)")
 
     @field_validator("admins", "approvers", "employees")
     @classmethod
@@ -271,6 +274,8 @@ class Config(_Section):
     policy: PolicySettings = Field(default_factory=PolicySettings)
     people: PeopleSettings = Field(default_factory=PeopleSettings)
     self_service: SelfServiceSettings = Field(default_factory=SelfServiceSettings)
+    auth: AuthSettings = Field(default_factory=AuthSettings)
+    notify: NotifySettings = Field(default_factory=NotifySettings)
     source: str = Field("embedded default", exclude=True)
 
     @property

@@ -24,6 +24,7 @@ from sqlalchemy import Engine, select, update
 from audit.models import Approval
 from policies._records import Clock, RefusedError, StoredCall, as_utc, now_from, stored_json, system_clock
 from policies.call import ROLES, Actor, ResolvedCall
+from policies.outbox import announce
 
 STATUSES = ("pending", "approved", "denied", "expired", "executing", "executed", "failed", "void")
 _LIVE = ("pending", "approved")
@@ -126,6 +127,7 @@ class ApprovalBook:
         }
         with self._engine.begin() as conn:
             conn.execute(_T.insert().values(**row))
+            announce(conn, "pending", row["id"])  # the approvers' notice commits with the request
         view = self._read(row["id"])
         assert view is not None
         self._log("approval_requested", view, requester.email, {
@@ -234,7 +236,10 @@ class ApprovalBook:
         stmt = (update(_T).where(_T.c.id == approval_id, _T.c.status == frm, *extra_where)
                 .values(status=to, **(values or {})))
         with self._engine.begin() as conn:
-            return conn.execute(stmt).rowcount == 1
+            won = conn.execute(stmt).rowcount == 1
+            if won:
+                announce(conn, to, approval_id)  # the notice commits with the transition, or not at all
+            return won
 
     def _read(self, approval_id: str) -> ApprovalView | None:
         with self._engine.connect() as conn:

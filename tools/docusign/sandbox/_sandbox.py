@@ -100,7 +100,11 @@ class Sandbox:
         return SandboxTransport(self._core)
 
     def asgi_app(self):
-        return asgi_app(self._core)
+        from tools.docusign.sandbox import _oidc
+
+        app = asgi_app(self._core)  # the OIDC identity provider's routes go before the catch-all
+        app.router.routes[:0] = _oidc.routes(_oidc.IdentityProvider(_home(), _oidc.sandbox_people(self)))
+        return app
 
     def handle(self, request: SandboxRequest):
         return self._core.handle(request)

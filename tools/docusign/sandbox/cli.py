@@ -139,3 +139,22 @@ def token(email: str = typer.Option("admin@acme.com", "--email", help="The user 
     except KeyError as exc:
         typer.echo(f"error: {exc.args[0]}", err=True)
         raise typer.Exit(1) from None
+
+
+@app.command("idp-token")
+def idp_token(
+    as_: str = typer.Option(..., "--as", help="The person to sign in as (one of the fixture's people)."),
+    issuer: str = typer.Option(
+        "http://127.0.0.1:8000/idp", "--issuer", help="The provider's URL: `dsadmin serve`'s base URL + /idp."
+    ),
+) -> None:
+    """Print a bearer token from the sandbox's identity provider, for scripts calling the HTTP API."""
+    from agent.config import dsadmin_home
+    from tools.docusign.sandbox._oidc import IdentityProvider, OIDCError, sandbox_people
+
+    idp = IdentityProvider(dsadmin_home(), sandbox_people(_open(None)))
+    try:
+        typer.echo(idp.tokens_for(issuer.rstrip("/"), as_)["access_token"])
+    except OIDCError as exc:
+        typer.echo(f"error: {exc.description}", err=True)
+        raise typer.Exit(1) from None

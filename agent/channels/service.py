@@ -1,0 +1,136 @@
+"""What every network channel may do, on the one runtime: ask, confirm, read and decide requests.
+
+Why one module: the HTTP API and the web pages must refuse and allow exactly the same things, so
+both call these functions, which call the same ``Conversation`` and ``Gate`` the CLI does. The
+read scoping lives here as data (``VISIBILITY``): a request is visible to its requester, to the
+people holding the role that may approve it, and to admins; the audit log only to admins.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from agent.conversation import DECISIONS, Conversation, Reply
+from policies.call import Actor
+from tools.results import Result, outcome_of
+
+# who may read an approval request: each rule is (name, predicate on actor and request)
+VISIBILITY: tuple[tuple[str, Callable[[Actor, Any], bool]], ...] = (
+    ("requester", lambda actor, view: view.requester == actor.email),
+    ("approver", lambda actor, view: actor.has(view.approver_role)),
+    ("admin", lambda actor, view: actor.has("admin")),
+)
+AUDIT_ROLES = ("admin",)
+
+
+class Refused(Exception):
+    """A refusal before anything ran: ``status`` is the HTTP status (403, 404, 409)."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def can_see(actor: Actor, view: Any) -> bool:
+    return any(rule(actor, view) for _name, rule in VISIBILITY)
+
+
+def can_read_audit(actor: Actor) -> bool:
+    return any(actor.has(role) for role in AUDIT_ROLES)
+
+
+def ask(rt: Any, actor: Actor, text: str, session_id: str | None = None) -> Reply:
+    """One request through a conversation (resumed when ``session_id`` is the person's own)."""
+    from agent.backends import make_backend
+    from agent.conversation import SessionError
+
+    try:
+        conversation = Conversation(rt, actor, make_backend(rt.config), session_id=session_id)
+    except SessionError as exc:
+        raise Refused(403, str(exc)) from None
+    return conversation.ask(text)
+
+
+def transcript(rt: Any, actor: Actor, session_id: str) -> list[tuple[str, str]]:
+    """(role, text) of a session's plain-text messages, for the chat page; the owner's only."""
+    from agent.backends import make_backend
+    from agent.conversation import SessionError
+
+    try:
+        conversation = Conversation(rt, actor, make_backend(rt.config), session_id=session_id)
+    except SessionError:
+        return []
+    lines = []
+    for message in conversation.messages:
+        for block in message.get("content") or []:
+            if isinstance(block, dict) and block.get("type") == "text" and block.get("text"):
+                lines.append((message["role"], block["text"]))
+    return lines
+
+
+def confirm(rt: Any, actor: Actor, token: str, accept: bool) -> Result:
+    """The person's answer to a confirmation; the gate refuses anyone but its owner."""
+    return rt.gate.confirm(actor, token.strip(), accept=accept)
+
+
+def result_json(result: Result) -> dict[str, Any]:
+    """The same object ``dsadmin confirm --json`` prints (the token never included)."""
+    return {
+        "outcome": outcome_of(result),
+        "decision": DECISIONS.get(result.kind),
+        "result": result.model_dump(mode="json", exclude={"token"}),
+    }
+
+
+def visible(rt: Any, actor: Actor, status: str | None = None, limit: int = 200) -> list[Any]:
+    return [v for v in rt.approvals.list(status, limit=limit) if can_see(actor, v)]
+
+
+def actionable(rt: Any, actor: Actor) -> list[Any]:
+    """Pending requests this person may decide: someone else's, for a role they hold."""
+    return [
+        v for v in rt.approvals.list("pending") if actor.has(v.approver_role) and v.requester != actor.email
+    ]
+
+
+def approval(rt: Any, actor: Actor, approval_id: str) -> Any:
+    view = rt.approvals.get(approval_id)
+    if view is None or not can_see(actor, view):
+        raise Refused(404, f"no approval request {approval_id!r} that you may see")
+    return view
+
+
+def decide(rt: Any, actor: Actor, approval_id: str, approve: bool, reason: str | None) -> Result:
+    """Approve (it then runs once, through the gate) or deny; refusals change nothing."""
+    view = approval(rt, actor, approval_id)
+    verb = "approve" if approve else "deny"
+    if view.requester == actor.email:
+        raise Refused(403, f"you made request {approval_id}; another {view.approver_role} must {verb} it")
+    if not actor.has(view.approver_role):
+        raise Refused(403, f"{verb} needs the {view.approver_role} role, which {actor.email} does not have")
+    if view.status != "pending":
+        raise Refused(409, f"request {approval_id} is {view.status}, not pending")
+    if approve:
+        return rt.gate.approve(actor, approval_id, reason=reason)
+    return rt.gate.deny(actor, approval_id, reason=reason)
+
+
+def audit_events(
+    rt: Any,
+    actor: Actor,
+    *,
+    n: int = 100,
+    actor_filter: str | None = None,
+    kind: str | None = None,
+    target: str | None = None,
+) -> tuple[list[Any], Any]:
+    """The newest events matching the filters and the chain's verify report (admins only)."""
+    if not can_read_audit(actor):
+        raise Refused(403, "the audit log is for admins")
+    try:
+        events = rt.audit.tail(n, actor=actor_filter or None, kind=kind or None, target=target or None)
+    except ValueError as exc:
+        raise Refused(422, str(exc)) from None
+    return events, rt.audit.verify()

@@ -1,0 +1,136 @@
+"""The ASGI app behind ``dsadmin serve``: the API, the pages, the embedded sign-in, the worker.
+
+Why FastAPI on top of Starlette: the API's request bodies are pydantic models, so malformed
+bodies get a 422 naming each bad field, and the OpenAPI document (``/api/v1/openapi.json``) is
+generated from the very models that validate. State that another instance needs (sessions,
+sign-ins in flight, rate counts, API tokens, the outbox) lives in the store; a process holds only
+caches it can rebuild.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from agent.channels.oidc import AuthError
+from agent.channels.web import api, pages
+from agent.channels.web.auth import IDP_MOUNT, Authenticator
+
+OPEN_PATHS = ("/api/v1/openapi.json", "/api/v1/docs")
+
+
+class BodyLimit:
+    """Refuse request bodies over ``max_bytes`` with 413, before any route reads them."""
+
+    def __init__(self, app: Any, max_bytes: int):
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        headers = dict(scope.get("headers") or [])
+        length = headers.get(b"content-length")
+        if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
+            return await self._too_large(send)
+        seen = 0
+
+        async def limited():
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > self.max_bytes:
+                raise _TooLarge
+            return message
+
+        try:
+            return await self.app(scope, limited, send)
+        except _TooLarge:
+            return await self._too_large(send)
+
+    async def _too_large(self, send):
+        response = JSONResponse(
+            {"error": "too_large", "message": f"the body is over {self.max_bytes} bytes"}, 413
+        )
+        await response({"type": "http"}, None, send)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def create_app(rt: Any, *, worker: bool = True) -> FastAPI:
+    """The service on a built runtime (``agent.runtime.build_runtime``); ``worker`` runs the outbox."""
+    config = rt.config
+    if config.auth.oidc is None and rt.sandbox is None:
+        from agent.runtime import SetupError
+
+        raise SetupError("a real organization needs its identity provider: set auth.oidc (issuer, client_id)")
+    auth = Authenticator(rt, config.auth)
+    stop = threading.Event()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app):
+        thread = None
+        if worker:
+            from agent.channels.notify.worker import run_forever
+
+            thread = threading.Thread(target=run_forever, args=(rt, stop), daemon=True, name="dsadmin-notify")
+            thread.start()
+        yield
+        stop.set()
+        if thread is not None:
+            thread.join(timeout=10)
+
+    app = FastAPI(
+        title="dsadmin",
+        version="1",
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/v1/docs",
+        redoc_url=None,
+        lifespan=lifespan,
+        description="The dsadmin agent as a service: ask, confirm, approve; every call through the gate.",
+    )
+    app.state.rt = rt
+    app.state.auth = auth
+
+    @app.middleware("http")
+    async def authenticate_api(request: Request, call_next):
+        path = request.url.path
+        if not path.startswith("/api/v1/") or path in OPEN_PATHS:
+            return await call_next(request)
+        try:
+            actor = await run_in_threadpool(
+                auth.from_bearer, request.headers.get("authorization"), auth.base_url(request)
+            )
+        except AuthError as exc:
+            return JSONResponse(
+                {"error": "unauthorized", "message": str(exc)},
+                401,
+                headers={"WWW-Authenticate": 'Bearer realm="dsadmin"'},
+            )
+        if not await run_in_threadpool(auth.allow, actor):
+            return JSONResponse(
+                {"error": "rate_limited", "message": "too many requests; wait a minute"},
+                429,
+                headers={"Retry-After": "60"},
+            )
+        request.state.actor = actor
+        return await call_next(request)
+
+    app.include_router(api.router)
+    app.include_router(pages.router)
+    if auth.embedded:
+        from agent.config import dsadmin_home
+        from tools.docusign.sandbox._oidc import IdentityProvider, routes, sandbox_people
+
+        app.router.routes.extend(
+            routes(IdentityProvider(dsadmin_home(), sandbox_people(rt.sandbox)), IDP_MOUNT)
+        )
+    app.add_middleware(BodyLimit, max_bytes=config.auth.max_body_bytes)
+    return app

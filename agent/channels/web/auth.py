@@ -1,0 +1,94 @@
+"""Who is calling: bearer tokens for the API, signed-in sessions for the pages.
+
+A bearer token is either a personal API token (``dsa_...``, looked up by hash in the store) or a
+JWT from the configured OpenID Connect provider, validated against its JWKS (``agent.channels.oidc``).
+With no ``auth.oidc`` configured the provider is the sandbox's own, served by this app at
+``/idp``, so its issuer is this service's base URL + ``/idp``. Roles always come from the
+configuration's ``people``; nothing a caller sends can claim one.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from agent.channels import credentials
+from agent.channels.oidc import AuthError, OIDCClient
+from agent.channels.settings import AuthSettings, secret_from_env
+from policies.call import Actor
+
+IDP_MOUNT = "/idp"
+SESSION_COOKIE = "dsadmin_session"
+
+
+class Authenticator:
+    def __init__(self, rt: Any, settings: AuthSettings, *, http: Any = None):
+        self.rt = rt
+        self.settings = settings
+        self._http = http
+        self._clients: dict[str, OIDCClient] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def embedded(self) -> bool:
+        """True when the sandbox's identity provider (served by this app) signs people in."""
+        return self.settings.oidc is None
+
+    def base_url(self, request: Any) -> str:
+        if self.settings.public_url:
+            return self.settings.public_url
+        host = request.headers.get("host") or request.url.netloc
+        return f"{request.url.scheme}://{host}"
+
+    def oidc(self, base_url: str) -> OIDCClient:
+        """The provider's client: the configured one, or this service's embedded provider."""
+        settings = self.settings.oidc
+        key = settings.issuer if settings else base_url
+        with self._lock:
+            client = self._clients.get(key)
+            if client is None:
+                if settings is None:
+                    from tools.docusign.sandbox._oidc import CLIENT_ID
+
+                    client = OIDCClient(f"{base_url}{IDP_MOUNT}", CLIENT_ID, http=self._http)
+                else:
+                    try:
+                        secret = secret_from_env(settings.client_secret_env, "auth.oidc.client_secret_env")
+                    except ValueError as exc:
+                        raise AuthError(str(exc)) from None
+                    client = OIDCClient(
+                        settings.issuer,
+                        settings.client_id,
+                        client_secret=secret,
+                        audience=settings.audience,
+                        scopes=settings.scopes,
+                        http=self._http,
+                    )
+                self._clients[key] = client
+        return client
+
+    def actor(self, email: str) -> Actor:
+        return self.rt.actor(email)
+
+    def from_bearer(self, authorization: str | None, base_url: str) -> Actor:
+        """The caller behind an ``Authorization: Bearer`` header; AuthError for anything else."""
+        scheme, _, token = (authorization or "").partition(" ")
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token:
+            raise AuthError("sign in: send 'Authorization: Bearer TOKEN' (an API token or the IdP's token)")
+        if token.startswith(credentials.TOKEN_PREFIX):
+            email = credentials.token_owner(self.rt.engine, token)
+            if email is None:
+                raise AuthError("the API token is unknown, revoked or expired")
+            return self.actor(email)
+        return self.actor(self.oidc(base_url).validate(token))
+
+    def from_cookie(self, cookie: str | None) -> tuple[Actor, credentials.WebSessionInfo] | None:
+        if not cookie:
+            return None
+        info = credentials.session_for(self.rt.engine, cookie)
+        return None if info is None else (self.actor(info.email), info)
+
+    def allow(self, actor: Actor) -> bool:
+        """The per-person rate limit, counted in the store (so it holds across instances)."""
+        return credentials.allow_request(self.rt.engine, actor.email, self.settings.rate_limit_per_minute)
