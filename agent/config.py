@@ -220,6 +220,16 @@ class PeopleSettings(_Section):
         return cleaned
 
 
+class SlackSettings(_Section):
+    """The Slack app (``dsadmin slack serve``). Secrets only from the environment, never inline."""
+
+    bot_token_env: str = Field("DSADMIN_SLACK_BOT_TOKEN", description="env var holding the xoxb- bot token")
+    signing_secret_env: str = Field("DSADMIN_SLACK_SIGNING_SECRET", description="env var: the signing secret")
+    app_token_env: str = Field("DSADMIN_SLACK_APP_TOKEN", description="env var: xapp- token (socket mode)")
+    approvals_channel: str | None = Field(None, description="channel id for approval requests; else DMs")
+    api_url: str | None = Field(None, description="Slack Web API base URL; default Slack's own")
+
+
 class Config(_Section):
     docusign: DocuSignSettings | None = None
     sandbox: SandboxSettings = Field(default_factory=SandboxSettings)
@@ -227,6 +237,7 @@ class Config(_Section):
     store: StoreSettings = Field(default_factory=StoreSettings)
     policy: PolicySettings = Field(default_factory=PolicySettings)
     people: PeopleSettings = Field(default_factory=PeopleSettings)
+    slack: SlackSettings = Field(default_factory=SlackSettings)
     source: str = Field("embedded default", exclude=True)
 
     @property
