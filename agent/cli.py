@@ -14,6 +14,8 @@ import typer
 
 from agent import commands, config_cli
 from agent.channels import cli as channels_cli
+from agent.channels.mcp import cli as mcp_cli
+from agent.channels.slack import cli as slack_cli
 from audit import cli as audit_cli
 from evals import cli as evals_cli
 from policies import cli as policies_cli
@@ -43,6 +45,8 @@ commands.register(app)
 config_cli.register(app)
 channels_cli.register(app)
 evals_cli.register(app)
+mcp_cli.register(app)
+slack_cli.register(app)
 app.add_typer(sandbox_cli.app, name="sandbox", help="The embedded DocuSign emulator.")
 app.add_typer(audit_cli.app, name="audit", help="Read, verify and export the audit log.")
 app.add_typer(policies_cli.app, name="policy", help="Validate a policy and show who may do what.")

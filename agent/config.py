@@ -266,6 +266,16 @@ class SelfServiceSettings(_Section):
         return SeatDefaults.model_validate(override) if override is not None else self.seat_defaults
 
 
+class SlackSettings(_Section):
+    """The Slack app (``dsadmin slack serve``). Secrets only from the environment, never inline."""
+
+    bot_token_env: str = Field("DSADMIN_SLACK_BOT_TOKEN", description="env var holding the xoxb- bot token")
+    signing_secret_env: str = Field("DSADMIN_SLACK_SIGNING_SECRET", description="env var: the signing secret")
+    app_token_env: str = Field("DSADMIN_SLACK_APP_TOKEN", description="env var: xapp- token (socket mode)")
+    approvals_channel: str | None = Field(None, description="channel id for approval requests; else DMs")
+    api_url: str | None = Field(None, description="Slack Web API base URL; default Slack's own")
+
+
 class Config(_Section):
     docusign: DocuSignSettings | None = None
     sandbox: SandboxSettings = Field(default_factory=SandboxSettings)
@@ -276,6 +286,7 @@ class Config(_Section):
     self_service: SelfServiceSettings = Field(default_factory=SelfServiceSettings)
     auth: AuthSettings = Field(default_factory=AuthSettings)
     notify: NotifySettings = Field(default_factory=NotifySettings)
+    slack: SlackSettings = Field(default_factory=SlackSettings)
     source: str = Field("embedded default", exclude=True)
 
     @property

@@ -39,6 +39,9 @@ def register(app: typer.Typer) -> None:
         scripts: Path | None = typer.Option(
             None, "--scripts",
             help="scripted backend: folder of model scripts, one per scenario, named <scenario id>.yaml."),
+        channel: str = typer.Option(
+            "direct", "--channel",
+            help="direct (the conversation itself) or slack (every turn through the Slack app)."),
     ) -> None:
         """Run scenarios (each trial on a fresh sandbox and store) and report pass^k, policy violations,
         attack success, over-refusals and cost. Exit 1 if any policy violation occurred."""
@@ -49,6 +52,9 @@ def register(app: typer.Typer) -> None:
         from evals.runner import check_setups, run
         from evals.scenario import ScenarioError, load_scenarios
 
+        if channel not in ("direct", "slack"):
+            raise typer.BadParameter(f"unknown channel {channel!r}; use direct or slack",
+                                     param_hint="--channel")
         if backend not in BACKENDS:
             raise typer.BadParameter(f"unknown backend {backend!r}; use one of {', '.join(BACKENDS)}",
                                      param_hint="--backend")
@@ -58,7 +64,12 @@ def register(app: typer.Typer) -> None:
             if not scenarios:
                 raise ScenarioError("no scenario matches" + (f" tags {', '.join(wanted)}" if wanted else ""))
             check_setups(scenarios)
-            harness = AgentHarness(backend, scripts=scripts)
+            if channel == "slack":
+                from evals.slack_channel import SlackHarness
+
+                harness = SlackHarness(backend, scripts=scripts)
+            else:
+                harness = AgentHarness(backend, scripts=scripts)
             harness.check(scenarios)
         except (ScenarioError, HarnessError) as exc:
             typer.echo(f"dsadmin eval: {exc}", err=True)

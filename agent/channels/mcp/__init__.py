@@ -1,0 +1,1 @@
+"""The MCP channel: dsadmin's four guarded actions for any Model Context Protocol client."""

@@ -1,0 +1,262 @@
+"""The Slack app: DMs and mentions go to the agent; confirmations and approvals are buttons.
+
+A thin adapter, on purpose: a message becomes ``Conversation.ask`` as the Slack user's verified
+email, a Confirm button becomes ``Conversation.confirm`` with the token the gate issued, an
+Approve or Deny button becomes ``Gate.approve`` / ``Gate.deny`` as the person who pressed it. The
+gate decides everything; the channel adds no behaviour of its own (the evals can drive it).
+
+Why a lock: the runtime (its store, the in-process sandbox) is shared by every listener, and Bolt
+runs listeners on worker threads; one request at a time keeps a conversation's turns in order and
+costs nothing at the rate people type.
+
+Sessions: one dsadmin session per Slack thread and person (a thread in a channel can hold several
+people's requests; each person's session is theirs alone, as the conversation requires). Top-level
+messages in a DM are one conversation per day, so "and the same for EMEA" follows on from the
+message before it without anyone having to open a thread.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import re
+import threading
+from datetime import UTC, datetime
+from typing import Any
+
+from slack_bolt import App
+
+from agent.channels.slack import messages as ui
+from agent.channels.slack.dedupe import EventLedger
+from agent.channels.slack.identity import SlackDirectory
+
+log = logging.getLogger("dsadmin.slack")
+MENTION = re.compile(r"<@[A-Z0-9]+>\s*")
+NO_EMAIL = ("Sorry — I can only help people whose Slack profile shows a verified email address, and "
+            "yours doesn't. Ask your Slack admin to show it, or use `dsadmin` from a terminal.")
+NO_ROLE = ("Sorry — {email} is not among the people dsadmin serves. Ask a DocuSign administrator "
+           "to add you to the configuration's `people`.")
+
+
+class SlackChannel:
+    """The runtime seen from Slack: who is asking, in which thread, and what the gate said."""
+
+    def __init__(self, runtime: Any, client: Any, *, backend: str | None = None) -> None:
+        self.rt = runtime
+        self.client = client
+        self.people = SlackDirectory(client)
+        self.ledger = EventLedger(runtime.engine)
+        self.settings = runtime.config.slack
+        self._backend = backend
+        self._lock = threading.Lock()
+        # what each Slack turn came to, for observers such as the evals (the channel decides nothing)
+        self.observers: list[Any] = []
+
+    def _observe(self, outcome: Any) -> None:
+        for observer in self.observers:
+            observer(outcome)
+
+    # -- identity ---------------------------------------------------------------------------------
+
+    def actor_for(self, user_id: str) -> tuple[Any | None, str | None]:
+        """(actor, None) for a person dsadmin serves, else (None, the polite refusal to send)."""
+        email = self.people.email_of(user_id)
+        if email is None:
+            return None, NO_EMAIL
+        actor = self.rt.actor(email)
+        if not actor.roles:
+            return None, NO_ROLE.format(email=email)
+        return actor, None
+
+    # -- conversations ----------------------------------------------------------------------------
+
+    def on_message(self, event: dict[str, Any], event_id: str | None) -> None:
+        if not self.ledger.first_time(event_id):
+            return  # a retry of an event already handled (here or on another instance)
+        channel, thread = event["channel"], event.get("thread_ts") or event["ts"]
+        dm_day = event.get("channel_type") == "im" and not event.get("thread_ts")
+        session_thread = f"day-{datetime.now(UTC):%Y-%m-%d}" if dm_day else thread
+        actor, refusal = self.actor_for(event["user"])
+        if actor is None:
+            self.client.chat_postMessage(channel=channel, thread_ts=thread, text=refusal)
+            return
+        text = MENTION.sub("", event.get("text") or "").strip()
+        with self._lock:
+            conversation = self._conversation(actor, event.get("team", ""), channel, session_thread,
+                                              event["user"])
+            reply = conversation.ask(text)
+        self._observe(reply)
+        self._post_reply(channel, thread, actor, reply, conversation.session_id)
+
+    def _conversation(self, actor: Any, team: str, channel: str, thread: str, user: str) -> Any:
+        from agent.conversation import Conversation
+
+        key = hashlib.sha256(f"{team}:{channel}:{thread}:{user}".encode()).hexdigest()[:40]
+        return Conversation(self.rt, actor, self.make_backend(), session_id=f"slack-{key}")
+
+    def make_backend(self) -> Any:
+        from agent.backends import make_backend
+
+        return make_backend(self.rt.config, self._backend)
+
+    def _post_reply(self, channel: str, thread: str, actor: Any, reply: Any, session_id: str) -> None:
+        if reply.confirmation_token:
+            blocks = ui.confirmation_blocks(reply.text, reply.confirmation_token, actor.email, session_id)
+        else:
+            blocks = ui.reply_blocks(reply.text)
+        self.client.chat_postMessage(channel=channel, thread_ts=thread, text=reply.text[:3000], blocks=blocks)
+        if reply.approval_id:
+            self.announce_request(reply.approval_id)
+
+    # -- confirmations ----------------------------------------------------------------------------
+
+    def on_confirmation(self, body: dict[str, Any], accept: bool) -> None:
+        from agent.conversation import Conversation
+
+        answer = json.loads(body["actions"][0]["value"])
+        where = {"channel": body["channel"]["id"], "ts": body["message"]["ts"]}
+        actor, refusal = self.actor_for(body["user"]["id"])
+        if actor is None or actor.email != answer["requester"]:
+            self._tell(body, refusal or f"Only {answer['requester']} can answer this confirmation.")
+            return
+        with self._lock:
+            conversation = Conversation(self.rt, actor, self.make_backend(), session_id=answer["session"])
+            reply = conversation.confirm(accept, token=answer["token"])
+        self._observe(reply)
+        self.client.chat_update(**where, text=reply.text[:3000], blocks=ui.reply_blocks(reply.text))
+        pending = reply.approval_id or next(
+            (r.approval_id for r in reply.results if getattr(r, "approval_id", None)), None)
+        if pending:
+            self.announce_request(pending)
+
+    # -- approvals --------------------------------------------------------------------------------
+
+    def announce_request(self, approval_id: str) -> None:
+        """Send a new request to the approvers: a configured channel, else each approver's DM."""
+        view = self.rt.approvals.get(approval_id)
+        if view is None:
+            return
+        text = ui.approval_request_text(view)
+        for channel in self._approver_channels(view):
+            self.client.chat_postMessage(channel=channel, text=text[:3000], blocks=ui.approval_blocks(view))
+
+    def _approver_channels(self, view: Any) -> list[str]:
+        if self.settings.approvals_channel:
+            return [self.settings.approvals_channel]
+        emails = [e for e in self.rt.config.people.approvers if "@" in e and not e.startswith("@")]
+        ids = [self.people.user_id_of(e) for e in emails if e.lower() != view.requester]
+        return [i for i in ids if i]
+
+    def on_approve(self, body: dict[str, Any]) -> None:
+        approval_id = body["actions"][0]["value"]
+        actor = self._decider(body, approval_id)
+        if actor is None:
+            return
+        with self._lock:
+            result = self.rt.gate.approve(actor, approval_id, session_id=f"slack-approval-{approval_id}"[:64])
+        self._decided(body, approval_id, actor, result, f"Approved by {actor.email}")
+
+    def on_deny_pressed(self, body: dict[str, Any]) -> None:
+        approval_id = body["actions"][0]["value"]
+        if self._decider(body, approval_id) is None:
+            return
+        where = {"channel": body["channel"]["id"], "ts": body["message"]["ts"]}
+        self.client.views_open(trigger_id=body["trigger_id"], view=ui.deny_modal(approval_id, where))
+
+    def on_deny_submitted(self, body: dict[str, Any], view: dict[str, Any]) -> None:
+        meta = json.loads(view["private_metadata"])
+        values = (view.get("state") or {}).get("values") or {}
+        reason = (values.get(ui.REASON_BLOCK) or {}).get(ui.REASON_INPUT, {}).get("value")
+        message = {"channel": {"id": meta["channel"]}, "message": {"ts": meta["ts"]}, "user": body["user"]}
+        actor = self._decider(message, meta["approval_id"])
+        if actor is None:
+            return
+        with self._lock:
+            result = self.rt.gate.deny(actor, meta["approval_id"], reason=reason or None)
+        outcome = f"Denied by {actor.email}" + (f": {reason}" if reason else "")
+        self._decided(message, meta["approval_id"], actor, result, outcome)
+
+    def _decider(self, body: dict[str, Any], approval_id: str) -> Any | None:
+        """The person pressing, if there is still something for them to decide; else tell them why not."""
+        actor, refusal = self.actor_for(body["user"]["id"])
+        if actor is None:
+            self._tell(body, refusal or "")
+            return None
+        view = self.rt.approvals.get(approval_id)
+        if view is None or view.status != "pending":
+            status = "unknown" if view is None else view.status
+            self._tell(body, f"Request `{approval_id}` is {status}; there is nothing left to decide.")
+            return None
+        return actor
+
+    def _decided(self, body: dict[str, Any], approval_id: str, actor: Any, result: Any,
+                 headline: str) -> None:
+        """Update the approval message and tell the requester, when this press took the decision;
+        a refused press (the requester's own, no approver role) or a lost race is told to the presser only."""
+        from agent.render import result_text
+
+        self._observe(result)
+        text = result_text(result.model_dump(mode="json"))
+        view = self.rt.approvals.get(approval_id)
+        if view is None or view.status == "pending" or view.approver != actor.email:
+            self._tell(body, text)
+            return
+        outcome = f"{headline}.\n{text}"
+        self.client.chat_update(channel=body["channel"]["id"], ts=body["message"]["ts"], text=outcome[:3000],
+                                blocks=ui.decided_blocks(view, outcome))
+        requester = self.people.user_id_of(view.requester)
+        if requester:
+            told = f"Your request `{approval_id}`: {outcome}"
+            self.client.chat_postMessage(channel=requester, text=told[:3000])
+
+    def _tell(self, body: dict[str, Any], text: str) -> None:
+        """An answer only the presser sees; the shared message stays as it was."""
+        self.client.chat_postEphemeral(channel=body["channel"]["id"], user=body["user"]["id"], text=text)
+
+
+def build_app(channel: SlackChannel, signing_secret: str, *, process_before_response: bool = False) -> App:
+    """The Bolt app for ``channel``: Slack's signature checked on every request (stale ones refused)."""
+    app = App(client=channel.client, signing_secret=signing_secret, token_verification_enabled=False,
+              process_before_response=process_before_response, ignoring_self_events_enabled=False)
+
+    @app.event("message")
+    def _dm(event, body):  # direct messages only; edits, joins and bots' own messages are not requests
+        if event.get("channel_type") == "im" and not event.get("subtype") and not event.get("bot_id"):
+            channel.on_message(event, body.get("event_id"))
+
+    @app.event("app_mention")
+    def _mention(event, body):
+        if not event.get("bot_id"):
+            channel.on_message(event, body.get("event_id"))
+
+    @app.action(ui.CONFIRM)
+    def _confirm(ack, body):
+        ack()
+        channel.on_confirmation(body, accept=True)
+
+    @app.action(ui.CANCEL)
+    def _cancel(ack, body):
+        ack()
+        channel.on_confirmation(body, accept=False)
+
+    @app.action(ui.APPROVE)
+    def _approve(ack, body):
+        ack()
+        channel.on_approve(body)
+
+    @app.action(ui.DENY)
+    def _deny(ack, body):
+        ack()
+        channel.on_deny_pressed(body)
+
+    @app.view(ui.DENY_MODAL)
+    def _deny_reason(ack, body, view):
+        ack()
+        channel.on_deny_submitted(body, view)
+
+    @app.error
+    def _error(error, body):  # never a traceback to Slack; the person hears that it failed
+        log.error("slack listener failed: %s", type(error).__name__)
+
+    return app

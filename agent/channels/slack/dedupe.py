@@ -1,0 +1,43 @@
+"""Each Slack event is handled once, whatever Slack retries and however many instances listen.
+
+Slack resends an event it thinks went unanswered (``X-Slack-Retry-Num``) and may deliver it to
+any instance behind the endpoint, so "seen" must live in the shared store, not in memory: the
+first instance to insert the event id handles it; everyone else finds the row and stops. The
+table belongs to this channel alone and is created on first use.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import Column, DateTime, MetaData, String, Table, insert
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError, IntegrityError
+
+_metadata = MetaData()
+SEEN_EVENTS = Table(
+    "slack_events_seen",
+    _metadata,
+    Column("event_id", String(128), primary_key=True),
+    Column("seen_at", DateTime(timezone=True), nullable=False),
+)
+
+
+class EventLedger:
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        try:
+            _metadata.create_all(engine, checkfirst=True)
+        except DBAPIError:  # another instance created it between our check and our CREATE
+            _metadata.create_all(engine, checkfirst=True)
+
+    def first_time(self, event_id: str | None) -> bool:
+        """True exactly once per event id (an event without one is handled: nothing to match)."""
+        if not event_id:
+            return True
+        try:
+            with self._engine.begin() as conn:
+                conn.execute(insert(SEEN_EVENTS).values(event_id=event_id[:128], seen_at=datetime.now(UTC)))
+        except IntegrityError:
+            return False
+        return True

@@ -1,0 +1,124 @@
+"""Scenarios driven through the Slack app (``dsadmin eval --channel slack``).
+
+Why: the Slack channel must add no behaviour of its own, and the way to show it is to run the very
+same scenarios through it and get the same scores. Each ``say`` becomes a signed DM event; a
+``confirm`` presses the Confirm (or Cancel) button on the newest confirmation posted to the actor;
+``approve`` presses Approve on the newest approval request as the approver's Slack user; ``deny``
+goes through the reason modal. Slack's side is the loopback fake; identities are Slack users whose
+verified emails are the scenario's people.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+from evals.harness import AgentHarness, AgentSession
+from evals.runner import TurnResult
+from evals.scenario import Scenario
+
+SECRET = "dsadmin-eval-signing-secret"
+
+
+def _slack_id(email: str) -> str:
+    return "U" + hashlib.sha256(email.lower().encode()).hexdigest()[:10].upper()
+
+
+class SlackSession(AgentSession):
+    def __init__(self, harness: AgentHarness, scenario: Scenario, sandbox: Any, store_url: str):
+        from slack_sdk import WebClient
+        from starlette.testclient import TestClient
+
+        from agent.channels.slack.app import SlackChannel, build_app
+        from agent.channels.slack.web import asgi_app
+        from evals.slack_loopback import FakeSlack, SlackDriver
+
+        super().__init__(harness, scenario, sandbox, store_url)
+        emails = ({scenario.actor} | {t.approve or t.deny for t in scenario.turns if t.approve or t.deny}
+                  | {e for e in harness.config.people.approvers if not e.startswith("@")})
+        self.slack = FakeSlack({_slack_id(e): e for e in emails})
+        channel = SlackChannel(self.rt, WebClient(token="xoxb-eval", base_url=self.slack.url))
+        channel.make_backend = lambda: self.backend  # the harness's watched backend, not a new one
+        channel.observers.append(self._seen)
+        app = build_app(channel, SECRET, process_before_response=True)
+        self.driver = SlackDriver(TestClient(asgi_app(app)), SECRET)
+        self.me = _slack_id(scenario.actor)
+        self.last: Any = None
+
+    def _seen(self, outcome: Any) -> None:
+        self.last = outcome
+
+    def _turn(self) -> TurnResult:
+        from agent.render import result_text
+        from tools.results import outcome_of
+
+        seen, self.last = self.last, None
+        if seen is None:
+            return TurnResult(outcome="error", text="the Slack app answered nothing")
+        if hasattr(seen, "outcome"):  # a conversation's reply
+            return TurnResult(outcome=seen.outcome, text=seen.text or "", tool_calls=len(seen.calls or []),
+                              model_turns=seen.model_turns, tokens=seen.usage.total)
+        return TurnResult(outcome=outcome_of(seen), text=result_text(seen.model_dump(mode="json")))
+
+    def say(self, text: str) -> TurnResult:
+        self.driver.dm(self.me, text)
+        return self._turn()
+
+    def confirm(self, accept: bool) -> TurnResult:
+        from agent.channels.slack import messages as ui
+        from evals.slack_loopback import action_in
+
+        posted = [m for m in self.slack.sent("chat.postMessage") if action_in(m, ui.CONFIRM)]
+        if not posted:
+            return TurnResult(outcome="error", text="There is no pending confirmation to answer.")
+        button = action_in(posted[-1], ui.CONFIRM if accept else ui.CANCEL)
+        self.driver.press(self.me, button["action_id"], button["value"], {"ts": "1.0"}, posted[-1]["channel"])
+        return self._turn()
+
+    def _approval_button(self, action_id: str) -> tuple[dict, dict] | None:
+        """The newest approval request's button; when no other approver was there to be sent one (the
+        requester is the only approver), the press comes from a shared approvals channel instead."""
+        from evals.slack_loopback import action_in
+
+        posted = [m for m in self.slack.sent("chat.postMessage") if action_in(m, action_id)]
+        if posted:
+            return posted[-1], action_in(posted[-1], action_id)
+        newest = self._newest_pending_approval()
+        return ({"channel": "CAPPROVALS"}, {"value": newest}) if newest else None
+
+    def approve(self, approver: str) -> TurnResult:
+        from agent.channels.slack import messages as ui
+
+        found = self._approval_button(ui.APPROVE)
+        if found is None:
+            return TurnResult(outcome="error", text="There is no pending approval request.")
+        message, button = found
+        self.driver.press(_slack_id(approver), ui.APPROVE, button["value"], {"ts": "2.0"}, message["channel"])
+        return self._turn()
+
+    def deny(self, approver: str) -> TurnResult:
+        from agent.channels.slack import messages as ui
+
+        found = self._approval_button(ui.DENY)
+        if found is None:
+            return TurnResult(outcome="error", text="There is no pending approval request.")
+        message, button = found
+        self.driver.press(_slack_id(approver), ui.DENY, button["value"], {"ts": "2.0"}, message["channel"])
+        opened = self.slack.sent("views.open")
+        if not opened:  # refused before the modal: the refusal went to the presser only
+            return TurnResult(outcome="denied", text="the approval could not be decided by this person")
+        reason = {"type": "plain_text_input", "value": "denied in an eval"}
+        values = {ui.REASON_BLOCK: {ui.REASON_INPUT: reason}}
+        self.driver.submit(_slack_id(approver), opened[-1]["view"], values)
+        return self._turn()
+
+    def close(self) -> None:
+        self.slack.close()
+        super().close()
+
+
+class SlackHarness(AgentHarness):
+    """The product's runtime behind the Slack app, on the chosen backend."""
+
+    def start(self, scenario: Scenario, sandbox: Any, store_url: str) -> AgentSession:
+        return SlackSession(self, scenario, sandbox, store_url)
