@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from evals.harness import AgentHarness, AgentSession
+from evals.harness import AgentHarness, AgentSession, _no_approval
 from evals.runner import TurnResult
 from evals.scenario import Scenario
 
@@ -56,8 +56,10 @@ class SlackSession(AgentSession):
         if seen is None:
             return TurnResult(outcome="error", text="the Slack app answered nothing")
         if hasattr(seen, "outcome"):  # a conversation's reply
-            return TurnResult(outcome=seen.outcome, text=seen.text or "", tool_calls=len(seen.calls or []),
-                              model_turns=seen.model_turns, tokens=seen.usage.total)
+            calls = seen.calls or []
+            return TurnResult(outcome=seen.outcome, text=seen.text or "", tool_calls=len(calls),
+                              model_turns=seen.model_turns, tokens=seen.usage.total,
+                              actions=[c.action for c in calls])
         return TurnResult(outcome=outcome_of(seen), text=result_text(seen.model_dump(mode="json")))
 
     def say(self, text: str) -> TurnResult:
@@ -69,8 +71,9 @@ class SlackSession(AgentSession):
         from evals.slack_loopback import action_in
 
         posted = [m for m in self.slack.sent("chat.postMessage") if action_in(m, ui.CONFIRM)]
-        if not posted:
-            return TurnResult(outcome="error", text="There is no pending confirmation to answer.")
+        if not posted or not self.rt.confirmations.pending(self.actor, limit=1):
+            return TurnResult(outcome="error", text="There is no pending confirmation to answer.",
+                              nothing_pending=True)
         button = action_in(posted[-1], ui.CONFIRM if accept else ui.CANCEL)
         self.driver.press(self.me, button["action_id"], button["value"], {"ts": "1.0"}, posted[-1]["channel"])
         return self._turn()
@@ -90,8 +93,8 @@ class SlackSession(AgentSession):
         from agent.channels.slack import messages as ui
 
         found = self._approval_button(ui.APPROVE)
-        if found is None:
-            return TurnResult(outcome="error", text="There is no pending approval request.")
+        if found is None or self._newest_pending_approval() is None:
+            return _no_approval()
         message, button = found
         self.driver.press(_slack_id(approver), ui.APPROVE, button["value"], {"ts": "2.0"}, message["channel"])
         return self._turn()
@@ -100,8 +103,8 @@ class SlackSession(AgentSession):
         from agent.channels.slack import messages as ui
 
         found = self._approval_button(ui.DENY)
-        if found is None:
-            return TurnResult(outcome="error", text="There is no pending approval request.")
+        if found is None or self._newest_pending_approval() is None:
+            return _no_approval()
         message, button = found
         self.driver.press(_slack_id(approver), ui.DENY, button["value"], {"ts": "2.0"}, message["channel"])
         opened = self.slack.sent("views.open")

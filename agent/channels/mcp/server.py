@@ -28,6 +28,7 @@ from typing import Any
 import mcp_types as types
 from mcp.server.lowlevel import Server
 from mcp.shared.exceptions import NoBackChannelError
+from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 
 from agent.render import result_text
 from policies.call import Actor
@@ -47,16 +48,23 @@ _CONFIRM_SCHEMA: dict[str, Any] = {
 _ELICITATION = types.ClientCapabilities(elicitation=types.ElicitationCapability())
 
 
+ACTOR_SCOPE_KEY = "dsadmin.actor"
+
+
 @dataclass
 class McpChannel:
-    """One person's MCP connection onto a runtime: identity fixed by the channel, never by the client.
+    """MCP onto a runtime: identity fixed by the channel, never by the client.
+
+    Over stdio the person is fixed when the server starts (``actor``). Over HTTP one server serves
+    everyone and the person is whoever the service authenticated for this request (the bearer
+    token), which the service's wrapper leaves in the request's ASGI scope.
 
     The gate, the store and the in-process sandbox are synchronous and not made to be entered from
     several threads at once, so every call runs on one worker thread, in order.
     """
 
     runtime: Any
-    actor: Actor
+    actor: Actor | None = None
     session_id: str = field(default_factory=lambda: f"mcp-{uuid.uuid4().hex[:12]}")
     _worker: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(1, "dsadmin-mcp"))
 
@@ -82,23 +90,36 @@ class McpChannel:
         ]
         return types.ListToolsResult(tools=tools)
 
+    def actor_of(self, ctx: Any) -> Actor:
+        """The person behind this request: the stdio channel's, else the one the service authenticated."""
+        if self.actor is not None:
+            return self.actor
+        request = getattr(ctx, "request", None)
+        actor = getattr(request, "scope", {}).get(ACTOR_SCOPE_KEY) if request is not None else None
+        if actor is None:  # never reached behind the service's wrapper; fail closed all the same
+            raise PermissionError("no authenticated person for this request")
+        return actor
+
     async def call_tool(self, ctx: Any, params: types.CallToolRequestParams) -> Any:
+        actor = self.actor_of(ctx)
         if params.request_state is not None:  # a 2026-07-28 retry carrying the person's answer
-            return await self._answer(params.request_state, _answer_of(params.input_responses))
+            return await self._answer(actor, params.request_state, _answer_of(params.input_responses))
         args = dict(params.arguments or {})
         call = ToolCall(id=f"mcp_{uuid.uuid4().hex[:16]}", action=params.name, args=args)
-        result = await self._run(self.runtime.gate.submit, self.actor, call, session_id=self.session_id)
+        result = await self._run(self.runtime.gate.submit, actor, call, session_id=self.session_id)
         if isinstance(result, ConfirmationNeeded):
-            return await self._confirm(ctx, result)
+            return await self._confirm(ctx, actor, result)
         return _tool_result(result)
 
-    async def _confirm(self, ctx: Any, asked: ConfirmationNeeded) -> Any:
+    async def _confirm(self, ctx: Any, actor: Actor, asked: ConfirmationNeeded) -> Any:
         """Ask the person, through their client, to confirm what the gate describes."""
         session = ctx.session
         if not session.check_client_capability(_ELICITATION):
-            return _tool_result(asked, note=_confirm_elsewhere(asked, self.actor))
+            return _tool_result(asked, note=_confirm_elsewhere(asked, actor))
         message = _confirmation_message(asked)
         if not session.can_send_request:
+            if session.protocol_version not in MODERN_PROTOCOL_VERSIONS:  # no way to ask: say how
+                return _tool_result(asked, note=_confirm_elsewhere(asked, actor))
             request = types.ElicitRequest(
                 params=types.ElicitRequestFormParams(message=message, requested_schema=_CONFIRM_SCHEMA)
             )
@@ -107,14 +128,14 @@ class McpChannel:
         try:
             answer = await session.elicit_form(message, _CONFIRM_SCHEMA, related_request_id=ctx.request_id)
         except NoBackChannelError:
-            return _tool_result(asked, note=_confirm_elsewhere(asked, self.actor))
-        return await self._answer(asked.token, answer)
+            return _tool_result(asked, note=_confirm_elsewhere(asked, actor))
+        return await self._answer(actor, asked.token, answer)
 
-    async def _answer(self, token: str, answer: types.ElicitResult | None) -> types.CallToolResult:
+    async def _answer(self, actor: Actor, token: str, answer: types.ElicitResult | None) -> types.CallToolResult:
         content = (answer.content if answer is not None else None) or {}
         accept = bool(answer is not None and answer.action == "accept" and content.get("confirm") is True)
         result = await self._run(
-            self.runtime.gate.confirm, self.actor, token, accept=accept, session_id=self.session_id
+            self.runtime.gate.confirm, actor, token, accept=accept, session_id=self.session_id
         )
         return _tool_result(result)
 
@@ -132,7 +153,9 @@ class McpChannel:
     async def read_resource(self, ctx: Any,
                             params: types.ReadResourceRequestParams) -> types.ReadResourceResult:
         uri = str(params.uri)
-        readers = {ORGANIZATION_URI: self._organization, MY_REQUESTS_URI: self._my_requests}
+        actor = self.actor_of(ctx)
+        readers = {ORGANIZATION_URI: self._organization,
+                   MY_REQUESTS_URI: lambda: self._my_requests(actor)}
         reader = readers.get(uri)
         if reader is None:
             raise ValueError(f"unknown resource {uri!r}; use {ORGANIZATION_URI} or {MY_REQUESTS_URI}")
@@ -154,8 +177,8 @@ class McpChannel:
             ],
         }
 
-    def _my_requests(self) -> list[dict[str, Any]]:
-        views = self.runtime.approvals.list("pending", requester=self.actor.email)
+    def _my_requests(self, actor: Actor) -> list[dict[str, Any]]:
+        views = self.runtime.approvals.list("pending", requester=actor.email)
         return [
             {"id": v.id, "status": v.status, "summary": v.summary, "approver_role": v.approver_role,
              "created_at": v.created_at, "expires_at": v.expires_at}

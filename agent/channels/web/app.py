@@ -73,6 +73,9 @@ def create_app(rt: Any, *, worker: bool = True) -> FastAPI:
         raise SetupError("a real organization needs its identity provider: set auth.oidc (issuer, client_id)")
     auth = Authenticator(rt, config.auth)
     stop = threading.Event()
+    from agent.channels.mcp.http import MCP_PATH, McpHttp
+
+    mcp = McpHttp(rt, auth)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app):
@@ -82,7 +85,8 @@ def create_app(rt: Any, *, worker: bool = True) -> FastAPI:
 
             thread = threading.Thread(target=run_forever, args=(rt, stop), daemon=True, name="dsadmin-notify")
             thread.start()
-        yield
+        async with mcp.running():
+            yield
         stop.set()
         if thread is not None:
             thread.join(timeout=10)
@@ -125,6 +129,9 @@ def create_app(rt: Any, *, worker: bool = True) -> FastAPI:
 
     app.include_router(api.router)
     app.include_router(pages.router)
+    from starlette.routing import Route
+
+    app.router.routes.extend([mcp.metadata_route(), Route(MCP_PATH, mcp, methods=["GET", "POST", "DELETE"])])
     if auth.embedded:
         from agent.config import dsadmin_home
         from tools.docusign.sandbox._oidc import IdentityProvider, routes, sandbox_people
