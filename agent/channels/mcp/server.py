@@ -131,7 +131,8 @@ class McpChannel:
             return _tool_result(asked, note=_confirm_elsewhere(asked, actor))
         return await self._answer(actor, asked.token, answer)
 
-    async def _answer(self, actor: Actor, token: str, answer: types.ElicitResult | None) -> types.CallToolResult:
+    async def _answer(self, actor: Actor, token: str,
+                      answer: types.ElicitResult | None) -> types.CallToolResult:
         content = (answer.content if answer is not None else None) or {}
         accept = bool(answer is not None and answer.action == "accept" and content.get("confirm") is True)
         result = await self._run(
