@@ -27,7 +27,14 @@ from agent.backends.anthropic_prompt import mark_untrusted, system_prompt
 from agent.backends.base import BackendError, ModelTurn, TurnContext, Usage
 from tools.actions import ToolCall, tool_schemas
 
-ALLOW_MODEL_REQUESTS = os.environ.get("DSADMIN_FORBID_MODEL_REQUESTS", "") not in ("1", "true", "yes")
+
+def _env_allows() -> bool:
+    """``DSADMIN_FORBID_MODEL_REQUESTS`` read at each request, so a test session that sets it after
+    this module was imported is still covered."""
+    return os.environ.get("DSADMIN_FORBID_MODEL_REQUESTS", "") not in ("1", "true", "yes")
+
+
+ALLOW_MODEL_REQUESTS = _env_allows()
 MAX_TOKENS_PER_TURN = 8192  # thinking counts against it; the conversation's budget caps it further
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
 CACHE = {"type": "ephemeral"}
@@ -42,7 +49,7 @@ CUT_OFF = {
 def make_client(base_url: str | None, *, timeout: float = 60.0, max_retries: int = 2) -> Any:
     """An ``anthropic.Anthropic`` client, refused when model requests are switched off (tests) and
     ``base_url`` is not loopback, or when ``ANTHROPIC_API_KEY`` is not set."""
-    if not ALLOW_MODEL_REQUESTS and not _loopback(base_url):
+    if not (ALLOW_MODEL_REQUESTS and _env_allows()) and not _loopback(base_url):
         raise BackendError(
             "model requests are switched off here (tests); only a loopback base_url may be called"
         )

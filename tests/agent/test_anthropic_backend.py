@@ -369,3 +369,13 @@ def test_chat_streams_the_reply_and_prints_it_once(_isolated_home, tmp_path, mon
     assert result.output.count("Let me look.") == 1
     assert "Running against the dsadmin sandbox organization" in result.output
     assert result.output.index("Let me look.") < result.output.index("Five people")
+
+
+def test_the_forbid_switch_is_read_at_each_request(monkeypatch, api_key):
+    """tests/conftest.py sets DSADMIN_FORBID_MODEL_REQUESTS for every test, wherever it lives."""
+    import agent.backends.anthropic as anthropic_backend
+
+    monkeypatch.setattr(anthropic_backend, "ALLOW_MODEL_REQUESTS", True)  # as if imported before the env
+    with pytest.raises(BackendError, match="switched off"):
+        anthropic_backend.make_client("https://api.anthropic.com")
+    assert anthropic_backend.make_client("http://127.0.0.1:9") is not None  # the fake's loopback is fine
