@@ -1,11 +1,11 @@
 """Claude through the Messages API and the official ``anthropic`` SDK.
 
 Why the request is built this way: the tools and the system prompt are the stable prefix of every
-request in a conversation, and the transcript grows by appending, so three ``cache_control``
-breakpoints (the last tool, the system prompt, the newest message; the API allows four) let each
-step read everything before it from the cache. The system prompt (``anthropic_prompt``) gives the
-model the facts it would otherwise guess; tool results reach it with DocuSign's text under
-``untrusted_data``. ``output_config.effort`` and ``thinking`` come from the configuration; thinking
+request in a conversation, and the transcript grows by appending, so four ``cache_control``
+breakpoints (the last tool, the system prompt, the newest and the previous user message; the API
+allows four) let each step read everything before it from the cache. The system prompt
+(``anthropic_prompt``) gives the model the facts it would otherwise guess; tool results reach it
+with DocuSign's text under ``untrusted_data``. ``output_config.effort`` and ``thinking`` come from the configuration; thinking
 blocks are kept in the transcript unchanged, as the API requires during tool use. Every request
 streams (``client.messages.stream``): ``on_text``, when a channel sets it, receives the reply's
 text as it arrives.
@@ -176,11 +176,14 @@ def _wire_block(block: dict[str, Any]) -> dict[str, Any]:
 
 
 def cache_latest(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """A breakpoint on the newest message's last block: the next step reads the whole transcript so
-    far from the cache (the third of the API's four breakpoints)."""
-    if messages and messages[-1]["content"]:
-        last = messages[-1]["content"]
-        last[-1] = {**copy.deepcopy(last[-1]), "cache_control": CACHE}
+    """Breakpoints on the newest message's last block, so the next step reads the whole transcript
+    so far from the cache, and on the previous user message's, where the last request wrote its
+    entry: the API looks back only about 20 blocks for an earlier entry, and one step with many
+    parallel tool calls adds more than that. With the tools' and the system prompt's, that is the
+    API's limit of four."""
+    users = [m for m in messages if m["role"] == "user" and m["content"]]
+    for message in users[-2:]:
+        message["content"][-1] = {**copy.deepcopy(message["content"][-1]), "cache_control": CACHE}
     return messages
 
 

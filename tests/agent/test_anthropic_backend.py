@@ -90,9 +90,11 @@ def test_request_carries_tools_identity_effort_and_cached_prefix(api_key, acme_v
     ]
     assert all(c.id.startswith("toolu_fake_") for c in first.tool_calls) and first.text == "Checking."
     assert first.stop_reason == "tool_use"
-    # the newest message carries the third breakpoint; the second request reads all of the first
+    # the newest message carries a breakpoint, and in later requests the previous user message too
+    # (where the last request wrote its entry); the second request reads all of the first
     assert request["messages"][-1]["content"][-1]["cache_control"] == {"type": "ephemeral"}
-    assert "cache_control" not in api.requests[1]["messages"][0]["content"][-1]
+    later = api.requests[1]["messages"]
+    assert [bool(m["content"][-1].get("cache_control")) for m in later] == [True, False, True]
     assert first.usage.cache_creation_input_tokens > 0 and first.usage.cache_read_input_tokens == 0
     assert second.usage.cache_read_input_tokens == first.usage.cache_creation_input_tokens
     assert second.text == "Done." and not second.tool_calls
@@ -379,3 +381,15 @@ def test_the_forbid_switch_is_read_at_each_request(monkeypatch, api_key):
     with pytest.raises(BackendError, match="switched off"):
         anthropic_backend.make_client("https://api.anthropic.com")
     assert anthropic_backend.make_client("http://127.0.0.1:9") is not None  # the fake's loopback is fine
+
+
+def test_a_step_with_many_parallel_calls_still_reads_the_cache(api_key, acme_vocabulary):
+    """More than 20 blocks between two requests' newest messages: the previous user message's
+    breakpoint is where the last request wrote, so the next still reads the whole transcript."""
+    many = tool_turn(*[("list_users", {"email": f"user{i}@acme.com"}) for i in range(15)])
+    with FakeMessagesAPI([many, text_turn("None of them exist.")]) as api:
+        backend = AnthropicBackend(model="m", base_url=api.base_url)
+        first = backend.next_turn(USER, _context(acme_vocabulary))
+        second = backend.next_turn(_follow(first), _context(acme_vocabulary))
+    assert second.usage.cache_read_input_tokens == first.usage.cache_creation_input_tokens
+    assert json.dumps(api.requests[1]).count('"cache_control"') == 4 and api.problems == []
