@@ -5,10 +5,10 @@ request in a conversation, and the transcript grows by appending, so four ``cach
 breakpoints (the last tool, the system prompt, the newest and the previous user message; the API
 allows four) let each step read everything before it from the cache. The system prompt
 (``anthropic_prompt``) gives the model the facts it would otherwise guess; tool results reach it
-with DocuSign's text under ``untrusted_data``. ``output_config.effort`` and ``thinking`` come from the configuration; thinking
-blocks are kept in the transcript unchanged, as the API requires during tool use. Every request
-streams (``client.messages.stream``): ``on_text``, when a channel sets it, receives the reply's
-text as it arrives.
+with DocuSign's text under ``untrusted_data``. ``output_config.effort`` and ``thinking`` come from
+the configuration; thinking blocks are kept in the transcript unchanged, as the API requires during
+tool use. Every request streams (``client.messages.stream``): ``on_text``, when a channel sets
+it, receives the reply's text as it arrives.
 
 ``ALLOW_MODEL_REQUESTS`` is the switch tests turn off: with it off, only a loopback ``base_url``
 (the local fake of the Messages API) may be called, so a test can never spend real tokens.
