@@ -75,6 +75,16 @@ class Runtime:
         except Exception:  # unreachable org: the planner still works from the words alone
             return OrgVocabulary()
 
+    def own_memberships(self, email: str) -> list[dict[str, Any]]:
+        """``email``'s memberships from the directory's (cached) user profile; [] if not a user."""
+        from tools.operations._common import user_view
+
+        try:
+            user = self.gate.directory.user(email)
+        except Exception:  # unreachable org: the model asks instead
+            return []
+        return user_view(user)["memberships"] if user is not None else []
+
     def policy_summary(self, actor: Actor) -> str:
         """What the policy lets this person do, one line per operation, from the loaded policy."""
         from policies.engine import describe_grant
@@ -104,30 +114,10 @@ class Runtime:
             sandbox=self.sandbox is not None,
             vocabulary=self.vocabulary,
             organization=self.organization,
+            own_memberships=lambda: self.own_memberships(actor.email),
             policy_summary=lambda: self.policy_summary(actor),
             remaining_tokens=remaining_tokens,
-            own_memberships=lambda: self.own_memberships(actor.email),
-            seat_defaults=self.seat_defaults,
         )
-
-    def own_memberships(self, email: str) -> list[dict[str, Any]]:
-        """``email``'s memberships from the directory's (cached) user profile; [] if not a user."""
-        from tools.operations._common import user_view
-
-        try:
-            user = self.gate.directory.user(email)
-        except Exception:  # unreachable org: the model asks instead
-            return []
-        return user_view(user)["memberships"] if user is not None else []
-
-    def seat_defaults(self) -> dict[str, Any]:
-        """``self_service.seat_defaults`` when the configuration has it, else {}."""
-        defaults = getattr(getattr(self.config, "self_service", None), "seat_defaults", None)
-        if defaults is None:
-            return {}
-        if hasattr(defaults, "model_dump"):
-            defaults = defaults.model_dump(mode="json", exclude_none=True)
-        return dict(defaults) if isinstance(defaults, dict) else {}
 
     def close(self) -> None:
         for closer in (

@@ -54,12 +54,10 @@ class TurnContext:
     sandbox: bool
     vocabulary: Callable[[], OrgVocabulary]
     organization: Callable[[], OrgVocabulary] = OrgVocabulary
+    # the asking person's own memberships (account, status, permission_profile, groups), cached
+    own_memberships: Callable[[], list[dict[str, Any]]] = list
     policy_summary: Callable[[], str] = lambda: ""
     remaining_tokens: int | None = None
-    # The asking person's own memberships (account, status, permission_profile, groups), from the
-    # directory's cache, and the configured seat defaults: what a model needs so it does not guess.
-    own_memberships: Callable[[], list[dict[str, Any]]] = list
-    seat_defaults: Callable[[], dict[str, Any]] = dict
 
 
 @dataclass(frozen=True, slots=True)

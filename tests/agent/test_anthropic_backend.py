@@ -253,7 +253,8 @@ def test_the_system_prompt_knows_memberships_seat_defaults_and_profiles(api_key,
     own = [{"account": "EMEA", "account_id": "x", "status": "active", "permission_profile": "DocuSign Viewer",
             "groups": ["Sales"]}]
     seats = {"account": "Acme Main", "permission_profile": "DocuSign Sender", "groups": ["Everyone"]}
-    context = _context(acme_vocabulary, own_memberships=lambda: own, seat_defaults=lambda: seats)
+    context = _context(acme_vocabulary, own_memberships=lambda: own)
+    context.seat_defaults = {**seats, "language": None}  # the self_service section's, empty keys dropped
     with FakeMessagesAPI([text_turn("ok")]) as api:
         AnthropicBackend(model="m", base_url=api.base_url).next_turn(USER, context)
     text = api.requests[0]["system"][0]["text"]
