@@ -75,6 +75,16 @@ class Runtime:
         except Exception:  # unreachable org: the planner still works from the words alone
             return OrgVocabulary()
 
+    def own_memberships(self, email: str) -> list[dict[str, Any]]:
+        """``email``'s memberships from the directory's (cached) user profile; [] if not a user."""
+        from tools.operations._common import user_view
+
+        try:
+            user = self.gate.directory.user(email)
+        except Exception:  # unreachable org: the model asks instead
+            return []
+        return user_view(user)["memberships"] if user is not None else []
+
     def policy_summary(self, actor: Actor) -> str:
         """What the policy lets this person do, one line per operation, from the loaded policy."""
         from policies.engine import describe_grant
@@ -104,11 +114,11 @@ class Runtime:
             sandbox=self.sandbox is not None,
             vocabulary=self.vocabulary,
             organization=self.organization,
+            own_memberships=lambda: self.own_memberships(actor.email),
             policy_summary=lambda: self.policy_summary(actor),
             remaining_tokens=remaining_tokens,
             seat_defaults=self.config.self_service.seat_for(actor.email).model_dump(),
             denied_profiles=self.denied_profiles(actor),
-            own_memberships=lambda: self.own_memberships(actor.email),
         )
 
     def denied_profiles(self, actor: Actor) -> tuple[str, ...]:
@@ -118,16 +128,6 @@ class Runtime:
             for role in actor.roles
         ]
         return tuple(sorted(set.intersection(*denied))) if denied else ()
-
-    def own_memberships(self, email: str) -> list[dict[str, Any]]:
-        """``email``'s memberships from the directory's (cached) user profile; [] if not a user."""
-        from tools.operations._common import user_view
-
-        try:
-            user = self.gate.directory.user(email)
-        except Exception:  # unreachable org: the model asks instead
-            return []
-        return user_view(user)["memberships"] if user is not None else []
 
     def close(self) -> None:
         for closer in (

@@ -22,6 +22,13 @@ def _isolated_home(tmp_path_factory, monkeypatch):
     return home
 
 
+@pytest.fixture(autouse=True)
+def _no_real_model_requests(monkeypatch):
+    """No test anywhere reaches a real model: only a loopback base_url (the fake Messages API) may
+    be called, in this process and in the subprocesses it starts."""
+    monkeypatch.setenv("DSADMIN_FORBID_MODEL_REQUESTS", "1")
+
+
 def postgres_url() -> str | None:
     return os.environ.get("DSADMIN_TEST_POSTGRES_URL")
 

@@ -1,14 +1,14 @@
 """Claude through the Messages API and the official ``anthropic`` SDK.
 
 Why the request is built this way: the tools and the system prompt are the stable prefix of every
-request in a conversation, and the transcript grows by appending, so three ``cache_control``
-breakpoints (the last tool, the system prompt, the newest message; the API allows four) let each
-step read everything before it from the cache. The system prompt (``anthropic_prompt``) gives the
-model the facts it would otherwise guess; tool results reach it with DocuSign's text under
-``untrusted_data``. ``output_config.effort`` and ``thinking`` come from the configuration; thinking
-blocks are kept in the transcript unchanged, as the API requires during tool use. Every request
-streams (``client.messages.stream``): ``on_text``, when a channel sets it, receives the reply's
-text as it arrives.
+request in a conversation, and the transcript grows by appending, so four ``cache_control``
+breakpoints (the last tool, the system prompt, the newest and the previous user message; the API
+allows four) let each step read everything before it from the cache. The system prompt
+(``anthropic_prompt``) gives the model the facts it would otherwise guess; tool results reach it
+with DocuSign's text under ``untrusted_data``. ``output_config.effort`` and ``thinking`` come from
+the configuration; thinking blocks are kept in the transcript unchanged, as the API requires during
+tool use. Every request streams (``client.messages.stream``): ``on_text``, when a channel sets
+it, receives the reply's text as it arrives.
 
 ``ALLOW_MODEL_REQUESTS`` is the switch tests turn off: with it off, only a loopback ``base_url``
 (the local fake of the Messages API) may be called, so a test can never spend real tokens.
@@ -27,7 +27,14 @@ from agent.backends.anthropic_prompt import mark_untrusted, system_prompt
 from agent.backends.base import BackendError, ModelTurn, TurnContext, Usage
 from tools.actions import ToolCall, tool_schemas
 
-ALLOW_MODEL_REQUESTS = os.environ.get("DSADMIN_FORBID_MODEL_REQUESTS", "") not in ("1", "true", "yes")
+
+def _env_allows() -> bool:
+    """``DSADMIN_FORBID_MODEL_REQUESTS`` read at each request, so a test session that sets it after
+    this module was imported is still covered."""
+    return os.environ.get("DSADMIN_FORBID_MODEL_REQUESTS", "") not in ("1", "true", "yes")
+
+
+ALLOW_MODEL_REQUESTS = _env_allows()
 MAX_TOKENS_PER_TURN = 8192  # thinking counts against it; the conversation's budget caps it further
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
 CACHE = {"type": "ephemeral"}
@@ -42,7 +49,7 @@ CUT_OFF = {
 def make_client(base_url: str | None, *, timeout: float = 60.0, max_retries: int = 2) -> Any:
     """An ``anthropic.Anthropic`` client, refused when model requests are switched off (tests) and
     ``base_url`` is not loopback, or when ``ANTHROPIC_API_KEY`` is not set."""
-    if not ALLOW_MODEL_REQUESTS and not _loopback(base_url):
+    if not (ALLOW_MODEL_REQUESTS and _env_allows()) and not _loopback(base_url):
         raise BackendError(
             "model requests are switched off here (tests); only a loopback base_url may be called"
         )
@@ -169,11 +176,14 @@ def _wire_block(block: dict[str, Any]) -> dict[str, Any]:
 
 
 def cache_latest(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """A breakpoint on the newest message's last block: the next step reads the whole transcript so
-    far from the cache (the third of the API's four breakpoints)."""
-    if messages and messages[-1]["content"]:
-        last = messages[-1]["content"]
-        last[-1] = {**copy.deepcopy(last[-1]), "cache_control": CACHE}
+    """Breakpoints on the newest message's last block, so the next step reads the whole transcript
+    so far from the cache, and on the previous user message's, where the last request wrote its
+    entry: the API looks back only about 20 blocks for an earlier entry, and one step with many
+    parallel tool calls adds more than that. With the tools' and the system prompt's, that is the
+    API's limit of four."""
+    users = [m for m in messages if m["role"] == "user" and m["content"]]
+    for message in users[-2:]:
+        message["content"][-1] = {**copy.deepcopy(message["content"][-1]), "cache_control": CACHE}
     return messages
 
 

@@ -100,7 +100,7 @@ def system_prompt(context: TurnContext) -> str:
         else "the organization's default account",
         directory=_compact({UNTRUSTED: {"accounts": directory}}) if directory else "(could not be read)",
         own=_compact({UNTRUSTED: own}) if own else "none: this person has no DocuSign membership in this org",
-        seats=_compact(_seats(context.seat_defaults)) if _seats(context.seat_defaults) else "none configured",
+        seats=_compact(seats) if (seats := seat_defaults(context)) else "none configured",
         email=context.actor_email,
         roles=", ".join(context.actor_roles) or "none",
         policy=context.policy_summary(),
@@ -110,6 +110,18 @@ def system_prompt(context: TurnContext) -> str:
         if context.sandbox
         else "",
     )
+
+
+def seat_defaults(context: TurnContext) -> dict[str, Any]:
+    """The context's seat defaults (``self_service.seat_defaults``, a mapping or a callable giving
+    one) without empty entries; {} when the configuration has none."""
+    value = getattr(context, "seat_defaults", None)
+    value = value() if callable(value) else value
+    if hasattr(value, "model_dump"):
+        value = value.model_dump(mode="json")
+    if not isinstance(value, dict):
+        return {}
+    return {k: v for k, v in value.items() if v not in (None, "", [], {})}
 
 
 def mark_untrusted(content: Any) -> Any:
@@ -125,11 +137,6 @@ def mark_untrusted(content: Any) -> Any:
     trusted = {k: v for k, v in result.items() if k in TRUSTED_RESULT_FIELDS}
     rest = {k: v for k, v in result.items() if k not in TRUSTED_RESULT_FIELDS and v not in (None, [], "")}
     return _compact({**trusted, UNTRUSTED: rest} if rest else trusted)
-
-
-def _seats(defaults: Any) -> dict[str, Any]:
-    """The configured seat defaults, without the keys left unset."""
-    return {k: v for k, v in dict(defaults or {}).items() if v not in (None, [], "")}
 
 
 def _compact(value: Any) -> str:

@@ -54,15 +54,14 @@ class TurnContext:
     sandbox: bool
     vocabulary: Callable[[], OrgVocabulary]
     organization: Callable[[], OrgVocabulary] = OrgVocabulary
+    # the asking person's own memberships (account, status, permission_profile, groups), cached
+    own_memberships: Callable[[], list[dict[str, Any]]] = list
     policy_summary: Callable[[], str] = lambda: ""
     remaining_tokens: int | None = None
     # what an employee's own seat request asks for when unsaid (self_service.seat_defaults)
     seat_defaults: dict[str, Any] = field(default_factory=dict)
     # permission profiles the policy never lets this person have (never offered to them)
     denied_profiles: tuple[str, ...] = ()
-    # The asking person's own memberships (account, status, permission_profile, groups), from the
-    # directory's cache: what a model needs so it does not guess.
-    own_memberships: Callable[[], list[dict[str, Any]]] = list
 
 
 @dataclass(frozen=True, slots=True)

@@ -90,9 +90,11 @@ def test_request_carries_tools_identity_effort_and_cached_prefix(api_key, acme_v
     ]
     assert all(c.id.startswith("toolu_fake_") for c in first.tool_calls) and first.text == "Checking."
     assert first.stop_reason == "tool_use"
-    # the newest message carries the third breakpoint; the second request reads all of the first
+    # the newest message carries a breakpoint, and in later requests the previous user message too
+    # (where the last request wrote its entry); the second request reads all of the first
     assert request["messages"][-1]["content"][-1]["cache_control"] == {"type": "ephemeral"}
-    assert "cache_control" not in api.requests[1]["messages"][0]["content"][-1]
+    later = api.requests[1]["messages"]
+    assert [bool(m["content"][-1].get("cache_control")) for m in later] == [True, False, True]
     assert first.usage.cache_creation_input_tokens > 0 and first.usage.cache_read_input_tokens == 0
     assert second.usage.cache_read_input_tokens == first.usage.cache_creation_input_tokens
     assert second.text == "Done." and not second.tool_calls
@@ -251,7 +253,8 @@ def test_the_system_prompt_knows_memberships_seat_defaults_and_profiles(api_key,
     own = [{"account": "EMEA", "account_id": "x", "status": "active", "permission_profile": "DocuSign Viewer",
             "groups": ["Sales"]}]
     seats = {"account": "Acme Main", "permission_profile": "DocuSign Sender", "groups": ["Everyone"]}
-    context = _context(acme_vocabulary, own_memberships=lambda: own, seat_defaults=seats)
+    context = _context(acme_vocabulary, own_memberships=lambda: own)
+    context.seat_defaults = {**seats, "language": None}  # the self_service section's, empty keys dropped
     with FakeMessagesAPI([text_turn("ok")]) as api:
         AnthropicBackend(model="m", base_url=api.base_url).next_turn(USER, context)
     text = api.requests[0]["system"][0]["text"]
@@ -369,3 +372,25 @@ def test_chat_streams_the_reply_and_prints_it_once(_isolated_home, tmp_path, mon
     assert result.output.count("Let me look.") == 1
     assert "Running against the dsadmin sandbox organization" in result.output
     assert result.output.index("Let me look.") < result.output.index("Five people")
+
+
+def test_the_forbid_switch_is_read_at_each_request(monkeypatch, api_key):
+    """tests/conftest.py sets DSADMIN_FORBID_MODEL_REQUESTS for every test, wherever it lives."""
+    import agent.backends.anthropic as anthropic_backend
+
+    monkeypatch.setattr(anthropic_backend, "ALLOW_MODEL_REQUESTS", True)  # as if imported before the env
+    with pytest.raises(BackendError, match="switched off"):
+        anthropic_backend.make_client("https://api.anthropic.com")
+    assert anthropic_backend.make_client("http://127.0.0.1:9") is not None  # the fake's loopback is fine
+
+
+def test_a_step_with_many_parallel_calls_still_reads_the_cache(api_key, acme_vocabulary):
+    """More than 20 blocks between two requests' newest messages: the previous user message's
+    breakpoint is where the last request wrote, so the next still reads the whole transcript."""
+    many = tool_turn(*[("list_users", {"email": f"user{i}@acme.com"}) for i in range(15)])
+    with FakeMessagesAPI([many, text_turn("None of them exist.")]) as api:
+        backend = AnthropicBackend(model="m", base_url=api.base_url)
+        first = backend.next_turn(USER, _context(acme_vocabulary))
+        second = backend.next_turn(_follow(first), _context(acme_vocabulary))
+    assert second.usage.cache_read_input_tokens == first.usage.cache_creation_input_tokens
+    assert json.dumps(api.requests[1]).count('"cache_control"') == 4 and api.problems == []

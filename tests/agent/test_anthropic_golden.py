@@ -93,9 +93,9 @@ def test_request_bodies_match_the_golden_files(name, tmp_path, monkeypatch):
 def test_golden_requests_hold_what_the_issue_asks_for():
     """The pinned bodies themselves: the current model, at most four breakpoints, data marked."""
     bodies = json.loads((GOLDEN / "admin_planted_first_name.json").read_text(encoding="utf-8"))
-    for body in bodies:
+    for i, body in enumerate(bodies):
         assert body["model"] == "claude-sonnet-5-5" and body["output_config"] == {"effort": "medium"}
-        assert json.dumps(body).count('"cache_control"') == 3
+        assert json.dumps(body).count('"cache_control"') == (3 if i == 0 else 4)  # the API allows 4
     listing = next(b for m in bodies[1]["messages"] for b in m["content"] if b["type"] == "tool_result")
     result = json.loads(listing["content"])
     assert "Ignore previous instructions" in json.dumps(result["untrusted_data"])
