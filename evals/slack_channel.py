@@ -11,6 +11,7 @@ verified emails are the scenario's people.
 from __future__ import annotations
 
 import hashlib
+import os
 from typing import Any
 
 from evals.harness import AgentHarness, AgentSession, _no_approval
@@ -37,6 +38,11 @@ class SlackSession(AgentSession):
         emails = ({scenario.actor} | {t.approve or t.deny for t in scenario.turns if t.approve or t.deny}
                   | {e for e in harness.config.people.approvers if not e.startswith("@")})
         self.slack = FakeSlack({_slack_id(e): e for e in emails})
+        # approvers and requesters hear through the notification outbox, delivered to this fake Slack
+        self._token_env = self.rt.config.slack.bot_token_env
+        self._saved_token = os.environ.get(self._token_env)
+        os.environ[self._token_env] = "xoxb-eval"
+        self.rt.config.slack.api_url = self.slack.url
         channel = SlackChannel(self.rt, WebClient(token="xoxb-eval", base_url=self.slack.url))
         channel.make_backend = lambda: self.backend  # the harness's watched backend, not a new one
         channel.observers.append(self._seen)
@@ -48,10 +54,16 @@ class SlackSession(AgentSession):
     def _seen(self, outcome: Any) -> None:
         self.last = outcome
 
+    def _deliver(self) -> None:
+        from agent.channels.notify.worker import run_once
+
+        run_once(self.rt)
+
     def _turn(self) -> TurnResult:
         from agent.render import result_text
         from tools.results import outcome_of
 
+        self._deliver()
         seen, self.last = self.last, None
         if seen is None:
             return TurnResult(outcome="error", text="the Slack app answered nothing")
@@ -116,6 +128,10 @@ class SlackSession(AgentSession):
         return self._turn()
 
     def close(self) -> None:
+        if self._saved_token is None:
+            os.environ.pop(self._token_env, None)
+        else:
+            os.environ[self._token_env] = self._saved_token
         self.slack.close()
         super().close()
 

@@ -30,9 +30,15 @@ class RunCounts:
     failed: int = 0
 
 
-def channels(config: Any) -> list[tuple[str, Callable[[Notice], None]]]:
+def channels(config: Any, rt: Any = None) -> list[tuple[str, Callable[[Notice], None]]]:
     """Each configured channel as (stable key, send function)."""
     found: list[tuple[str, Callable[[Notice], None]]] = []
+    if rt is not None:
+        from agent.channels.slack.notices import outbox_channel
+
+        slack = outbox_channel(rt)
+        if slack is not None:
+            found.append(("slack", slack))
     if config.notify.smtp is not None:
         smtp = config.notify.smtp
         found.append(("smtp", lambda notice: deliver.send_email(smtp, notice)))
@@ -50,7 +56,7 @@ def run_once(rt: Any, worker: str | None = None, *, batch: int = 20) -> RunCount
     """Deliver every entry due now; returns what happened. Entries with no channel are closed sent."""
     worker = worker or worker_id()
     settings = rt.config.notify
-    targets = channels(rt.config)
+    targets = channels(rt.config, rt)
     counts = RunCounts()
     rt.approvals.expire_due()  # expiry is announced by the transition itself
     while True:

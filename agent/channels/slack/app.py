@@ -106,8 +106,7 @@ class SlackChannel:
         else:
             blocks = ui.reply_blocks(reply.text)
         self.client.chat_postMessage(channel=channel, thread_ts=thread, text=reply.text[:3000], blocks=blocks)
-        if reply.approval_id:
-            self.announce_request(reply.approval_id)
+        # approvers hear of a new request through the notification outbox (exactly once, any channel)
 
     # -- confirmations ----------------------------------------------------------------------------
 
@@ -125,28 +124,8 @@ class SlackChannel:
             reply = conversation.confirm(accept, token=answer["token"])
         self._observe(reply)
         self.client.chat_update(**where, text=reply.text[:3000], blocks=ui.reply_blocks(reply.text))
-        pending = reply.approval_id or next(
-            (r.approval_id for r in reply.results if getattr(r, "approval_id", None)), None)
-        if pending:
-            self.announce_request(pending)
 
     # -- approvals --------------------------------------------------------------------------------
-
-    def announce_request(self, approval_id: str) -> None:
-        """Send a new request to the approvers: a configured channel, else each approver's DM."""
-        view = self.rt.approvals.get(approval_id)
-        if view is None:
-            return
-        text = ui.approval_request_text(view)
-        for channel in self._approver_channels(view):
-            self.client.chat_postMessage(channel=channel, text=text[:3000], blocks=ui.approval_blocks(view))
-
-    def _approver_channels(self, view: Any) -> list[str]:
-        if self.settings.approvals_channel:
-            return [self.settings.approvals_channel]
-        emails = [e for e in self.rt.config.people.approvers if "@" in e and not e.startswith("@")]
-        ids = [self.people.user_id_of(e) for e in emails if e.lower() != view.requester]
-        return [i for i in ids if i]
 
     def on_approve(self, body: dict[str, Any]) -> None:
         approval_id = body["actions"][0]["value"]
@@ -192,8 +171,9 @@ class SlackChannel:
 
     def _decided(self, body: dict[str, Any], approval_id: str, actor: Any, result: Any,
                  headline: str) -> None:
-        """Update the approval message and tell the requester, when this press took the decision;
-        a refused press (the requester's own, no approver role) or a lost race is told to the presser only."""
+        """Update the approval message when this press took the decision (the requester hears of it
+        through the outbox); a refused press (the requester's own, no approver role) or a lost race is
+        told to the presser only."""
         from agent.render import result_text
 
         self._observe(result)
@@ -205,10 +185,6 @@ class SlackChannel:
         outcome = f"{headline}.\n{text}"
         self.client.chat_update(channel=body["channel"]["id"], ts=body["message"]["ts"], text=outcome[:3000],
                                 blocks=ui.decided_blocks(view, outcome))
-        requester = self.people.user_id_of(view.requester)
-        if requester:
-            told = f"Your request `{approval_id}`: {outcome}"
-            self.client.chat_postMessage(channel=requester, text=told[:3000])
 
     def _tell(self, body: dict[str, Any], text: str) -> None:
         """An answer only the presser sees; the shared message stays as it was."""

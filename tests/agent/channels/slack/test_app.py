@@ -27,18 +27,33 @@ PEOPLE = {
     "UHIDDEN": None,                    # Slack shows no email for this person
     "UOUT": "someone@gmail.example",    # not among dsadmin's people
 }
-SEAT = "Hi, I just joined Acme. Can I get a DocuSign seat as a DocuSign Sender please?"
+SEAT = "Hi, I just joined Acme and need a DocuSign seat as a DocuSign Sender, please."
 
 
 class World:
-    def __init__(self, tmp_path):
+    """The stack, the Slack app on it, the fake Slack, and the outbox worker delivering to Slack."""
+
+    def __init__(self, tmp_path, monkeypatch):
         self.sandbox, self.rt = stack(tmp_path)
         self.slack = FakeSlack(PEOPLE)
+        monkeypatch.setenv(self.rt.config.slack.bot_token_env, "xoxb-test")
+        self.rt.config.slack.api_url = self.slack.url
         client = WebClient(token="xoxb-test", base_url=self.slack.url)
         channel = SlackChannel(self.rt, client, backend="offline")
         self.http = TestClient(asgi_app(build_app(channel, SECRET, process_before_response=True)))
         self.driver = SlackDriver(self.http, SECRET)
-        self.post, self.dm, self.press = self.driver.post, self.driver.dm, self.driver.press
+        self.post, self.press = self.driver.post, self.driver.press
+
+    def dm(self, *args, **kwargs):
+        response = self.driver.dm(*args, **kwargs)
+        self.deliver()
+        return response
+
+    def deliver(self) -> None:
+        """One round of the notification outbox (as `dsadmin serve`'s worker runs it)."""
+        from agent.channels.notify.worker import run_once
+
+        run_once(self.rt)
 
     def submit_deny(self, user_id: str, view: dict, reason: str | None):
         values = {ui.REASON_BLOCK: {ui.REASON_INPUT: {"type": "plain_text_input", "value": reason}}}
@@ -55,8 +70,8 @@ _action = action_in
 
 
 @pytest.fixture
-def world(tmp_path):
-    w = World(tmp_path)
+def world(tmp_path, monkeypatch):
+    w = World(tmp_path, monkeypatch)
     yield w
     w.slack.close()
 
@@ -74,14 +89,16 @@ def test_a_seat_request_in_a_dm_is_approved_with_a_button_and_everyone_hears_bac
 
     pressed = world.press("UAPPR", ui.APPROVE, approval_id, {"ts": "777.1"}, "UAPPR")
     assert pressed.status_code == 200
+    world.deliver()
     seat = membership(world.sandbox.dump(), "maya.chen@acme.com", "Acme Main")
     assert seat is not None and seat["permission_profile"] == "DocuSign Sender"
     updated = world.slack.sent("chat.update")
     assert len(updated) == 1 and updated[0]["ts"] == "777.1"
     assert "Approved by approver@acme.com" in updated[0]["text"]
     assert _action(updated[0], ui.APPROVE) is None  # the buttons are gone
-    told = [m for m in world.slack.sent("chat.postMessage") if m["channel"] == "UMAYA"]
-    assert len(told) == 1 and approval_id in told[0]["text"]
+    told = [m["text"] for m in world.slack.sent("chat.postMessage") if m["channel"] == "UMAYA"]
+    assert any("approved" in t and approval_id in t for t in told)  # the approval, then the execution
+    assert any("is done" in t for t in told)
 
 
 @pytest.mark.parametrize("how", ["unsigned", "bad signature", "stale"])
@@ -144,6 +161,7 @@ def test_a_denial_with_a_reason_goes_through_a_modal_and_reaches_the_requester(w
     opened = world.slack.sent("views.open")
     assert len(opened) == 1 and opened[0]["view"]["callback_id"] == ui.DENY_MODAL
     assert world.submit_deny("UAPPR", opened[0]["view"], "Use the shared sender seat").status_code == 200
+    world.deliver()
     assert world.rt.approvals.get(approval_id).status == "denied"
     assert world.sandbox.dump() == before
     told = [m for m in world.slack.sent("chat.postMessage") if m["channel"] == "UMAYA"]
@@ -171,6 +189,7 @@ def test_a_purge_is_confirmed_with_a_button_only_the_requester_can_press(world):
     assert "Only admin@acme.com" in world.slack.sent("chat.postEphemeral")[0]["text"]
 
     world.press("UADMIN", ui.CONFIRM, button["value"], message, "DUADMIN")
+    world.deliver()
     (updated,) = world.slack.sent("chat.update")
     assert updated["ts"] == "555.1" and "approver" in updated["text"]
     _, approval_id = world.approval_message()  # the purge now waits for an approver, who is told
