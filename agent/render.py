@@ -126,7 +126,8 @@ def receipt_line(result: dict[str, Any]) -> str:
     if kind == "pending_approval":
         return f"- waits for approval: request {result.get('approval_id')} ({label})"
     if kind == "needs_confirmation":
-        return f"- waits for your confirmation: {summary}"
+        asked = summary.removeprefix("This will ").removesuffix(" Confirm to go ahead.")
+        return f"- waits for your confirmation: {asked}"
     if kind == "dry_run":
         return f"- not run (dry run): {summary}"
     return f"- {kind}: {summary}"
