@@ -193,8 +193,8 @@ def test_two_processes_demoting_the_last_two_admins_at_once_one_wins(store_engin
     schema = (store_engine.get_execution_options().get("schema_translate_map") or {}).get(None) or ""
     worker = str(Path(__file__).parent / "guard_stack.py")
     pipes = {"stdin": subprocess.PIPE, "stdout": subprocess.PIPE, "stderr": subprocess.PIPE, "text": True}
-    procs = [subprocess.Popen([sys.executable, worker, str(state), url, schema, actor, target], cwd=ROOT, **pipes)
-             for actor, target in ((ADMIN, BJORN), (BJORN, ADMIN))]
+    procs = [subprocess.Popen([sys.executable, worker, str(state), url, schema, actor, target],
+                              cwd=ROOT, **pipes) for actor, target in ((ADMIN, BJORN), (BJORN, ADMIN))]
     for proc in procs:  # both loaded and waiting before either starts
         assert proc.stdout.readline().strip() == "ready", proc.stderr.read()
     for proc in procs:
