@@ -115,12 +115,6 @@ def _print_reply(reply: Any, actor: Any, as_json: bool) -> None:
         return
     typer.echo(reply.text)
     if reply.confirmation_token:
-        from agent.render import preview_text
-
-        lines = [line for r in reply.confirmations for line in preview_text(r.preview).splitlines()]
-        shown = all(line in reply.text for line in lines)
-        if not shown:  # the model's words did not carry the gate's: show them before the token
-            typer.echo("\n" + confirmation_prompt(reply.confirmations))
         typer.echo(
             f"\nTo confirm, run: dsadmin confirm {reply.confirmation_token} --as {actor.email}"
             f"\n(or decline with --no)"
@@ -189,6 +183,8 @@ def chat(
                 typer.echo(f"(request {reply.approval_id} waits for an approver)")
             if reply.confirmation_token:
                 # the gate's own description of each write and its preview, never only the model's text
+                from agent.render import confirmation_prompt
+
                 typer.echo("\n" + confirmation_prompt(reply.confirmations))
                 accepted = typer.confirm("Go ahead?", default=False)
                 typer.echo(conv.confirm(accept=accepted).text)
@@ -212,19 +208,6 @@ def confirm(
             typer.echo(f"Confirming: {pending.summary}{preview_text(pending.preview)}\n")
         result = rt.gate.confirm(actor, token.strip(), accept=not no)
         _print_result(rt, result, as_json, preview=pending.preview if pending is not None else None)
-
-
-def confirmation_prompt(asked: list) -> str:
-    """What a y/N prompt shows: the gate's description of every write it confirms, and its preview."""
-    from agent.render import preview_text
-
-    lines = [f"dsadmin asks your confirmation for {len(asked)} write{'s' if len(asked) > 1 else ''}:"]
-    for result in asked:
-        lines.append(f"* {result.summary.removeprefix('This will ').removesuffix(' Confirm to go ahead.')}"
-                     + preview_text(result.preview))
-    if asked and asked[0].why:
-        lines.append(f"(asked because {asked[0].why})")
-    return "\n".join(lines)
 
 
 def _print_result(rt: Any, result: Any, as_json: bool, preview: list | None = None) -> None:

@@ -291,8 +291,13 @@ class Conversation:
                 reply.text.rstrip() + "\n\n(Running against the dsadmin sandbox organization, "
                 "not a real DocuSign account.)"
             ).lstrip()
-        from agent.render import receipt_text
+        from agent.render import confirmation_prompt, preview_text, receipt_text
 
+        if reply.confirmation_token:
+            lines = [line for r in reply.confirmations for line in preview_text(r.preview).splitlines()]
+            if not lines or not all(line in reply.text for line in lines):
+                # the model's words did not carry the gate's: a confirmation is shown in the gate's own
+                reply.text = f"{reply.text.rstrip()}\n\n{confirmation_prompt(reply.confirmations)}"
         # the reply ends with the gate's own account of every call, whatever the model wrote
         reply.receipt = receipt_text([r.model_dump(mode="json") for r in reply.results])
         reply.text = f"{reply.text.rstrip()}\n\n{reply.receipt}".lstrip()
