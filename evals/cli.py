@@ -39,6 +39,9 @@ def register(app: typer.Typer) -> None:
         scripts: Path | None = typer.Option(
             None, "--scripts",
             help="scripted backend: folder of model scripts, one per scenario, named <scenario id>.yaml."),
+        dry_run: bool = typer.Option(
+            False, "--dry-run", help="Plan and decide every write with its preview; write nothing "
+            "(scenarios that expect a change then fail)."),
     ) -> None:
         """Run scenarios (each trial on a fresh sandbox and store) and report pass^k, policy violations,
         attack success, over-refusals and cost. Exit 1 if any policy violation occurred."""
@@ -59,6 +62,7 @@ def register(app: typer.Typer) -> None:
                 raise ScenarioError("no scenario matches" + (f" tags {', '.join(wanted)}" if wanted else ""))
             check_setups(scenarios)
             harness = AgentHarness(backend, scripts=scripts)
+            harness.dry_run = dry_run
             harness.check(scenarios)
         except (ScenarioError, HarnessError) as exc:
             typer.echo(f"dsadmin eval: {exc}", err=True)

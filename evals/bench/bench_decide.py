@@ -12,6 +12,7 @@ import argparse
 import timeit
 
 from policies import Actor, PolicyState, ResolvedCall, decide, load_policy
+from policies.preview import Impact
 
 ADMIN = Actor("admin@acme.com", frozenset({"admin", "employee"}))
 APPROVER = Actor("approver@acme.com", frozenset({"approver", "employee"}))
@@ -54,6 +55,20 @@ CASES = [
      PolicyState()),
     ("admin purge confirmed (needs_approval)", ADMIN,
      _call("manage_user", "purge", target_email="lee@acme.com"), PolicyState(confirmed=True)),
+    ("admin grants Account Administrator (needs_confirmation: condition)", ADMIN,
+     _call("manage_account_membership", "change_permission_profile", target_email="lee@acme.com",
+           permission_profile="Account Administrator", **EMEA),
+     PolicyState(impact=Impact(grants_admin=("EMEA",), accounts=1))),
+    ("admin closes on two accounts (needs_confirmation: condition)", ADMIN,
+     _call("manage_user", "close", target_email="lee@acme.com", **EMEA),
+     PolicyState(impact=Impact(closes=2, accounts=2))),
+    ("admin plain group change, every condition checked (allow)", ADMIN,
+     _call("manage_account_membership", "add_groups", target_email="lee@acme.com", **EMEA),
+     PolicyState(impact=Impact(accounts=1))),
+    ("admin demotes the last administrator (deny: guard)", ADMIN,
+     _call("manage_account_membership", "change_permission_profile", target_email="lee@acme.com",
+           permission_profile="DocuSign Sender", **EMEA),
+     PolicyState(confirmed=True, impact=Impact(removes_admin=("EMEA",), last_admin=("EMEA",), accounts=1))),
     ("unknown person (deny)", NOBODY, _call("list_account", "organization"), PolicyState()),
     ("unknown field (deny)", ADMIN, _call("manage_user", "close", target_email="lee@acme.com",
                                           args={"sudo": True}), PolicyState()),
