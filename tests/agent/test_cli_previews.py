@@ -71,3 +71,14 @@ def test_an_approver_sees_what_a_request_would_change():
             "after": "DocuSign Viewer"} in row["preview"]
     table = _run("approvals", "list", "--as", "approver@acme.com")
     assert "DocuSign Viewer" in table.stdout and "->" in table.stdout
+
+
+def test_chat_shows_the_gates_description_and_preview_before_its_y_n():
+    session = CliRunner().invoke(app, ["chat", "--as", "admin@acme.com"], input=f"{EXAMPLE}\nn\nexit\n")
+    assert session.exit_code == 0, session.output
+    before_prompt = session.stdout.split("Go ahead?")[0]
+    prompt = before_prompt.rsplit("dsadmin asks your confirmation", 1)[1]
+    assert "change john.doe@acme.com's permission profile on EMEA" in prompt
+    assert "EMEA: permission profile: DocuSign Sender -> Account Administrator" in prompt
+    assert "gives someone an administrator profile" in prompt
+    assert "Cancelled; nothing was changed." in session.stdout and _john_on_emea() == "DocuSign Sender"
