@@ -380,6 +380,8 @@ class Gate:
             # the book writes the confirmation_issued event (with the call hash, never the token)
             token, expires_at = self.confirmations.issue(actor, resolved, summary, session_id=session_id,
                                                          preview=preview)
+            now = self._clock()
+            self._issued = {k: v for k, v in self._issued.items() if v[1] > now}  # only live ones kept
             self._issued[key] = (token, expires_at)
         return ConfirmationNeeded(**ids, summary=f"This will {summary}. Confirm to go ahead.", token=token,
                                   expires_at=_iso(expires_at), preview=preview, why=decision.why or None)
