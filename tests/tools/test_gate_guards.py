@@ -213,3 +213,28 @@ def test_two_processes_demoting_the_last_two_admins_at_once_one_wins(store_engin
     emea = {u["email"]: u["memberships"]["EMEA"]["permission_profile"] for u in users
             if u["email"] in (ADMIN, BJORN)}
     assert sorted(emea.values()) == ["Account Administrator", "DocuSign Sender"]
+
+
+def test_held_writes_run_on_one_yes_and_each_is_checked_again(g):
+    from tools.actions import ToolCall
+
+    people = ["liam.oconnor@acme.com", "olivia.brown@acme.com", "david.kim@acme.com"]
+    calls = [ToolCall(id=f"h{i}", action="manage_user", args={"operation": "close", "email": p,
+                                                             "account": "Acme Main"})
+             for i, p in enumerate(people)]
+    calls.append(ToolCall(id="read", action="list_account", args={"operation": "organization"}))
+    before = g.sandbox.dump()
+    held = g.gate.hold(g.actor(ADMIN), calls, why="a test asks")
+    assert [r.kind for r in held] == ["needs_confirmation"] * 3 + ["ok"]
+    assert len({r.token for r in held[:3]}) == 1 and g.sandbox.dump() == before
+    stored = g.confirmations.live(held[0].token, g.actor(ADMIN))
+    assert [row["account"] for row in stored.preview] == ["Acme Main"] * 3
+    # one is closed meanwhile by another request: re-checked, it has nothing left to do; the others run
+    meanwhile = g.submit(ADMIN, "manage_user", operation="close", email=people[0], account="Acme Main")
+    assert meanwhile.kind == "ok"
+    results = g.gate.confirm_all(g.actor(ADMIN), held[0].token)
+    assert [r.kind for r in results] == ["ok", "ok", "ok"]
+    assert not results[0].changed and results[1].changed and results[2].changed
+    assert all(g.status(p, "Acme Main") == "closed" for p in people)
+    again = g.gate.confirm_all(g.actor(ADMIN), held[0].token)
+    assert [r.kind for r in again] == ["error"], "one yes, used once"
