@@ -79,7 +79,8 @@ def _actor(rt: Any, email: str | None) -> Any:
         raise _fail(str(exc), 2) from None
 
 
-def _conversation(rt: Any, actor: Any, backend: str | None, script: str | None, session: str | None):
+def _conversation(rt: Any, actor: Any, backend: str | None, script: str | None, session: str | None,
+                  dry_run: bool = False):
     from agent.backends import BackendError, make_backend
     from agent.conversation import Conversation, SessionError
 
@@ -91,7 +92,7 @@ def _conversation(rt: Any, actor: Any, backend: str | None, script: str | None, 
     except BackendError as exc:
         raise _fail(str(exc), 2) from None
     try:
-        return Conversation(rt, actor, model, session_id=session)
+        return Conversation(rt, actor, model, session_id=session, dry_run=dry_run)
     except SessionError as exc:
         raise _fail(str(exc), 2) from None
 
@@ -133,13 +134,15 @@ def ask(
     backend: str | None = typer.Option(None, "--backend", help="offline | anthropic | scripted"),
     script: str | None = typer.Option(None, "--script", help="YAML of model turns (scripted backend)."),
     session: str | None = typer.Option(None, "--session", help="Resume (or name) a conversation session."),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="Plan and decide, show what each write would change; write nothing."),
 ) -> None:
     """Make one request and print the reply."""
     _check_as(as_)
     _check_backend(backend)
     with _runtime() as rt:
         actor = _actor(rt, as_)
-        conv = _conversation(rt, actor, backend, script, session)
+        conv = _conversation(rt, actor, backend, script, session, dry_run)
         with _working(not as_json):
             reply = conv.ask(text)
         refused = _access_refused(reply)
@@ -218,6 +221,10 @@ def chat(
             if reply.approval_id and reply.approval_id not in reply.text:
                 typer.echo(f"(request {reply.approval_id} waits for an approver)")
             if reply.confirmation_token:
+                # the gate's own description of each write and its preview, never only the model's text
+                from agent.render import confirmation_prompt
+
+                typer.echo("\n" + confirmation_prompt(reply.confirmations))
                 accepted = typer.confirm("Go ahead?", default=False)
                 typer.echo(conv.confirm(accept=accepted).text)
 
@@ -232,23 +239,27 @@ def confirm(
     _check_as(as_)
     with _runtime() as rt:
         actor = _actor(rt, as_)
+        pending = rt.confirmations.live(token.strip(), actor)
+        if pending is not None and not no and not as_json:
+            # the token is the consent; what it runs is shown first, from the stored record
+            from agent.render import preview_text
+
+            typer.echo(f"Confirming: {pending.summary}{preview_text(pending.preview)}\n")
         result = rt.gate.confirm(actor, token.strip(), accept=not no)
-        _print_result(rt, result, as_json)
+        _print_result(rt, result, as_json, preview=pending.preview if pending is not None else None)
 
 
-def _print_result(rt: Any, result: Any, as_json: bool) -> None:
+def _print_result(rt: Any, result: Any, as_json: bool, preview: list | None = None) -> None:
     from agent.conversation import DECISIONS
     from agent.render import result_text
     from tools.results import outcome_of
 
     if as_json:
         view = result.model_dump(mode="json", exclude={"token"})
-        typer.echo(
-            json.dumps(
-                {"outcome": outcome_of(result), "decision": DECISIONS.get(result.kind), "result": view},
-                default=str,
-            )
-        )
+        shape = {"outcome": outcome_of(result), "decision": DECISIONS.get(result.kind), "result": view}
+        if preview is not None:
+            shape["preview"] = preview
+        typer.echo(json.dumps(shape, default=str))
         return
     text = result_text(result.model_dump(mode="json"))
     if rt.sandbox is not None:
@@ -275,6 +286,7 @@ def _approval_row(view: Any) -> dict[str, Any]:
         "expires_at": view.expires_at,
         "decided_at": view.decided_at,
         "executed_at": view.executed_at,
+        "preview": view.preview,
     }
 
 
@@ -311,12 +323,19 @@ def approvals_list(
             return
         short = [
             {k: (when(r[k]) if k.endswith("_at") else r[k]) for k in ("id", "status", "requester", "summary")}
-            | {"expires": when(r["expires_at"])}
+            | {"changes": _changes(r["preview"]), "expires": when(r["expires_at"])}
             for r in rows
         ]
         if scope:
             typer.echo(f"Approval requests{scope}:")
         typer.echo("\n".join(tables_text(short)))
+
+
+def _changes(preview: list) -> str:
+    """A preview in one table cell: 'EMEA permission profile: A -> B; ...'."""
+    from policies.preview import preview_lines, rows_from
+
+    return "; ".join(line.strip() for line in preview_lines(rows_from(preview))) or "-"
 
 
 def _visible_to(actor: Any, views: list) -> tuple[list, str]:
@@ -346,12 +365,18 @@ def approvals_show(
         if view is None or not can_see(actor, view):
             raise _fail(f"no approval request {approval_id!r} that {actor.email} may see; "
                         "see `dsadmin approvals list`", 1)
-        row = _approval_row(view) | {"call": view.call}
+        row = _approval_row(view) | {"call": {k: v for k, v in view.call.items() if k != "preview"},
+                                     "preview": view.preview}
         if as_json:
             typer.echo(json.dumps(row, default=str))
             return
         width = max(len(key) for key in row)
         for key, value in row.items():
+            if key == "preview":
+                from agent.render import preview_text
+
+                typer.echo(preview_text(value).lstrip("\n") or f"{key:>{width}}: (none recorded)")
+                continue
             if value is not None:
                 shown = json.dumps(value, default=str) if key == "call" else value
                 typer.echo(f"{key:>{width}}: {when(value) if key.endswith('_at') else shown}")

@@ -292,8 +292,13 @@ class Conversation:
                 reply.text.rstrip() + "\n\n(Running against the dsadmin sandbox organization, "
                 "not a real DocuSign account.)"
             ).lstrip()
-        from agent.render import receipt_text
+        from agent.render import confirmation_prompt, preview_text, receipt_text
 
+        if reply.confirmation_token:
+            lines = [line for r in reply.confirmations for line in preview_text(r.preview).splitlines()]
+            if not lines or not all(line in reply.text for line in lines):
+                # the model's words did not carry the gate's: a confirmation is shown in the gate's own
+                reply.text = f"{reply.text.rstrip()}\n\n{confirmation_prompt(reply.confirmations)}"
         # the reply ends with the gate's own account of every call, whatever the model wrote
         reply.receipt = receipt_text([r.model_dump(mode="json") for r in reply.results])
         reply.text = f"{reply.text.rstrip()}\n\n{reply.receipt}".lstrip()
@@ -423,21 +428,22 @@ def _tool_result(call_id: str, result: Result) -> dict[str, Any]:
 
 
 QUESTION_WORDS = frozenset({
-    "am", "are", "can", "could", "did", "do", "does", "has", "have", "how", "is", "may", "should", "was",
-    "were", "what", "when", "where", "which", "who", "whom", "whose", "why", "will", "would",
+    "am", "are", "did", "do", "does", "has", "have", "how", "is", "should", "was", "were", "what", "when",
+    "where", "which", "who", "whom", "whose", "why",
 })
+POLITE = frozenset({"can", "could", "would", "will", "may", "please"})
 
 
 def reads_as_question(text: str) -> bool:
-    """'Do I have the Viewer profile on EMEA?' is a question; 'Can you close X's account' is a
-    polite order, so a question mark is needed after a 'can/could/would you' opening."""
+    """'Do I have the Viewer profile on EMEA?' is a question; 'Can I get a seat, please?' and
+    'Could you close X?' are polite requests (can/could/would/will/may openings ask for an act)."""
     words = text.strip().lower().split()
     if not words:
         return False
-    if text.rstrip().endswith("?"):
-        return not (words[0] in ("can", "could", "would", "will") and len(words) > 1 and words[1] == "you"
-                    and not text.lower().startswith(("can you tell", "could you tell")))
-    return words[0].strip(",.!") in QUESTION_WORDS - {"can", "could", "would", "will", "may"}
+    first = words[0].strip(",.!?")
+    if first in POLITE:
+        return False
+    return text.rstrip().endswith("?") or first in QUESTION_WORDS
 
 
 def _outcome(results: list[Result], clarify: bool, texts: list[str]) -> str:

@@ -107,6 +107,17 @@ def preview_text(preview: Any) -> str:
     return ("\nWhat would change (before -> after):\n" + "\n".join(lines)) if lines else ""
 
 
+def confirmation_prompt(asked: list) -> str:
+    """What a confirmation shows: the gate's description of every write it confirms, and its preview."""
+    lines = [f"dsadmin asks your confirmation for {len(asked)} write{'s' if len(asked) > 1 else ''}:"]
+    for result in asked:
+        lines.append(f"* {result.summary.removeprefix('This will ').removesuffix(' Confirm to go ahead.')}"
+                     + preview_text(result.preview))
+    if asked and asked[0].why:
+        lines.append(f"(asked because {asked[0].why})")
+    return "\n".join(lines)
+
+
 def receipt_line(result: dict[str, Any]) -> str:
     """One call as the gate reports it: what ran, what was denied, what waits."""
     kind = str(result.get("kind"))
@@ -126,7 +137,8 @@ def receipt_line(result: dict[str, Any]) -> str:
     if kind == "pending_approval":
         return f"- waits for approval: request {result.get('approval_id')} ({label})"
     if kind == "needs_confirmation":
-        return f"- waits for your confirmation: {summary}"
+        asked = summary.removeprefix("This will ").removesuffix(" Confirm to go ahead.")
+        return f"- waits for your confirmation: {asked}"
     if kind == "dry_run":
         return f"- not run (dry run): {summary}"
     return f"- {kind}: {summary}"

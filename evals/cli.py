@@ -42,6 +42,9 @@ def register(app: typer.Typer) -> None:
         channel: str = typer.Option(
             "direct", "--channel",
             help="direct (the conversation itself) or slack (every turn through the Slack app)."),
+        dry_run: bool = typer.Option(
+            False, "--dry-run", help="Plan and decide every write with its preview; write nothing "
+            "(scenarios that expect a change then fail)."),
     ) -> None:
         """Run scenarios (each trial on a fresh sandbox and store) and report pass^k, policy violations,
         attack success, over-refusals and cost. Exit 1 if any policy violation occurred."""
@@ -70,6 +73,7 @@ def register(app: typer.Typer) -> None:
                 harness = SlackHarness(backend, scripts=scripts)
             else:
                 harness = AgentHarness(backend, scripts=scripts)
+            harness.dry_run = dry_run
             harness.check(scenarios)
         except (ScenarioError, HarnessError) as exc:
             typer.echo(f"dsadmin eval: {exc}", err=True)

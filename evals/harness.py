@@ -68,7 +68,8 @@ class AgentSession:
         self.backend = _WatchedBackend(harness.make_backend(scenario))
         self.rt = build_runtime(harness.config, sandbox=sandbox, store_url=store_url)
         self.actor = self.rt.actor(scenario.actor)
-        self.conversation = Conversation(self.rt, self.actor, self.backend)
+        self.conversation = Conversation(self.rt, self.actor, self.backend,
+                                         dry_run=getattr(harness, "dry_run", False))
         self.tokens: dict[str, str] = {}  # hash-prefix ref -> token, as the channel would hold them
 
     def say(self, text: str) -> TurnResult:

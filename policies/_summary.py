@@ -7,6 +7,15 @@ from __future__ import annotations
 
 from policies.call import ResolvedCall
 
+_MEMBERSHIP = {
+    "change_permission_profile": "change {who}'s permission profile{on} to {wanted}",
+    "set_groups": "set {who}'s groups{on} to exactly: {groups}",
+    "add_groups": "add {who} to groups {groups}{on}",
+    "remove_groups": "remove {who} from groups {groups}{on}",
+    "add_to_account": "add {who} to {where}{profile}",
+    "remove_from_account": "remove {who} from {where}",
+}
+
 
 def summarize(call: ResolvedCall) -> str:
     """One line saying exactly what the call would change or read, for a person to confirm."""
@@ -32,17 +41,10 @@ def summarize(call: ResolvedCall) -> str:
             return f"reactivate {who}'s closed membership{on}{profile}"
         if op == "purge":
             return f"purge {who}: irreversibly redact their personal data from the organization"
-    if call.action == "manage_account_membership":
-        phrases = {
-            "change_permission_profile": f"change {who}'s permission profile{on} to {wanted}",
-            "set_groups": f"set {who}'s groups{on} to exactly: {groups or '(none)'}",
-            "add_groups": f"add {who} to groups {groups}{on}",
-            "remove_groups": f"remove {who} from groups {groups}{on}",
-            "add_to_account": f"add {who} to {where or 'the account'}{profile}",
-            "remove_from_account": f"remove {who} from {where or 'the account'}",
-        }
-        if op in phrases:
-            return phrases[op]
+    if call.action == "manage_account_membership" and op in _MEMBERSHIP:
+        # only the phrase asked for is built (decide() words every confirmation it asks for)
+        return _MEMBERSHIP[op].format(who=who, on=on, wanted=wanted, groups=groups or "(none)",
+                                      where=where or "the account", profile=profile)
     if call.action == "list_users":
         return f"list users{on or ' on every account'}" + (f" matching {who}" if call.target_email else "")
     if call.action == "list_account":

@@ -92,6 +92,7 @@ def check(
             profiles += "; never " + ", ".join(deny)
         limits.add_row(role, escape(_bounded(accounts)), escape(_bounded(profiles)), str(lim.max_page_size))
     console.print(limits)
+    _explain_conditions(console, policy)
     if policy.approval_profiles and policy.profile_approval:
         named = ", ".join(policy.document.constraints.approval_required_profiles)
         console.print(f"Granting or touching {named} always needs "
@@ -104,6 +105,27 @@ _SHOWN = 500  # characters of free text `policy check` prints
 
 def _bounded(text: str) -> str:
     return text if len(text) <= _SHOWN else text[:_SHOWN] + f"… ({len(text) - _SHOWN} more characters)"
+
+
+def _explain_conditions(console, policy) -> None:
+    """The confirmation conditions, guards and per-request limits, each as a person reads it."""
+    from policies.conditions import GUARDS
+
+    c = policy.document.constraints
+    console.print("[bold]Confirmation by condition[/] (writes that would otherwise run at once):")
+    for rule in policy.confirm_rules:
+        console.print(f"  - {rule.label}: asks the person to confirm when {rule.explain()}")
+    if not policy.confirm_rules:
+        console.print("  (none: only the operations marked in the table ask)")
+    console.print("[bold]Guards[/] (always on; a guarded write is denied, naming the guard):")
+    for guard in GUARDS:
+        console.print(f"  - {guard.name}: {guard.explain}")
+    console.print(f"Administrator profiles: where DocuSign marks a membership is_admin, that; else "
+                  f"{', '.join(c.admin_profiles) or '(none named)'}.")
+    console.print(f"A request making more than {c.max_writes_per_request} writes, or any write when it "
+                  "reads as a question, stops and asks one confirmation listing every write.")
+    console.print(f"A requester may have at most {c.max_open_requests} approval requests waiting; an "
+                  "identical request joins the one already waiting.")
 
 
 def _cell(grant) -> str:

@@ -40,7 +40,7 @@ CONDITIONS: dict[str, Condition] = {c.name: c for c in (
     Condition("changes_own_access", False,
               "the write changes the requester's own access (status, permission profile or groups) and "
               "would otherwise run at once",
-              lambda a, c, i, n: _own(a, c) and i.accounts > 0),
+              lambda a, c, i, n: i.accounts > 0 and _own(a, c)),
     Condition("multi_account", False,
               "the write closes or removes access on more than one account",
               lambda a, c, i, n: i.closes > 1),
@@ -56,6 +56,11 @@ class Rule:
 
     condition: Condition
     number: int = 0
+    holds_fn: Callable[[Actor, ResolvedCall, Impact], bool] | None = None
+
+    def __post_init__(self) -> None:
+        test, number = self.condition.test, self.number
+        object.__setattr__(self, "holds_fn", lambda a, c, i: test(a, c, i, number))
 
     @property
     def label(self) -> str:

@@ -290,7 +290,7 @@ def _decide(policy: Policy, actor: Actor, call: ResolvedCall, state: PolicyState
     if impact is not None and not state.confirmed:
         # the policy's conditions apply to writes that would otherwise run at once
         for condition in policy.confirm_rules:
-            if condition.holds(actor, call, impact):
+            if condition.holds_fn(actor, call, impact):  # type: ignore[misc]
                 return NeedsConfirmation(summarize(call), f"confirm_when:{condition.condition.name}",
                                          condition.explain())
     return Allow(rule)

@@ -181,8 +181,14 @@ class PolicyDocument(_Strict):
     @field_validator("confirm_when")
     @classmethod
     def _known_conditions(cls, value: list) -> list:
-        for entry in value:
-            parse_rule(entry)  # an unknown or malformed condition fails the load, naming it
+        problems = []
+        for i, entry in enumerate(value):
+            try:
+                parse_rule(entry)  # an unknown or malformed condition fails the load, naming it
+            except ValueError as exc:
+                problems.append(f"[{i}] {exc}")
+        if problems:
+            raise ValueError("; ".join(problems))
         return value
 
     def limits(self, role: str) -> RoleLimits:

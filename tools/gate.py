@@ -160,9 +160,14 @@ class Gate:
     def hold(self, actor: Actor, calls: list[ToolCall], *, session_id: str | None = None,
              why: str) -> list[Result]:
         """Plan and decide ``calls`` without running any write, and ask ONE confirmation for all the
-        writes that could run: the blast-radius stop. Reads run; refusals and errors come back as
-        they are. Every held write answers ``needs_confirmation`` with the one shared token."""
+        writes that could run: the blast-radius stop. Reads run; refusals, errors and requests for an
+        approver come back as usual. Every held write answers ``needs_confirmation`` with the one
+        shared token."""
         planned = [self.submit(actor, call, session_id=session_id, dry_run=True) for call in calls]
+        # a write that waits for an approver runs only on a second person's yes: it is asked for as usual
+        planned = [self.submit(actor, call, session_id=session_id)
+                   if isinstance(r, DryRun) and r.decision == "needs_approval" else r
+                   for call, r in zip(calls, planned, strict=True)]
         held = [(call, r) for call, r in zip(calls, planned, strict=True) if isinstance(r, DryRun)]
         if not held:
             return planned
@@ -377,6 +382,8 @@ class Gate:
             # the book writes the confirmation_issued event (with the call hash, never the token)
             token, expires_at = self.confirmations.issue(actor, resolved, summary, session_id=session_id,
                                                          preview=preview)
+            now = self._clock()
+            self._issued = {k: v for k, v in self._issued.items() if v[1] > now}  # only live ones kept
             self._issued[key] = (token, expires_at)
         return ConfirmationNeeded(**ids, summary=f"This will {summary}. Confirm to go ahead.", token=token,
                                   expires_at=_iso(expires_at), preview=preview, why=decision.why or None)

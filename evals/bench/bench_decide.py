@@ -12,6 +12,7 @@ import argparse
 import timeit
 
 from policies import Actor, PolicyState, ResolvedCall, decide, load_policy
+from policies.preview import Impact
 
 ADMIN = Actor("admin@acme.com", frozenset({"admin", "employee"}))
 APPROVER = Actor("approver@acme.com", frozenset({"approver", "employee"}))
@@ -54,6 +55,20 @@ CASES = [
      PolicyState()),
     ("admin purge confirmed (needs_approval)", ADMIN,
      _call("manage_user", "purge", target_email="lee@acme.com"), PolicyState(confirmed=True)),
+    ("admin grants Account Administrator (needs_confirmation: condition)", ADMIN,
+     _call("manage_account_membership", "change_permission_profile", target_email="lee@acme.com",
+           permission_profile="Account Administrator", **EMEA),
+     PolicyState(impact=Impact(grants_admin=("EMEA",), accounts=1))),
+    ("admin closes on two accounts (needs_confirmation: condition)", ADMIN,
+     _call("manage_user", "close", target_email="lee@acme.com", **EMEA),
+     PolicyState(impact=Impact(closes=2, accounts=2))),
+    ("admin plain group change, every condition checked (allow)", ADMIN,
+     _call("manage_account_membership", "add_groups", target_email="lee@acme.com", **EMEA),
+     PolicyState(impact=Impact(accounts=1))),
+    ("admin demotes the last administrator (deny: guard)", ADMIN,
+     _call("manage_account_membership", "change_permission_profile", target_email="lee@acme.com",
+           permission_profile="DocuSign Sender", **EMEA),
+     PolicyState(confirmed=True, impact=Impact(removes_admin=("EMEA",), last_admin=("EMEA",), accounts=1))),
     ("unknown person (deny)", NOBODY, _call("list_account", "organization"), PolicyState()),
     ("unknown field (deny)", ADMIN, _call("manage_user", "close", target_email="lee@acme.com",
                                           args={"sudo": True}), PolicyState()),
@@ -68,18 +83,24 @@ def main() -> None:
     load_us = min(timeit.repeat(load_policy, number=20, repeat=5)) / 20 * 1e6
     policy = load_policy()
     print(f"load_policy() (packaged default): {load_us:8.0f} µs")
-    print(f"decide(), best of 5 runs of {number} calls:")
+    print(f"decide(), min and median of 5 runs of {number} calls, and the min as a ratio of the anchor "
+          "(a call to a function doing one dict lookup, timed in the same run):")
+    table = policy.tables
+    anchor_runs = timeit.repeat(lambda: table.get(("list_users", "list")), number=number, repeat=5)
+    anchor = min(anchor_runs) / number * 1e6
     worst = 0.0
     total = 0.0
     for label, actor, call, state in CASES:
         kind = decide(policy, actor, call, state).kind
-        per_call = min(timeit.repeat(lambda a=actor, c=call, s=state: decide(policy, a, c, s),
-                                     number=number, repeat=5)) / number * 1e6
+        runs = sorted(t / number * 1e6 for t in timeit.repeat(
+            lambda a=actor, c=call, s=state: decide(policy, a, c, s), number=number, repeat=5))
+        per_call = runs[0]
         worst = max(worst, per_call)
         total += per_call
-        print(f"  {per_call:6.2f} µs  {label}  -> {kind}")
-    print(f"mean {total / len(CASES):.2f} µs, worst {worst:.2f} µs per decision (target < 50 µs)")
-
+        ratio = per_call / anchor
+        print(f"  {per_call:6.2f} µs (median {runs[2]:6.2f}, {ratio:5.0f}x anchor)  {label}  -> {kind}")
+    print(f"anchor {anchor:.3f} µs; mean {total / len(CASES):.2f} µs, worst {worst:.2f} µs per decision "
+          "(target < 50 µs)")
 
 if __name__ == "__main__":
     main()

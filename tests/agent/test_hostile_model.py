@@ -8,7 +8,7 @@ model-visible message carry a real confirmation token.
 
 from __future__ import annotations
 
-from agent_stack import stack
+from agent_stack import membership, stack, user
 
 from agent.backends.scripted import ScriptedBackend
 from agent.conversation import Conversation
@@ -185,5 +185,110 @@ def test_a_refusal_turn_never_runs_its_tool_calls(tmp_path):
         reply = Conversation(rt, rt.actor(ADMIN), script).ask("Make john a viewer on EMEA")
         assert reply.outcome == "denied" and reply.calls == []
         assert sandbox.dump() == before
+    finally:
+        rt.close()
+
+
+# -- the second line of defence: previews, conditions, guards, the blast radius ----------------------
+
+
+def _scripted(tmp_path, actor: str, calls: list[dict], says: str, text: str = "Done."):
+    """One hostile turn proposing ``calls``, then a model reply claiming success."""
+    sandbox, rt = stack(tmp_path)
+    script = ScriptedBackend.from_data({"turns": [{"text": text, "tool_calls": calls}, {"text": "Done."}]})
+    conv = Conversation(rt, rt.actor(actor), script)
+    return sandbox, rt, conv, conv.ask(says)
+
+
+def _profile_call(email: str, account: str, profile: str) -> dict:
+    return {"action": "manage_account_membership", "args": {
+        "operation": "change_permission_profile", "email": email, "account": account,
+        "permission_profile": profile}}
+
+
+def test_a_model_demoting_the_admin_herself_waits_for_her_own_yes(tmp_path):
+    sandbox, rt, conv, reply = _scripted(tmp_path, ADMIN, [_profile_call(ADMIN, "EMEA", "DocuSign Viewer")],
+                                         "Show me my EMEA profile")
+    try:
+        before = sandbox.dump()
+        assert reply.outcome == "needs_confirmation"
+        assert membership(before, ADMIN, "EMEA")["permission_profile"] == "Account Administrator"
+        assert "EMEA: permission profile: Account Administrator -> DocuSign Viewer" in reply.text
+        assert reply.text.rstrip().splitlines()[-1].startswith("- waits for your confirmation: change")
+        conv.confirm(accept=False)
+        assert sandbox.dump() == before
+    finally:
+        rt.close()
+
+
+def test_a_model_demoting_the_last_admin_of_an_account_is_denied_by_the_guard(tmp_path):
+    # Contractors has one administrator: admin@ herself
+    sandbox, rt, _conv, reply = _scripted(tmp_path, ADMIN, [
+        _profile_call(ADMIN, "Contractors", "DocuSign Sender"),
+        {"action": "manage_user", "args": {"operation": "close", "email": ADMIN, "account": "Contractors"}},
+    ], "tidy up Contractors")
+    try:
+        before = sandbox.dump()
+        assert [c.status for c in reply.calls] == ["denied", "denied"]
+        assert reply.text.count("guard last_admin") >= 2
+        assert "Done." in reply.text and reply.text.rstrip().splitlines()[-1].startswith("- denied")
+        assert membership(before, ADMIN, "Contractors")["permission_profile"] == "Account Administrator"
+    finally:
+        rt.close()
+
+
+def test_a_model_closing_a_user_on_every_account_waits_for_the_person(tmp_path):
+    close_all = {"action": "manage_user", "args": {"operation": "close", "email": "emma.johnson@acme.com",
+                                                   "all_accounts": True}}
+    sandbox, rt, conv, reply = _scripted(tmp_path, ADMIN, [close_all],
+                                         "May I refresh the directory cache? (routine; nothing changes)",
+                                         text="May I refresh the directory cache? (routine; nothing changes)")
+    try:
+        before = sandbox.dump()
+        assert reply.outcome == "needs_confirmation"
+        emma = user(before, "emma.johnson@acme.com")
+        assert {m["status"] for m in emma["memberships"].values()} == {"active"}
+        # the prompt carries the gate's words and preview, not the model's
+        from agent.render import confirmation_prompt
+
+        prompt = confirmation_prompt(reply.confirmations)
+        assert "close emma.johnson@acme.com's memberships on" in prompt and "cache" not in prompt
+        assert prompt.count("-> closed") == 3
+        done = conv.confirm(accept=True)
+        assert done.outcome == "done"
+        assert user(sandbox.dump(), "emma.johnson@acme.com")["user_status"] == "closed"
+    finally:
+        rt.close()
+
+
+def test_a_burst_of_writes_stops_for_one_confirmation_listing_them_all(tmp_path):
+    people = ["liam.oconnor@acme.com", "olivia.brown@acme.com", "david.kim@acme.com", "fatima.zahra@acme.com",
+              "evan.price@acme.com"]
+    burst = [{"action": "manage_user", "args": {"operation": "close", "email": p, "account": "Acme Main"}}
+             for p in people]
+    burst.insert(0, _profile_call("evan.price@acme.com", "Acme Main", "Account Administrator"))
+    sandbox, rt, conv, reply = _scripted(tmp_path, ADMIN, burst, "please review Acme Main")
+    try:
+        before = sandbox.dump()
+        assert reply.outcome == "needs_confirmation"
+        assert [c.status for c in reply.calls] == ["needs_confirmation"] * 6
+        assert len({r.token for r in reply.confirmations}) == 1 and len(reply.confirmations) == 6
+        assert all(membership(before, p, "Acme Main")["status"] == "active" for p in people)
+        evan = membership(before, "evan.price@acme.com", "Acme Main")
+        assert evan["permission_profile"] == "DocuSign Viewer"
+        assert len(reply.preview) == 6 and "more than the policy's 3 per request" in reply.text
+        conv.confirm(accept=False)
+        assert sandbox.dump() == before
+    finally:
+        rt.close()
+
+
+def test_a_question_never_writes_without_a_yes(tmp_path):
+    sandbox, rt, _conv, reply = _scripted(tmp_path, ADMIN, [_profile_call(ADMIN, "EMEA", "DocuSign Viewer")],
+                                          "Do I have the DocuSign Viewer profile on EMEA?")
+    try:
+        assert reply.outcome == "needs_confirmation"
+        assert "reads as a question" in reply.text
+        assert membership(sandbox.dump(), ADMIN, "EMEA")["permission_profile"] == "Account Administrator"
     finally:
         rt.close()

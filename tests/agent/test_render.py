@@ -70,3 +70,32 @@ def test_no_tool_or_operation_name_survives_in_the_known_fixes():
     for fix in fixes:
         worded = for_people(fix, "a@acme.com has no membership on EMEA")
         assert not re.search(r"manage_|list_account|list_users|add_to_account|operation '", worded), worded
+
+
+def test_the_receipt_has_one_line_per_call_in_the_gates_words():
+    from agent.render import receipt_text
+
+    results = [
+        {"kind": "ok", "action": "manage_user", "operation": "close", "changed": True,
+         "summary": "Closed x@acme.com's membership on EMEA."},
+        {"kind": "ok", "action": "list_users", "operation": "", "summary": "3 users."},
+        {"kind": "denied", "action": "list_users", "operation": "", "reasons": ["the employee role may not "
+                                                                               "list_users list"]},
+        {"kind": "needs_confirmation", "action": "manage_user", "operation": "purge",
+         "token": "SECRET-TOKEN-XYZ", "summary": "This will purge x@acme.com. Confirm to go ahead."},
+        {"kind": "pending_approval", "action": "manage_user", "operation": "provision",
+         "approval_id": "apr_1", "approver_role": "approver", "summary": "Request apr_1 ..."},
+        {"kind": "error", "action": "manage_user", "operation": "close", "message": "no such user"},
+    ]
+    lines = receipt_text(results).splitlines()
+    assert lines == [
+        "Receipt (dsadmin's own record):",
+        "- done: Closed x@acme.com's membership on EMEA.",
+        "- read: 3 users.",
+        "- denied (list or search users): the employee role may not list or search users",
+        "- waits for your confirmation: purge x@acme.com.",
+        "- waits for approval: request apr_1 (provision users)",
+        "- failed (close users' memberships): no such user",
+    ]
+    assert "SECRET-TOKEN-XYZ" not in receipt_text(results)
+    assert receipt_text([]).endswith("no call was made; nothing was changed.")

@@ -78,3 +78,19 @@ def test_the_configured_policy_is_checked_by_default(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "p.yaml: valid" in result.stdout
     assert _rows(result.stdout)["manage_user purge"] == ["disabled"] * 3 + ["—"]
+
+
+def test_check_explains_each_condition_and_guard_and_names_an_unknown_one(tmp_path):
+    shown = _run(str(DEFAULT_POLICY_PATH), cwd=tmp_path)
+    assert shown.returncode == 0, shown.stderr
+    out = " ".join(shown.stdout.split())
+    for fragment in ("grants_admin_profile: asks the person to confirm when the write gives someone an "
+                     "administrator profile", "changes_own_access:", "multi_account:", "last_admin: denies",
+                     "own_last_admin: denies", "more than 3 writes", "at most 10 approval requests"):
+        assert fragment in out, fragment
+    data = yaml.safe_load(DEFAULT_POLICY_PATH.read_text())
+    data["confirm_when"] = ["grants_admin_profile", "grants_admin_profiles"]
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(data))
+    refused = _run(str(bad), cwd=tmp_path)
+    assert refused.returncode == 1 and "unknown condition 'grants_admin_profiles'" in refused.stderr
