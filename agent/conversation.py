@@ -10,6 +10,7 @@ the store's ``sessions`` / ``session_messages`` tables so a session can be resum
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -432,18 +433,25 @@ QUESTION_WORDS = frozenset({
     "where", "which", "who", "whom", "whose", "why",
 })
 POLITE = frozenset({"can", "could", "would", "will", "may", "please"})
+GREETINGS = frozenset({"hi", "hello", "hey", "thanks", "ok", "okay"})
 
 
 def reads_as_question(text: str) -> bool:
     """'Do I have the Viewer profile on EMEA?' is a question; 'Can I get a seat, please?' and
-    'Could you close X?' are polite requests (can/could/would/will/may openings ask for an act)."""
-    words = text.strip().lower().split()
-    if not words:
+    'Could you close X?' are polite requests (can/could/would/will/may openings ask for an act).
+
+    Judged on the sentence (or dash-separated clause) that asks: in "Hi, I just joined. Can I get a
+    seat?" or "I need a seat — can you get me access?" context comes first, and it is the asking
+    clause's opening that says what is wanted."""
+    sentences = [part for part in re.split(r"(?<=[.!?])\s+|\s+[—–-]+\s+|;\s*", text.strip()) if part.strip()]
+    if not sentences:
         return False
-    first = words[0].strip(",.!?")
+    asking = next((part for part in reversed(sentences) if part.rstrip().endswith("?")), sentences[0])
+    words = [w for w in (w.strip(",.!?:;") for w in asking.lower().split()) if w and w not in GREETINGS]
+    first = words[0] if words else ""
     if first in POLITE:
         return False
-    return text.rstrip().endswith("?") or first in QUESTION_WORDS
+    return asking.rstrip().endswith("?") or first in QUESTION_WORDS
 
 
 def _outcome(results: list[Result], clarify: bool, texts: list[str]) -> str:

@@ -35,14 +35,25 @@ def serve(
         try:
             bolt = slack_app(rt)
             if socket_mode:
-                run_socket_mode(rt, bolt)
+                run_socket_mode(rt, bolt)  # run `dsadmin notify run` (cron) or `dsadmin serve` for notices
                 return
         except SlackSetupError as exc:
             raise _fail(str(exc), 2) from None
+        import threading
+
         import uvicorn
 
+        from agent.channels.notify.worker import run_forever
+
+        stop = threading.Event()  # the outbox worker: approvers' buttons, requesters' news
+        worker = threading.Thread(target=run_forever, args=(rt, stop), daemon=True, name="dsadmin-notify")
+        worker.start()
         typer.echo(f"Slack events at http://{host}:{port}/slack/events")
-        uvicorn.run(asgi_app(bolt), host=host, port=port, log_level="warning")
+        try:
+            uvicorn.run(asgi_app(bolt), host=host, port=port, log_level="warning")
+        finally:
+            stop.set()
+            worker.join(timeout=10)
 
 
 def register(root: typer.Typer) -> None:

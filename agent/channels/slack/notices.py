@@ -34,7 +34,8 @@ class SlackNotices:
         for email in notice.recipients:
             user_id = self.people.user_id_of(email)
             if user_id:
-                self.client.chat_postMessage(channel=user_id, text=f"*{notice.subject}*\n{notice.text}"[:3000])
+                text = f"*{notice.subject}*\n{notice.text}"
+                self.client.chat_postMessage(channel=user_id, text=text[:3000])
 
     def _approver_channels(self, approvers: tuple[str, ...]) -> list[str]:
         configured = self.rt.config.slack.approvals_channel

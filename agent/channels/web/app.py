@@ -64,6 +64,18 @@ class _TooLarge(Exception):
     pass
 
 
+def _slack_routes(rt: Any) -> list[Any]:
+    """``/slack/events`` when the Slack app's bot token and signing secret are configured."""
+    import os
+
+    settings = rt.config.slack
+    if not (os.environ.get(settings.bot_token_env) and os.environ.get(settings.signing_secret_env)):
+        return []
+    from agent.channels.slack.web import slack_app, slack_routes
+
+    return slack_routes(slack_app(rt))
+
+
 def create_app(rt: Any, *, worker: bool = True) -> FastAPI:
     """The service on a built runtime (``agent.runtime.build_runtime``); ``worker`` runs the outbox."""
     config = rt.config
@@ -132,6 +144,7 @@ def create_app(rt: Any, *, worker: bool = True) -> FastAPI:
     from starlette.routing import Route
 
     app.router.routes.extend([mcp.metadata_route(), Route(MCP_PATH, mcp, methods=["GET", "POST", "DELETE"])])
+    app.router.routes.extend(_slack_routes(rt))
     if auth.embedded:
         from agent.config import dsadmin_home
         from tools.docusign.sandbox._oidc import IdentityProvider, routes, sandbox_people

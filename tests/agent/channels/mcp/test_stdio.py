@@ -76,7 +76,7 @@ def test_as_is_refused_against_a_real_organization(tmp_path, monkeypatch):
     monkeypatch.setenv("DSADMIN_CONFIG", str(config))  # restored after the test, unlike --config
     result = CliRunner().invoke(app, ["mcp", "--as", "admin@acme.com"])
     assert result.exit_code == 2
-    assert "only against the sandbox" in result.output
+    assert "only against the sandbox" in result.output and "dsadmin login" in result.output
     assert "Traceback" not in result.output
 
 
