@@ -156,6 +156,7 @@ def build_runtime(
     else:
         client = live_client(config, on_request)
         organization_id = config.docusign.organization_id
+        shared = True
     approvals = ApprovalBook(engine, audit, clock=clock)
     confirmations = ConfirmationBook(engine, audit, clock=clock)
     people = config.people
@@ -173,6 +174,10 @@ def build_runtime(
         clock=clock,
         actors=actors,
     )
+    if shared:  # names read by one command serve the next ones (see tools.docusign.resolvers)
+        from tools.docusign.resolvers import store_cache
+
+        gate.directory_cache = store_cache(engine, client.admin_base_url, organization_id)
     return Runtime(
         config,
         engine,

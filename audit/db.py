@@ -14,6 +14,7 @@ from pathlib import Path
 from sqlalchemy import Connection, Engine, create_engine, event, select, text
 from sqlalchemy.pool import NullPool
 
+from audit import directory_cache as _directory_cache  # noqa: F401  (registers its table on Base)
 from audit.models import SCHEMA_VERSION, Base, ChainHead, SchemaVersion
 
 GENESIS_HASH = "0" * 64
