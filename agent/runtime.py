@@ -66,11 +66,12 @@ class Runtime:
                 default = directory.default_account().name
             except Exception:  # an org without a default account: the planner asks instead
                 default = None
-            profiles, groups = {}, {}
-            if full:
-                for account in accounts:
-                    profiles[account.name] = tuple(p.name for p in directory.permission_profiles(account.id))
-                    groups[account.name] = tuple(g.name for g in directory.groups(account.id))
+            profiles: Any = {}
+            groups: Any = {}
+            if full:  # read per account only when the planner looks an account up (see AccountNames)
+                from tools.docusign.vocabulary import AccountNames
+
+                profiles, groups = AccountNames(directory, "profiles"), AccountNames(directory, "groups")
             return OrgVocabulary(org.name or "", tuple(a.name for a in accounts), default, profiles, groups)
         except Exception:  # unreachable org: the planner still works from the words alone
             return OrgVocabulary()
