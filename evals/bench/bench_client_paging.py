@@ -4,10 +4,10 @@ Prints the requests the client made, the minimum possible (one per page of 100),
 (median and min of ``--repeat`` >= 3 runs), and the ratio of wall time to the ideal for the
 client's concurrency, for two paths: the in-process transport, and real HTTP to the sandbox
 served on loopback (uvicorn), as a deployed client would talk. The ideal: the first page alone (it
-tells the total), then the other pages in waves of ``concurrency``, each wave costing one latency;
-plus the emulator's own work per page (measured on the same path without injected latency, one
-request at a time), which it does one request at a time, so it adds once per page. A ratio near 1
-means the client adds nothing but the unavoidable round trips.
+tells the total), then the other pages in waves of ``concurrency``, each wave costing one latency
+plus one page of the emulator's own work (measured on the same path without injected latency, one
+request at a time): a lower bound, as if the emulator served a whole wave in parallel. A ratio
+near 1 means the client adds nothing but the unavoidable round trips.
 
     python evals/bench/bench_client_paging.py [--users 10000] [--latency-ms 50] [--concurrency 8]
 """
@@ -99,7 +99,7 @@ def run(sb, concurrency: int, latency_ms: float, http_url: str | None = None) ->
 
 
 def ideal_seconds(pages: int, concurrency: int, latency_s: float, service_s: float) -> float:
-    return latency_s * (1 + math.ceil((pages - 1) / concurrency)) + service_s * pages
+    return (latency_s + service_s) * (1 + math.ceil((pages - 1) / concurrency))
 
 
 def bench_path(sb, label: str, http_url: str | None, args) -> int:
@@ -128,7 +128,7 @@ def bench_path(sb, label: str, http_url: str | None, args) -> int:
         print(f"  wall time          median {statistics.median(w):.2f} s, min {min(w):.2f} s "
               f"({', '.join(f'{x:.2f}' for x in w)})")
         waves = f"(1 + ceil({pages - 1}/{concurrency}))"
-        formula = f"{args.latency_ms:g} ms x {waves} + {service_ms:.1f} ms x {pages}"
+        formula = f"({args.latency_ms:g} + {service_ms:.1f}) ms x {waves}"
         print(f"  ideal              {ideal:.2f} s  = {formula}")
         print(f"  wall / ideal       median {statistics.median(w) / ideal:.2f}, min {min(w) / ideal:.2f}")
         if not complete:
