@@ -267,6 +267,15 @@ class SqliteStore:
         if self.state is not None:
             self._refresh()
 
+    def create_if_absent(self, make: Callable[[], State]) -> None:
+        """Seed the database with ``make()`` unless it already holds an org (checked under the write
+        lock, so a process starting beside another never replaces what the other wrote)."""
+        if self.exists():
+            return
+        with self._immediate():
+            if self.conn.execute("SELECT 1 FROM meta WHERE key = 'organization'").fetchone() is None:
+                self.replace(make())
+
     def load_full(self) -> State:
         """An in-memory copy of the whole org (for a merge, which validates a draft before applying)."""
         assert self.state is not None
