@@ -151,7 +151,7 @@ def build_runtime(
         # the file-backed sandbox outlives this process, so its tokens are worth sharing; a given one may not
         shared = sandbox is None
         sandbox = sandbox if sandbox is not None else open_sandbox(config)
-        client = sandbox_client(sandbox, on_request, token_cache=token_cache() if shared else None)
+        client = sandbox_client(sandbox, on_request, tokens=token_cache() if shared else None)
         organization_id = sandbox.organization_id
         clock = sandbox.clock.now  # "closed 24 hours ago" and expiries follow the sandbox's movable clock
     else:
@@ -207,7 +207,7 @@ def token_cache() -> Any:
     return TokenCache(dsadmin_home() / "tokens")
 
 
-def sandbox_client(sandbox: Any, on_request: Any, *, token_cache: Any = None) -> Any:
+def sandbox_client(sandbox: Any, on_request: Any, *, tokens: Any = None) -> Any:
     """A real AdminClient on the sandbox's in-process transport, signing in with the JWT grant."""
     from tools.docusign import AdminClient, JWTAuth
     from tools.docusign.sandbox import SANDBOX_ADMIN_URL, SANDBOX_OAUTH_URL
@@ -215,7 +215,7 @@ def sandbox_client(sandbox: Any, on_request: Any, *, token_cache: Any = None) ->
     transport = sandbox.transport()
     integration_key, user_id, private_key_pem, _account_id = sandbox.demo_integration
     auth = JWTAuth(SANDBOX_OAUTH_URL, integration_key, user_id, private_key_pem, transport=transport,
-                   cache=token_cache)
+                   cache=tokens)
     return AdminClient(SANDBOX_ADMIN_URL, auth, transport=transport, on_request=on_request)
 
 

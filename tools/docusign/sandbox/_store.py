@@ -191,6 +191,8 @@ class SqliteStore:
                 self._commit(clock_offset())
                 raise
             self._commit(clock_offset())
+        except ApiError:
+            raise  # committed above: what was applied stays, as DocuSign would keep it
         except BaseException:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
