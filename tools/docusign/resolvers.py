@@ -142,7 +142,7 @@ def store_cache(engine: Any, admin_base_url: str, organization_id: str | None) -
     organization (so a store shared by a sandbox and a live org never mixes their names)."""
     import hashlib
 
-    from audit.directory_cache import DirectoryCache
+    from tools.docusign.cache import DirectoryCache
 
     scope = hashlib.sha256(f"{admin_base_url.rstrip('/')}|{organization_id or '*'}".lower().encode())
     return DirectoryCache(engine, scope.hexdigest()[:32])
@@ -159,7 +159,7 @@ class Directory:
         self._profiles: dict[str, list[models.PermissionProfileResponse]] = {}
         self._groups: dict[str, list[models.MemberGroupResponse]] = {}
         self._users: dict[str, models.UserDrilldownResponse | None] = {}
-        self._cache = cache  # audit.directory_cache.DirectoryCache, or None: this session only
+        self._cache = cache  # tools.docusign.cache.DirectoryCache, or None: this session only
         self._from_cache: set[str] = set()  # store keys whose in-memory copy came from the cache
         client.subscribe_writes(self._on_write)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from audit.directory_cache import DirectoryCache
 from tools.docusign import Directory, ResolutionError
+from tools.docusign.cache import DirectoryCache
 from tools.docusign.guard import permit
 from tools.docusign.resolvers import store_cache
 from tools.docusign.sandbox import SANDBOX_ADMIN_URL
