@@ -66,11 +66,12 @@ class Runtime:
                 default = directory.default_account().name
             except Exception:  # an org without a default account: the planner asks instead
                 default = None
-            profiles, groups = {}, {}
-            if full:
-                for account in accounts:
-                    profiles[account.name] = tuple(p.name for p in directory.permission_profiles(account.id))
-                    groups[account.name] = tuple(g.name for g in directory.groups(account.id))
+            profiles: Any = {}
+            groups: Any = {}
+            if full:  # read per account only when the planner looks an account up (see AccountNames)
+                from tools.docusign.vocabulary import AccountNames
+
+                profiles, groups = AccountNames(directory, "profiles"), AccountNames(directory, "groups")
             return OrgVocabulary(org.name or "", tuple(a.name for a in accounts), default, profiles, groups)
         except Exception:  # unreachable org: the planner still works from the words alone
             return OrgVocabulary()
@@ -172,12 +173,13 @@ def build_runtime(
         # the file-backed sandbox outlives this process, so its tokens are worth sharing; a given one may not
         shared = sandbox is None
         sandbox = sandbox if sandbox is not None else open_sandbox(config)
-        client = sandbox_client(sandbox, on_request, token_cache=token_cache() if shared else None)
+        client = sandbox_client(sandbox, on_request, tokens=token_cache() if shared else None)
         organization_id = sandbox.organization_id
         clock = sandbox.clock.now  # "closed 24 hours ago" and expiries follow the sandbox's movable clock
     else:
         client = live_client(config, on_request)
         organization_id = config.docusign.organization_id
+        shared = True
     approvals = ApprovalBook(engine, audit, clock=clock)
     confirmations = ConfirmationBook(engine, audit, clock=clock)
     people = config.people
@@ -195,6 +197,10 @@ def build_runtime(
         clock=clock,
         actors=actors,
     )
+    if shared:  # names read by one command serve the next ones (see tools.docusign.resolvers)
+        from tools.docusign.resolvers import store_cache
+
+        gate.directory_cache = store_cache(engine, client.admin_base_url, organization_id)
     return Runtime(
         config,
         engine,
@@ -223,7 +229,7 @@ def token_cache() -> Any:
     return TokenCache(dsadmin_home() / "tokens")
 
 
-def sandbox_client(sandbox: Any, on_request: Any, *, token_cache: Any = None) -> Any:
+def sandbox_client(sandbox: Any, on_request: Any, *, tokens: Any = None) -> Any:
     """A real AdminClient on the sandbox's in-process transport, signing in with the JWT grant."""
     from tools.docusign import AdminClient, JWTAuth
     from tools.docusign.sandbox import SANDBOX_ADMIN_URL, SANDBOX_OAUTH_URL
@@ -231,7 +237,7 @@ def sandbox_client(sandbox: Any, on_request: Any, *, token_cache: Any = None) ->
     transport = sandbox.transport()
     integration_key, user_id, private_key_pem, _account_id = sandbox.demo_integration
     auth = JWTAuth(SANDBOX_OAUTH_URL, integration_key, user_id, private_key_pem, transport=transport,
-                   cache=token_cache)
+                   cache=tokens)
     return AdminClient(SANDBOX_ADMIN_URL, auth, transport=transport, on_request=on_request)
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from sqlalchemy import Connection, Engine, create_engine, event, select, text
 from sqlalchemy.pool import NullPool
 
+from audit import directory_cache as _directory_cache  # noqa: F401  (registers its table on Base)
 from audit import service_tables as _service_tables  # noqa: F401  (registers the service's tables)
 from audit._canonical import canonical_json
 from audit.models import (

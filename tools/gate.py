@@ -115,6 +115,7 @@ class Gate:
         self._clock = clock or (lambda: datetime.now(UTC))
         self._org_id = organization_id  # None: the only organization the identity administers
         self._directory: Directory | None = None
+        self.directory_cache: Any = None  # a store-backed DirectoryCache shared between processes, if set
         self._lock = threading.Lock()
         # the requester of an approval is re-judged with their roles; without a lookup, as an employee
         self._actors = actors or (lambda email: Actor(email=email, roles=frozenset({"employee"})))
@@ -222,7 +223,7 @@ class Gate:
         """Names to ids for this organization, cached across calls (the client's writes refresh it)."""
         with self._lock:  # one directory (one cache) however many sessions share the gate
             if self._directory is None:
-                self._directory = Directory(self.client, self._org_id)
+                self._directory = Directory(self.client, self._org_id, cache=self.directory_cache)
             return self._directory
 
     @property

@@ -7,11 +7,24 @@ Warm: the same gate after a similar request for someone else (names cached; user
 because a write must be planned on what DocuSign holds now). "Minimum" is the fewest requests
 the Admin API allows for the job: one user lookup plus the writes it needs, one request per
 account for an organization-wide listing, and so on. Confirmation and approval flows count
-every step (ask, confirm, approve), since each step re-checks the current state.
+every step (ask, confirm, approve), since each step re-checks the current state. Token requests
+(the JWT grant) are counted apart, in their own column.
+
+Two more sections, each the median and min of ``--runs`` (>= 3) runs:
+- "who is pending" at 10,000 users (a generated org, cold gate): the minimum is the organization,
+  then per account and pending status (the spec's ``membership_status`` takes one value) one
+  page of 100 per started hundred of matching users, at least one;
+- a profile change end to end: real ``dsadmin ask`` processes (offline planner, its vocabulary
+  prefetch included), counted from the audit log (Admin API) and the sandbox (tokens issued):
+  the first command in a new home, one with the token reused but the directory cache emptied
+  (the cold figure of issue 16: minimum 4 = organization, the account's permission profiles, the
+  user, the write), and a warm one.
 """
 
 from __future__ import annotations
 
+import argparse
+import statistics
 import sys
 import tempfile
 from collections.abc import Callable
@@ -38,6 +51,7 @@ class Bench:
     confirmations: Any
     gate: Any = None
     seen: list[Any] = field(default_factory=list)
+    tokens: list[Any] = field(default_factory=list)  # JWT grant requests (not Admin API ones)
     calls: int = 0
 
     def actor(self, email: str) -> Any:
@@ -69,8 +83,10 @@ def open_bench(sandbox: Any, store_url: str, *, transport: Any = None, retry: An
     auditor = request_auditor(audit)
     # the JWT grant, as in production: it renews the token when the sandbox clock moves past it
     key, user_id, pem, _account = sandbox.demo_integration
-    auth = JWTAuth(SANDBOX_OAUTH_URL, key, user_id, pem, transport=sandbox.transport())
     seen: list[Any] = []
+    tokens: list[Any] = []
+    auth = JWTAuth(SANDBOX_OAUTH_URL, key, user_id, pem, transport=sandbox.transport(),
+                   on_request=tokens.append)
 
     def on_request(record: Any) -> None:
         seen.append(record)
@@ -80,7 +96,7 @@ def open_bench(sandbox: Any, store_url: str, *, transport: Any = None, retry: An
                          on_request=on_request, **({"retry": retry} if retry is not None else {}))
     clock = sandbox.clock.now
     bench = kind(sandbox, engine, audit, client, ApprovalBook(engine, audit, clock=clock),
-                 ConfirmationBook(engine, audit, clock=clock), seen=seen)
+                 ConfirmationBook(engine, audit, clock=clock), seen=seen, tokens=tokens)
     bench.gate = Gate(client, load_policy(), audit, bench.approvals, bench.confirmations,
                       organization_id=sandbox.organization_id, clock=clock, actors=bench.actor)
     return bench
@@ -158,7 +174,8 @@ CASES = [
          _purge("omar.haddad@acme.com"),
          5, "ask: lookup + closed time (not in the profile); confirm: lookup; approve: lookup + redact"),
     Case("list pending users (all accounts)", _read("list_users", status="pending", account="EMEA"),
-         _read("list_users", status="pending"), 4, "1 users page per linked account (4)"),
+         _read("list_users", status="pending"), 8,
+         "1 users page per linked account (4) and pending status (2: membership_status takes one value)"),
     Case("permission profiles of an account", _read("list_account", operation="groups", account="Acme Legal"),
          _read("list_account", operation="permission_profiles", account="Acme Legal"), 1,
          "1 GET permissions"),
@@ -169,13 +186,13 @@ CASES = [
 ]
 
 
-def measure() -> list[tuple[Case, int, int, str]]:
+def measure() -> list[tuple[Case, int, int, int, str]]:
     from tools.docusign.sandbox import Sandbox
 
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for i, case in enumerate(CASES):
-            counts, outcomes = [], set()
+            counts, outcomes, tokens = [], set(), 0
             for warm in (False, True):
                 sandbox = Sandbox.from_fixture("acme")
                 if case.setup:
@@ -184,22 +201,129 @@ def measure() -> list[tuple[Case, int, int, str]]:
                 bench = open_bench(sandbox, f"sqlite:///{Path(tmp) / f'{i}-{int(warm)}.db'}")
                 if warm:
                     case.warm_up(bench)
-                start = len(bench.seen)
+                start, start_tokens = len(bench.seen), len(bench.tokens)
                 outcomes.add(case.measured(bench).kind)
                 counts.append(len(bench.seen) - start)
+                tokens = max(tokens, len(bench.tokens) - start_tokens)
                 bench.client.close()
-            rows.append((case, counts[0], counts[1], "/".join(sorted(outcomes))))
+            rows.append((case, counts[0], counts[1], tokens, "/".join(sorted(outcomes))))
     return rows
 
 
-def main() -> int:
+def pending_at_scale(users: int, runs: int) -> tuple[list[int], int, int]:
+    """Requests for "who is pending" over every account of a generated org (cold gate, each run),
+    the minimum the spec allows, and how many users the answer listed."""
+    from tools.docusign.sandbox import Sandbox
+    from tools.docusign.sandbox.generate import generate_org
+
+    sandbox = Sandbox.from_fixture(generate_org(users))
+    dump = sandbox.dump()
+    per: dict[tuple[str, str], int] = {}
+    for user in dump["users"]:
+        for account, m in user["memberships"].items():
+            if m["status"] in ("activation_required", "activation_sent"):
+                per[(account, m["status"])] = per.get((account, m["status"]), 0) + 1
+    accounts = [a["name"] for a in dump["accounts"]]
+    pages = sum(max(1, -(-per.get((a, s), 0) // 100)) for a in accounts for s in ("activation_required",
+                                                                                  "activation_sent"))
+    counts, listed = [], 0
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in range(runs):
+            bench = open_bench(sandbox, f"sqlite:///{Path(tmp) / f'pending-{n}.db'}")
+            start = len(bench.seen)
+            result = bench.submit(ADMIN, "list_users", status="pending")
+            counts.append(len(bench.seen) - start)
+            listed = result.data["total"]
+            bench.client.close()
+    return counts, 1 + pages, listed
+
+
+def profile_change_with_lazy_vocabulary(runs: int) -> list[int]:
+    """A cold profile change as the planner should make it: ground the names the request mentions
+    (the account's profiles, through ``AccountNames``), then the gate call; requests per run."""
+    from tools.docusign.sandbox import Sandbox
+    from tools.docusign.vocabulary import AccountNames
+
+    counts = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in range(runs):
+            bench = open_bench(Sandbox.from_fixture("acme"), f"sqlite:///{Path(tmp) / f'lazy-{n}.db'}")
+            if "Account Administrator" not in AccountNames(bench.gate.directory, "profiles")["EMEA"]:
+                raise SystemExit("the lazy vocabulary lost a profile")
+            result = _change("john.doe@acme.com", "EMEA")(bench)
+            if result.kind != "ok":
+                raise SystemExit(f"the profile change failed: {result}")
+            counts.append(len(bench.seen))
+            bench.client.close()
+    return counts
+
+
+E2E_REQUEST = "Change john.doe@acme.com's permission profile on EMEA to {profile}"
+
+
+def profile_change_end_to_end(runs: int) -> dict[str, list[tuple[int, int]]]:
+    """(Admin API requests, token requests) of `dsadmin ask` processes, per kind of start."""
+    import sqlite3
+
+    from evals.bench.bench_profile_change_scale import PROFILES, _requests, _run
+
+    def tokens(home: Path) -> int:
+        with sqlite3.connect(home / "sandbox" / "state.db") as conn:
+            return conn.execute("SELECT count(*) FROM entities WHERE kind = 'token'").fetchone()[0]
+
+    def ask(home: Path, n: int) -> tuple[int, int]:
+        before = (_requests(home), tokens(home) if (home / "sandbox" / "state.db").exists() else 0)
+        _, done = _run(home, "ask", "--json", "--as", ADMIN, E2E_REQUEST.format(profile=PROFILES[n % 2]))
+        if done.returncode != 0 or '"outcome": "done"' not in done.stdout:
+            raise SystemExit(f"the profile change failed: {done.stdout or done.stderr}")
+        return _requests(home) - before[0], tokens(home) - before[1]
+
+    out: dict[str, list[tuple[int, int]]] = {"first command": [], "token reused, cold cache": [], "warm": []}
+    for _ in range(runs):
+        with tempfile.TemporaryDirectory() as tmp:
+            home = Path(tmp)
+            out["first command"].append(ask(home, 0))
+            with sqlite3.connect(home / "dsadmin.db") as conn:
+                conn.execute("DELETE FROM directory_cache")
+            out["token reused, cold cache"].append(ask(home, 1))
+            out["warm"].append(ask(home, 0))
+    return out
+
+
+def _spread(values: list[int]) -> str:
+    return f"median {statistics.median(values):g}, min {min(values)}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--users", type=int, default=10_000, help="org size for 'who is pending'")
+    parser.add_argument("--skip-end-to-end", action="store_true", help="no `dsadmin ask` processes")
+    args = parser.parse_args(argv)
+    runs = max(3, args.runs)
     rows = measure()
     width = max(len(case.name) for case, *_ in rows)
-    print(f"{'request':<{width}}  cold  warm  min  result  (minimum = ...)")
-    for case, cold, warm, outcome in rows:
+    print(f"{'request':<{width}}  cold  warm  min  token  result  (minimum = ...)")
+    for case, cold, warm, tokens, outcome in rows:
         over = f"  [+{warm - case.minimum} over minimum]" if warm > case.minimum else ""
-        counts = f"{cold:>4}  {warm:>4}  {case.minimum:>3}"
+        counts = f"{cold:>4}  {warm:>4}  {case.minimum:>3}  {tokens:>5}"
         print(f"{case.name:<{width}}  {counts}  {outcome:<6}  {case.why}{over}")
+
+    counts, minimum, listed = pending_at_scale(args.users, runs)
+    print(f"\n'who is pending' at {args.users} users (cold gate, {runs} runs): requests {_spread(counts)}; "
+          f"minimum {minimum}; ratio {statistics.median(counts) / minimum:.2f}x (target <= 1.25x); "
+          f"{listed} users listed")
+    if args.skip_end_to_end:
+        return 0
+    lazy = profile_change_with_lazy_vocabulary(runs)
+    print(f"\ncold profile change, names read lazily (AccountNames for the account named, then the gate), "
+          f"{runs} runs: Admin API {_spread(lazy)}; minimum 4; ratio {statistics.median(lazy) / 4:.2f}x")
+    print(f"\nprofile change end to end (`dsadmin ask`, offline planner), {runs} runs; minimum 4 Admin API:")
+    for kind, pairs in profile_change_end_to_end(runs).items():
+        admin = [a for a, _ in pairs]
+        token = [t for _, t in pairs]
+        print(f"  {kind:<26} Admin API {_spread(admin)} ({statistics.median(admin) / 4:.2f}x minimum); "
+              f"token requests {_spread(token)}")
     return 0
 
 

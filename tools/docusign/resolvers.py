@@ -5,6 +5,13 @@ int64 profile and group ids and user GUIDs. Matching is case- and space-insensit
 the nearest real names ("did you mean 'DocuSign Sender'?"), an ambiguous name lists every
 candidate instead of guessing. Lookups are cached for the session; the client tells the Directory
 about every successful write, and the users it touched are dropped from the cache.
+
+With a ``DirectoryCache`` (a table in the store) the organization, its accounts and each account's
+profiles and groups also outlive the process, for a TTL: a new ``dsadmin`` command then reads only
+what it has not seen lately. A cached entry is re-read from DocuSign as soon as an answer shows it
+stale: a name that misses in cached data, or a user's memberships naming an account, profile or
+group the cached lists lack. Users themselves are never served from it (a write is planned on
+what DocuSign holds now); only email -> user id is kept, dropped by dsadmin's own writes.
 """
 
 from __future__ import annotations
@@ -14,12 +21,15 @@ import re
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, ValidationError
 
 from tools.docusign import models
 from tools.docusign.client import AdminClient, WriteEvent
 
 T = TypeVar("T")
+M = TypeVar("M", bound=BaseModel)
 _GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 KIND_LABELS = {
@@ -127,10 +137,21 @@ def _pick(kind: str, value: object, candidates: list[_Named[T]], where: str) -> 
     raise ResolutionError(kind, value, message, hints)
 
 
+def store_cache(engine: Any, admin_base_url: str, organization_id: str | None) -> Any:
+    """The directory cache in the store behind ``engine``, scoped to one Admin API endpoint and
+    organization (so a store shared by a sandbox and a live org never mixes their names)."""
+    import hashlib
+
+    from tools.docusign.cache import DirectoryCache
+
+    scope = hashlib.sha256(f"{admin_base_url.rstrip('/')}|{organization_id or '*'}".lower().encode())
+    return DirectoryCache(engine, scope.hexdigest()[:32])
+
+
 class Directory:
     """Session-scoped lookups in one organization, cached, invalidated by the client's writes."""
 
-    def __init__(self, client: AdminClient, organization_id: str | None = None) -> None:
+    def __init__(self, client: AdminClient, organization_id: str | None = None, *, cache: Any = None) -> None:
         self._client = client
         self._lock = threading.RLock()
         self._organization: models.OrganizationResponse | None = None
@@ -138,7 +159,53 @@ class Directory:
         self._profiles: dict[str, list[models.PermissionProfileResponse]] = {}
         self._groups: dict[str, list[models.MemberGroupResponse]] = {}
         self._users: dict[str, models.UserDrilldownResponse | None] = {}
+        self._cache = cache  # tools.docusign.cache.DirectoryCache, or None: this session only
+        self._from_cache: set[str] = set()  # store keys whose in-memory copy came from the cache
         client.subscribe_writes(self._on_write)
+
+    # -- the store's cache ------------------------------------------------------------------------------
+
+    def _read_through(self, key: str, model: type[M], fetch: Callable[[], list[M]]) -> list[M]:
+        """The cached list under ``key`` if fresh, else DocuSign's (and cache it)."""
+        if self._cache is not None:
+            stored = self._cache.get(key)
+            if isinstance(stored, list):
+                try:
+                    items = [model.model_validate(item) for item in stored]
+                except ValidationError:
+                    items = None
+                if items is not None:
+                    self._from_cache.add(key)
+                    return items
+        items = fetch()
+        self._from_cache.discard(key)
+        if self._cache is not None:
+            self._cache.put(key, [i.model_dump(mode="json", by_alias=True, exclude_none=True) for i in items])
+        return items
+
+    def _stale(self, key: str) -> bool:
+        """Forget ``key`` here and in the store if it came from the cache; True if it did."""
+        with self._lock:
+            if key not in self._from_cache:
+                return False
+            self._from_cache.discard(key)
+            if key == "organizations":
+                self._organization = None
+            else:
+                kind, _, account_id = key.partition(":")
+                (self._profiles if kind == "profiles" else self._groups).pop(account_id, None)
+            if self._cache is not None:
+                self._cache.drop(key)
+            return True
+
+    def _fresh_on_miss(self, key: str, pick: Callable[[], T]) -> T:
+        """``pick()``; if it misses in data from the cache, re-read DocuSign and pick again."""
+        try:
+            return pick()
+        except ResolutionError:
+            if not self._stale(key):
+                raise
+            return pick()
 
     # -- organization and accounts ---------------------------------------------------------------
 
@@ -146,15 +213,18 @@ class Directory:
     def organization(self) -> models.OrganizationResponse:
         with self._lock:
             if self._organization is None:
-                self._organization = self._find_organization()
+                self._organization = self._fresh_on_miss("organizations", self._load_organization)
             return self._organization
+
+    def _load_organization(self) -> models.OrganizationResponse:
+        orgs = self._read_through("organizations", models.OrganizationResponse, self._client.organizations)
+        return self._find_organization(orgs)
 
     @property
     def organization_id(self) -> str:
         return self.organization.id or ""
 
-    def _find_organization(self) -> models.OrganizationResponse:
-        orgs = self._client.organizations()
+    def _find_organization(self, orgs: list[models.OrganizationResponse]) -> models.OrganizationResponse:
         if self._wanted_org is None:
             if len(orgs) == 1:
                 return orgs[0]
@@ -181,9 +251,13 @@ class Directory:
 
     def account(self, name_or_id: str) -> AccountRef:
         """An account of the organization by name (any case) or GUID."""
-        refs = self.accounts()
-        where = f" in organization '{self.organization.name}'"
-        return _pick("account", name_or_id, [_Named(r.name, r.id, r) for r in refs], where)
+
+        def pick() -> AccountRef:
+            refs = self.accounts()
+            where = f" in organization '{self.organization.name}'"
+            return _pick("account", name_or_id, [_Named(r.name, r.id, r) for r in refs], where)
+
+        return self._fresh_on_miss("organizations", pick)
 
     def default_account(self) -> AccountRef:
         default = self.organization.default_account_id
@@ -203,30 +277,46 @@ class Directory:
     # -- permission profiles and groups -------------------------------------------------------------
 
     def permission_profiles(self, account_id: str) -> list[ProfileRef]:
-        items = self._cached(self._profiles, account_id, self._client.permission_profiles)
+        items = self._cached(self._profiles, "profiles", account_id, models.PermissionProfileResponse,
+                             self._client.permission_profiles)
         return [ProfileRef(p.id, p.name or "") for p in items if p.id is not None]
 
     def permission_profile(self, account_id: str, name_or_id: str | int) -> ProfileRef:
-        refs = self.permission_profiles(account_id)
-        where = f" on {self.account_name(account_id)}"
-        return _pick("permission_profile", name_or_id, [_Named(r.name, r.id, r) for r in refs], where)
+        def pick() -> ProfileRef:
+            refs = self.permission_profiles(account_id)
+            where = f" on {self.account_name(account_id)}"
+            return _pick("permission_profile", name_or_id, [_Named(r.name, r.id, r) for r in refs], where)
+
+        return self._fresh_on_miss(f"profiles:{self.account(account_id).id.lower()}", pick)
 
     def groups(self, account_id: str) -> list[GroupRef]:
-        items = self._cached(self._groups, account_id, self._client.groups)
+        items = self._cached(
+            self._groups, "groups", account_id, models.MemberGroupResponse, self._client.groups
+        )
         return [GroupRef(g.id, g.name or "") for g in items if g.id is not None]
 
     def group(self, account_id: str, name_or_id: str | int) -> GroupRef:
-        refs = self.groups(account_id)
-        where = f" on {self.account_name(account_id)}"
-        return _pick("group", name_or_id, [_Named(r.name, r.id, r) for r in refs], where)
+        def pick() -> GroupRef:
+            refs = self.groups(account_id)
+            where = f" on {self.account_name(account_id)}"
+            return _pick("group", name_or_id, [_Named(r.name, r.id, r) for r in refs], where)
+
+        return self._fresh_on_miss(f"groups:{self.account(account_id).id.lower()}", pick)
 
     def _cached(
-        self, cache: dict[str, list[T]], account_id: str, fetch: Callable[[str, str], list[T]]
-    ) -> list[T]:
+        self,
+        cache: dict[str, list[M]],
+        kind: str,
+        account_id: str,
+        model: type[M],
+        fetch: Callable[[str, str], list[M]],
+    ) -> list[M]:
         key = self.account(account_id).id.lower()  # also refuses an account outside the organization
         with self._lock:
             if key not in cache:
-                cache[key] = fetch(self.organization_id, key)
+                cache[key] = self._read_through(
+                    f"{kind}:{key}", model, lambda: fetch(self.organization_id, key)
+                )
             return cache[key]
 
     # -- users ------------------------------------------------------------------------------------
@@ -236,24 +326,67 @@ class Directory:
         key = _norm(email)
         with self._lock:
             if key not in self._users:
-                self._users[key] = self._client.user_profile(self.organization_id, email.strip())
+                found = self._client.user_profile(self.organization_id, email.strip())
+                self._users[key] = found
+                self._learn_from(key, found)
             return self._users[key]
+
+    def user_id(self, email: str) -> str | None:
+        """The user id for ``email`` (from the store's cache when known), None if not in the org."""
+        key = _norm(email)
+        if self._cache is not None and key not in self._users:
+            known = self._cache.get(f"user:{key}")
+            if isinstance(known, str):
+                return known
+        found = self.user(email)
+        return found.id if found is not None else None
+
+    def _learn_from(self, key: str, found: models.UserDrilldownResponse | None) -> None:
+        """Keep email -> id, and drop cached lists this user's memberships show to be stale."""
+        if self._cache is None:
+            return
+        if found is None or not found.id:
+            self._cache.drop(f"user:{key}")
+            return
+        self._cache.put(f"user:{key}", str(found.id).lower())
+        known_accounts = {a.id.lower() for a in self.accounts()}
+        for m in found.memberships or []:
+            account_id = (m.account_id or "").lower()
+            if account_id and account_id not in known_accounts:
+                self._stale("organizations")
+                continue
+            profile = m.permission_profile.id if m.permission_profile else None
+            if profile is not None and account_id in self._profiles and all(
+                p.id != profile for p in self._profiles[account_id]
+            ):
+                self._stale(f"profiles:{account_id}")
+            group_ids = {g.id for g in m.groups or [] if g.id is not None}
+            if account_id in self._groups and group_ids - {g.id for g in self._groups[account_id]}:
+                self._stale(f"groups:{account_id}")
 
     def invalidate_user(self, email: str) -> None:
         with self._lock:
             self._users.pop(_norm(email), None)
 
     def invalidate(self, kind: str | None = None) -> None:
-        """Drop cached lookups: one kind ('organization', 'permission_profile', 'group', 'user') or all."""
+        """Drop cached lookups: one kind ('organization', 'permission_profile', 'group', 'user') or all
+        (in the store's cache too)."""
         with self._lock:
             if kind in (None, "organization", "account"):
                 self._organization = None
+                if self._cache is not None:
+                    self._cache.drop("organizations")
             if kind in (None, "permission_profile"):
                 self._profiles.clear()
+                if self._cache is not None:
+                    self._cache.drop_prefix("profiles:")
             if kind in (None, "group"):
                 self._groups.clear()
+                if self._cache is not None:
+                    self._cache.drop_prefix("groups:")
             if kind in (None, "user"):
                 self._users.clear()
+            self._from_cache.clear()
 
     def _on_write(self, event: WriteEvent) -> None:
         with self._lock:
@@ -262,6 +395,9 @@ class Directory:
                 return
             for email in event.emails:
                 self._users.pop(_norm(email), None)
+            if self._cache is not None and (event.emails or event.user_ids):
+                self._cache.drop(*(f"user:{_norm(e)}" for e in event.emails))
+                self._cache.drop_prefix("user:", values=sorted(event.user_ids))
             if not event.user_ids:
                 return
             stale = [k for k, u in self._users.items() if u is None or (u.id or "").lower() in event.user_ids]

@@ -97,11 +97,10 @@ class Context:
         self.now = core.clock.timestamp()
         self.actor: User | None = None
         self.data_changed = False
-        self.persist = False
 
     def changed(self, *, data: bool = True) -> None:
-        """Note a change: ``data`` ones move the org's last_modified_on; every one is persisted."""
-        self.persist = True
+        """Note a change: ``data`` ones move the org's last_modified_on (a file-backed sandbox
+        finds what changed itself, when the request's transaction commits)."""
         if data:
             self.data_changed = True
             self.state.organization.last_modified_on = self.now

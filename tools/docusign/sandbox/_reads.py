@@ -37,14 +37,15 @@ def groups(ctx, organizationId: str, accountId: str) -> dict[str, Any]:
 
 
 def _statuses(params: dict[str, str], name: str, allowed: tuple[str, ...]) -> set[str] | None:
-    raw = params.get(name)
+    """The spec's ``status`` / ``membership_status``: ONE of the values (a list is refused, as a
+    client that sends one would find out only against DocuSign)."""
+    raw = (params.get(name) or "").strip().lower()
     if not raw:
         return None
-    values = {v.strip().lower() for v in raw.split(",") if v.strip()}
-    unknown = sorted(values - set(allowed))
-    if unknown:
-        raise bad(f"{name} {', '.join(unknown)} is not one of {', '.join(allowed)}")
-    return values
+    if raw not in allowed:
+        several = " (one value per request)" if "," in raw else ""
+        raise bad(f"{name} {raw!r} is not one of {', '.join(allowed)}{several}")
+    return {raw}
 
 
 def users(ctx, organizationId: str) -> dict[str, Any]:

@@ -52,7 +52,7 @@ class Sandbox:
         self.clock = clock or Clock()
         self._store = store
         if store is not None:
-            self.clock.on_advance = self._save_locked
+            self.clock.on_advance = self._persist_clock
         self._core = Core(state, self.clock, seed=seed, faults=_faults(faults), exclusive=self._transaction)
         self._demo_pem = _demo.private_key_pem(_home())
         with self._locked():
@@ -89,8 +89,11 @@ class Sandbox:
         writes only what it changed, and sees what other processes committed."""
         store = SqliteStore(Path(state_dir) if state_dir else _home() / "sandbox")
         clock = Clock()
-        if reset or not store.exists():
-            store.replace(build_state(load_fixture_data(fixture), clock.timestamp()))
+        seed_state = lambda: build_state(load_fixture_data(fixture), clock.timestamp())  # noqa: E731
+        if reset:
+            store.replace(seed_state())
+        else:
+            store.create_if_absent(seed_state)  # two first starts at once: one seeds, none overwrites
         state = store.attach()
         clock.catch_up(store.clock_offset)
         return cls(state, clock=clock, seed=seed, faults=faults, store=store)
@@ -262,9 +265,9 @@ class Sandbox:
         with self._core.lock, self._transaction():
             yield
 
-    def _save_locked(self) -> None:
+    def _persist_clock(self) -> None:
         with self._locked():
-            pass  # the transaction writes the clock's new offset
+            pass  # committing writes the clock's new offset (and nothing else: nothing else changed)
 
 
 def _faults(value: Faults | dict | None) -> Faults:

@@ -191,6 +191,8 @@ class SqliteStore:
                 self._commit(clock_offset())
                 raise
             self._commit(clock_offset())
+        except ApiError:
+            raise  # committed above: what was applied stays, as DocuSign would keep it
         except BaseException:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
@@ -266,6 +268,15 @@ class SqliteStore:
             raise
         if self.state is not None:
             self._refresh()
+
+    def create_if_absent(self, make: Callable[[], State]) -> None:
+        """Seed the database with ``make()`` unless it already holds an org (checked under the write
+        lock, so a process starting beside another never replaces what the other wrote)."""
+        if self.exists():
+            return
+        with self._immediate():
+            if self.conn.execute("SELECT 1 FROM meta WHERE key = 'organization'").fetchone() is None:
+                self.replace(make())
 
     def load_full(self) -> State:
         """An in-memory copy of the whole org (for a merge, which validates a draft before applying)."""
