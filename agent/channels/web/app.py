@@ -71,7 +71,13 @@ def create_app(rt: Any, *, worker: bool = True) -> FastAPI:
         from agent.runtime import SetupError
 
         raise SetupError("a real organization needs its identity provider: set auth.oidc (issuer, client_id)")
-    auth = Authenticator(rt, config.auth)
+    idp = None
+    if config.auth.oidc is None:
+        from agent.config import dsadmin_home
+        from tools.docusign.sandbox._oidc import IdentityProvider, sandbox_people
+
+        idp = IdentityProvider(dsadmin_home(), sandbox_people(rt.sandbox))
+    auth = Authenticator(rt, config.auth, idp=idp)
     stop = threading.Event()
 
     @contextlib.asynccontextmanager
@@ -125,12 +131,9 @@ def create_app(rt: Any, *, worker: bool = True) -> FastAPI:
 
     app.include_router(api.router)
     app.include_router(pages.router)
-    if auth.embedded:
-        from agent.config import dsadmin_home
-        from tools.docusign.sandbox._oidc import IdentityProvider, routes, sandbox_people
+    if idp is not None:
+        from tools.docusign.sandbox._oidc import routes
 
-        app.router.routes.extend(
-            routes(IdentityProvider(dsadmin_home(), sandbox_people(rt.sandbox)), IDP_MOUNT)
-        )
+        app.router.routes.extend(routes(idp, IDP_MOUNT))
     app.add_middleware(BodyLimit, max_bytes=config.auth.max_body_bytes)
     return app
