@@ -188,3 +188,23 @@ def test_the_audit_view_is_for_admins(service, email, status):
     assert r.status_code == status
     if status == 200:
         assert 'data-ok="yes"' in r.text
+
+
+def test_reading_the_chat_page_writes_nothing_and_shows_only_ones_own_session(service):
+    client = sign_in(service, "sam.lee@acme.com")
+    token = csrf_of(client.get(f"{service.base}/chat").text)
+    page = client.post(
+        f"{service.base}/chat", data={"text": "Please give me a DocuSign Viewer seat on EMEA", "csrf": token}
+    ).text
+    session_id = re.search(r'name="session_id" value="([^"]+)"', page).group(1)
+    assert (
+        "You: Please give me a DocuSign Viewer seat on EMEA"
+        in client.get(f"{service.base}/chat", params={"session": session_id}).text
+    )
+    before = len(service.rt.audit.tail(1000))
+    other = sign_in(service, "jane.smith@acme.com")
+    assert (
+        "DocuSign Viewer seat" not in other.get(f"{service.base}/chat", params={"session": session_id}).text
+    )
+    other.get(f"{service.base}/chat", params={"session": "made-up-session"})
+    assert len(service.rt.audit.tail(1000)) == before
