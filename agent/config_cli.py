@@ -28,6 +28,10 @@ def run_check(config: Any, *, transport: Any = None, out: Callable[[str], None] 
     patience = RetryPolicy(max_attempts=2, max_total=10, max_rate_limit_wait=10)
 
     out(f"configuration: {config.source}")
+    from agent.channels.identity import identity_notes
+
+    for note in identity_notes(config):
+        out(note)
     try:
         target = _target(config, transport)
     except ConfigError as exc:

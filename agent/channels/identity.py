@@ -69,3 +69,22 @@ def cli_email(config: Any, as_: str | None) -> str | None:
     if config.uses_sandbox:
         return None
     raise IdentityError(f"you are not signed in; {SIGN_IN_HELP}")
+
+
+def identity_notes(config: Any) -> list[str]:
+    """What `dsadmin config check` says about how people are identified."""
+    oidc = config.auth.oidc
+    if oidc is not None:
+        notes = [
+            f"  identity: OpenID Connect provider {oidc.issuer} (`dsadmin login`, `dsadmin serve` sign-in)"
+        ]
+    elif config.uses_sandbox:
+        notes = ["  identity: the sandbox's own identity provider; --as is accepted (sandbox only)"]
+    else:
+        notes = ["  identity: no identity provider (auth.oidc): `dsadmin serve` cannot sign anyone in"]
+    if config.people.os_users:
+        notes.append(
+            f"  identity: people.os_users maps {len(config.people.os_users)} operating-system account(s) to "
+            "people; that is as strong as this machine's own login, no stronger"
+        )
+    return notes

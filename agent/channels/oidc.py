@@ -169,7 +169,7 @@ class OIDCClient:
             return self._token(
                 {"grant_type": "urn:ietf:params:oauth:grant-type:device_code", "device_code": device_code}
             )
-        except _Pending:
+        except Pending:
             return None
 
     # -- plumbing ----------------------------------------------------------------------------------
@@ -189,7 +189,7 @@ class OIDCClient:
         if response.status_code >= 400:
             error = body.get("error") if isinstance(body, dict) else None
             if error in ("authorization_pending", "slow_down"):
-                raise _Pending(error)
+                raise Pending(error)
             described = body.get("error_description", "") if isinstance(body, dict) else ""
             raise AuthError(
                 f"the identity provider refused: {error or response.status_code} {described}".strip()
@@ -197,8 +197,8 @@ class OIDCClient:
         return body
 
 
-class _Pending(AuthError):
-    pass
+class Pending(AuthError):
+    """The device sign-in is not finished yet (keep polling)."""
 
 
 def _has_kid(keys: KeySet, kid: str) -> bool:

@@ -54,19 +54,27 @@ def ask(rt: Any, actor: Actor, text: str, session_id: str | None = None) -> Repl
 
 
 def transcript(rt: Any, actor: Actor, session_id: str) -> list[tuple[str, str]]:
-    """(role, text) of a session's plain-text messages, for the chat page; the owner's only."""
-    from agent.backends import make_backend
-    from agent.conversation import SessionError
+    """(role, text) of a session's plain-text messages, for the chat page: read-only, and only the
+    owner's (another person's or an unknown session id reads as empty)."""
+    from sqlalchemy import select
 
-    try:
-        conversation = Conversation(rt, actor, make_backend(rt.config), session_id=session_id)
-    except SessionError:
-        return []
+    from audit.models import Session, SessionMessage
+
+    with rt.engine.connect() as conn:
+        owner = conn.execute(select(Session.actor).where(Session.id == session_id)).scalar()
+        if owner != actor.email:
+            return []
+        rows = conn.execute(
+            select(SessionMessage.role, SessionMessage.content)
+            .where(SessionMessage.session_id == session_id)
+            .order_by(SessionMessage.seq)
+        ).all()
     lines = []
-    for message in conversation.messages:
-        for block in message.get("content") or []:
+    for role, content in rows:
+        blocks = content.get("content") if isinstance(content, dict) else content
+        for block in blocks if isinstance(blocks, list) else []:
             if isinstance(block, dict) and block.get("type") == "text" and block.get("text"):
-                lines.append((message["role"], block["text"]))
+                lines.append((role, block["text"]))
     return lines
 
 

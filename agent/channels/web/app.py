@@ -83,7 +83,13 @@ def create_app(rt: Any, *, worker: bool = True) -> FastAPI:
         from agent.runtime import SetupError
 
         raise SetupError("a real organization needs its identity provider: set auth.oidc (issuer, client_id)")
-    auth = Authenticator(rt, config.auth)
+    idp = None
+    if config.auth.oidc is None:
+        from agent.config import dsadmin_home
+        from tools.docusign.sandbox._oidc import IdentityProvider, sandbox_people
+
+        idp = IdentityProvider(dsadmin_home(), sandbox_people(rt.sandbox))
+    auth = Authenticator(rt, config.auth, idp=idp)
     stop = threading.Event()
     from agent.channels.mcp.http import MCP_PATH, McpHttp
 
@@ -145,12 +151,9 @@ def create_app(rt: Any, *, worker: bool = True) -> FastAPI:
 
     app.router.routes.extend([mcp.metadata_route(), Route(MCP_PATH, mcp, methods=["GET", "POST", "DELETE"])])
     app.router.routes.extend(_slack_routes(rt))
-    if auth.embedded:
-        from agent.config import dsadmin_home
-        from tools.docusign.sandbox._oidc import IdentityProvider, routes, sandbox_people
+    if idp is not None:
+        from tools.docusign.sandbox._oidc import routes
 
-        app.router.routes.extend(
-            routes(IdentityProvider(dsadmin_home(), sandbox_people(rt.sandbox)), IDP_MOUNT)
-        )
+        app.router.routes.extend(routes(idp, IDP_MOUNT))
     app.add_middleware(BodyLimit, max_bytes=config.auth.max_body_bytes)
     return app

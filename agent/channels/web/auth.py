@@ -13,7 +13,7 @@ import threading
 from typing import Any
 
 from agent.channels import credentials
-from agent.channels.oidc import AuthError, OIDCClient
+from agent.channels.oidc import AuthError, OIDCClient, Pending
 from agent.channels.settings import AuthSettings, secret_from_env
 from policies.call import Actor
 
@@ -22,17 +22,13 @@ SESSION_COOKIE = "dsadmin_session"
 
 
 class Authenticator:
-    def __init__(self, rt: Any, settings: AuthSettings, *, http: Any = None):
+    def __init__(self, rt: Any, settings: AuthSettings, *, idp: Any = None, http: Any = None):
         self.rt = rt
         self.settings = settings
+        self.idp = idp  # the sandbox's IdentityProvider when no auth.oidc is configured
         self._http = http
-        self._clients: dict[str, OIDCClient] = {}
+        self._client: OIDCClient | None = None
         self._lock = threading.Lock()
-
-    @property
-    def embedded(self) -> bool:
-        """True when the sandbox's identity provider (served by this app) signs people in."""
-        return self.settings.oidc is None
 
     def base_url(self, request: Any) -> str:
         if self.settings.public_url:
@@ -41,31 +37,31 @@ class Authenticator:
         return f"{request.url.scheme}://{host}"
 
     def oidc(self, base_url: str) -> OIDCClient:
-        """The provider's client: the configured one, or this service's embedded provider."""
-        settings = self.settings.oidc
-        key = settings.issuer if settings else base_url
-        with self._lock:
-            client = self._clients.get(key)
-            if client is None:
-                if settings is None:
-                    from tools.docusign.sandbox._oidc import CLIENT_ID
+        """The provider's client: the configured one, or this app's embedded provider.
 
-                    client = OIDCClient(f"{base_url}{IDP_MOUNT}", CLIENT_ID, http=self._http)
-                else:
-                    try:
-                        secret = secret_from_env(settings.client_secret_env, "auth.oidc.client_secret_env")
-                    except ValueError as exc:
-                        raise AuthError(str(exc)) from None
-                    client = OIDCClient(
-                        settings.issuer,
-                        settings.client_id,
-                        client_secret=secret,
-                        audience=settings.audience,
-                        scopes=settings.scopes,
-                        http=self._http,
-                    )
-                self._clients[key] = client
-        return client
+        The embedded provider is answered in-process (discovery, keys, token endpoint): its issuer
+        follows the request's host, so nothing may be fetched from a URL a caller's Host header built.
+        """
+        settings = self.settings.oidc
+        if settings is None:
+            if self.idp is None:
+                raise AuthError("no identity provider: set auth.oidc in the configuration")
+            return EmbeddedProvider(self.idp, f"{base_url}{IDP_MOUNT}")
+        with self._lock:
+            if self._client is None:
+                try:
+                    secret = secret_from_env(settings.client_secret_env, "auth.oidc.client_secret_env")
+                except ValueError as exc:
+                    raise AuthError(str(exc)) from None
+                self._client = OIDCClient(
+                    settings.issuer,
+                    settings.client_id,
+                    client_secret=secret,
+                    audience=settings.audience,
+                    scopes=settings.scopes,
+                    http=self._http,
+                )
+        return self._client
 
     def actor(self, email: str) -> Actor:
         return self.rt.actor(email)
@@ -92,3 +88,34 @@ class Authenticator:
     def allow(self, actor: Actor) -> bool:
         """The per-person rate limit, counted in the store (so it holds across instances)."""
         return credentials.allow_request(self.rt.engine, actor.email, self.settings.rate_limit_per_minute)
+
+
+class EmbeddedProvider(OIDCClient):
+    """The sandbox's identity provider as this app serves it, asked in-process; the same
+    validation (``OIDCClient.validate``, joserfc against its JWKS) as for any provider."""
+
+    def __init__(self, idp: Any, issuer: str):
+        from tools.docusign.sandbox._oidc import CLIENT_ID
+
+        super().__init__(issuer, CLIENT_ID)
+        self._idp = idp
+
+    def metadata(self) -> dict[str, Any]:
+        return self._idp.discovery(self.issuer)
+
+    def _keyset(self, refresh: bool = False):
+        from joserfc.jwk import KeySet
+
+        return KeySet.import_key_set(self._idp.jwks())
+
+    def _post(self, url: str, form: dict[str, str]) -> dict[str, Any]:
+        from tools.docusign.sandbox._oidc import OIDCError
+
+        try:
+            if url.endswith("/device_authorization"):
+                return self._idp.device_authorization(self.issuer, form)
+            return self._idp.token(self.issuer, form)
+        except OIDCError as exc:
+            if exc.error in ("authorization_pending", "slow_down"):
+                raise Pending(exc.error) from None
+            raise AuthError(f"the identity provider refused: {exc.error} {exc.description}") from None

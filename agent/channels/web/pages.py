@@ -98,7 +98,8 @@ async def home(request: Request):
 @router.get("/auth/login")
 def login(request: Request, next: str = "/chat"):
     auth = _auth(request)
-    next_url = next if next.startswith("/") and not next.startswith("//") else "/chat"
+    local = next.startswith("/") and not next.startswith("//") and "\\" not in next
+    next_url = next if local else "/chat"  # never a redirect off this site
     pkce, nonce = Pkce.new(), secrets.token_urlsafe(16)
     state = credentials.begin_login(_rt(request).engine, pkce.verifier, nonce, next_url)
     base = auth.base_url(request)

@@ -237,3 +237,24 @@ def test_two_instances_on_postgresql_execute_an_approval_pressed_on_both_once(tm
         sam = next(u for u in two.state()["users"] if u["email"] == "sam.lee@acme.com")
         assert sam["memberships"]["EMEA"]["permission_profile"] == "DocuSign Viewer"
         assert one.rt.audit.verify().ok
+
+
+def test_a_forged_host_header_cannot_point_token_checks_at_another_provider(service, tmp_path):
+    """The embedded provider's keys are never fetched from a URL built from the request's Host."""
+    from service_stack import serve_thread
+    from starlette.applications import Starlette
+
+    from tools.docusign.sandbox._oidc import IdentityProvider, routes, sandbox_people
+
+    rogue = IdentityProvider(tmp_path / "rogue", sandbox_people(service.rt.sandbox))
+    base, server, thread = serve_thread(Starlette(routes=routes(rogue)))
+    try:
+        forged = rogue.tokens_for(f"{base}/idp", "admin@acme.com")["access_token"]
+        r = service.http.get(
+            f"{service.base}/api/v1/audit",
+            headers={"Authorization": f"Bearer {forged}", "Host": base.removeprefix("http://")},
+        )
+        assert r.status_code == 401
+    finally:
+        server.should_exit = True
+        thread.join(timeout=15)

@@ -162,3 +162,14 @@ def test_approvals_list_without_as_shows_a_signed_in_employee_only_their_own(tmp
     assert listed.exit_code == 0 and json.loads(listed.output) == []
     monkeypatch.setattr(identity, "signed_in_email", lambda: "admin@acme.com")
     assert len(json.loads(runner.invoke(app, ["approvals", "list", "--json"]).output)) == 1
+
+
+def test_config_check_says_how_people_are_identified(tmp_path, monkeypatch):
+    from agent.channels.identity import identity_notes
+    from agent.config import load_config
+
+    config = load_config(_live_config(tmp_path, monkeypatch, os_users={"jdoe": "jane.smith@acme.com"}))
+    notes = "\n".join(identity_notes(config))
+    assert "no identity provider" in notes and "as strong as this machine's own login" in notes
+    result = CliRunner().invoke(app, ["config", "check"])
+    assert "the sandbox's own identity provider" in result.output

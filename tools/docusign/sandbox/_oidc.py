@@ -39,6 +39,7 @@ DEVICE_INTERVAL = 1
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 KEY_FILE = "idp_signing_key.pem"
 DEVICE_FILE = "idp_device_grants.json"
+USED_CODES_FILE = "idp_used_codes.json"
 
 People = Callable[[], list[tuple[str, str]]]
 
@@ -154,6 +155,8 @@ class IdentityProvider:
     def authorize(self, issuer: str, params: dict[str, str], email: str) -> str:
         """The redirect after a person picked ``email``: the code is a signed, short-lived JWT."""
         self.check_authorize(params)
+        if email.strip().lower() not in {e for e, _ in self.people()}:
+            raise OIDCError("access_denied", f"{email!r} is not one of the sandbox organization's people")
         now = int(time.time())
         code = self._sign(
             {
@@ -167,6 +170,7 @@ class IdentityProvider:
                 "nonce": params.get("nonce"),
                 "iat": now,
                 "exp": now + CODE_TTL,
+                "jti": secrets.token_hex(12),
             }
         )
         query = urlencode({"code": code, "state": params.get("state", "")})
@@ -193,6 +197,10 @@ class IdentityProvider:
                 raise OIDCError("invalid_grant", "redirect_uri differs from the authorization request")
             if s256(form.get("code_verifier", "")) != claims["code_challenge"]:
                 raise OIDCError("invalid_grant", "the PKCE code_verifier does not match the challenge")
+            with self._devices(USED_CODES_FILE) as used:  # a code is redeemed once, on any instance
+                if claims.get("jti") in used:
+                    raise OIDCError("invalid_grant", "the code was already used")
+                used[claims["jti"]] = {"expires": claims["exp"]}
             return self.tokens_for(issuer, claims["sub"], nonce=claims.get("nonce"))
         if grant == DEVICE_GRANT:
             return self._device_token(issuer, form.get("device_code", ""))
@@ -258,8 +266,10 @@ class IdentityProvider:
         return self.tokens_for(issuer, grant["email"])
 
     @contextmanager
-    def _devices(self) -> Iterator[dict[str, Any]]:
-        path = self.home / DEVICE_FILE
+    def _devices(self, name: str = DEVICE_FILE) -> Iterator[dict[str, Any]]:
+        """A small shared JSON book (device grants, redeemed codes) under the file lock; entries
+        carry ``expires`` and are dropped a minute after it."""
+        path = self.home / name
         with self._file_lock():
             grants = json.loads(path.read_text()) if path.is_file() else {}
             grants = {k: v for k, v in grants.items() if v["expires"] > time.time() - 60}
