@@ -31,7 +31,8 @@ QUESTION = re.compile(
     r"^(do|does|did|is|are|am|was|were|has|have|had|should|shall|which|what|who|whom|whose|how|when|"
     r"where|why)\b(?!.*^)|"
     r"^(can|could|would|will) you (please )?(tell|check|confirm|let me know|see|find out)\b.*\b(whether|if)\b|"
-    r"^(tell me|let me know|i wonder|i'm wondering|wondering|not sure) (whether|if)\b|"
+    r"^(tell me|let me know|i wonder|i'm wondering|i am wondering|wondering|not sure|i'd like to know|"
+    r"i want to know|i need to know) (whether|if)\b|"
     r"\bwhat (would|will|happens|could) (happen|happens)\b|\bshould (<self>|i|we) (use|pick|choose|give)\b"
 )
 # "…so I can pick one", "…because she moved": a purpose or reason is context, not the request.
@@ -203,7 +204,8 @@ READS = frozenset(i.name for i in INTENTS if not i.write)
 
 def is_question(s: str) -> bool:
     """Whether the placeholder sentence asks rather than requests ("can I get…" is a request)."""
-    if re.match(r"(can|could|may) (<self>|we) (get|have|be)\b", s):
+    s = s.replace("<self>", "i")  # the speaker's words, as typed: "I wonder whether…"
+    if re.match(r"(can|could|may) (i|we) (get|have|be)\b", s):
         return False
     return bool(QUESTION.search(s))
 
