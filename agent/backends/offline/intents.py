@@ -30,14 +30,19 @@ READ_START = re.compile(
 QUESTION = re.compile(
     r"^(do|does|did|is|are|am|was|were|has|have|had|should|shall|which|what|who|whom|whose|how|when|"
     r"where|why)\b(?!.*^)|"
-    r"^(can|could|would|will) you (please )?(tell|check|confirm|let me know|see|find out)\b.*\b(whether|if)\b|"
+    r"^(can|could|would|will) you (please )?(tell|check|confirm|let me know|see|find out)\b"
+    r".*\b(whether|if)\b|"
     r"^(tell me|let me know|i wonder|i'm wondering|i am wondering|wondering|not sure|i'd like to know|"
     r"i want to know|i need to know) (whether|if)\b|"
     r"\bwhat (would|will|happens|could) (happen|happens)\b|\bshould (<self>|i|we) (use|pick|choose|give)\b"
 )
 # "…so I can pick one", "…because she moved": a purpose or reason is context, not the request.
-CONTEXT_TAIL = re.compile(r"\s(so (that )?(<self>|we|he|she|they) (can|could|may)|because|as (he|she|they) )\b.*$")
-STRONG_SEAT = r"\b(provision|provison|provsion|onboard|on-board|create|invite|register|new (docusign )?user)\b"
+CONTEXT_TAIL = re.compile(
+    r"\s(so (that )?(<self>|we|he|she|they) (can|could|may)|because|as (he|she|they) )\b.*$"
+)
+STRONG_SEAT = (
+    r"\b(provision|provison|provsion|onboard|on-board|create|invite|register|new (docusign )?user)\b"
+)
 SEAT = (
     r"\b(set up|setup|seat|license|licence|add (a )?(new )?(docusign )?user|"
     r"(a|an) (new )?(docusign )?account|get (<self> )?(access|set up))\b"
@@ -46,6 +51,8 @@ WANT = (
     r"\b(change|set|make|switch|move|promote|demote|upgrade|downgrade|grant|give|assign|update|need|want|"
     r"request|like|get|have|put|be|become|should|needs|bump)\b"
 )
+MAY_I = r"\b(can|could|may) <self>"
+AS_NAME = r"\bas (a |an |the )?\w"
 PROFILE_WORD = r"(<prof>|\b(profile|role|rights|permissions?)\b)"
 REMOVE = r"\b(remove|take|drop|delete|pull|kick)\b"
 
@@ -145,8 +152,14 @@ INTENTS: tuple[Intent, ...] = (
         True,
         (
             (r"\b(change|switch|promote|demote|upgrade|downgrade|move|bump|raise|elevate)\b.*\bto\b", 3.9),
-            (rf"({PROFILE_WORD}|\bas (a |an |the )?\w).*{WANT}|{WANT}.*({PROFILE_WORD}|\bas (a |an |the )?\w)", 3.5),
-            (r"^(<self> )?<prof>( on <acct>)?( (pls|please|thanks|thx))?$", 3.0),  # "sender rights on EMEA pls"
+            (
+                rf"({PROFILE_WORD}|{AS_NAME}).*{WANT}|{WANT}.*({PROFILE_WORD}|{AS_NAME})",
+                3.5,
+            ),
+            (
+                r"^(<self> )?<prof>( on <acct>)?( (pls|please|thanks|thx))?$",
+                3.0,
+            ),  # "sender rights on EMEA pls"
         ),
         ("<email>", "<acct>", "<prof>"),
     ),
@@ -157,7 +170,10 @@ INTENTS: tuple[Intent, ...] = (
         False,
         (
             (r"\b(permission profiles?|profiles|roles|permission sets?)\b", 3.0),
-            (r"\b(can|could|may) <self> (ask|request|get|have|choose|pick|apply|be given)\b.*\bprofiles?\b", 4),
+            (
+                rf"{MAY_I} (ask|request|get|have|choose|pick|apply|be given)\b.*\bprofiles?\b",
+                4,
+            ),
             (r"\bprofiles?\b.*\bshould (<self>|we) (use|pick|choose|give)\b", 4),
             (r"\bwhich\b.*\bprofile\b.*\bshould\b", 4),
         ),

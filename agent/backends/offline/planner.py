@@ -14,8 +14,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from agent.backends.offline import people
 from agent.backends.base import ModelTurn, OrgVocabulary, TurnContext, last_user_text, pending_tool_results
+from agent.backends.offline import people
 from agent.backends.offline.followups import follow_up, session_calls
 from agent.backends.offline.frame import Frame
 from agent.backends.offline.grounding import Lexicon, normalize
@@ -155,7 +155,7 @@ class OfflineBackend:
         return ModelTurn(text=plan.text, clarify=plan.clarify, state=plan.state, stop_reason="end_turn")
 
     def _follow_up(self, text: str, messages: list[dict[str, Any]], context: TurnContext) -> Plan | None:
-        """"next page", "the same for EMEA", "undo that": answered from the transcript's calls."""
+        """ "next page", "the same for EMEA", "undo that": answered from the transcript's calls."""
         low = POLITE.sub("", normalize(text)).strip(" .!").lower()
         history = session_calls(messages)
         if not history or len(low) > 80:
@@ -356,8 +356,10 @@ class Planner:
             return self._look_up_memberships(frame, lookup="own_seat")
         for slot, intents in REQUIRED:
             if frame.intent in intents and not _slot_filled(frame, slot):
-                if slot == "accounts" and len(frame.emails) == 1 and (
-                    frame.intent in LOOKUP_INTENTS or (frame.intent == "close" and self._own(frame))
+                if (
+                    slot == "accounts"
+                    and len(frame.emails) == 1
+                    and (frame.intent in LOOKUP_INTENTS or (frame.intent == "close" and self._own(frame)))
                 ):
                     return self._look_up_memberships(frame)
                 return self._ask(frame, slot)
@@ -617,7 +619,6 @@ class Planner:
     def _account_labels(self) -> list[str]:
         default = self.vocabulary.default_account
         return [f"{a} (default)" if a == default else a for a in self.vocabulary.accounts]
-
 
 
 def _about_someone(intent: str | None, lexed) -> str | None:

@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 
 from agent.backends.offline.frame import Frame, status_of
-from agent.backends.offline.intents import classify
 from agent.backends.offline.grounding import Lexed, Token
+from agent.backends.offline.intents import classify
 
 ARTICLES = frozenset({"a", "an", "the", "our", "my", "his", "her", "their", "this", "that", "its", "new"})
 STOP = ARTICLES | frozenset(
@@ -97,9 +97,44 @@ STOP = ARTICLES | frozenset(
 )
 # Words that begin a purpose or a time, never the name of an account, profile or group.
 NOT_A_NAME = frozenset(
-    """send sign signing sending get do make see view use work manage approve review start help create
-    monday tuesday wednesday thursday friday saturday sunday today tomorrow yesterday tonight week
-    month morning afternoon evening weekend asap behalf""".split()
+    [
+        "send",
+        "sign",
+        "signing",
+        "sending",
+        "get",
+        "do",
+        "make",
+        "see",
+        "view",
+        "use",
+        "work",
+        "manage",
+        "approve",
+        "review",
+        "start",
+        "help",
+        "create",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "today",
+        "tomorrow",
+        "yesterday",
+        "tonight",
+        "week",
+        "month",
+        "morning",
+        "afternoon",
+        "evening",
+        "weekend",
+        "asap",
+        "behalf",
+    ]
 )
 # Cue words that may still begin a name when capitalised ("to Account Admn", "as DocuSign Senderr").
 SOFT_STOP = frozenset({"account", "docusign", "user", "permission", "group"})

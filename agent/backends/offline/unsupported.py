@@ -22,10 +22,16 @@ TOPICS: tuple[tuple[str, str], ...] = (
     (r"\benvelopes?\b|\b(sent|signed|send) (any|a|an|no)? ?(documents?|envelopes?)\b", "envelopes"),
     (r"\bpasswords?\b|\b(2fa|mfa|two-factor)\b|\blocked out\b", "passwords and sign-in security"),
     (r"\bbrand(s|ing)?\b|\blogos?\b", "brands"),
-    (r"\bhow many (licen[cs]es|seats)\b|\blicen[cs]es? (left|remaining|available|count|usage)\b|"
-     r"\b(unused|spare|free) (licen[cs]es|seats)\b|\bbilling\b(?! admin)|\binvoices?\b", "licences and billing"),
-    (r"\busage\b|\blast (log ?in|sign[ -]?in|active|activity)\b|\blogged in\b|\bactivity\b|"
-     r"\binactive (for|since)\b", "usage and sign-in activity"),
+    (
+        r"\bhow many (licen[cs]es|seats)\b|\blicen[cs]es? (left|remaining|available|count|usage)\b|"
+        r"\b(unused|spare|free) (licen[cs]es|seats)\b|\bbilling\b(?! admin)|\binvoices?\b",
+        "licences and billing",
+    ),
+    (
+        r"\busage\b|\blast (log ?in|sign[ -]?in|active|activity)\b|\blogged in\b|\bactivity\b|"
+        r"\binactive (for|since)\b",
+        "usage and sign-in activity",
+    ),
 )
 UNSUPPORTED_FILTERS = re.compile(
     r"\b((changed|modified|updated|edited|created|added|joined|invited)\s+)?"

@@ -22,18 +22,78 @@ VOCABULARY = fixture_vocabulary()
 LEXICON = Lexicon(VOCABULARY)
 WRITES = ("manage_user", "manage_account_membership")
 ADMIN = "admin@acme.com"
-ACTORS = st.sampled_from([(ADMIN, ("admin",)), ("sam.lee@acme.com", ("employee",)), ("maya.chen@acme.com", ())])
+ACTORS = st.sampled_from(
+    [(ADMIN, ("admin",)), ("sam.lee@acme.com", ("employee",)), ("maya.chen@acme.com", ())]
+)
 EMAILS = ["john.doe@acme.com", "maya.chen@acme.com", "sam.lee@acme.com", "jane.smith@acme.com"]
-NAMES = [*VOCABULARY.accounts, *VOCABULARY.all_profiles(), *VOCABULARY.all_groups(), "sender", "admin", "viewer"]
-VERBS = ["change", "make", "give", "close", "purge", "add", "remove", "provision", "reactivate", "set", "grant",
-         "promote", "delete", "rename", "update", "move", "put"]
-GLUE = ["to", "on", "in", "as", "the", "group", "profile", "account", "my", "me", "his", "job title", "from",
-        "first name", "all", "please", "now"]
+NAMES = [
+    *VOCABULARY.accounts,
+    *VOCABULARY.all_profiles(),
+    *VOCABULARY.all_groups(),
+    "sender",
+    "admin",
+    "viewer",
+]
+VERBS = [
+    "change",
+    "make",
+    "give",
+    "close",
+    "purge",
+    "add",
+    "remove",
+    "provision",
+    "reactivate",
+    "set",
+    "grant",
+    "promote",
+    "delete",
+    "rename",
+    "update",
+    "move",
+    "put",
+]
+GLUE = [
+    "to",
+    "on",
+    "in",
+    "as",
+    "the",
+    "group",
+    "profile",
+    "account",
+    "my",
+    "me",
+    "his",
+    "job title",
+    "from",
+    "first name",
+    "all",
+    "please",
+    "now",
+]
 OPENERS = [
-    "Do I have", "do i have", "Does {email} have", "Is {email}", "is {email}", "Are there", "Which {thing} should I",
-    "which {thing} should we", "What would happen if I", "what would happen if we", "Can you tell me whether",
-    "can you tell me if", "Could you tell me whether", "Tell me whether", "I wonder whether", "Should I",
-    "Has {email}", "Why is {email}", "How many", "Who can", "What if I",
+    "Do I have",
+    "do i have",
+    "Does {email} have",
+    "Is {email}",
+    "is {email}",
+    "Are there",
+    "Which {thing} should I",
+    "which {thing} should we",
+    "What would happen if I",
+    "what would happen if we",
+    "Can you tell me whether",
+    "can you tell me if",
+    "Could you tell me whether",
+    "Tell me whether",
+    "I wonder whether",
+    "Should I",
+    "Has {email}",
+    "Why is {email}",
+    "How many",
+    "Who can",
+    "What if I",
 ]
 THINGS = ["permission profile", "profile", "group", "account", "role"]
 
@@ -59,8 +119,25 @@ def test_a_question_never_proposes_a_write(text, actor):
     assert not [c for c in plan.calls or [] if c.action in WRITES], (text, plan.calls)
 
 
-MODIFIER_WORDS = ["Super", "Billing", "junior", "Limited", "Partners", "Sandbox", "Ops", "Global", "legacy",
-                  "Premium", "Beta", "Europe", "Read-Only", "temp", "External", "Senior", "power"]
+MODIFIER_WORDS = [
+    "Super",
+    "Billing",
+    "junior",
+    "Limited",
+    "Partners",
+    "Sandbox",
+    "Ops",
+    "Global",
+    "legacy",
+    "Premium",
+    "Beta",
+    "Europe",
+    "Read-Only",
+    "temp",
+    "External",
+    "Senior",
+    "power",
+]
 # made-up words; a function word ("now", "the") is grammar around a name, not part of it
 RANDOM_WORD = st.text(string.ascii_letters, min_size=3, max_size=9).filter(
     lambda w: w.lower() not in FUNCTION_WORDS | SELF_WORDS
@@ -70,9 +147,43 @@ RANDOM_WORD = st.text(string.ascii_letters, min_size=3, max_size=9).filter(
 def _unknown(name: str) -> bool:
     low = " ".join(name.lower().split())
     words = set(low.split())
-    function = {"to", "on", "in", "as", "at", "the", "a", "an", "of", "for", "and", "or", "from", "with", "is",
-                "be", "all", "me", "my", "it", "by", "into", "group", "groups", "account", "accounts", "profile",
-                "role", "rights", "permissions", "access", "pending", "active", "closed", "disabled"}
+    function = {
+        "to",
+        "on",
+        "in",
+        "as",
+        "at",
+        "the",
+        "a",
+        "an",
+        "of",
+        "for",
+        "and",
+        "or",
+        "from",
+        "with",
+        "is",
+        "be",
+        "all",
+        "me",
+        "my",
+        "it",
+        "by",
+        "into",
+        "group",
+        "groups",
+        "account",
+        "accounts",
+        "profile",
+        "role",
+        "rights",
+        "permissions",
+        "access",
+        "pending",
+        "active",
+        "closed",
+        "disabled",
+    }
     return (
         bool(low)
         and low not in LEXICON.phrases
@@ -123,7 +234,9 @@ def _named(call, slot: str) -> list[str]:
     return [v for v in (value if isinstance(value, list) else [value]) if v]
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@settings(
+    max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]
+)
 @given(name=unknown_names(), slot=st.sampled_from(sorted(TEMPLATES)), data=st.data(), actor=ACTORS)
 def test_an_unknown_name_never_becomes_a_write_naming_an_existing_one(name, slot, data, actor):
     template = data.draw(st.sampled_from(TEMPLATES[slot]))
@@ -135,8 +248,17 @@ def test_an_unknown_name_never_becomes_a_write_naming_an_existing_one(name, slot
 
 
 FREE_TEXT = st.text(string.ascii_letters + " -'.,!?", min_size=1, max_size=40) | st.sampled_from(
-    ["just Müller now - can you update it for her", "on", "Account Executive", "the new one please",
-     "Sales Director", "J. R. R.", "O'Brien", "can you", "Müller"]
+    [
+        "just Müller now - can you update it for her",
+        "on",
+        "Account Executive",
+        "the new one please",
+        "Sales Director",
+        "J. R. R.",
+        "O'Brien",
+        "can you",
+        "Müller",
+    ]
 )
 FREE_TEMPLATES = [
     "Update john.doe@acme.com's job title to {value}",
