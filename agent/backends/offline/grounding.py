@@ -12,11 +12,14 @@ name they contain. Spelling tolerance lives in ``guards`` and only ever suggests
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from agent.backends.base import OrgVocabulary
 from agent.backends.offline.frame import STATUS_NAMES
+from agent.backends.offline.words import CUE_WORDS, FUNCTION_WORDS, MODIFIERS
 
 QUOTES = str.maketrans(
     {
@@ -86,13 +89,25 @@ class Lexed:
         parts = []
         for tok in self.tokens:
             if tok.entity is None:
-                parts.append(tok.low)
+                parts.append(cue_spelling(tok.low))
             else:  # short tags, so "<acct>" never reads as the word "account" to a rule
                 parts.append(f"<{SKELETON_TAGS.get(tok.entity.kind, tok.entity.kind)}>")
         return " ".join(parts)
 
     def entities(self, kind: str) -> list[Entity]:
         return [t.entity for t in self.tokens if t.entity is not None and kind in t.entity.kinds]
+
+
+@lru_cache(maxsize=4096)
+def cue_spelling(low: str) -> str:
+    """``low`` as the cue word it misspells, else unchanged (words of five letters or more)."""
+    if len(low) < 5 or low in CUE_WORDS or not low.isalpha():
+        return low
+    close = difflib.get_close_matches(low, CUE_WORDS, n=1, cutoff=0.8)
+    # one slip: the same first letter and about the same length ("activated" is not "reactivate")
+    if close and close[0][0] == low[0] and abs(len(close[0]) - len(low)) <= 1:
+        return close[0]
+    return low
 
 
 def normalize(text: str) -> str:
@@ -166,7 +181,9 @@ class Lexicon:
                 else:
                     # "show me ..." / "tell me ..." is about the listing, not about the speaker
                     prev = out.tokens[-1].low if out.tokens and out.tokens[-1].entity is None else ""
-                    listing = low == "me" and prev in ("show", "tell", "let")
+                    listing = (low == "me" and prev in ("show", "tell", "let")) or (
+                        low in ("me", "us") and prev == "for"  # "pull that for me": who asks, not whom
+                    )
                     out.tokens.append(Token(word, None if listing else _self_entity(low)))
         return out
 
@@ -192,6 +209,8 @@ class Lexicon:
             known = []
             for m in self._pattern.finditer(text):
                 entity = self.entity_for(m.group(0))
+                if _pronoun(text, m):
+                    continue  # "show me everyone on EMEA": a pronoun, not the Everyone group
                 if entity is not None and not any(s < m.end() and m.start() < e for s, e, _ in spans):
                     known.append((m.start(), m.end(), entity))
             taken = [(s, e) for s, e, _ in spans + known]
@@ -226,292 +245,6 @@ class Lexicon:
         return new_start, new_end, Entity((entity.kind,), phrase, entity.quoted, known=False)
 
 
-# Words that may stand before a name without changing it ("make her an admin", "as the Sender").
-FUNCTION_WORDS = frozenset(
-    [
-        "a",
-        "an",
-        "the",
-        "as",
-        "to",
-        "be",
-        "is",
-        "are",
-        "was",
-        "were",
-        "make",
-        "made",
-        "give",
-        "gave",
-        "grant",
-        "set",
-        "assign",
-        "change",
-        "switch",
-        "promote",
-        "move",
-        "her",
-        "his",
-        "him",
-        "their",
-        "them",
-        "my",
-        "our",
-        "your",
-        "its",
-        "me",
-        "us",
-        "i",
-        "it",
-        "with",
-        "of",
-        "for",
-        "and",
-        "or",
-        "on",
-        "in",
-        "at",
-        "from",
-        "into",
-        "now",
-        "new",
-        "please",
-        "just",
-        "also",
-        "then",
-        "only",
-        "full-time",
-        "need",
-        "needs",
-        "want",
-        "wants",
-        "get",
-        "gets",
-        "got",
-        "have",
-        "has",
-        "had",
-        "like",
-        "request",
-        "requests",
-        "ask",
-        "asks",
-        "apply",
-        "become",
-        "bump",
-        "upgrade",
-        "downgrade",
-        "demote",
-        "add",
-        "remove",
-        "revoke",
-        "take",
-        "drop",
-        "strip",
-        "provision",
-        "onboard",
-        "create",
-        "invite",
-        "restore",
-        "reactivate",
-        "reopen",
-        "close",
-        "use",
-        "pick",
-        "choose",
-        "some",
-        "any",
-        "no",
-        "not",
-        "either",
-        "docusign",
-        "would",
-        "could",
-        "should",
-        "can",
-        "will",
-        "may",
-        "am",
-        "do",
-        "does",
-        "did",
-        "being",
-        "been",
-        "whether",
-        "if",
-        "that",
-        "which",
-        "who",
-        "whom",
-        "what",
-        "when",
-        "where",
-        "why",
-        "how",
-        "than",
-        "so",
-        "because",
-        "about",
-        "again",
-        "every",
-        "each",
-        "both",
-        "neither",
-        "such",
-        "own",
-        "same",
-        "very",
-        "even",
-        "still",
-        "yet",
-        "already",
-        "but",
-        "nor",
-        "there",
-        "here",
-        "this",
-        "these",
-        "those",
-        "wonder",
-        "know",
-        "think",
-        "see",
-        "check",
-        "tell",
-        "show",
-        "list",
-        "find",
-        "look",
-        "keep",
-        "let",
-        "help",
-        "try",
-        "thanks",
-        "them",
-        "their",
-        "they",
-        "we",
-        "you",
-        "he",
-        "she",
-        "by",
-        "via",
-        "currently",
-        "already",
-        "only",
-        "back",
-        "out",
-        "off",
-        "up",
-        "down",
-        "over",
-        "under",
-        "also",
-        "too",
-        "today",
-        "tomorrow",
-        "yesterday",
-        "tonight",
-        "asap",
-        "pls",
-        "plz",
-        "thx",
-        "ty",
-        "cheers",
-        "monday",
-        "tuesday",
-        "wednesday",
-        "thursday",
-        "friday",
-        "saturday",
-        "sunday",
-        "week",
-        "month",
-        "instead",
-        "either",
-        "way",
-        "again",
-        "ok",
-        "okay",
-    ]
-) | frozenset(  # the domain's own nouns end a name: "DocuSign Sender seat", "Contractors membership"
-    [
-        "seat",
-        "seats",
-        "license",
-        "licence",
-        "licenses",
-        "licences",
-        "membership",
-        "memberships",
-        "permission",
-        "permissions",
-        "profile",
-        "profiles",
-        "role",
-        "roles",
-        "rights",
-        "access",
-        "user",
-        "users",
-        "account",
-        "accounts",
-        "group",
-        "groups",
-        "data",
-        "level",
-        "status",
-        "team",
-        "closed",
-        "active",
-        "pending",
-        "disabled",
-        "deactivated",
-        "activated",
-        "existing",
-        "current",
-        "old",
-        "former",
-        "previous",
-    ]
-)
-# Words that qualify a profile into another one ("Senior Paralegal" is not "Paralegal").
-MODIFIERS = frozenset(
-    [
-        "super",
-        "billing",
-        "junior",
-        "senior",
-        "limited",
-        "restricted",
-        "basic",
-        "standard",
-        "advanced",
-        "power",
-        "global",
-        "org",
-        "organization",
-        "lead",
-        "deputy",
-        "assistant",
-        "temp",
-        "temporary",
-        "guest",
-        "external",
-        "system",
-        "site",
-        "team",
-        "local",
-        "regional",
-        "read-only",
-        "readonly",
-        "partial",
-        "full",
-        "master",
-        "sub",
-        "co",
-    ]
-)
 # Verbs after which a capitalised word is the person acted on ("Give Chris sender rights").
 OBJECT_VERBS = frozenset(
     {"give", "make", "grant", "let", "get", "set", "promote", "move", "bump", "put", "assign"}
@@ -567,6 +300,21 @@ def _extension_end(text: str, end: int, kind: str, known_at) -> int:
             break
         pos = m.end()
     return pos
+
+
+PRONOUN_NAMES = frozenset({"everyone", "everybody", "all", "anyone"})
+
+
+def _pronoun(text: str, m: re.Match) -> bool:
+    """A name that is also a pronoun counts as the name only as "the Everyone group"."""
+    if m.group(0).lower() not in PRONOUN_NAMES:
+        return False
+    after = _WORD_AFTER.match(text, m.end())
+    before = _WORD_BEFORE.search(text[: m.start()])
+    named = (after and after.group(1).lower() in ("group", "groups")) or (
+        before and before.group(1).lower() == "the"
+    )
+    return not named
 
 
 def _self_entity(low: str) -> Entity | None:

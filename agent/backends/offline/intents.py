@@ -40,9 +40,7 @@ QUESTION = re.compile(
 CONTEXT_TAIL = re.compile(
     r"\s(so (that )?(<self>|we|he|she|they) (can|could|may)|because|as (he|she|they) )\b.*$"
 )
-STRONG_SEAT = (
-    r"\b(provision|provison|provsion|onboard|on-board|create|invite|register|new (docusign )?user)\b"
-)
+STRONG_SEAT = r"\b(provision|onboard|on-board|create|invite|register|new (docusign )?user)\b"
 SEAT = (
     r"\b(set up|setup|seat|license|licence|add (a )?(new )?(docusign )?user|"
     r"(a|an) (new )?(docusign )?account|get (<self> )?(access|set up))\b"
@@ -144,6 +142,11 @@ INTENTS: tuple[Intent, ...] = (
             (STRONG_SEAT, 4.2),
             (SEAT, 4.0),
             (r"\baccess (to|on|in) <acct>|\b(add|added|join)\b.*<acct>", 4.0),
+            (
+                r"\b(need|want|request|like|get)\b( a| an| some)?( new)?( docusign)? "
+                r"(access|seat|licen[cs]e)\b",
+                4.0,
+            ),
         ),
         ("<email>", "<acct>", "<prof>", "<grp>"),
     ),
@@ -194,6 +197,7 @@ INTENTS: tuple[Intent, ...] = (
                 r"belong|member|seat|sender|viewer)\b|<prof>|<grp>",
                 3.2,
             ),
+            (r"<email>.*\?$", 2.0),  # a question about a named person, whatever it asks: their access
         ),
         ("<email>",),
         needs_target=True,
@@ -221,6 +225,8 @@ READS = frozenset(i.name for i in INTENTS if not i.write)
 def is_question(s: str) -> bool:
     """Whether the placeholder sentence asks rather than requests ("can I get…" is a request)."""
     s = s.replace("<self>", "i")  # the speaker's words, as typed: "I wonder whether…"
+    if re.match(r"(if|what if|suppose|say) ", s) and s.rstrip().endswith("?"):
+        return True  # "if I remove X from Legal, will she…?": a hypothetical
     if re.match(r"(can|could|may) (i|we) (get|have|be)\b", s):
         return False
     return bool(QUESTION.search(s))
