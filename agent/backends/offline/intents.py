@@ -118,7 +118,10 @@ INTENTS: tuple[Intent, ...] = (
     Intent(
         "remove_from_account",
         True,
-        ((rf"{REMOVE}.*\b(from|off|out of|access to|access on)\b.*<acct>", 4.7),),
+        (
+            (rf"{REMOVE}.*\b(from|off|out of|access to|access on)\b.*<acct>", 4.7),
+            (r"<email> (off|out of) <acct>", 4.7),
+        ),
         ("<email>", "<acct>"),
     ),
     Intent(
@@ -259,10 +262,19 @@ def scores(lexed: Lexed) -> list[tuple[float, int, str]]:
     return ranked
 
 
+# An order to change something: answering it with a read would report a write as done.
+IMPERATIVE = re.compile(
+    r"^(please )?(swap|move|switch|put|take|give|make|set|add|remove|drop|kick|change|update|assign|grant|"
+    r"revoke|transfer|shift|replace|fix)\b"
+)
+
+
 def classify(lexed: Lexed) -> str | None:
     """The intent's name, or None when nothing reaches ``CONFIDENCE`` (the planner then asks)."""
     ranked = scores(lexed)
     if not ranked or ranked[0][0] < CONFIDENCE:
         return None
     name = ranked[0][2]
+    if name in READS and IMPERATIVE.match(lexed.skeleton()):
+        return None  # "swap X from HR to Finance": a change it cannot read, so it asks
     return "user_memberships" if name == "whoami" else name

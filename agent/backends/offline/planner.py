@@ -262,6 +262,9 @@ class Planner:
         lexed = self.lexicon.lex(stripped)
         intent = classify(lexed)
         refused_filter = unsupported_filter(stripped) if intent == "list_users" and not pending else None
+        refused_filter = refused_filter or (
+            _attribute_filter(fill(intent, lexed)) if intent == "list_users" else None
+        )
         if refused_filter:
             return Plan(filter_refusal(refused_filter), clarify=True)
         if not pending and intent in (None, "list_users", "list_org") and APPROVALS.search(low):
@@ -633,6 +636,16 @@ def _about_someone(intent: str | None, lexed) -> str | None:
     ):
         return intent
     return "user_memberships" if fill("user_memberships", lexed).person else intent
+
+
+def _attribute_filter(frame: Frame) -> str | None:
+    """'who has the Paralegal profile?', 'people in the Litigation group': a listing by profile or
+    group, which list_users cannot filter on (named, never dropped for an unfiltered listing)."""
+    if frame.emails and frame.emails != ["<self>"]:
+        return None
+    if frame.profile:
+        return f"permission profile {frame.profile}"
+    return f"group {frame.groups[0]}" if frame.groups else None
 
 
 def _memberships(result: dict[str, Any]) -> list[dict[str, Any]]:
