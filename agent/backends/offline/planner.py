@@ -355,7 +355,9 @@ class Planner:
         early = None if memberships_read else self._problem(frame, early=True)
         if early is not None:
             return early
-        if frame.intent == "provision" and self._own(frame) and not memberships_read:
+        if frame.intent == "provision" and self._own(frame) and not frame.accounts and not memberships_read:
+            # "I need a seat": read what they hold first (a seat already held is said so, not
+            # requested again); with an account named, the request goes as asked
             return self._look_up_memberships(frame, lookup="own_seat")
         for slot, intents in REQUIRED:
             if frame.intent in intents and not _slot_filled(frame, slot):

@@ -19,7 +19,8 @@ CAN_DO = (
 # (pattern over the lower-cased request, what it is about)
 TOPICS: tuple[tuple[str, str], ...] = (
     (r"\btransfer(ring|red|s)?\b", "transfers of envelopes or ownership"),
-    (r"\benvelopes?\b|\b(sent|signed|send) (any|a|an|no)? ?(documents?|envelopes?)\b", "envelopes"),
+    # "envelopes", "who hasn't sent a document": what was sent, not someone's need to send
+    (r"\benvelopes?\b|\b(sent|signed) (any|a|an|no) (documents?|contracts?)\b", "envelopes"),
     (r"\bpasswords?\b|\b(2fa|mfa|two-factor)\b|\blocked out\b", "passwords and sign-in security"),
     (r"\bbrand(s|ing)?\b|\blogos?\b", "brands"),
     (
