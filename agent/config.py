@@ -257,7 +257,8 @@ class SelfServiceSettings(_Section):
     @classmethod
     def _domains(cls, value: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
         return {
-            k.strip().lower().lstrip("@"): SeatDefaults.model_validate(v).model_dump() for k, v in value.items()
+            k.strip().lower().lstrip("@"): SeatDefaults.model_validate(v).model_dump()
+            for k, v in value.items()
         }
 
     def seat_for(self, email: str) -> SeatDefaults:

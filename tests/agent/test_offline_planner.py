@@ -598,8 +598,6 @@ def test_several_or_no_candidates_lead_to_a_question(acme_vocabulary, found):
     assert plan.calls is None and plan.clarify and "which account" in plan.text.lower()
 
 
-
-
 @pytest.mark.parametrize(
     ("found", "expected"),
     [
@@ -702,9 +700,7 @@ def test_a_bare_greeting_gets_the_examples(acme_vocabulary, text):
     assert plan.calls is None and "Try, for example" in plan.text
 
 
-@pytest.mark.parametrize(
-    "text", ["what's the weather in Paris?", "sing me a song", "asdf qwer"]
-)
+@pytest.mark.parametrize("text", ["what's the weather in Paris?", "sing me a song", "asdf qwer"])
 def test_what_it_cannot_parse_is_said_plainly_with_examples(acme_vocabulary, text):
     plan = Planner(acme_vocabulary, ADMIN).plan(text)
     assert plan.calls is None and plan.clarify
@@ -714,14 +710,34 @@ def test_what_it_cannot_parse_is_said_plainly_with_examples(acme_vocabulary, tex
 # unknown or misspelt names are named back in a question with the real choices, never guessed
 UNKNOWN = [
     ("Provision maya.chen@acme.com on Acme Asia as DocuSign Sender", "account \u201cAcme Asia\u201d", "EMEA"),
-    ("Change john.doe@acme.com to Account Admn on EMEA", "profile \u201cAccount Admn\u201d on EMEA", "DocuSign Viewer"),
-    ("Provision maya.chen@acme.com on Acme Main as Docusign Senderr", "did you mean DocuSign Sender", "Sender"),
-    ("Make john.doe@acme.com a Super Admin on EMEA", "profile \u201cSuper Admin\u201d", "Account Administrator"),
+    (
+        "Change john.doe@acme.com to Account Admn on EMEA",
+        "profile \u201cAccount Admn\u201d on EMEA",
+        "DocuSign Viewer",
+    ),
+    (
+        "Provision maya.chen@acme.com on Acme Main as Docusign Senderr",
+        "did you mean DocuSign Sender",
+        "Sender",
+    ),
+    (
+        "Make john.doe@acme.com a Super Admin on EMEA",
+        "profile \u201cSuper Admin\u201d",
+        "Account Administrator",
+    ),
     ("give jon.doe@acme.com billing admin on acme main", "\u201cbilling admin\u201d", "DocuSign Viewer"),
     ("onboard maya.chen@acme.com on EMEA as a junior admin", "\u201cjunior admin\u201d", "DocuSign Sender"),
     ("Change john.doe@acme.com to Limited Sender on EMEA", "\u201cLimited Sender\u201d", "DocuSign Sender"),
-    ("add sam.lee@acme.com to the HR Partners group on Acme Main", "group \u201cHR Partners\u201d", "Finance"),
-    ("provision maya.chen@acme.com on Contractors Sandbox as sender", "\u201cContractors Sandbox\u201d", "EMEA"),
+    (
+        "add sam.lee@acme.com to the HR Partners group on Acme Main",
+        "group \u201cHR Partners\u201d",
+        "Finance",
+    ),
+    (
+        "provision maya.chen@acme.com on Contractors Sandbox as sender",
+        "\u201cContractors Sandbox\u201d",
+        "EMEA",
+    ),
 ]
 
 

@@ -18,10 +18,14 @@ from typing import Any
 from tools.actions import ToolCall
 
 NEXT_PAGE = re.compile(r"^(next( page)?|more|show more|(show|give) me more|continue|keep going|the rest)\b")
-SAME_FOR = re.compile(r"^(and )?(the )?(same|do the same|same thing|likewise)( thing)? (for|on|with|in) (?P<name>.+)$"
-                      r"|^(and |what about |how about )(for |on )?(?P<name2>.+?)\??$")
-UNDO = re.compile(r"^(undo|revert|roll ?back|reverse)( (that|it|this|the last (change|one)))?\b|"
-                  r"^(put|change) it back\b")
+SAME_FOR = re.compile(
+    r"^(and )?(the )?(same|do the same|same thing|likewise)( thing)? (for|on|with|in) (?P<name>.+)$"
+    r"|^(and |what about |how about )(for |on )?(?P<name2>.+?)\??$"
+)
+UNDO = re.compile(
+    r"^(undo|revert|roll ?back|reverse)( (that|it|this|the last (change|one)))?\b|"
+    r"^(put|change) it back\b"
+)
 WRITES = ("manage_user", "manage_account_membership")
 INVERSE_OPERATION = {"add_groups": "remove_groups", "remove_groups": "add_groups"}
 
@@ -100,23 +104,45 @@ def _same_for(
 
 
 def _undo(history: list[Past]) -> tuple[str, list[ToolCall] | None]:
-    done = [p for p in history if p.action in WRITES and p.result.get("kind") == "ok" and p.result.get("changed")]
+    done = [
+        p for p in history if p.action in WRITES and p.result.get("kind") == "ok" and p.result.get("changed")
+    ]
     if not done:
         return "There is no change in this conversation to undo.", None
     last = done[-1]
     args, op = last.args, last.args.get("operation")
     base = {"email": args.get("email")}
     if op in INVERSE_OPERATION:
-        inverse = {**base, "operation": INVERSE_OPERATION[op], "account": args.get("account"), "groups": args.get("groups")}
+        inverse = {
+            **base,
+            "operation": INVERSE_OPERATION[op],
+            "account": args.get("account"),
+            "groups": args.get("groups"),
+        }
         return "", [ToolCall(id="", action=last.action, args=inverse)]
     if op in ("provision", "reactivate") and args.get("account"):
-        return "", [ToolCall(id="", action="manage_user", args={**base, "operation": "close", "account": args["account"]})]
+        return "", [
+            ToolCall(
+                id="", action="manage_user", args={**base, "operation": "close", "account": args["account"]}
+            )
+        ]
     if op == "close" and args.get("account"):
-        return "", [ToolCall(id="", action="manage_user", args={**base, "operation": "reactivate", "account": args["account"]})]
+        return "", [
+            ToolCall(
+                id="",
+                action="manage_user",
+                args={**base, "operation": "reactivate", "account": args["account"]},
+            )
+        ]
     if op == "change_permission_profile":
         before = re.search(r"from '([^']+)' to", str(last.result.get("summary", "")))
         if before:
-            inverse = {**base, "operation": op, "account": args.get("account"), "permission_profile": before.group(1)}
+            inverse = {
+                **base,
+                "operation": op,
+                "account": args.get("account"),
+                "permission_profile": before.group(1),
+            }
             return "", [ToolCall(id="", action=last.action, args=inverse)]
     return (
         f"I cannot undo the last change ({op} of {args.get('email')}) exactly: say what it should be "

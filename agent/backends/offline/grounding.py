@@ -12,11 +12,14 @@ name they contain. Spelling tolerance lives in ``guards`` and only ever suggests
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from agent.backends.base import OrgVocabulary
 from agent.backends.offline.frame import STATUS_NAMES
+from agent.backends.offline.words import CUE_WORDS, FUNCTION_WORDS, MODIFIERS
 
 QUOTES = str.maketrans(
     {
@@ -86,13 +89,25 @@ class Lexed:
         parts = []
         for tok in self.tokens:
             if tok.entity is None:
-                parts.append(tok.low)
+                parts.append(cue_spelling(tok.low))
             else:  # short tags, so "<acct>" never reads as the word "account" to a rule
                 parts.append(f"<{SKELETON_TAGS.get(tok.entity.kind, tok.entity.kind)}>")
         return " ".join(parts)
 
     def entities(self, kind: str) -> list[Entity]:
         return [t.entity for t in self.tokens if t.entity is not None and kind in t.entity.kinds]
+
+
+@lru_cache(maxsize=4096)
+def cue_spelling(low: str) -> str:
+    """``low`` as the cue word it misspells, else unchanged (words of five letters or more)."""
+    if len(low) < 5 or low in CUE_WORDS or not low.isalpha():
+        return low
+    close = difflib.get_close_matches(low, CUE_WORDS, n=1, cutoff=0.8)
+    # one slip: the same first letter and about the same length ("activated" is not "reactivate")
+    if close and close[0][0] == low[0] and abs(len(close[0]) - len(low)) <= 1:
+        return close[0]
+    return low
 
 
 def normalize(text: str) -> str:
@@ -106,15 +121,12 @@ class Lexicon:
 
     def __init__(self, vocabulary: OrgVocabulary):
         phrases: dict[str, dict[str, str]] = {}  # lower phrase -> kind -> canonical value
-        exact: set[str] = set()
 
         def add(phrase: str, kind: str, value: str) -> None:
             phrase = " ".join(phrase.lower().split())
             if phrase:
                 phrases.setdefault(phrase, {}).setdefault(kind, value)
 
-        names = [*vocabulary.accounts, *vocabulary.all_profiles(), *vocabulary.all_groups()]
-        exact.update(" ".join(n.lower().split()) for n in names)
         for account in vocabulary.accounts:
             add(account, "account", account)
         if vocabulary.default_account:
@@ -130,7 +142,6 @@ class Lexicon:
             add(group, "group", group)
         self.vocabulary = vocabulary
         self.phrases = phrases
-        self.aliases = frozenset(p for p in phrases if p not in exact)
         ordered = sorted(phrases, key=lambda p: (-len(p), p))
         self._pattern = (
             re.compile(
@@ -164,10 +175,15 @@ class Lexicon:
                 if low.endswith("'s") and len(low) > 2:
                     out.tokens.append(Token(word[:-2], _self_entity(low[:-2])))
                     out.tokens.append(Token("'s"))
+                elif len(word) > 1 and word.endswith(".") and word.count(".") == 1:
+                    out.tokens.append(Token(word[:-1], _self_entity(low[:-1])))  # "disabled." ends a sentence
+                    out.tokens.append(Token("."))
                 else:
                     # "show me ..." / "tell me ..." is about the listing, not about the speaker
                     prev = out.tokens[-1].low if out.tokens and out.tokens[-1].entity is None else ""
-                    listing = low == "me" and prev in ("show", "tell", "let")
+                    listing = (low == "me" and prev in ("show", "tell", "let")) or (
+                        low in ("me", "us") and prev == "for"  # "pull that for me": who asks, not whom
+                    )
                     out.tokens.append(Token(word, None if listing else _self_entity(low)))
         return out
 
@@ -190,12 +206,15 @@ class Lexicon:
             entity = self.entity_for(inner, quoted=True) or Entity(("phrase",), inner, True)
             spans.append((m.start(), m.end(), entity))
         if self._pattern is not None:
+            known = []
             for m in self._pattern.finditer(text):
-                if any(s < m.end() and m.start() < e for s, e, _ in spans):
-                    continue
                 entity = self.entity_for(m.group(0))
-                if entity is not None:
-                    spans.append(self._widened(text, m.start(), m.end(), entity))
+                if _pronoun(text, m):
+                    continue  # "show me everyone on EMEA": a pronoun, not the Everyone group
+                if entity is not None and not any(s < m.end() and m.start() < e for s, e, _ in spans):
+                    known.append((m.start(), m.end(), entity))
+            taken = [(s, e) for s, e, _ in spans + known]
+            spans.extend(self._widened(text, s, e, entity, taken) for s, e, entity in known)
         spans.sort()
         pos = 0
         for start, end, entity in spans:
@@ -208,15 +227,17 @@ class Lexicon:
         if pos < len(text):
             yield text[pos:], None
 
-
     def _known_at(self, pos: int) -> bool:
         return bool(self._pattern is not None and self._pattern.match(self._text, pos))
 
-    def _widened(self, text: str, start: int, end: int, entity: Entity) -> tuple[int, int, Entity]:
+    def _widened(
+        self, text: str, start: int, end: int, entity: Entity, taken: list[tuple[int, int]]
+    ) -> tuple[int, int, Entity]:
         """A known name inside a longer one is not that name: "Super Admin", "HR Partners group",
         "Contractors Sandbox" become unknown names of the same kind, spanning the whole phrase."""
-        alias = " ".join(text[start:end].lower().split()) in self.aliases
-        new_start = _modifier_start(text, start, alias)
+        new_start = _modifier_start(text, start)
+        if any(s <= new_start < e for s, e in taken if (s, e) != (start, end)):
+            new_start = start  # the word before belongs to another name ("EMEA Finance")
         new_end = _extension_end(text, end, entity.kind, self._known_at)
         if (new_start, new_end) == (start, end):
             return start, end, entity
@@ -224,66 +245,76 @@ class Lexicon:
         return new_start, new_end, Entity((entity.kind,), phrase, entity.quoted, known=False)
 
 
-# Words that may stand before a name without changing it ("make her an admin", "as the Sender").
-FUNCTION_WORDS = frozenset(
-    """a an the as to be is are was were make made give gave grant set assign change switch promote
-    move her his him their them my our your its me us i it with of for and or on in at from into
-    now new please just also then only full-time need needs want wants get gets got have has had like
-    request requests ask asks apply become bump upgrade downgrade demote add remove revoke take drop
-    strip provision onboard create invite restore reactivate reopen close use pick choose some any no
-    not either docusign would could should can will may am do does did being been""".split()
+# Verbs after which a capitalised word is the person acted on ("Give Chris sender rights").
+OBJECT_VERBS = frozenset(
+    {"give", "make", "grant", "let", "get", "set", "promote", "move", "bump", "put", "assign"}
 )
-# Words that qualify a profile into another one ("Senior Paralegal" is not "Paralegal").
-MODIFIERS = frozenset(
-    """super billing junior senior limited restricted basic standard advanced power global org
-    organization lead deputy assistant temp temporary guest external system site team local regional
-    read-only readonly partial full master sub co""".split()
-)
-KIND_NOUNS = {"account": ("account", "accounts"), "group": ("group", "groups", "team"),
-              "profile": ("profile", "profiles", "role", "rights", "permissions")}
+KIND_NOUNS = {
+    "account": ("account", "accounts"),
+    "group": ("group", "groups"),
+    "profile": ("profile", "profiles", "role", "rights", "permissions"),
+}
 _WORD_BEFORE = re.compile(r"([A-Za-z][\w'-]*)\s+$")
 _WORD_AFTER = re.compile(r"\s+([A-Za-z][\w&'-]*)")
 
 
-def _modifier_start(text: str, start: int, alias: bool) -> int:
-    """Where a qualified name begins: before "billing" in "billing admin" (any non-function word
-    before an alias, a known modifier before an exact name)."""
-    m = _WORD_BEFORE.search(text[:start])
-    if not m:
-        return start
+def _modifier_start(text: str, start: int) -> int:
+    """Where a qualified name begins: before "billing" in "billing admin", "Senior" in "Senior
+    Paralegal", "Super AAA" in "Super AAA sender" (up to three words that are not function words,
+    the first of a sentence, or a person named right after the verb: "Give Chris sender rights")."""
+    pos = start
+    for _ in range(3):
+        m = _WORD_BEFORE.search(text[:pos])
+        if not m or not _qualifies(text, m, start):
+            break
+        pos = m.start()
+    return pos
+
+
+def _qualifies(text: str, m: re.Match, name_start: int) -> bool:
     word = m.group(1)
     low = word.lower()
-    if low in FUNCTION_WORDS or low in SELF_WORDS:
-        return start
-    sentence_start = not text[: m.start()].strip() or text[: m.start()].rstrip()[-1:] in ".!?;:"
-    titled = word[:1].isupper() and text[start : start + 1].isupper()  # "Super Admin", not "Chris admin"
-    lowered = word.islower() and text[start : start + 1].islower()  # "billing admin"
-    if low in MODIFIERS or (alias and not sentence_start and (titled or lowered)):
-        return m.start()
-    return start
+    if low in FUNCTION_WORDS or low in SELF_WORDS or not word.replace("-", "").isalpha():
+        return False
+    if low in MODIFIERS:
+        return True
+    head = text[: m.start()].rstrip()
+    if not head or head[-1:] in ".!?;:,":
+        return False  # the sentence's first word: a verb ("Add", "Make"), not part of a name
+    before = _WORD_BEFORE.search(text[: m.start()])
+    after_verb = bool(before) and before.group(1).lower() in OBJECT_VERBS
+    return not (after_verb and word[:1].isupper() and text[name_start : name_start + 1].islower())
 
 
 def _extension_end(text: str, end: int, kind: str, known_at) -> int:
-    """Where a name that continues past a known one ends: capitalised words ("HR Partners",
-    "Contractors Sandbox"), or up to two lower-case words before the kind's noun ("hr partners
-    group"). ``known_at(pos)``: whether another known name starts there (it is not swallowed)."""
+    """Where a name that continues past a known one ends: "HR Partners", "Contractors Sandbox",
+    "DocuSign Sender legacy" (up to three words that are not function words, the kind's noun or
+    the start of another known name, ``known_at(pos)``)."""
     nouns = KIND_NOUNS.get(kind, ())
-    words = []
-    for m in _WORD_AFTER.finditer(text, end):
-        if m.start() != (words[-1].end() if words else end) or len(words) >= 3:
-            break
+    pos = end
+    for count, m in enumerate(_WORD_AFTER.finditer(text, end)):
         low = m.group(1).lower()
-        if low in nouns or low in FUNCTION_WORDS or low in SELF_WORDS or known_at(m.start(1)):
+        if m.start() != pos or count >= 3 or low in nouns or low in FUNCTION_WORDS or low in SELF_WORDS:
             break
-        words.append(m)
-    capitals = 0
-    while capitals < len(words) and words[capitals].group(1)[:1].isupper():
-        capitals += 1
-    if capitals < len(words) and len(words) <= 2:
-        after = _WORD_AFTER.match(text, words[-1].end())
-        if after and after.group(1).lower() in nouns:
-            return words[-1].end()
-    return words[capitals - 1].end() if capitals else end
+        if known_at(m.start(1)) or not m.group(1).replace("-", "").isalpha():
+            break
+        pos = m.end()
+    return pos
+
+
+PRONOUN_NAMES = frozenset({"everyone", "everybody", "all", "anyone"})
+
+
+def _pronoun(text: str, m: re.Match) -> bool:
+    """A name that is also a pronoun counts as the name only as "the Everyone group"."""
+    if m.group(0).lower() not in PRONOUN_NAMES:
+        return False
+    after = _WORD_AFTER.match(text, m.end())
+    before = _WORD_BEFORE.search(text[: m.start()])
+    named = (after and after.group(1).lower() in ("group", "groups")) or (
+        before and before.group(1).lower() == "the"
+    )
+    return not named
 
 
 def _self_entity(low: str) -> Entity | None:

@@ -21,10 +21,75 @@ from agent.backends.offline.frame import Frame
 
 # Words that make a "name" or "title" a sentence fragment ("just Müller now - can you update it for").
 NOT_VALUE_WORDS = frozenset(
-    """can could would will should shall please update change set make it him her them he she they
-    his their you your i me my we our is are was were be been being do does did now just thanks
-    thank for on in at to from with so because if when that this which who what why how and or but
-    not no yes ok okay""".split()
+    [
+        "can",
+        "could",
+        "would",
+        "will",
+        "should",
+        "shall",
+        "please",
+        "update",
+        "change",
+        "set",
+        "make",
+        "it",
+        "him",
+        "her",
+        "them",
+        "he",
+        "she",
+        "they",
+        "his",
+        "their",
+        "you",
+        "your",
+        "i",
+        "me",
+        "my",
+        "we",
+        "our",
+        "is",
+        "are",
+        "was",
+        "were",
+        "be",
+        "been",
+        "being",
+        "do",
+        "does",
+        "did",
+        "now",
+        "just",
+        "thanks",
+        "thank",
+        "for",
+        "on",
+        "in",
+        "at",
+        "to",
+        "from",
+        "with",
+        "so",
+        "because",
+        "if",
+        "when",
+        "that",
+        "this",
+        "which",
+        "who",
+        "what",
+        "why",
+        "how",
+        "and",
+        "or",
+        "but",
+        "not",
+        "no",
+        "yes",
+        "ok",
+        "okay",
+    ]
 )
 NAME_PART = re.compile(r"^[^\W\d_][^\W\d_'\u2019.-]*(?:['\u2019-][^\W\d_]+)*\.?$")
 PROFILE_INTENTS = frozenset({"provision", "change_profile", "demote", "reactivate"})
@@ -110,7 +175,8 @@ def _check_accounts(frame: Frame, grounding: Grounding) -> Problem | None:
         if canonical is None:
             frame.accounts = []
             org = grounding.vocabulary.organization or "the organization"
-            text = f"There is no account \u201c{name}\u201d in {org}{_suggest(name, list(known))}; its accounts are "
+            near = _suggest(name, list(known))
+            text = f"There is no account \u201c{name}\u201d in {org}{near}; its accounts are "
             return Problem("accounts", text + f"{', '.join(known)}. Which account do you mean?")
         frame.accounts[i] = canonical
     return None

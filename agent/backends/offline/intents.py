@@ -30,13 +30,17 @@ READ_START = re.compile(
 QUESTION = re.compile(
     r"^(do|does|did|is|are|am|was|were|has|have|had|should|shall|which|what|who|whom|whose|how|when|"
     r"where|why)\b(?!.*^)|"
-    r"^(can|could|would|will) you (please )?(tell|check|confirm|let me know|see|find out)\b.*\b(whether|if)\b|"
-    r"^(tell me|let me know|i wonder|i'm wondering|wondering|not sure) (whether|if)\b|"
+    r"^(can|could|would|will) you (please )?(tell|check|confirm|let me know|see|find out)\b"
+    r".*\b(whether|if)\b|"
+    r"^(tell me|let me know|i wonder|i'm wondering|i am wondering|wondering|not sure|i'd like to know|"
+    r"i want to know|i need to know) (whether|if)\b|"
     r"\bwhat (would|will|happens|could) (happen|happens)\b|\bshould (<self>|i|we) (use|pick|choose|give)\b"
 )
 # "…so I can pick one", "…because she moved": a purpose or reason is context, not the request.
-CONTEXT_TAIL = re.compile(r"\s(so (that )?(<self>|we|he|she|they) (can|could|may)|because|as (he|she|they) )\b.*$")
-STRONG_SEAT = r"\b(provision|provison|provsion|onboard|on-board|create|invite|register|new (docusign )?user)\b"
+CONTEXT_TAIL = re.compile(
+    r"\s(so (that )?(<self>|we|he|she|they) (can|could|may)|because|as (he|she|they) )\b.*$"
+)
+STRONG_SEAT = r"\b(provision|onboard|on-board|create|invite|register|new (docusign )?user)\b"
 SEAT = (
     r"\b(set up|setup|seat|license|licence|add (a )?(new )?(docusign )?user|"
     r"(a|an) (new )?(docusign )?account|get (<self> )?(access|set up))\b"
@@ -45,6 +49,8 @@ WANT = (
     r"\b(change|set|make|switch|move|promote|demote|upgrade|downgrade|grant|give|assign|update|need|want|"
     r"request|like|get|have|put|be|become|should|needs|bump)\b"
 )
+MAY_I = r"\b(can|could|may) <self>"
+AS_NAME = r"\bas (a |an |the )?\w"
 PROFILE_WORD = r"(<prof>|\b(profile|role|rights|permissions?)\b)"
 REMOVE = r"\b(remove|take|drop|delete|pull|kick)\b"
 
@@ -112,7 +118,10 @@ INTENTS: tuple[Intent, ...] = (
     Intent(
         "remove_from_account",
         True,
-        ((rf"{REMOVE}.*\b(from|off|out of|access to|access on)\b.*<acct>", 4.7),),
+        (
+            (rf"{REMOVE}.*\b(from|off|out of|access to|access on)\b.*<acct>", 4.7),
+            (r"<email> (off|out of) <acct>", 4.7),
+        ),
         ("<email>", "<acct>"),
     ),
     Intent(
@@ -136,6 +145,11 @@ INTENTS: tuple[Intent, ...] = (
             (STRONG_SEAT, 4.2),
             (SEAT, 4.0),
             (r"\baccess (to|on|in) <acct>|\b(add|added|join)\b.*<acct>", 4.0),
+            (
+                r"\b(need|want|request|like|get)\b( a| an| some)?( new)?( docusign)? "
+                r"(access|seat|licen[cs]e)\b",
+                4.0,
+            ),
         ),
         ("<email>", "<acct>", "<prof>", "<grp>"),
     ),
@@ -144,8 +158,14 @@ INTENTS: tuple[Intent, ...] = (
         True,
         (
             (r"\b(change|switch|promote|demote|upgrade|downgrade|move|bump|raise|elevate)\b.*\bto\b", 3.9),
-            (rf"({PROFILE_WORD}|\bas (a |an |the )?\w).*{WANT}|{WANT}.*({PROFILE_WORD}|\bas (a |an |the )?\w)", 3.5),
-            (r"^(<self> )?<prof>( on <acct>)?( (pls|please|thanks|thx))?$", 3.0),  # "sender rights on EMEA pls"
+            (
+                rf"({PROFILE_WORD}|{AS_NAME}).*{WANT}|{WANT}.*({PROFILE_WORD}|{AS_NAME})",
+                3.5,
+            ),
+            (
+                r"^(<self> )?<prof>( on <acct>)?( (pls|please|thanks|thx))?$",
+                3.0,
+            ),  # "sender rights on EMEA pls"
         ),
         ("<email>", "<acct>", "<prof>"),
     ),
@@ -156,7 +176,10 @@ INTENTS: tuple[Intent, ...] = (
         False,
         (
             (r"\b(permission profiles?|profiles|roles|permission sets?)\b", 3.0),
-            (r"\b(can|could|may) <self> (ask|request|get|have|choose|pick|apply|be given)\b.*\bprofiles?\b", 4),
+            (
+                rf"{MAY_I} (ask|request|get|have|choose|pick|apply|be given)\b.*\bprofiles?\b",
+                4,
+            ),
             (r"\bprofiles?\b.*\bshould (<self>|we) (use|pick|choose|give)\b", 4),
             (r"\bwhich\b.*\bprofile\b.*\bshould\b", 4),
         ),
@@ -177,6 +200,7 @@ INTENTS: tuple[Intent, ...] = (
                 r"belong|member|seat|sender|viewer)\b|<prof>|<grp>",
                 3.2,
             ),
+            (r"<email>.*\?$", 2.0),  # a question about a named person, whatever it asks: their access
         ),
         ("<email>",),
         needs_target=True,
@@ -203,7 +227,10 @@ READS = frozenset(i.name for i in INTENTS if not i.write)
 
 def is_question(s: str) -> bool:
     """Whether the placeholder sentence asks rather than requests ("can I get…" is a request)."""
-    if re.match(r"(can|could|may) (<self>|we) (get|have|be)\b", s):
+    s = s.replace("<self>", "i")  # the speaker's words, as typed: "I wonder whether…"
+    if re.match(r"(if|what if|suppose|say) ", s) and s.rstrip().endswith("?"):
+        return True  # "if I remove X from Legal, will she…?": a hypothetical
+    if re.match(r"(can|could|may) (i|we) (get|have|be)\b", s):
         return False
     return bool(QUESTION.search(s))
 
@@ -235,10 +262,19 @@ def scores(lexed: Lexed) -> list[tuple[float, int, str]]:
     return ranked
 
 
+# An order to change something: answering it with a read would report a write as done.
+IMPERATIVE = re.compile(
+    r"^(please )?(swap|move|switch|put|take|give|make|set|add|remove|drop|kick|change|update|assign|grant|"
+    r"revoke|transfer|shift|replace|fix)\b"
+)
+
+
 def classify(lexed: Lexed) -> str | None:
     """The intent's name, or None when nothing reaches ``CONFIDENCE`` (the planner then asks)."""
     ranked = scores(lexed)
     if not ranked or ranked[0][0] < CONFIDENCE:
         return None
     name = ranked[0][2]
+    if name in READS and IMPERATIVE.match(lexed.skeleton()):
+        return None  # "swap X from HR to Finance": a change it cannot read, so it asks
     return "user_memberships" if name == "whoami" else name

@@ -14,8 +14,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from agent.backends.offline import people
 from agent.backends.base import ModelTurn, OrgVocabulary, TurnContext, last_user_text, pending_tool_results
+from agent.backends.offline import people
 from agent.backends.offline.followups import follow_up, session_calls
 from agent.backends.offline.frame import Frame
 from agent.backends.offline.grounding import Lexicon, normalize
@@ -155,7 +155,7 @@ class OfflineBackend:
         return ModelTurn(text=plan.text, clarify=plan.clarify, state=plan.state, stop_reason="end_turn")
 
     def _follow_up(self, text: str, messages: list[dict[str, Any]], context: TurnContext) -> Plan | None:
-        """"next page", "the same for EMEA", "undo that": answered from the transcript's calls."""
+        """ "next page", "the same for EMEA", "undo that": answered from the transcript's calls."""
         low = POLITE.sub("", normalize(text)).strip(" .!").lower()
         history = session_calls(messages)
         if not history or len(low) > 80:
@@ -262,6 +262,9 @@ class Planner:
         lexed = self.lexicon.lex(stripped)
         intent = classify(lexed)
         refused_filter = unsupported_filter(stripped) if intent == "list_users" and not pending else None
+        refused_filter = refused_filter or (
+            _attribute_filter(fill(intent, lexed)) if intent == "list_users" else None
+        )
         if refused_filter:
             return Plan(filter_refusal(refused_filter), clarify=True)
         if not pending and intent in (None, "list_users", "list_org") and APPROVALS.search(low):
@@ -352,12 +355,16 @@ class Planner:
         early = None if memberships_read else self._problem(frame, early=True)
         if early is not None:
             return early
-        if frame.intent == "provision" and self._own(frame) and not memberships_read:
+        if frame.intent == "provision" and self._own(frame) and not frame.accounts and not memberships_read:
+            # "I need a seat": read what they hold first (a seat already held is said so, not
+            # requested again); with an account named, the request goes as asked
             return self._look_up_memberships(frame, lookup="own_seat")
         for slot, intents in REQUIRED:
             if frame.intent in intents and not _slot_filled(frame, slot):
-                if slot == "accounts" and len(frame.emails) == 1 and (
-                    frame.intent in LOOKUP_INTENTS or (frame.intent == "close" and self._own(frame))
+                if (
+                    slot == "accounts"
+                    and len(frame.emails) == 1
+                    and (frame.intent in LOOKUP_INTENTS or (frame.intent == "close" and self._own(frame)))
                 ):
                     return self._look_up_memberships(frame)
                 return self._ask(frame, slot)
@@ -619,7 +626,6 @@ class Planner:
         return [f"{a} (default)" if a == default else a for a in self.vocabulary.accounts]
 
 
-
 def _about_someone(intent: str | None, lexed) -> str | None:
     """'Show Tom Baker's memberships', 'What accounts does John Doe have?': a question about a named
     person's access is about their memberships, not the organization's."""
@@ -632,6 +638,16 @@ def _about_someone(intent: str | None, lexed) -> str | None:
     ):
         return intent
     return "user_memberships" if fill("user_memberships", lexed).person else intent
+
+
+def _attribute_filter(frame: Frame) -> str | None:
+    """'who has the Paralegal profile?', 'people in the Litigation group': a listing by profile or
+    group, which list_users cannot filter on (named, never dropped for an unfiltered listing)."""
+    if frame.emails and frame.emails != ["<self>"]:
+        return None
+    if frame.profile:
+        return f"permission profile {frame.profile}"
+    return f"group {frame.groups[0]}" if frame.groups else None
 
 
 def _memberships(result: dict[str, Any]) -> list[dict[str, Any]]:

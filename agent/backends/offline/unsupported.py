@@ -19,13 +19,20 @@ CAN_DO = (
 # (pattern over the lower-cased request, what it is about)
 TOPICS: tuple[tuple[str, str], ...] = (
     (r"\btransfer(ring|red|s)?\b", "transfers of envelopes or ownership"),
-    (r"\benvelopes?\b|\b(sent|signed|send) (any|a|an|no)? ?(documents?|envelopes?)\b", "envelopes"),
+    # "envelopes", "who hasn't sent a document": what was sent, not someone's need to send
+    (r"\benvelopes?\b|\b(sent|signed) (any|a|an|no) (documents?|contracts?)\b", "envelopes"),
     (r"\bpasswords?\b|\b(2fa|mfa|two-factor)\b|\blocked out\b", "passwords and sign-in security"),
     (r"\bbrand(s|ing)?\b|\blogos?\b", "brands"),
-    (r"\bhow many (licen[cs]es|seats)\b|\blicen[cs]es? (left|remaining|available|count|usage)\b|"
-     r"\b(unused|spare|free) (licen[cs]es|seats)\b|\bbilling\b(?! admin)|\binvoices?\b", "licences and billing"),
-    (r"\busage\b|\blast (log ?in|sign[ -]?in|active|activity)\b|\blogged in\b|\bactivity\b|"
-     r"\binactive (for|since)\b", "usage and sign-in activity"),
+    (
+        r"\bhow many (licen[cs]es|seats)\b|\blicen[cs]es? (left|remaining|available|count|usage)\b|"
+        r"\b(unused|spare|free) (licen[cs]es|seats)\b|\bbilling\b(?! admin)|\binvoices?\b",
+        "licences and billing",
+    ),
+    (
+        r"\busage\b|\blast (log ?in|sign[ -]?in|active|activity)\b|\blogged in\b|\bactivity\b|"
+        r"\binactive (for|since)\b",
+        "usage and sign-in activity",
+    ),
 )
 UNSUPPORTED_FILTERS = re.compile(
     r"\b((changed|modified|updated|edited|created|added|joined|invited)\s+)?"
