@@ -17,7 +17,6 @@ import os
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 OAUTH_HOSTS = {"production": "account.docusign.com", "demo": "account-d.docusign.com"}
@@ -142,10 +141,15 @@ class DocuSignSettings(_Section):
                     "docusign.private_key_file: no private key; set private_key_file to the RSA key "
                     "file of the integration, or export DSADMIN_PRIVATE_KEY"
                 )
+            from policies.textfiles import FileProblem, read_text
+
             path = self.private_key_file.expanduser()
             if not path.is_file():
                 raise ConfigError(f"docusign.private_key_file: {path} does not exist; fix the path")
-            pem = path.read_text()
+            try:
+                pem = read_text(path, "private key file")
+            except FileProblem as exc:
+                raise ConfigError(f"docusign.private_key_file: {exc}") from None
             source = f"docusign.private_key_file ({path})"
         pem = pem.strip()
         if "PUBLIC KEY-----" in pem:
@@ -283,11 +287,13 @@ def load_config(path: str | Path | None = None) -> Config:
         candidate = "dsadmin.yaml"
     if candidate is None:
         return embedded_default()
+    from policies.textfiles import FileProblem, load_yaml
+
     file = Path(candidate).expanduser()
     if not file.is_file():
         raise ConfigError(f"{file}: no such configuration file; fix --config or $DSADMIN_CONFIG")
     try:
-        data = yaml.safe_load(file.read_text())
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{file}: not valid YAML ({exc})") from None
+        data = load_yaml(file, "configuration file")
+    except FileProblem as exc:
+        raise ConfigError(str(exc)) from None
     return parse_config(data, str(file))
