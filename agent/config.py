@@ -265,7 +265,16 @@ def _describe(error: ValidationError, source: str) -> str:
     return "\n".join(lines)
 
 
-def parse_config(data: object, source: str) -> Config:
+_PEOPLE_HINT = (
+    "add a people section naming who is who, e.g.\n"
+    "  people:\n    admins: [it-admin@example.com]\n    approvers: [security@example.com]\n"
+    "    employees: ['@example.com']\n(see config.example.yaml)"
+)
+
+
+def parse_config(data: object, source: str, *, require_people: bool = False) -> Config:
+    """``require_people``: a configuration file must say who is who (fails closed); only the
+    embedded default, with no file at all, lends the sandbox's own people."""
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -275,7 +284,12 @@ def parse_config(data: object, source: str) -> Config:
     except ValidationError as exc:
         raise ConfigError(_describe(exc, source)) from None
     if "people" not in data:
+        if require_people:
+            raise ConfigError(f"{source}: no people section, so nobody would have a role; {_PEOPLE_HINT}")
         config.people = EMBEDDED_PEOPLE.model_copy()
+    elif require_people and not (config.people.admins or config.people.approvers or config.people.employees):
+        raise ConfigError(f"{source}: people lists no admins, approvers or employees, so nobody would "
+                          f"have a role; {_PEOPLE_HINT}")
     config.source = source
     return config
 
@@ -296,4 +310,4 @@ def load_config(path: str | Path | None = None) -> Config:
         data = load_yaml(file, "configuration file")
     except FileProblem as exc:
         raise ConfigError(str(exc)) from None
-    return parse_config(data, str(file))
+    return parse_config(data, str(file), require_people=True)

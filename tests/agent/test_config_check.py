@@ -19,10 +19,13 @@ def dsadmin(tmp_path, monkeypatch):
 
     def run(config_text: str, *args: str):
         path = tmp_path / "dsadmin.yaml"
-        path.write_text(config_text)
+        path.write_text(PEOPLE + config_text)
         return runner.invoke(app, ["--config", str(path), *args])
 
     return run
+
+
+PEOPLE = "people:\n  admins: [admin@acme.com]\n  employees: ['@acme.com']\n"
 
 
 def _binary(tmp_path: Path) -> Path:
@@ -56,7 +59,7 @@ def test_config_check_refuses_a_configuration_other_commands_could_not_use(dsadm
 
 
 def test_config_check_passes_the_embedded_default_and_reports_each_section(dsadmin):
-    result = dsadmin("{}\n", "config", "check")
+    result = dsadmin("", "config", "check")
     assert result.exit_code == 0, result.output
     for found in ("✓ store sqlite", "✓ policy", "✓ model: offline", "✓ sandbox fixture 'acme'"):
         assert found in result.output
@@ -80,3 +83,18 @@ def test_ask_against_an_unreachable_docusign_exits_1_and_says_so(dsadmin, tmp_pa
     assert result.exit_code == 1, result.output
     assert "could not be reached" in result.output and "DocuSign refused" not in result.output
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("people", ["", "people:\n  admins: []\n", "people: {}\n"])
+@pytest.mark.parametrize("command", [["config", "check"], ["ask", "--as", "admin@acme.com", "list users"],
+                                     ["approvals", "list"], ["audit", "tail"], ["policy", "check"]])
+def test_a_configuration_file_without_people_is_refused_by_every_command(tmp_path, monkeypatch, people,
+                                                                         command):
+    """Fails closed: only the embedded default (no file at all) lends the sandbox's own people."""
+    monkeypatch.setenv("DSADMIN_HOME", str(tmp_path / "home"))
+    path = tmp_path / "dsadmin.yaml"
+    path.write_text("model:\n  provider: offline\n" + people)
+    result = CliRunner().invoke(app, ["--config", str(path), *command])
+    assert result.exit_code in (1, 2), result.output
+    assert "people" in result.output and "admins:" in result.output  # names the section to add
+    assert not (tmp_path / "home" / "dsadmin.db").exists()  # nothing was opened or written
