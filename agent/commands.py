@@ -43,12 +43,15 @@ def _runtime():
     """The runtime for the current configuration; setup problems exit 1 with the reason."""
     from agent.config import ConfigError, load_config
     from agent.runtime import SetupError, build_runtime
+    from tools.docusign.errors import DocuSignError
 
     try:
         config = load_config()
         rt = build_runtime(config)
     except (ConfigError, SetupError) as exc:
         raise _fail(str(exc)) from None
+    except DocuSignError as exc:  # e.g. a private key that is not RSA, or garbled
+        raise _fail(f"docusign: {exc}; `dsadmin config check` shows which setting to fix") from None
     try:
         yield rt
     finally:
@@ -149,7 +152,7 @@ def ask(
         if refused:
             reply.text = f"{reply.text.rstrip()}\n\n{refused}"
         _print_reply(reply, actor, as_json)
-        if reply.failed or refused:
+        if _system_failed(reply.failed, reply.results) or refused:
             raise typer.Exit(1)
 
 
@@ -247,6 +250,13 @@ def confirm(
             typer.echo(f"Confirming: {pending.summary}{preview_text(pending.preview)}\n")
         result = rt.gate.confirm(actor, token.strip(), accept=not no)
         _print_result(rt, result, as_json, preview=pending.preview if pending is not None else None)
+        if _system_failed(False, [result]):
+            raise typer.Exit(1)
+
+
+def _system_failed(failed: bool, results: list[Any]) -> bool:
+    """Exit 1 when the system failed (the backend, the store, DocuSign unreachable), not the request."""
+    return failed or any(getattr(r, "system", False) for r in results)
 
 
 def _print_result(rt: Any, result: Any, as_json: bool, preview: list | None = None) -> None:
@@ -393,7 +403,10 @@ def approvals_approve(
     _check_as(as_)
     with _runtime() as rt:
         approver = _actor(rt, as_)
-        _print_result(rt, rt.gate.approve(approver, approval_id.strip(), reason=reason), as_json)
+        result = rt.gate.approve(approver, approval_id.strip(), reason=reason)
+        _print_result(rt, result, as_json)
+        if _system_failed(False, [result]):
+            raise typer.Exit(1)
 
 
 @approvals_app.command("deny")

@@ -17,7 +17,6 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from agent.channels.settings import AuthSettings, NotifySettings
@@ -145,10 +144,15 @@ class DocuSignSettings(_Section):
                     "docusign.private_key_file: no private key; set private_key_file to the RSA key "
                     "file of the integration, or export DSADMIN_PRIVATE_KEY"
                 )
+            from policies.textfiles import FileProblem, read_text
+
             path = self.private_key_file.expanduser()
             if not path.is_file():
                 raise ConfigError(f"docusign.private_key_file: {path} does not exist; fix the path")
-            pem = path.read_text()
+            try:
+                pem = read_text(path, "private key file")
+            except FileProblem as exc:
+                raise ConfigError(f"docusign.private_key_file: {exc}") from None
             source = f"docusign.private_key_file ({path})"
         pem = pem.strip()
         if "PUBLIC KEY-----" in pem:
@@ -322,7 +326,16 @@ def _describe(error: ValidationError, source: str) -> str:
     return "\n".join(lines)
 
 
-def parse_config(data: object, source: str) -> Config:
+_PEOPLE_HINT = (
+    "add a people section naming who is who, e.g.\n"
+    "  people:\n    admins: [it-admin@example.com]\n    approvers: [security@example.com]\n"
+    "    employees: ['@example.com']\n(see config.example.yaml)"
+)
+
+
+def parse_config(data: object, source: str, *, require_people: bool = False) -> Config:
+    """``require_people``: a configuration file must say who is who (fails closed); only the
+    embedded default, with no file at all, lends the sandbox's own people."""
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -332,7 +345,12 @@ def parse_config(data: object, source: str) -> Config:
     except ValidationError as exc:
         raise ConfigError(_describe(exc, source)) from None
     if "people" not in data:
+        if require_people:
+            raise ConfigError(f"{source}: no people section, so nobody would have a role; {_PEOPLE_HINT}")
         config.people = EMBEDDED_PEOPLE.model_copy()
+    elif require_people and not (config.people.admins or config.people.approvers or config.people.employees):
+        raise ConfigError(f"{source}: people lists no admins, approvers or employees, so nobody would "
+                          f"have a role; {_PEOPLE_HINT}")
     config.source = source
     return config
 
@@ -344,11 +362,13 @@ def load_config(path: str | Path | None = None) -> Config:
         candidate = "dsadmin.yaml"
     if candidate is None:
         return embedded_default()
+    from policies.textfiles import FileProblem, load_yaml
+
     file = Path(candidate).expanduser()
     if not file.is_file():
         raise ConfigError(f"{file}: no such configuration file; fix --config or $DSADMIN_CONFIG")
     try:
-        data = yaml.safe_load(file.read_text())
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{file}: not valid YAML ({exc})") from None
-    return parse_config(data, str(file))
+        data = load_yaml(file, "configuration file")
+    except FileProblem as exc:
+        raise ConfigError(str(exc)) from None
+    return parse_config(data, str(file), require_people=True)

@@ -32,6 +32,10 @@ def run_check(config: Any, *, transport: Any = None, out: Callable[[str], None] 
 
     for note in identity_notes(config):
         out(note)
+
+    from agent.config_checks import run_local_checks
+
+    local_ok = run_local_checks(config, out)  # store, policy, model, sandbox: what other commands open
     try:
         target = _target(config, transport)
     except ConfigError as exc:
@@ -95,7 +99,9 @@ def run_check(config: Any, *, transport: Any = None, out: Callable[[str], None] 
     for org in organizations:
         names = ", ".join(a.name or a.id or "?" for a in org.accounts or [])
         out(f"✓ organization {org.name!r} ({org.id}): accounts {names or '(none linked)'}")
-    return _check_ids(config, organizations, out)
+    ok = _check_ids(config, organizations, out) and local_ok
+    out("✓ configuration works" if ok else "✗ the configuration does not work yet: fix the ✗ lines above")
+    return ok
 
 
 def _target(config: Any, transport: Any) -> dict[str, Any]:
@@ -150,7 +156,6 @@ def _oauth_fix(error: str, target: dict[str, Any]) -> str:
 def _check_ids(config: Any, organizations: list, out: Callable[[str], None]) -> bool:
     ds = config.docusign
     if ds is None:
-        out("✓ configuration works")
         return True
     ok = True
     chosen = organizations[0] if len(organizations) == 1 else None
@@ -170,8 +175,6 @@ def _check_ids(config: Any, organizations: list, out: Callable[[str], None]) -> 
         if ds.account_id.lower() not in accounts:
             out(f"✗ docusign.account_id {ds.account_id} is not an account of {chosen.name!r}; fix it")
             ok = False
-    if ok:
-        out("✓ configuration works")
     return ok
 
 

@@ -83,7 +83,8 @@ def _line(rec: AuditRecord) -> str:
 
 @app.command()
 def tail(
-    lines: int = typer.Option(20, "-n", "--lines", min=1, help="How many events (newest last)."),
+    lines: int = typer.Option(20, "-n", "--lines", min=1, max=1_000_000,
+                              help="How many events (newest last)."),
     actor: str | None = typer.Option(None, "--actor", help="Only events by this email."),
     target: str | None = typer.Option(None, "--target", help="Only events about this email or account."),
     kind: str | None = typer.Option(None, "--kind", help="Only events of this kind (e.g. decision)."),
@@ -111,7 +112,8 @@ def tail(
 
 
 @app.command()
-def show(event_id: int = typer.Argument(..., help="The event id (see `dsadmin audit tail`).")) -> None:
+def show(event_id: int = typer.Argument(..., min=1, max=2**63 - 1,
+                                        help="The event id (see `dsadmin audit tail`).")) -> None:
     """Show one event in full."""
     import json
 

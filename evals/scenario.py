@@ -11,7 +11,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 OUTCOMES = ("done", "denied", "pending_approval", "needs_confirmation", "clarify", "error")
@@ -229,12 +228,12 @@ def parse_scenario(data: object, source: str = "<scenario>") -> Scenario:
 
 
 def load_scenario(path: Path) -> Scenario:
+    from policies.textfiles import FileProblem, load_yaml
+
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise ScenarioError(f"{path}: not valid YAML ({exc})") from None
-    except OSError as exc:
-        raise ScenarioError(f"{path}: cannot read ({exc.strerror})") from None
+        data = load_yaml(path, "scenario")
+    except FileProblem as exc:
+        raise ScenarioError(str(exc)) from None
     return parse_scenario(data, str(path))
 
 

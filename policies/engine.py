@@ -27,6 +27,7 @@ from policies.model import (
     PolicyDocument,
     semantic_problems,
 )
+from policies.textfiles import FileProblem, read_text
 from tools.actions import ACTION_MODELS, WRITE_ACTIONS
 
 DEFAULT_POLICY_PATH = Path(__file__).with_name("default.yaml")
@@ -208,9 +209,9 @@ def load_policy(path: str | Path | None = None) -> Policy:
     file = Path(path).expanduser() if path is not None else DEFAULT_POLICY_PATH
     source = str(file)
     try:
-        text = file.read_text(encoding="utf-8")
-    except OSError as exc:
-        problem = f"(file): cannot read it ({exc.strerror or exc}); fix policy.path"
+        text = read_text(file, "policy")
+    except FileProblem as exc:
+        problem = f"(file): cannot read it ({str(exc).removeprefix(source + ': ')}); fix policy.path"
         raise PolicyError(source, [problem]) from None
     try:
         data = yaml.load(text, Loader=_YAML_LOADER)  # the C loader when present: same safety, 20x faster

@@ -562,6 +562,14 @@ def _explain(exc: Exception) -> dict[str, Any]:
                   "suggestions": list(exc.suggestions or [])}
     elif isinstance(exc, OperationError):
         fields = {"message": exc.message, "fix": exc.fix, "suggestions": exc.suggestions}
+    elif isinstance(exc, errors.ServiceUnavailable | errors.RateLimited):
+        # a write whose answer was lost never gets here: tools.operations reads it back first
+        fields = {"message": f"DocuSign could not be reached or did not answer: {exc}; nothing was changed",
+                  "fix": "try again in a few minutes; `dsadmin config check` tests the connection",
+                  "system": True}
+    elif isinstance(exc, errors.AuthError):
+        fields = {"message": f"DocuSign did not accept dsadmin's credentials: {exc}; nothing was changed",
+                  "fix": "run `dsadmin config check` to find the broken step", "system": True}
     elif isinstance(exc, errors.DocuSignError):
         fields = {"message": f"DocuSign refused the request: {exc}",
                   "fix": "check the message above; nothing more was changed"}
@@ -569,7 +577,8 @@ def _explain(exc: Exception) -> dict[str, Any]:
         fields = {"message": f"{exc}; nothing was changed", "fix": None}
     elif isinstance(exc, StoreError):
         fields = {"message": f"the store that keeps approvals and the audit log failed ({exc}); "
-                  "nothing was changed", "fix": "check the store (dsadmin config check), then ask again"}
+                  "nothing was changed", "fix": "check the store (dsadmin config check), then ask again",
+                  "system": True}
     else:
         fields = {"message": f"the request could not be completed ({type(exc).__name__}: {exc}); "
                   "nothing was changed", "fix": None}

@@ -72,6 +72,9 @@ class Error(_Result):
     message: str
     fix: str | None = None
     suggestions: list[str] = Field(default_factory=list)
+    # the system failed (DocuSign unreachable or refusing our credentials, the store down), not the
+    # request: the command line exits 1
+    system: bool = False
 
 
 Result = Ok | Denied | ConfirmationNeeded | PendingApproval | DryRun | Error

@@ -32,15 +32,15 @@ class ScriptedBackend:
 
     @classmethod
     def from_file(cls, path: str | Path) -> ScriptedBackend:
-        import yaml
+        from policies.textfiles import FileProblem, load_yaml
 
         file = Path(path).expanduser()
         if not file.is_file():
             raise BackendError(f"{file}: no such script file")
         try:
-            data = yaml.safe_load(file.read_text())
-        except yaml.YAMLError as exc:
-            raise BackendError(f"{file}: not valid YAML ({exc})") from None
+            data = load_yaml(file, "script")
+        except FileProblem as exc:
+            raise BackendError(str(exc)) from None
         return cls.from_data(data, str(file))
 
     @classmethod

@@ -228,6 +228,7 @@ def test_cli_check_and_consent_url_on_the_embedded_default(tmp_path, monkeypatch
     config = tmp_path / "dsadmin.yaml"
     config.write_text(
         f"docusign:\n  integration_key: {GOOD['integration_key']}\n  user_id: {GUID}\n  environment: demo\n"
+        "people:\n  admins: [admin@acme.com]\n"
     )
     result = runner.invoke(app, ["consent-url"])
     assert result.exit_code == 0

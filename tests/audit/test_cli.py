@@ -23,7 +23,8 @@ ROOT = Path(__file__).resolve().parents[2]
 def workdir(tmp_path) -> Path:
     """A directory with ./dsadmin.yaml pointing store.url at a store holding five events."""
     db = tmp_path / "audit.db"
-    (tmp_path / "dsadmin.yaml").write_text(f"store:\n  url: sqlite:///{db}\n")
+    (tmp_path / "dsadmin.yaml").write_text(
+        f"store:\n  url: sqlite:///{db}\npeople:\n  admins: [admin@acme.com]\n")
     times = iter(datetime.now(UTC) - timedelta(minutes=m) for m in (180, 170, 30, 20, 10))
     log = AuditLog(open_store(f"sqlite:///{db}"), clock=lambda: next(times))
     log.append("session_started", session_id="s1", actor="admin@acme.com")
@@ -142,7 +143,8 @@ def test_show_a_missing_event_is_an_error(workdir, monkeypatch):
 
 def test_a_missing_store_is_an_error_and_is_not_created(tmp_path, monkeypatch):
     db = tmp_path / "nothing-here.db"
-    (tmp_path / "dsadmin.yaml").write_text(f"store:\n  url: sqlite:///{db}\n")
+    (tmp_path / "dsadmin.yaml").write_text(
+        f"store:\n  url: sqlite:///{db}\npeople:\n  admins: [admin@acme.com]\n")
     result = invoke(tmp_path, monkeypatch, "verify")
     assert result.exit_code == 1 and "no store at" in result.output
     assert not db.exists()

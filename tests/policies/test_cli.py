@@ -73,7 +73,7 @@ def test_a_bad_file_exits_1_naming_each_field(tmp_path):
 
 def test_the_configured_policy_is_checked_by_default(tmp_path):
     (tmp_path / "p.yaml").write_text("version: 1\nactions: {list_users: {list: {roles: [admin]}}}\n")
-    (tmp_path / "dsadmin.yaml").write_text("policy:\n  path: p.yaml\n")
+    (tmp_path / "dsadmin.yaml").write_text("policy:\n  path: p.yaml\npeople:\n  admins: [admin@acme.com]\n")
     result = _run(cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "p.yaml: valid" in result.stdout

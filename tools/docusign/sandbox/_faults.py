@@ -62,9 +62,25 @@ class Faults:
             raise ValueError(
                 f"faults: unknown setting(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}"
             )
-        if "burst_statuses" in data:
-            data["burst_statuses"] = tuple(data["burst_statuses"])
-        return cls(**data)
+        try:
+            if "burst_statuses" in data:
+                data["burst_statuses"] = tuple(data["burst_statuses"])
+            faults = cls(**data)  # __post_init__ compares every number: a string or a list fails there
+        except TypeError:
+            kinds = {name: type(f.default).__name__ for name, f in cls.__dataclass_fields__.items()}
+            wrong = sorted(k for k, v in data.items() if not _fits(v, kinds[k]))
+            raise ValueError(
+                f"faults: wrong type for {', '.join(wrong) or 'a setting'}; rates and counts are numbers, "
+                "burst_statuses a list of HTTP statuses, consent_revoked true/false") from None
+        return faults
+
+
+def _fits(value: object, kind: str) -> bool:
+    if kind == "bool":
+        return isinstance(value, bool)
+    if kind in ("int", "float", "NoneType"):
+        return value is None or (isinstance(value, int | float) and not isinstance(value, bool))
+    return isinstance(value, tuple) and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
 
 
 @dataclass

@@ -10,8 +10,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from tools.docusign.sandbox._clock import iso, parse_iso
 from tools.docusign.sandbox._ids import guid, int64
 from tools.docusign.sandbox._state import (
@@ -75,10 +73,12 @@ def load_fixture_data(source: str | Path | dict) -> dict:
             )
     if not path.is_file():
         raise FixtureError(f"{path}: no such fixture file")
+    from policies.textfiles import FileProblem, load_yaml
+
     try:
-        data = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as exc:
-        raise FixtureError(f"{path}: not valid YAML ({exc})") from None
+        data = load_yaml(path, "fixture")
+    except FileProblem as exc:
+        raise FixtureError(str(exc)) from None
     if not isinstance(data, dict):
         raise FixtureError(f"{path}: expected a mapping with organization, accounts and users")
     return data

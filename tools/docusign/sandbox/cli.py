@@ -38,15 +38,31 @@ def _open(state_dir: Path | None, fixture: str | dict | None = None, *, reset: b
     except (FixtureError, ValueError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from None
+    except OSError as exc:  # --state-dir names a file, or a folder this user cannot write
+        typer.echo(f"error: cannot use {exc.filename or state_dir} as the sandbox's state folder "
+                   f"({exc.strerror or exc}); fix --state-dir or sandbox.state_dir", err=True)
+        raise typer.Exit(1) from None
+
+
+def _check_fixture(fixture: str) -> None:
+    from tools.docusign.sandbox import FixtureError
+    from tools.docusign.sandbox._fixture import load_fixture_data
+
+    try:
+        load_fixture_data(fixture)
+    except FixtureError as exc:
+        typer.echo(f"error: --fixture: {exc}", err=True)
+        raise typer.Exit(1) from None
 
 
 @app.command()
 def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="Interface to listen on."),
-    port: int = typer.Option(8484, "--port", help="Port (0 = any free port)."),
+    port: int = typer.Option(8484, "--port", min=0, max=65535, help="Port (0 = any free port)."),
     fixture: str = _FIXTURE,
     state_dir: Path = _STATE_DIR,
-    seed: int = typer.Option(0, "--seed", help="Seed for injected faults and trace tokens."),
+    seed: int = typer.Option(0, "--seed", min=0, max=2**63 - 1,
+                             help="Seed for injected faults and trace tokens."),
     faults: str = typer.Option(None, "--faults", help='Fault settings as JSON, e.g. {"rate_limit": 50}.'),
 ) -> None:
     """Serve the Admin API (/Management) and OAuth (/oauth) over HTTP until interrupted."""
@@ -62,8 +78,13 @@ def serve(
         except ValueError as exc:
             typer.echo(f"error: --faults is not JSON ({exc})", err=True)
             raise typer.Exit(2) from None
+        if not isinstance(fault_settings, dict):
+            typer.echo('error: --faults must be a JSON object, e.g. {"rate_limit": 50}', err=True)
+            raise typer.Exit(2)
     directory = _state_dir(state_dir)
     fresh = not (directory / "state.db").is_file()
+    if fixture and not fresh:
+        _check_fixture(fixture)  # not applied to existing state, but a broken one is still named now
     sb = _open(directory, fixture, seed=seed, faults=fault_settings)
     if fixture and not fresh:
         typer.echo(f"note: {directory} already holds a sandbox; --fixture applies on `dsadmin sandbox reset`")
@@ -91,8 +112,9 @@ def serve(
 def reset(
     fixture: str = _FIXTURE,
     state_dir: Path = _STATE_DIR,
-    users: int = typer.Option(None, "--users", help="Instead of a fixture, generate an org of N users."),
-    seed: int = typer.Option(0, "--seed", help="Seed for --users."),
+    users: int = typer.Option(None, "--users", min=3, max=1_000_000,
+                              help="Instead of a fixture, generate an org of N users."),
+    seed: int = typer.Option(0, "--seed", min=0, max=2**63 - 1, help="Seed for --users."),
 ) -> None:
     """Throw away the sandbox's state and start again from the fixture (default acme)."""
     source: object = fixture
