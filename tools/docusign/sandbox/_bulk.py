@@ -143,11 +143,12 @@ def _profile_and_groups(account: Account, row: dict[str, str]) -> tuple[int | No
 
 
 def _add_row(ctx, account: Account, address: str, user: User | None, row: dict[str, str]) -> str:
-    if user is not None and account.id in user.memberships:
+    """A new user with one membership; an existing user is left alone (DocuSign's rule)."""
+    if user is not None:  # DocuSign: "Only new users can be imported"; existing ones are left alone
         return "no_action_taken_user_exists"
     name = (row.get("UserName") or "").strip()
     first, last = (row.get("FirstName") or "").strip(), (row.get("LastName") or "").strip()
-    if user is None and not (name or first or last):
+    if not (name or first or last):
         return "blank_username"
     if not (row.get("PermissionSet") or "").strip():
         return "permissionset_required"
@@ -162,19 +163,11 @@ def _add_row(ctx, account: Account, address: str, user: User | None, row: dict[s
         "company_name": (row.get("CompanyName") or "").strip() or None,
     }
     auto = (row.get("AutoActivate") or "").strip().lower() in ("true", "yes", "1")
-    if user is None:
-        user = _new_user(
-            ctx, address, {"user_name": name or None, "first_name": first or None, "last_name": last or None,
-                           "language_culture": None},
-        )  # fmt: skip
-        user.default_account_id = account.id
-        state_add = True
-    else:
-        state_add = False
-    _add_membership(ctx, user, account, plan, _new_status(ctx.state, address, auto))
-    user.last_modified_on = ctx.now
-    if state_add:
-        ctx.state.add_user(user)
+    names = {"user_name": name or None, "first_name": first or None, "last_name": last or None}
+    new = _new_user(ctx, address, {**names, "language_culture": None})
+    new.default_account_id = account.id
+    _add_membership(ctx, new, account, plan, _new_status(ctx.state, address, auto))
+    ctx.state.add_user(new)
     ctx.changed()
     return "user_added"
 
