@@ -12,7 +12,7 @@ from pathlib import Path
 
 import typer
 
-from agent import bulk_cli, commands, config_cli
+from agent import bulk_cli, commands, config_cli, report_cli
 from audit import cli as audit_cli
 from evals import cli as evals_cli
 from policies import cli as policies_cli
@@ -40,6 +40,7 @@ def _root(
 
 commands.register(app)
 bulk_cli.register(app)
+report_cli.register(app)
 config_cli.register(app)
 evals_cli.register(app)
 app.add_typer(sandbox_cli.app, name="sandbox", help="The embedded DocuSign emulator.")
