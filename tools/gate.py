@@ -190,6 +190,8 @@ class Gate:
             return self._approval_refused(approver, session_id, blank, exc)
         except Exception as exc:
             return self._failed(approver, session_id, blank, "approval", exc)
+        if (approval.call or {}).get("action") == "batch":  # a bulk file's rows that needed an approver
+            return self._approved_batch(approver, approval, session_id)
         call, fingerprint = _stored_call(approval)
         requester = self._actors(approval.requester)
         # confirmed=True: the gate requests an approval only for a call whose decision got past the
@@ -198,6 +200,23 @@ class Gate:
         return self._guarded(requester, call, session_id or approval.session_id, _Consent(
             confirmed=True, approved_by=approver.email, approval_id=approval.id,
             fingerprint=fingerprint, origin="approval"))
+
+    def _approved_batch(self, approver: Actor, approval: Any, session_id: str | None) -> Result:
+        """Run an approved batch once: claimed by the batch's hash, then each row as the requester's
+        approved call, re-checked against its own fingerprint; the outcome of all of them recorded."""
+        blank = ToolCall(id=f"approval:{approval.id}", action="", args={})
+        if not self.approvals.claim_for_execution(approval.id, approval.call_hash):
+            return self._failed(approver, session_id, blank, "execute", OperationError(
+                f"request {approval.id} has already been carried out (or is being carried out); "
+                "it runs once"))
+        requester = self._actors(approval.requester)
+        results = [self._guarded(requester, call, session_id or approval.session_id, _Consent(
+            confirmed=True, approved_by=approver.email, fingerprint=fingerprint, origin="approval"))
+            for call, fingerprint in _stored_calls(approval)]
+        result = results[0] if len(results) == 1 else _combined(results)
+        with suppress(Exception):  # recorded when the book lets us; the rows' own events are written
+            self.approvals.finish(approval.id, isinstance(result, Ok), result.model_dump_json())
+        return result
 
     def deny(self, approver: Actor, approval_id: str, *, reason: str | None = None,
              session_id: str | None = None) -> Result:

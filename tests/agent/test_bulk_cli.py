@@ -164,3 +164,33 @@ def test_command_line_usage_errors_change_nothing(tmp_path):
     result = runner.invoke(app, ["bulk", "close", str(bad), "--as", "admin@acme.com", "--json"])
     assert result.exit_code == 1
     assert "AccountID" in json.loads(result.output)["error"]
+
+
+def test_an_approved_bulk_request_runs_each_row_once(tmp_path, capsys):
+    sb, rt = stack(tmp_path)
+    policy_file = tmp_path / "policy.yaml"
+    text = (Path(policies.__file__).parent / "default.yaml").read_text()
+    policy_file.write_text(
+        text.replace(
+            "approval_required_profiles: []",
+            'approval_required_profiles: ["Account Administrator"]\n'
+            "  profile_approval: {role: approver, ttl_seconds: 86400}",
+        )
+    )
+    rt.gate.policy = load_policy(policy_file)
+    csv_text = (
+        "AccountID,UserName,UserEmail,PermissionSet\nEMEA,Ad One,ad.one@acme.com,Account Administrator\n"
+        "Acme Main,Ad Two,ad.two@acme.com,Account Administrator\n"
+    )
+    assert _run(sb, rt, "add", csv_text, yes=True, as_json=True) == 0
+    approval_id = json.loads(capsys.readouterr().out)["approval_id"]
+    assert user(sb.dump(), "ad.one@acme.com") is None
+    approver = rt.actor("approver@acme.com")
+    done = rt.gate.approve(approver, approval_id)
+    assert done.kind == "ok", done
+    dump = sb.dump()
+    assert membership(dump, "ad.one@acme.com", "EMEA")["permission_profile"] == "Account Administrator"
+    assert membership(dump, "ad.two@acme.com", "Acme Main")["permission_profile"] == "Account Administrator"
+    again = rt.gate.approve(approver, approval_id)
+    assert again.kind != "ok"
+    assert rt.approvals.get(approval_id).status == "executed"

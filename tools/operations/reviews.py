@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -86,12 +87,15 @@ def _by_export(
 
 
 def _by_paging(gate: Any, accounts: Iterable[Any]) -> list[AccessRow]:
+    """Pages of each account's users, then each user's drilldown (profile and groups per account),
+    the drilldowns fetched ``max_concurrency`` at a time."""
     org, client = gate.organization_id, gate.client
     wanted = {a.id.lower(): a.name for a in accounts}
     emails = sorted({(u.email or "") for a in wanted for u in client.users(org, account_id=a) if u.email})
+    with ThreadPoolExecutor(max_workers=getattr(client, "max_concurrency", 8)) as pool:
+        profiles = list(pool.map(lambda email: client.user_profile(org, email), emails))
     rows = []
-    for email in emails:
-        user = client.user_profile(org, email)
+    for email, user in zip(emails, profiles, strict=True):
         for m in c.memberships(user) if user is not None else []:
             if str(m.account_id).lower() not in wanted:
                 continue
