@@ -12,7 +12,9 @@ from pathlib import Path
 
 import typer
 
-from agent import bulk_cli, commands, config_cli, report_cli
+import agent.bulk_cli as bulk_cli
+import agent.report_cli as report_cli
+from agent import commands, config_cli
 from audit import cli as audit_cli
 from evals import cli as evals_cli
 from policies import cli as policies_cli
@@ -39,13 +41,13 @@ def _root(
 
 
 commands.register(app)
-bulk_cli.register(app)
-report_cli.register(app)
 config_cli.register(app)
 evals_cli.register(app)
 app.add_typer(sandbox_cli.app, name="sandbox", help="The embedded DocuSign emulator.")
 app.add_typer(audit_cli.app, name="audit", help="Read, verify and export the audit log.")
 app.add_typer(policies_cli.app, name="policy", help="Validate a policy and show who may do what.")
+bulk_cli.register(app)  # dsadmin bulk add|update|close
+report_cli.register(app)  # dsadmin report changes|access
 
 
 def main() -> None:

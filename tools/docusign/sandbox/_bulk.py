@@ -107,6 +107,8 @@ def _apply_row(ctx, requestor: User | None, kind: str, row: dict[str, str]) -> s
     if user is None or account.id not in user.memberships:
         return "membership_not_in_account"
     if kind == "close":
+        if requestor is None:  # the requestor was erased while the job waited
+            return "unspecified_error"
         saved, ctx.actor = ctx.actor, requestor
         try:
             error = _close_one(ctx, user, account.id)
