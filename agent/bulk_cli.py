@@ -155,6 +155,12 @@ def run(
             **({"sleep": sleep} if sleep else {}),
         )
         results = jobs.import_results(rt.client, org, import_id)
+    except errors.NotFound:  # DocuSign no longer knows the job: not resumed, and not resent blindly
+        resume.unlink(missing_ok=True)
+        return out.fail(
+            f"import {import_id}, submitted earlier for this file, is unknown to DocuSign",
+            "check what changed (dsadmin report changes) before running the command again",
+        )
     except errors.DocuSignError as exc:
         return out.fail(
             f"import {import_id} could not be followed: {exc}",

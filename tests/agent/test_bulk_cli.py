@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -194,3 +195,21 @@ def test_an_approved_bulk_request_runs_each_row_once(tmp_path, capsys):
     again = rt.gate.approve(approver, approval_id)
     assert again.kind != "ok"
     assert rt.approvals.get(approval_id).status == "executed"
+
+
+def test_a_stored_import_docusign_does_not_know_is_not_resent(tmp_path, capsys):
+    from tools.operations import bulk
+
+    sb, rt = stack(tmp_path)
+    text = "AccountID,UserEmail\nAcme Main,olivia.brown@acme.com\n"
+    rows = bulk.read_csv(text, "close")
+    bulk.judge(rt.gate, rt.actor("admin@acme.com"), "close", rows)
+    digest = hashlib.sha256(f"close\n{bulk.job_csv('close', rows)}".encode()).hexdigest()
+    stored = bulk_cli._resume_file(digest)
+    stored.parent.mkdir(parents=True, exist_ok=True)
+    stored.write_text(json.dumps({"import_id": "00000000-0000-4000-8000-000000000000", "kind": "close"}))
+    assert _run(sb, rt, "close", text, yes=True) == 1
+    assert "unknown to DocuSign" in capsys.readouterr().err
+    assert not stored.exists()
+    assert membership(sb.dump(), "olivia.brown@acme.com", "Acme Main")["status"] == "active"
+    assert not [r for r in sb.requests if r.method == "POST" and "imports" in r.path_template]
