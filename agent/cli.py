@@ -12,6 +12,8 @@ from pathlib import Path
 
 import typer
 
+import agent.bulk_cli as bulk_cli
+import agent.report_cli as report_cli
 from agent import commands, config_cli
 from agent.channels import cli as channels_cli
 from agent.channels.mcp import cli as mcp_cli
@@ -50,6 +52,8 @@ slack_cli.register(app)
 app.add_typer(sandbox_cli.app, name="sandbox", help="The embedded DocuSign emulator.")
 app.add_typer(audit_cli.app, name="audit", help="Read, verify and export the audit log.")
 app.add_typer(policies_cli.app, name="policy", help="Validate a policy and show who may do what.")
+bulk_cli.register(app)  # dsadmin bulk add|update|close
+report_cli.register(app)  # dsadmin report changes|access
 
 
 def main() -> None:

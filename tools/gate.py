@@ -196,6 +196,8 @@ class Gate:
             return self._approval_refused(approver, session_id, blank, exc)
         except Exception as exc:
             return self._failed(approver, session_id, blank, "approval", exc)
+        if (approval.call or {}).get("action") == "batch":  # a bulk file's rows that needed an approver
+            return self._approved_batch(approver, approval, session_id)
         call, fingerprint = _stored_call(approval)
         requester = self._actors(approval.requester)
         # confirmed=True: the gate requests an approval only for a call whose decision got past the
@@ -204,6 +206,23 @@ class Gate:
         return self._guarded(requester, call, session_id or approval.session_id, _Consent(
             confirmed=True, approved_by=approver.email, approval_id=approval.id,
             fingerprint=fingerprint, origin="approval"))
+
+    def _approved_batch(self, approver: Actor, approval: Any, session_id: str | None) -> Result:
+        """Run an approved batch once: claimed by the batch's hash, then each row as the requester's
+        approved call, re-checked against its own fingerprint; the outcome of all of them recorded."""
+        blank = ToolCall(id=f"approval:{approval.id}", action="", args={})
+        if not self.approvals.claim_for_execution(approval.id, approval.call_hash):
+            return self._failed(approver, session_id, blank, "execute", OperationError(
+                f"request {approval.id} has already been carried out (or is being carried out); "
+                "it runs once"))
+        requester = self._actors(approval.requester)
+        results = [self._guarded(requester, call, session_id or approval.session_id, _Consent(
+            confirmed=True, approved_by=approver.email, fingerprint=fingerprint, origin="approval"))
+            for call, fingerprint in _stored_calls(approval)]
+        result = results[0] if len(results) == 1 else _combined(results)
+        with suppress(Exception):  # recorded when the book lets us; the rows' own events are written
+            self.approvals.finish(approval.id, isinstance(result, Ok), result.model_dump_json())
+        return result
 
     def deny(self, approver: Actor, approval_id: str, *, reason: str | None = None,
              session_id: str | None = None) -> Result:
@@ -217,6 +236,74 @@ class Gate:
         summary = f"Request {approval_id} denied; nothing was changed."
         self._audit("action_result", approver, session_id, blank, {"outcome": "denied", "summary": summary})
         return Ok(call_id=blank.id, summary=summary)
+
+    # -- bulk jobs (tools.operations.bulk plans them; DocuSign's import job runs them) -----------------
+
+    def judge_bulk_row(self, actor: Actor, call: ToolCall, target: Target,
+                       rows: tuple[PreviewRow, ...]) -> tuple[Any, str]:
+        """One CSV row's decision, by the same rules as a single call: the policy sees the resolved
+        call, the target's profiles and the impact of the row's preview. Returns (decision,
+        fingerprint); raises ``InvalidCall`` for arguments no single call would accept."""
+        action = parse_call(call)
+        resolved = _resolved_call(call.action, action, target)
+        impact = impact_of(rows, target.user, self._admins(target.user)) if rows else None
+        state = PolicyState(target_exists=(target.user is not None) if target.user_checked else None,
+                            target_profiles=_profiles(target),
+                            **({"impact": impact} if impact is not None else {}))
+        return decide(self.policy, actor, resolved, state), resolved.fingerprint()
+
+    def submit_bulk(self, actor: Actor, token: str, kind: str, csv_text: str, *,
+                    session_id: str | None = None) -> Any:
+        """Submit one DocuSign import job for a batch the person confirmed (``token``), inside the
+        write permit. The confirmed batch names the CSV's hash, so only that file can be sent;
+        the job is on the audit record before it leaves. Returns the job's first status."""
+        import hashlib
+
+        from tools.docusign import bulk
+
+        blank = ToolCall(id=f"bulk:{kind}", action="bulk_import", args={"kind": kind})
+        digest = hashlib.sha256(csv_text.encode()).hexdigest()
+        stored = self.confirmations.redeem(token, actor)  # raises when not this person's or spent
+        items = (stored.call or {}).get("batch") or []
+        if not any(i.get("csv_sha256") == digest and i.get("kind") == kind for i in items):
+            raise OperationError("the file differs from the one confirmed; nothing was sent",
+                                 fix="run the bulk command again and confirm the file as it is now")
+        self._audit("decision", actor, session_id, blank,
+                    {"decision": "allow", "confirmed": True, "kind": kind, "csv_sha256": digest,
+                     "rows": len(items) - 1, "stage": "submitting"})
+        self.audit.flush()  # write-ahead: the job is on record before DocuSign receives it
+        ctx = _CallContext(actor.email, session_id, "bulk_import", None, blank.id)
+        current = _current.set(ctx)
+        try:
+            with permit(f"bulk_import.{kind} {digest}"):
+                status = bulk.submit_import(self.client, self.organization_id, kind, csv_text)
+        finally:
+            _current.reset(current)
+        self._audit("action_result", actor, session_id, blank,
+                    {"outcome": "submitted", "kind": kind, "csv_sha256": digest, "import_id": status.id})
+        return status
+
+    def start_export(self, actor: Actor, account_ids: list[str] | None = None, *,
+                     session_id: str | None = None) -> Any:
+        """Start DocuSign's user-list export (a POST that changes nothing an administrator
+        manages), for a person the policy lets list users; audited like any call."""
+        from tools.docusign import bulk
+
+        call = ToolCall(id="export:user_list", action="list_users", args={})
+        decision = decide(self.policy, actor, _resolved_call("list_users", parse_call(call), Target()),
+                          PolicyState())
+        if isinstance(decision, Deny):
+            raise OperationError("; ".join(decision.reasons) or "not allowed to list users",
+                                 fix="ask an administrator for the access review")
+        self._audit("decision", actor, session_id, call,
+                    {"decision": decision.kind, "kind": "user_list_export", "stage": "submitting"})
+        with permit("user_list_export (read-only job)"):
+            return bulk.start_export(self.client, self.organization_id, account_ids)
+
+    def record_bulk(self, actor: Actor, payload: dict[str, Any], *, session_id: str | None = None) -> None:
+        """Audit a bulk run's outcome (the job and each row's result)."""
+        self._audit("action_result", actor, session_id, ToolCall(id="bulk", action="bulk_import", args={}),
+                    payload)
 
     @property
     def directory(self) -> Directory:

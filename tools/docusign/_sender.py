@@ -82,6 +82,7 @@ class Sender:
         params: Mapping[str, Any] | None = None,
         json: Any = None,
         data: Mapping[str, str] | None = None,
+        files: Mapping[str, Any] | None = None,
         idempotent: bool | None = None,
     ) -> httpx.Response:
         """Send until a final answer; return the 2xx response or raise a typed DocuSignError.
@@ -106,7 +107,9 @@ class Sender:
                 failure: Exception | None = None
                 response = None
                 try:
-                    response = self._http.request(method, url, params=params, json=json, data=data)
+                    response = self._http.request(
+                        method, url, params=params, json=json, data=data, files=files
+                    )
                 except httpx.TransportError as exc:
                     failure = exc
                 else:

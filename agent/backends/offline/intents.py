@@ -127,7 +127,9 @@ INTENTS: tuple[Intent, ...] = (
     Intent(
         "close",
         True,
-        ((r"\b(close|deactivate|offboard|off-board|terminate|suspend|revoke|disable|shut down)\b", 4.5),),
+        ((r"\b(close|deactivate|offboard|off-board|terminate|suspend|revoke|disable|shut down)\b", 4.5),
+         (r"\b(left|leaves|leaving|quit|departed) (the )?(company|firm|organi[sz]ation)\b"
+          r"|\bdeprovision", 4.5)),
         ("<email>", "<acct>"),
     ),
     Intent("delete", True, ((r"\b(remove|delete|drop|kick)\b", 4.4),), ("<email>",), needs_target=True),

@@ -164,7 +164,8 @@ def fill(intent: str, lexed: Lexed, frame: Frame | None = None) -> Frame:
     for name in groups:
         if name.lower() not in {g.lower() for g in frame.groups}:
             frame.groups.append(name)
-    if re.search(r"\b(all|every|each|everywhere|entirely|completely|offboard|off-board)\b", s) and intent in (
+    if re.search(r"\b(all|every|each|everywhere|entirely|completely|offboard|off-board|deprovision|"
+                 r"left the company)\b", s) and intent in (
         "close",
         "delete",
     ):

@@ -16,7 +16,7 @@ from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Any
 
-from tools.docusign.sandbox import _oauth, _reads, _writes
+from tools.docusign.sandbox import _bulk, _oauth, _reads, _writes
 from tools.docusign.sandbox._clock import Clock
 from tools.docusign.sandbox._faults import FaultRun, Faults
 from tools.docusign.sandbox._http import ApiError, SandboxRequest, SandboxResponse
@@ -72,6 +72,7 @@ ROUTES = [
         _writes.redact_user,
         "user_data_redact",
     ),
+    *_bulk.routes(Route, ADMIN_PREFIX + _ORG),
 ]
 _COMPILED = [(r, r.pattern) for r in ROUTES]
 
@@ -214,7 +215,11 @@ class Core:
             ctx = Context(self, request)
             if route.scope is not None and rate is not None:
                 self._admin_gate(ctx, route, rate)
+            if route.scope is not None:
+                _bulk.settle(ctx)  # rows of bulk jobs whose moment has passed
             body = route.handler(ctx, **params)
+            if isinstance(body, SandboxResponse):  # a CSV download
+                return body
             if ctx.data_changed and self.run.response_lost(self.faults):
                 raise ApiError(
                     503, "service_unavailable", "the service is temporarily unavailable; retry later"

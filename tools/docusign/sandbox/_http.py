@@ -60,6 +60,8 @@ class SandboxResponse:
     headers: dict[str, str] = field(default_factory=dict)
 
     def content(self) -> bytes:
+        if isinstance(self.body, bytes):  # a download (CSV), sent as is
+            return self.body
         return b"" if self.body is None else json.dumps(self.body).encode()
 
 

@@ -172,3 +172,36 @@ def test_reactivates_and_redacts(served, sdk):
     assert isinstance(purged, docusign_admin.IndividualUserDataRedactionResponse)
     assert purged.status == "success" and purged.membership_results[0].status == "success"
     assert "tom.baker@acme.com" not in {u["email"] for u in sb.dump()["users"]}
+
+
+def test_drives_a_bulk_import_and_a_user_list_export(served, sdk, tmp_path):
+    """The SDK uploads the CSV as multipart ``file.csv``, polls, reads the results; then exports."""
+    sb, _ = served
+    org, emea = sb.organization_id, sb.account_id("EMEA")
+    upload = tmp_path / "new_hires.csv"
+    upload.write_text(
+        f"AccountID,UserName,UserEmail,PermissionSet\n{emea},Ida Bulk,ida.bulk@acme.com,DocuSign Sender\n"
+        f"{emea},Bad Row,bad.row@acme.com,Nope\n"
+    )
+    bulk = docusign_admin.BulkImportsApi(sdk)
+    job = bulk.create_bulk_import_add_users_request(org, str(upload))
+    assert isinstance(job, docusign_admin.OrganizationImportResponse)
+    assert job.status == "queued" and job.user_count == 2
+    sb.advance_clock(seconds=10)
+    done = bulk.get_bulk_user_import_request(org, job.id)
+    assert done.status == "completed" and done.added_user_count == 1 and done.error_count == 1
+    assert isinstance(done.user_level_error_rollups[0], docusign_admin.OrganizationImportResponseErrorRollup)
+    assert sb.state.user_by_email("ida.bulk@acme.com").memberships[emea].status == "activation_sent"
+    assert any(j.id == job.id for j in bulk.get_bulk_user_import_requests(org).imports)
+
+    exports = docusign_admin.BulkExportsApi(sdk)
+    started = exports.create_user_list_export(
+        org, docusign_admin.OrganizationExportRequest(type="organization_memberships_export")
+    )
+    assert isinstance(started, docusign_admin.OrganizationExportResponse) and started.status == "queued"
+    sb.advance_clock(seconds=10)
+    finished = exports.get_user_list_export(org, started.id)
+    assert finished.status == "completed" and isinstance(finished.created, datetime.datetime)
+    assert isinstance(finished.results[0], docusign_admin.OrganizationExportTaskResponse)
+    live = [u for u in sb.state.users.values() if u.redacted_on is None]
+    assert finished.number_rows == sum(len(u.memberships) for u in live)
