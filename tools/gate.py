@@ -277,7 +277,6 @@ class Gate:
                 with permit(f"{call.action}.{action.operation_name()} {resolved.fingerprint()}"):
                     outcome = plan.run(env)
                     crash_point("during_write")  # DocuSign has it; nothing of it is recorded here yet
-                self.audit.flush()  # and the write's requests on record before anything else can fail
             else:
                 outcome = plan.run(env)
         except (OperationError, errors.DocuSignError) as exc:

@@ -49,7 +49,7 @@ def build(log: AuditLog, events: int, clock: list[datetime]) -> None:
                 kind = KINDS[i % len(KINDS)]
                 log.append(kind, session_id=f"s-{i // 5}", actor=actor, action="manage_user",
                            target=f"user{i % 5000}@acme.com",
-                           payload={"seq": i, "status": 200, "path": "/v2/organizations/{organizationId}/users"})
+                           payload={"seq": i, "status": 200, "path": "/v2/organizations/{id}/users"})
                 clock[0] += step
                 written += 1
 
