@@ -114,14 +114,19 @@ class SqliteWriter:
 
 
 class PostgresWriter:
-    """Each thread keeps one connection for its appends (no checkout and no pre-ping per append)."""
+    """Appends on connections kept by the writer: no pool checkout and no pre-ping per append.
+
+    A connection goes back to a short idle list after each append (so the number held follows how
+    many appends run at once, not how many threads ever appended); one idle for longer than
+    ``IDLE_PING_SECONDS`` is pinged before use, one that fails is dropped."""
+
+    MAX_IDLE = 4
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._statement = text(_PG_APPEND.format(q=qualifier(engine)))
-        self._local = threading.local()
-        self._all: list[Connection] = []
-        self._all_guard = threading.Lock()
+        self._idle: list[tuple[Connection, float]] = []
+        self._guard = threading.Lock()
 
     def append(self, events: list[dict[str, Any]]) -> list[tuple[int, str]]:
         params = []
@@ -129,7 +134,7 @@ class PostgresWriter:
             p_head, p_middle, p_tail = hash_parts(**fields)
             params.append({**fields, "payload": canonical_json(fields["payload"]), "p_head": p_head,
                            "p_middle": p_middle, "p_tail": p_tail})
-        conn = self._connection()
+        conn = self._take()
         try:
             if len(params) == 1:  # autocommit: the head row is locked for one statement
                 rows = [conn.execute(self._statement, params[0]).first()]
@@ -139,44 +144,47 @@ class PostgresWriter:
                 conn.exec_driver_sql("COMMIT")
             conn.commit()  # ends SQLAlchemy's bookkeeping transaction (the database committed above)
         except BaseException:
-            self._drop(conn)
+            _discard(conn)  # closing it rolls back whatever the failed batch began
             raise
-        self._local.used = time.monotonic()
+        self._give_back(conn)
         if any(row is None for row in rows):
             raise StoreError(NO_HEAD)
         return [(row[0], row[1]) for row in rows]
 
-    def _connection(self) -> Connection:
-        conn: Connection | None = getattr(self._local, "conn", None)
-        if conn is not None and time.monotonic() - self._local.used > IDLE_PING_SECONDS:
+    def _take(self) -> Connection:
+        while True:
+            with self._guard:
+                conn, used = self._idle.pop() if self._idle else (None, 0.0)
+            if conn is None:
+                return self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+            if time.monotonic() - used <= IDLE_PING_SECONDS:
+                return conn
             try:
                 conn.exec_driver_sql("SELECT 1")
+                conn.commit()
+                return conn
             except Exception:
-                self._drop(conn)
-                conn = None
-        if conn is None:
-            conn = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-            self._local.conn, self._local.used = conn, time.monotonic()
-            with self._all_guard:
-                self._all.append(conn)
-        return conn
+                _discard(conn)
 
-    def _drop(self, conn: Connection) -> None:
-        self._local.conn = None
-        with self._all_guard:
-            if conn in self._all:
-                self._all.remove(conn)
-        with suppress(Exception):
-            conn.invalidate()
-            conn.close()
+    def _give_back(self, conn: Connection) -> None:
+        with self._guard:
+            if len(self._idle) < self.MAX_IDLE:
+                self._idle.append((conn, time.monotonic()))
+                return
+        conn.close()
 
     def close(self) -> None:
-        with self._all_guard:
-            conns, self._all = self._all, []
-        for conn in conns:
+        with self._guard:
+            idle, self._idle = self._idle, []
+        for conn, _used in idle:
             with suppress(Exception):
                 conn.close()
-        self._local = threading.local()
+
+
+def _discard(conn: Connection) -> None:
+    with suppress(Exception):
+        conn.invalidate()
+        conn.close()
 
 
 def lock_for(engine: Engine) -> threading.Lock:
