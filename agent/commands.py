@@ -421,3 +421,30 @@ def approvals_deny(
     with _runtime() as rt:
         approver = _actor(rt, as_)
         _print_result(rt, rt.gate.deny(approver, approval_id.strip(), reason=reason), as_json)
+
+
+@approvals_app.command("recover")
+def approvals_recover(
+    older_than: int = typer.Option(
+        300, "--older-than", min=0, max=86_400, metavar="SECONDS",
+        help="Only requests approved or claimed at least this long ago (default: the 5-minute lease).",
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Finish approved requests a crash interrupted: each is finished, marked done, or run, once."""
+    from datetime import timedelta
+
+    from tools.results import outcome_of
+
+    with _runtime() as rt:
+        recovered = rt.gate.recover(older_than=timedelta(seconds=older_than))
+        if as_json:
+            typer.echo(json.dumps([{"id": approval_id, "outcome": outcome_of(result),
+                                    "result": result.model_dump(mode="json", exclude={"token"})}
+                                   for approval_id, result in recovered], default=str))
+            return
+        if not recovered:
+            typer.echo("Nothing to recover: no approved request was left unfinished.")
+        for approval_id, result in recovered:
+            typer.echo(f"Request {approval_id}:")
+            _print_result(rt, result, False)

@@ -26,8 +26,18 @@ def iso_ts(ts: datetime) -> str:
     return ts.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+# built once: json.dumps with these options builds a new encoder on every call
+_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False)
+_encode_text = json.encoder.encode_basestring_ascii  # the C function the encoder uses for a str
+
+
 def canonical_json(obj: object) -> str:
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=True, allow_nan=False)
+    return _ENCODER.encode(obj)
+
+
+def canonical_text(value: str | None) -> str:
+    """``canonical_json`` of a string or None, without the encoder's per-call set-up (hot paths)."""
+    return "null" if value is None else _encode_text(value)
 
 
 def hash_parts(ts: datetime | str, session_id: str | None, actor: str | None, kind: str, action: str | None,
@@ -38,9 +48,9 @@ def hash_parts(ts: datetime | str, session_id: str | None, actor: str | None, ki
     keys in sorted order (a test holds it to that). The split lets PostgreSQL finish the hash inside
     the one statement that takes the chain head, so no round-trip happens while the head is locked.
     """
-    c = canonical_json
+    c = canonical_text
     head = f'{{"action":{c(action)},"actor":{c(actor)},"id":'
-    middle = f',"kind":{c(kind)},"payload":{c(payload)},"prev_hash":"'
+    middle = f',"kind":{c(kind)},"payload":{canonical_json(payload)},"prev_hash":"'
     ts_text = ts if isinstance(ts, str) else iso_ts(ts)
     tail = f'","session_id":{c(session_id)},"target":{c(target)},"ts":{c(ts_text)}}}'
     return head, middle, tail

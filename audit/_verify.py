@@ -18,10 +18,11 @@ import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Connection, text
 
-from audit._canonical import canonical_json, iso_ts
+from audit._canonical import canonical_json, canonical_text, iso_ts
 from audit.db import GENESIS_HASH, qualifier
 
 
@@ -86,9 +87,9 @@ def hashed_rows(conn: Connection, after_id: int = 0) -> Iterator[Hashed]:
     sqlite = conn.dialect.name == "sqlite"
     sql = (_SQLITE_ROWS if sqlite else _PG_ROWS).format(q=qualifier(conn))
     result = conn.execution_options(yield_per=5000).execute(text(sql), {"after": after_id})
-    c = canonical_json
+    c = canonical_text
     sha = hashlib.sha256
-    for event_id, ts, session_id, actor, kind, action, target, payload, prev_hash, stored in result:
+    for event_id, ts, session_id, actor, kind, action, target, payload, prev_hash, stored in _rows(result):
         if sqlite:
             ts = _sqlite_iso(ts)
         head = f'{{"action":{c(action)},"actor":{c(actor)},"id":{event_id},"kind":{c(kind)},"payload":'
@@ -96,12 +97,17 @@ def hashed_rows(conn: Connection, after_id: int = 0) -> Iterator[Hashed]:
         actual = sha(f"{head}{payload}{tail}".encode()).hexdigest()
         if actual != stored:  # written before payloads were stored canonical, or really changed
             try:
-                canonical = c(json.loads(payload))
+                canonical = canonical_json(json.loads(payload))
             except (TypeError, ValueError):
                 canonical = None
             if canonical is not None and canonical != payload:
                 actual = sha(f"{head}{canonical}{tail}".encode()).hexdigest()
         yield event_id, actual, prev_hash, stored
+
+
+def _rows(result: Any) -> Iterator[Any]:
+    for partition in result.partitions():  # fetchmany: far less per-row work than fetchone
+        yield from partition
 
 
 def _sqlite_iso(value: object) -> str:

@@ -14,12 +14,13 @@ Why two writers: the databases serialise writers differently.
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
 from contextlib import suppress
 from typing import Any
 
-from sqlalchemy import Connection, Engine, bindparam, insert, select, text, update
+from sqlalchemy import Connection, Engine, select, text
 
 from audit._canonical import canonical_json, event_hash, hash_parts
 from audit.db import StoreError, qualifier
@@ -31,10 +32,6 @@ NO_HEAD = "the store has no audit chain head; open it with audit.open_store"
 
 # built once: constructing statements per append was a large share of its CPU time
 HEAD = select(_head.c.last_id, _head.c.last_hash).where(_head.c.id == 1)
-_INSERT_EVENT = insert(_events)
-_ADVANCE_HEAD = update(_head).where(_head.c.id == 1).values(last_id=bindparam("new_id"),
-                                                           last_hash=bindparam("new_hash"))
-
 _PG_APPEND = """
 WITH head AS (
     SELECT last_id + 1 AS id, last_hash AS prev_hash FROM {q}audit_chain_head WHERE id = 1 FOR UPDATE
@@ -49,6 +46,11 @@ WITH head AS (
 UPDATE {q}audit_chain_head AS h SET last_id = ins.id, last_hash = ins.hash FROM ins WHERE h.id = 1
 RETURNING ins.id, ins.hash
 """
+
+_SQLITE_HEAD = "SELECT last_id, last_hash FROM audit_chain_head WHERE id = 1"
+_SQLITE_INSERT = ("INSERT INTO audit_events (id, ts, session_id, actor, kind, action, target, payload, "
+                  "prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+_SQLITE_ADVANCE = "UPDATE audit_chain_head SET last_id = ?, last_hash = ? WHERE id = 1"
 
 _sqlite_locks: dict[str, threading.Lock] = {}
 _sqlite_locks_guard = threading.Lock()
@@ -65,30 +67,42 @@ class SqliteWriter:
         self._conn: Connection | None = None
 
     def append(self, events: list[dict[str, Any]]) -> list[tuple[int, str]]:
-        """Add ``events`` (each with its ``ts``) to the chain in one transaction; their ids and hashes."""
+        """Add ``events`` (each with its ``ts``) to the chain in one transaction; their ids and hashes.
+
+        Straight on the sqlite3 connection: SQLAlchemy's statement handling was most of an
+        append's CPU. Values are stored as SQLAlchemy would (canonical JSON text; the UTC time as
+        ``YYYY-MM-DD HH:MM:SS.ffffff``), so its reads see the same rows."""
         with self._lock:
             if self._conn is None:
                 self._conn = self.engine.connect()
             conn = self._conn
             try:
-                conn.exec_driver_sql("BEGIN IMMEDIATE")
-                head = conn.execute(HEAD).one_or_none()
+                raw = conn.connection.driver_connection
+                cur = raw.cursor()
+                cur.execute("BEGIN IMMEDIATE")
+                head = cur.execute(_SQLITE_HEAD).fetchone()
                 if head is None:
                     raise StoreError(NO_HEAD)
-                event_id, prev_hash = head.last_id, head.last_hash
+                event_id, prev_hash = head
                 rows, done = [], []
                 for fields in events:
                     event_id += 1
                     digest = event_hash(event_id, prev_hash=prev_hash, **fields)
-                    rows.append({**fields, "id": event_id, "prev_hash": prev_hash, "hash": digest})
+                    rows.append((event_id, fields["ts"].strftime("%Y-%m-%d %H:%M:%S.%f"),
+                                 fields["session_id"], fields["actor"], fields["kind"], fields["action"],
+                                 fields["target"], canonical_json(fields["payload"]), prev_hash, digest))
                     done.append((event_id, digest))
                     prev_hash = digest
-                conn.execute(_INSERT_EVENT, rows)
-                conn.execute(_ADVANCE_HEAD, {"new_id": event_id, "new_hash": prev_hash})
-                conn.commit()
-            except BaseException:
+                cur.executemany(_SQLITE_INSERT, rows)
+                cur.execute(_SQLITE_ADVANCE, (event_id, prev_hash))
+                raw.commit()
+            except BaseException as exc:
                 self._conn = None
-                conn.close()  # rolls back; the next append starts from a fresh connection
+                with suppress(Exception):
+                    conn.connection.driver_connection.rollback()
+                conn.close()
+                if isinstance(exc, sqlite3.Error):
+                    raise StoreError(f"cannot append to the audit log: {type(exc).__name__}: {exc}") from exc
                 raise
         return done
 
@@ -100,14 +114,19 @@ class SqliteWriter:
 
 
 class PostgresWriter:
-    """Each thread keeps one connection for its appends (no checkout and no pre-ping per append)."""
+    """Appends on connections kept by the writer: no pool checkout and no pre-ping per append.
+
+    A connection goes back to a short idle list after each append (so the number held follows how
+    many appends run at once, not how many threads ever appended); one idle for longer than
+    ``IDLE_PING_SECONDS`` is pinged before use, one that fails is dropped."""
+
+    MAX_IDLE = 4
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._statement = text(_PG_APPEND.format(q=qualifier(engine)))
-        self._local = threading.local()
-        self._all: list[Connection] = []
-        self._all_guard = threading.Lock()
+        self._idle: list[tuple[Connection, float]] = []
+        self._guard = threading.Lock()
 
     def append(self, events: list[dict[str, Any]]) -> list[tuple[int, str]]:
         params = []
@@ -115,7 +134,7 @@ class PostgresWriter:
             p_head, p_middle, p_tail = hash_parts(**fields)
             params.append({**fields, "payload": canonical_json(fields["payload"]), "p_head": p_head,
                            "p_middle": p_middle, "p_tail": p_tail})
-        conn = self._connection()
+        conn = self._take()
         try:
             if len(params) == 1:  # autocommit: the head row is locked for one statement
                 rows = [conn.execute(self._statement, params[0]).first()]
@@ -125,44 +144,47 @@ class PostgresWriter:
                 conn.exec_driver_sql("COMMIT")
             conn.commit()  # ends SQLAlchemy's bookkeeping transaction (the database committed above)
         except BaseException:
-            self._drop(conn)
+            _discard(conn)  # closing it rolls back whatever the failed batch began
             raise
-        self._local.used = time.monotonic()
+        self._give_back(conn)
         if any(row is None for row in rows):
             raise StoreError(NO_HEAD)
         return [(row[0], row[1]) for row in rows]
 
-    def _connection(self) -> Connection:
-        conn: Connection | None = getattr(self._local, "conn", None)
-        if conn is not None and time.monotonic() - self._local.used > IDLE_PING_SECONDS:
+    def _take(self) -> Connection:
+        while True:
+            with self._guard:
+                conn, used = self._idle.pop() if self._idle else (None, 0.0)
+            if conn is None:
+                return self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+            if time.monotonic() - used <= IDLE_PING_SECONDS:
+                return conn
             try:
                 conn.exec_driver_sql("SELECT 1")
+                conn.commit()
+                return conn
             except Exception:
-                self._drop(conn)
-                conn = None
-        if conn is None:
-            conn = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-            self._local.conn, self._local.used = conn, time.monotonic()
-            with self._all_guard:
-                self._all.append(conn)
-        return conn
+                _discard(conn)
 
-    def _drop(self, conn: Connection) -> None:
-        self._local.conn = None
-        with self._all_guard:
-            if conn in self._all:
-                self._all.remove(conn)
-        with suppress(Exception):
-            conn.invalidate()
-            conn.close()
+    def _give_back(self, conn: Connection) -> None:
+        with self._guard:
+            if len(self._idle) < self.MAX_IDLE:
+                self._idle.append((conn, time.monotonic()))
+                return
+        conn.close()
 
     def close(self) -> None:
-        with self._all_guard:
-            conns, self._all = self._all, []
-        for conn in conns:
+        with self._guard:
+            idle, self._idle = self._idle, []
+        for conn, _used in idle:
             with suppress(Exception):
                 conn.close()
-        self._local = threading.local()
+
+
+def _discard(conn: Connection) -> None:
+    with suppress(Exception):
+        conn.invalidate()
+        conn.close()
 
 
 def lock_for(engine: Engine) -> threading.Lock:

@@ -16,6 +16,7 @@ Redaction is idempotent: the placeholders match none of the patterns.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections.abc import Mapping
@@ -78,10 +79,12 @@ _PII_KEYS = frozenset({"firstname", "lastname", "middlename", "fullname", "usern
                        "phone", "phonenumber", "telephone", "mobile"})
 
 
+@functools.lru_cache(maxsize=4096)  # the same few dozen keys, on every event
 def _norm_key(key: object) -> str:
     return re.sub(r"[^a-z0-9]", "", str(key).lower())
 
 
+@functools.lru_cache(maxsize=4096)
 def is_secret_key(key: object) -> bool:
     """True for mapping keys whose values must never be stored."""
     k = _norm_key(key)

@@ -10,22 +10,35 @@ transition through: one approval, one claim to execute. The lifecycle::
 
 Each transition is then written to the audit log (``approval_requested`` / ``approval_decided``
 with ``from`` and ``to`` in the payload).
+
+A crash between the steps must not leave a request stuck or run it twice. A claim holds a lease
+(``lease_until``, wall-clock time): while it runs, nobody else touches the request. ``stuck``
+lists what a crash left behind - ``approved`` but never claimed, ``executing`` past its lease -
+and ``take_over`` hands an ``executing`` one to a recovery, once (``recovered`` counts it); the
+recovery (``Gate.recover``) reads the current state and finishes, marks done, or re-runs.
+
+``crash_point`` is a test hook: with ``DSADMIN_TEST_CRASH_AT`` naming a point, the process kills
+itself there (SIGKILL, as a power cut would), so tests can stop a real run at each step.
 """
 
 from __future__ import annotations
 
+import os
 import secrets
+import signal
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, func, or_, select, update
 
 from audit.models import Approval
 from policies._records import Clock, RefusedError, StoredCall, as_utc, now_from, stored_json, system_clock
 from policies.call import ROLES, Actor, ResolvedCall
 from policies.outbox import announce
 
+LEASE = timedelta(minutes=5)  # longer than any one approved call takes to run
+CRASH_ENV = "DSADMIN_TEST_CRASH_AT"
 STATUSES = ("pending", "approved", "denied", "expired", "executing", "executed", "failed", "void")
 _LIVE = ("pending", "approved")
 _T = Approval.__table__
@@ -55,6 +68,14 @@ class ApprovalView(StoredCall):
     decided_at: datetime | None
     executed_at: datetime | None
     result_json: str | None
+    lease_until: datetime | None
+    recovered: int | None
+
+
+def crash_point(name: str) -> None:
+    """Die here, at once and without cleanup, when a test asked for it (see the module docstring)."""
+    if os.environ.get(CRASH_ENV) == name:
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 def _view(row: Any) -> ApprovalView:
@@ -146,7 +167,7 @@ class ApprovalBook:
     def claim_for_execution(self, approval_id: str, call_hash: str) -> bool:
         """True for exactly one caller: the approved, unexpired request whose call is unchanged."""
         now = now_from(self._clock)
-        won = self._move(approval_id, "approved", "executing",
+        won = self._move(approval_id, "approved", "executing", values={"lease_until": system_clock() + LEASE},
                          extra_where=(_T.c.call_hash == call_hash, _T.c.expires_at > now))
         if won:
             self._log("approval_decided", self._must_read(approval_id), None,
@@ -191,6 +212,38 @@ class ApprovalBook:
         with self._engine.connect() as conn:
             return [_view(r) for r in conn.execute(query)]
 
+    # ---------------------------------------------------------------- recovery
+
+    def stuck(self, older_than: timedelta = LEASE) -> list[ApprovalView]:
+        """What a crash left: approved at least ``older_than`` ago and never claimed (unexpired), or
+        claimed at least ``older_than`` ago and still executing. Oldest first."""
+        now, wall = now_from(self._clock), system_clock()
+        query = select(_T).where(or_(
+            (_T.c.status == "approved") & (_T.c.decided_at <= now - older_than) & (_T.c.expires_at > now),
+            (_T.c.status == "executing") & self._lease_over(wall, older_than),
+        )).order_by(_T.c.decided_at, _T.c.id)
+        with self._engine.connect() as conn:
+            return [_view(r) for r in conn.execute(query)]
+
+    def take_over(self, approval_id: str, older_than: timedelta = LEASE) -> bool:
+        """True for one caller, once per request: an executing request whose claim is at least
+        ``older_than`` old and that no recovery has taken before. The caller holds a fresh lease."""
+        wall = system_clock()
+        stmt = (update(_T).where(_T.c.id == approval_id, _T.c.status == "executing",
+                                 self._lease_over(wall, older_than), func.coalesce(_T.c.recovered, 0) == 0)
+                .values(lease_until=wall + LEASE, recovered=1))
+        with self._engine.begin() as conn:
+            won = conn.execute(stmt).rowcount == 1
+        if won:
+            self._log("approval_decided", self._must_read(approval_id), None,
+                      {"from": "executing", "to": "executing", "recovery": "taken over after a crash"})
+        return won
+
+    @staticmethod
+    def _lease_over(wall: datetime, older_than: timedelta) -> Any:
+        # claimed at lease_until - LEASE; a claim with no lease (made before leases) counts as old
+        return or_(_T.c.lease_until.is_(None), _T.c.lease_until <= wall + LEASE - older_than)
+
     # ---------------------------------------------------------------- internals
 
     def _decide(self, approval_id: str, approver: Actor, to: str, reason: str | None) -> ApprovalView:
@@ -217,6 +270,7 @@ class ApprovalBook:
             raise ApprovalError("not_pending", f"request {approval_id} is {state}, not pending")
         view = self._must_read(approval_id)
         self._log("approval_decided", view, approver.email, {"from": "pending", "to": to, "reason": reason})
+        crash_point(f"after_{verb}")
         return view
 
     def _expire(self, approval_id: str) -> bool:

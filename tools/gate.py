@@ -20,13 +20,13 @@ from collections.abc import Callable
 from contextlib import suppress
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from audit.db import StoreError
 from audit.redact import redact
 from policies import decide
-from policies.approvals import ApprovalError
+from policies.approvals import LEASE, ApprovalError, crash_point
 from policies.call import Actor, BatchCall, PolicyState, ResolvedCall
 from policies.confirmations import ConfirmationError
 from policies.decision import Allow, Deny, NeedsApproval, NeedsConfirmation
@@ -67,6 +67,7 @@ class _Consent:
     fingerprint: str | None = None
     origin: str = "model"
     dry_run: bool = False
+    taken_over: bool = False  # a recovery holds the claim already (see Gate.recover)
 
 
 @dataclass(frozen=True)
@@ -305,6 +306,29 @@ class Gate:
         self._audit("action_result", actor, session_id, ToolCall(id="bulk", action="bulk_import", args={}),
                     payload)
 
+    def recover(self, *, older_than: timedelta = LEASE) -> list[tuple[str, Result]]:
+        """Finish approved requests a crash interrupted; each (request id, what happened).
+
+        Approved but never claimed: run as the approver's run would have (the claim still lets one
+        run through). Executing past its lease: taken over once, then the stored call goes through
+        the gate again, which re-resolves and reads the target as DocuSign has it now; a write that
+        already landed plans no write and is recorded done ("already ..."), one that did not is
+        made, once. Whatever ends the run, the request leaves ``executing``."""
+        done = []
+        for view in self.approvals.stuck(older_than):
+            taken = view.status == "executing"
+            if taken and not self.approvals.take_over(view.id, older_than):
+                continue  # another recovery has it, or it was recovered once already
+            call, fingerprint = _stored_call(view)
+            result = self._guarded(self._actors(view.requester), call, view.session_id, _Consent(
+                confirmed=True, approved_by=view.approver, approval_id=view.id, fingerprint=fingerprint,
+                origin="recovery", taken_over=taken))
+            if taken:  # ours to close, however the run ended (a voided call does not settle)
+                with suppress(ApprovalError):  # already settled by the run
+                    self.approvals.finish(view.id, result.kind == "ok", result.model_dump_json())
+            done.append((view.id, result))
+        return done
+
     @property
     def directory(self) -> Directory:
         """Names to ids for this organization, cached across calls (the client's writes refresh it)."""
@@ -420,16 +444,18 @@ class Gate:
                                 OperationError(f"unknown decision {decision!r}; nothing was changed"), ids,
                                 consent)
 
-        if consent.approval_id is not None and not self.approvals.claim_for_execution(
-                consent.approval_id, resolved.fingerprint()):
+        if consent.approval_id is not None and not consent.taken_over and \
+                not self.approvals.claim_for_execution(consent.approval_id, resolved.fingerprint()):
             return self._failed(actor, session_id, call, "execute", OperationError(
                 f"request {consent.approval_id} has already been carried out (or is being carried out); "
                 "it runs once"), ids)
         try:
             if plan.writes:
                 self.audit.flush()  # write-ahead: the decision is on record before DocuSign changes
+                crash_point("after_claim")
                 with permit(f"{call.action}.{step.action.operation_name()} {resolved.fingerprint()}"):
                     outcome = plan.run(step.env)
+                    crash_point("during_write")  # DocuSign has it; nothing of it is recorded here yet
             else:
                 outcome = plan.run(step.env)
         except (OperationError, errors.DocuSignError) as exc:

@@ -1,6 +1,11 @@
 """Audit append speed: latency p50/p99 and events per second, on SQLite and on PostgreSQL.
 
-    python evals/bench/bench_audit_append.py [--events 2000] [--writers 4] [--pg-url URL]
+    python evals/bench/bench_audit_append.py [--events 2000] [--writers 4] [--gate-calls 200] [--pg-url URL]
+
+First the gate overhead per write (the issue-16 figure): a permission-profile change through the
+whole gate on the in-memory sandbox, wall time minus the time spent inside DocuSign requests,
+p50 median and min over ``--runs`` runs, batched (one transaction per gate call) and, in the
+same run, with one transaction per event as before; anchor: one INSERT+COMMIT on that store.
 
 Two runs per backend: one writer, then ``--writers`` concurrent writers sharing one chain (threads
 on SQLite, processes on PostgreSQL, as deployed). Every run ends with ``verify`` so a fast but
@@ -21,6 +26,7 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
@@ -128,14 +134,128 @@ def bench_postgres(url: str, events: int, writers: int) -> list[str]:
     return lines
 
 
+# -- gate overhead per write ------------------------------------------------------------------------
+
+
+def _gate_overhead(store_url: str, calls: int, batched: bool) -> list[float]:
+    """Per write through the whole gate (validate, resolve, decide, execute, audit) on the in-memory
+    sandbox: wall time minus the time spent inside DocuSign requests (the client's own records), ms."""
+    from contextlib import nullcontext
+
+    from evals.bench.bench_gate_requests import ADMIN, open_bench
+    from tools.docusign.sandbox import Sandbox
+
+    bench = open_bench(Sandbox.from_fixture("acme"), store_url)
+    if not batched:  # every append its own transaction, as before issue 16
+        bench.audit.batch = lambda: nullcontext()
+        bench.audit.flush = lambda: None
+    profiles = ("DocuSign Viewer", "DocuSign Sender")
+    out = []
+    for i in range(calls + 20):
+        before = len(bench.seen)
+        t = time.perf_counter()
+        result = bench.submit(ADMIN, "manage_account_membership", operation="change_permission_profile",
+                              email="john.doe@acme.com", account="EMEA", permission_profile=profiles[i % 2])
+        wall = time.perf_counter() - t
+        assert result.kind == "ok", result
+        if i >= 20:  # the first calls fill the name cache and the token
+            out.append(wall * 1000 - sum(r.duration_ms for r in bench.seen[before:]))
+    assert bench.audit.verify().ok
+    bench.client.close()
+    bench.audit.close()
+    bench.engine.dispose()
+    return out
+
+
+def _anchor(store_url: str, count: int = 200) -> float:
+    """p50 ms of one single-row INSERT + COMMIT with the store's own engine settings (SQLite: WAL,
+    synchronous=NORMAL): the floor of any durable append there."""
+    from sqlalchemy import text
+
+    from audit.db import make_engine
+
+    engine = make_engine(store_url)
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE IF NOT EXISTS bench_anchor (v TEXT)"))
+    times = []
+    with engine.connect() as conn:
+        for i in range(count):
+            t = time.perf_counter()
+            conn.execute(text("INSERT INTO bench_anchor (v) VALUES (:v)"), {"v": str(i)})
+            conn.commit()
+            times.append((time.perf_counter() - t) * 1000)
+    with engine.begin() as conn:
+        conn.execute(text("DROP TABLE bench_anchor"))
+    engine.dispose()
+    return statistics.median(times)
+
+
+def bench_gate(name: str, make_url: Callable[[], tuple[str, Callable[[], None]]], calls: int,
+               runs: int) -> list[str]:
+    lines = []
+    for batched in (True, False):
+        p50s, p99s, anchors = [], [], []
+        for _ in range(runs):
+            url, cleanup = make_url()
+            try:
+                anchors.append(_anchor(url))
+                overhead = _gate_overhead(url, calls, batched)
+            finally:
+                cleanup()
+            cuts = statistics.quantiles(overhead, n=100)
+            p50s.append(cuts[49])
+            p99s.append(cuts[98])
+        anchor = statistics.median(anchors)
+        label = f"{name}, gate write, {'batched' if batched else 'append per event'}"
+        lines.append(f"{label:<44} p50 median {statistics.median(p50s):6.2f} ms  min {min(p50s):6.2f} ms  "
+                     f"p99 median {statistics.median(p99s):6.2f} ms  anchor {anchor:5.2f} ms  "
+                     f"p50/anchor {statistics.median(p50s) / anchor:5.1f}x")
+    return lines
+
+
+def _sqlite_url() -> tuple[str, Callable[[], None]]:
+    tmp = tempfile.TemporaryDirectory()
+    return f"sqlite:///{Path(tmp.name) / 'gate.db'}", tmp.cleanup
+
+
+def _pg_url(base: str) -> Callable[[], tuple[str, Callable[[], None]]]:
+    from sqlalchemy import create_engine, text
+
+    def make() -> tuple[str, Callable[[], None]]:
+        schema = f"bench_{uuid.uuid4().hex[:10]}"
+        admin = create_engine(base)
+        with admin.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+
+        def drop() -> None:
+            with admin.begin() as conn:
+                conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+            admin.dispose()
+
+        sep = "&" if "?" in base else "?"
+        return f"{base}{sep}options=-csearch_path%3D{schema}", drop
+
+    return make
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=2000, help="appends per run (default 2000)")
     parser.add_argument("--writers", type=int, default=4, help="concurrent writers (default 4)")
     parser.add_argument("--pg-url", default=os.environ.get("DSADMIN_TEST_POSTGRES_URL"))
+    parser.add_argument("--gate-calls", type=int, default=200, help="gate writes per run (default 200)")
+    parser.add_argument("--runs", type=int, default=3, help="runs of the gate figures (at least 3)")
     args = parser.parse_args()
-    if args.events < 100 or args.writers < 1:
-        parser.error("--events must be at least 100 and --writers at least 1")
+    if args.events < 100 or args.writers < 1 or args.runs < 3 or args.gate_calls < 50:
+        parser.error("--events >= 100, --writers >= 1, --runs >= 3 and --gate-calls >= 50, please")
+
+    print("gate overhead per write = wall time of Gate.submit minus time inside DocuSign requests; "
+          "anchor = one INSERT+COMMIT")
+    for line in bench_gate("sqlite", _sqlite_url, args.gate_calls, args.runs):
+        print(line, flush=True)
+    if args.pg_url:
+        for line in bench_gate("postgresql", _pg_url(args.pg_url), args.gate_calls, args.runs):
+            print(line, flush=True)
 
     print(f"{'run':<34} {'events':>6} {'p50 ms':>9} {'p99 ms':>9} {'events/s':>10}  chain")
     for line in bench_sqlite(args.events, args.writers):

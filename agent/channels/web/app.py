@@ -10,6 +10,7 @@ caches it can rebuild.
 from __future__ import annotations
 
 import contextlib
+import logging
 import threading
 from typing import Any
 
@@ -21,6 +22,7 @@ from agent.channels.oidc import AuthError
 from agent.channels.web import api, pages
 from agent.channels.web.auth import IDP_MOUNT, Authenticator
 
+log = logging.getLogger("dsadmin.serve")
 OPEN_PATHS = ("/api/v1/openapi.json", "/api/v1/docs")
 
 
@@ -97,6 +99,10 @@ def create_app(rt: Any, *, worker: bool = True) -> FastAPI:
 
     @contextlib.asynccontextmanager
     async def lifespan(_app):
+        # approvals a crash left approved-but-not-run or executing past their lease are finished once
+        recovered = await run_in_threadpool(rt.gate.recover)
+        for approval_id, result in recovered:
+            log.warning("recovered approval %s at start-up: %s", approval_id, result.kind)
         thread = None
         if worker:
             from agent.channels.notify.worker import run_forever
