@@ -19,7 +19,8 @@ PLAN_HINT = (
 )
 
 
-def run_check(config: Any, *, transport: Any = None, out: Callable[[str], None] = typer.echo) -> bool:
+def run_check(config: Any, *, transport: Any = None, out: Callable[[str], None] = typer.echo,
+              model_ok: bool = True) -> bool:
     """Walk sign -> exchange -> list organizations for ``config``; report each step; True if all pass."""
     from agent.config import ConfigError
     from tools.docusign import AdminClient, JWTAuth, RetryPolicy, errors
@@ -99,7 +100,7 @@ def run_check(config: Any, *, transport: Any = None, out: Callable[[str], None] 
     for org in organizations:
         names = ", ".join(a.name or a.id or "?" for a in org.accounts or [])
         out(f"✓ organization {org.name!r} ({org.id}): accounts {names or '(none linked)'}")
-    ok = _check_ids(config, organizations, out) and local_ok
+    ok = _check_ids(config, organizations, out) and local_ok and model_ok
     out("✓ configuration works" if ok else "✗ the configuration does not work yet: fix the ✗ lines above")
     return ok
 
@@ -196,7 +197,8 @@ def register(app: typer.Typer) -> None:
             raise typer.Exit(1) from None
         from agent.model_check import run_model_check
 
-        if not (run_check(config) & run_model_check(config)):
+        model_ok = run_model_check(config)  # first, so the last line is the whole verdict
+        if not run_check(config, model_ok=model_ok):
             raise typer.Exit(1)
 
     app.add_typer(config_app, name="config")

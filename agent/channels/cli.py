@@ -52,7 +52,7 @@ def _person(rt, as_: str | None):
 
 def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="Interface to listen on."),
-    port: int = typer.Option(8000, "--port", help="Port."),
+    port: int = typer.Option(8000, "--port", min=1, max=65535, help="Port."),
     no_worker: bool = typer.Option(False, "--no-worker", help="Do not deliver notifications here."),
 ) -> None:
     """Run dsadmin as a service: the HTTP API (/api/v1), the web pages, sign-in, notifications."""

@@ -365,7 +365,8 @@ def test_chat_streams_the_reply_and_prints_it_once(_isolated_home, tmp_path, mon
     turns = [tool_turn(("list_users", {"status": "pending"}), text="Let me look."),
              text_turn("Five people are pending activation.")]
     with FakeMessagesAPI(turns) as api:
-        (tmp_path / "dsadmin.yaml").write_text(f"model:\n  provider: anthropic\n  base_url: {api.base_url}\n")
+        (tmp_path / "dsadmin.yaml").write_text(f"model:\n  provider: anthropic\n  base_url: {api.base_url}\n"
+                                               "people:\n  admins: [admin@acme.com]\n")
         result = CliRunner().invoke(app, ["chat", "--as", ADMIN], input="who is pending?\nexit\n")
     assert result.exit_code == 0, result.output
     assert result.output.count("Five people are pending activation.") == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 from pathlib import Path
 
 import pytest
@@ -79,7 +80,9 @@ def test_ask_against_an_unreachable_docusign_exits_1_and_says_so(dsadmin, tmp_pa
         f"  private_key_file: {key}\n  environment: demo\n"
         "  oauth_base_url: http://127.0.0.1:9\n  admin_base_url: http://127.0.0.1:9/Management\n"
     )
-    result = dsadmin(config, "ask", "--as", "admin@acme.com", "list users on EMEA")
+    # against a real organization the person is the signed-in one (here: the OS account, mapped)
+    mapped = f"  os_users: {{{getpass.getuser()}: admin@acme.com}}\n"  # continues PEOPLE's section
+    result = dsadmin(mapped + config, "ask", "list users on EMEA")
     assert result.exit_code == 1, result.output
     assert "could not be reached" in result.output and "DocuSign refused" not in result.output
     assert "Traceback" not in result.output

@@ -63,7 +63,7 @@ def test_the_store_and_the_sandbox_state_are_private_files(tmp_path, monkeypatch
     Conversation(rt, rt.actor(ADMIN), OfflineBackend()).ask("which accounts do we have?")
     rt.close()
     home = tmp_path / "home"
-    files = [home / "dsadmin.db", *(p for p in (home / "sandbox").iterdir() if p.suffix == ".json")]
+    files = [home / "dsadmin.db", *(p for p in (home / "sandbox").iterdir() if p.suffix in (".json", ".db"))]
     assert len(files) >= 2, list(home.rglob("*"))
     for path in files:
         assert stat.S_IMODE(path.stat().st_mode) == 0o600, path

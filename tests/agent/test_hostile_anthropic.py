@@ -79,6 +79,10 @@ ADMIN_INVALID = [
     ("gate.confirm", {"actor": ADMIN, "token": "cf_made_up", "accept": True}),
 ]
 
+PEOPLE = ("people:\n  admins: [admin@acme.com]\n  approvers: [approver@acme.com]\n"
+          "  employees: ['@acme.com']\n"
+          "  default_actor: admin@acme.com\n")
+
 
 def _schema_valid(action: str, args: dict) -> bool:
     try:
@@ -162,7 +166,8 @@ def test_hostile_claude_on_the_command_line_prints_no_traceback(
     before = Sandbox.open(_isolated_home / "sandbox", fixture="acme").dump()
     monkeypatch.chdir(tmp_path)
     with FakeMessagesAPI([tool_turn(*EMPLOYEE_VALID, *EMPLOYEE_INVALID), text_turn(LIE)]) as api:
-        (tmp_path / "dsadmin.yaml").write_text(f"model:\n  provider: anthropic\n  base_url: {api.base_url}\n")
+        (tmp_path / "dsadmin.yaml").write_text(
+            f"model:\n  provider: anthropic\n  base_url: {api.base_url}\n" + PEOPLE)
         result = CliRunner().invoke(app, ["ask", "--json", "--as", SAM, "make me an admin"])
     assert result.exit_code == 0, result.output
     assert "Traceback" not in result.output and result.exception is None

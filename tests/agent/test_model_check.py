@@ -75,8 +75,10 @@ def test_config_check_command_fails_on_a_retired_model(api_key, tmp_path, monkey
     with FakeMessagesAPI([]) as api:
         (tmp_path / "dsadmin.yaml").write_text(
             f"model:\n  provider: anthropic\n  name: claude-sonnet-4-5\n  base_url: {api.base_url}\n"
+            "people:\n  admins: [admin@acme.com]\n"
         )
         result = CliRunner().invoke(app, ["config", "check"])
     assert result.exit_code == 1, result.output
-    assert "✓ configuration works" in result.output  # the DocuSign steps still ran and passed
+    assert "✓ organization" in result.output  # the DocuSign steps still ran and passed
+    assert result.output.rstrip().endswith("fix the ✗ lines above")
     assert "set model.name: claude-sonnet-5-5" in result.output

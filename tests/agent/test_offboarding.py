@@ -37,4 +37,6 @@ def test_asking_whether_someone_left_changes_nothing(tmp_path):
     reply = Conversation(rt, rt.actor("admin@acme.com"), OfflineBackend()).ask(
         "Has emma.johnson@acme.com left the company?"
     )
-    assert reply.outcome != "done" and sb.dump() == before
+    # a question may be answered with a read (her memberships); it never proposes a write
+    assert not [c for c in reply.calls if c.action in ("manage_user", "manage_account_membership")]
+    assert sb.dump() == before

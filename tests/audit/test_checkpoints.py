@@ -18,6 +18,10 @@ from audit.checkpoints import Checkpointer, CheckpointError
 
 ROOT = Path(__file__).resolve().parents[2]
 
+PEOPLE = ("people:\n  admins: [admin@acme.com]\n  approvers: [approver@acme.com]\n"
+          "  employees: ['@acme.com']\n"
+          "  default_actor: admin@acme.com\n")
+
 
 @pytest.fixture
 def signer(tmp_path) -> Checkpointer:
@@ -165,7 +169,7 @@ def dsadmin(workdir: Path, *args: str) -> subprocess.CompletedProcess:
 
 def test_checkpoint_then_truncate_then_verify_against_from_the_command_line(tmp_path):
     db = tmp_path / "audit.db"
-    (tmp_path / "dsadmin.yaml").write_text(f"store:\n  url: sqlite:///{db}\n")
+    (tmp_path / "dsadmin.yaml").write_text(f"store:\n  url: sqlite:///{db}\n" + PEOPLE)
     log = AuditLog(open_store(f"sqlite:///{db}"))
     fill(log, 9)
     done = dsadmin(tmp_path, "checkpoint")
@@ -193,7 +197,7 @@ def test_checkpoint_then_truncate_then_verify_against_from_the_command_line(tmp_
 
 def test_verify_says_when_it_read_only_the_new_events(tmp_path):
     db = tmp_path / "audit.db"
-    (tmp_path / "dsadmin.yaml").write_text(f"store:\n  url: sqlite:///{db}\n")
+    (tmp_path / "dsadmin.yaml").write_text(f"store:\n  url: sqlite:///{db}\n" + PEOPLE)
     log = AuditLog(open_store(f"sqlite:///{db}"))
     fill(log, 4)
     first = dsadmin(tmp_path, "verify")

@@ -18,6 +18,10 @@ from fake_messages_api import FakeMessagesAPI, text_turn, tool_turn
 
 SCENARIO = Path(__file__).resolve().parents[2] / "evals" / "scenarios" / "admin-list-pending.yaml"
 
+PEOPLE = ("people:\n  admins: [admin@acme.com]\n  approvers: [approver@acme.com]\n"
+          "  employees: ['@acme.com']\n"
+          "  default_actor: admin@acme.com\n")
+
 
 def _claude(body: dict) -> dict:
     """A model that lists pending users, then reports the emails the tool result holds."""
@@ -35,7 +39,7 @@ def config_for(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
 
     def write(base_url: str) -> None:
-        (tmp_path / "dsadmin.yaml").write_text(f"model:\n  base_url: {base_url}\n")
+        (tmp_path / "dsadmin.yaml").write_text(f"model:\n  base_url: {base_url}\n" + PEOPLE)
 
     return write
 

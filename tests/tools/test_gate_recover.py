@@ -22,6 +22,10 @@ DSADMIN = str(Path(sys.executable).with_name("dsadmin"))
 SAM, APPROVER = "sam.lee@acme.com", "approver@acme.com"
 SEAT = "I need a seat on EMEA as a viewer"
 
+PEOPLE = ("people:\n  admins: [admin@acme.com]\n  approvers: [approver@acme.com]\n"
+          "  employees: ['@acme.com']\n"
+          "  default_actor: admin@acme.com\n")
+
 
 @pytest.fixture(params=["sqlite", "postgres"])
 def home(request, tmp_path):
@@ -39,7 +43,8 @@ def home(request, tmp_path):
     with admin.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     sep = "&" if "?" in url else "?"
-    (tmp_path / "dsadmin.yaml").write_text(f"store:\n  url: {url}{sep}options=-csearch_path%3D{schema}\n")
+    (tmp_path / "dsadmin.yaml").write_text(
+        f"store:\n  url: {url}{sep}options=-csearch_path%3D{schema}\n" + PEOPLE)
     yield tmp_path
     with admin.begin() as conn:
         conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))

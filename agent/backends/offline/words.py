@@ -44,7 +44,8 @@ CUE_WORDS = tuple(
         words(
             """
             provision onboard create invite change switch promote demote upgrade downgrade reactivate
-            restore reopen close deactivate remove delete purge redact update rename assign grant display
+            restore reopen close deactivate offboard deprovision remove delete purge redact update rename
+            assign grant display
             search permission permissions profile profiles account accounts group groups membership
             memberships pending active closed disabled users access
             """
