@@ -184,10 +184,20 @@ def fill(intent: str, lexed: Lexed, frame: Frame | None = None) -> Frame:
 
         taken = [*frame.accounts, *frame.groups, frame.profile, frame.job_title, frame.name_contains]
         taken.append(" ".join(filter(None, (frame.first_name, frame.last_name))))
-        names = people_named(toks, [t for t in taken if t])
+        names = people_named(toks, [t for t in taken if t]) or _handles(toks)
         if names:
             frame.person, frame.more_people = names[0], names[1:]
     return frame
+
+
+HANDLE = re.compile(r"^[a-z][a-z'-]*[._][a-z][a-z'._-]*@?$", re.I)
+
+
+def _handles(toks: list) -> list[str]:
+    """'make liam.oconnor a viewer': an email's user part names someone. It is looked up like a
+    name, never dropped (an employee's request that names nobody is about themselves; this one
+    names someone)."""
+    return [t.text.rstrip("@") for t in toks if t.entity is None and HANDLE.match(t.text)]
 
 
 def _targets(lexed: Lexed) -> list[str]:
