@@ -20,7 +20,8 @@ CAN_DO = (
 TOPICS: tuple[tuple[str, str], ...] = (
     (r"\btransfer(ring|red|s)?\b", "transfers of envelopes or ownership"),
     # "envelopes", "who hasn't sent a document": what was sent, not someone's need to send
-    (r"\benvelopes?\b|\b(sent|signed) (any|a|an|no) (documents?|contracts?)\b", "envelopes"),
+    (r"\benvelopes?\b|\b(sent|signed) (any|a|an|no) (documents?|contracts?)\b|"
+     r"\b(sent|signed|signing|sending) (anything|nothing)\b", "envelopes"),
     (r"\bpasswords?\b|\b(2fa|mfa|two-factor)\b|\blocked out\b", "passwords and sign-in security"),
     (r"\bbrand(s|ing)?\b|\blogos?\b", "brands"),
     (
@@ -37,7 +38,7 @@ TOPICS: tuple[tuple[str, str], ...] = (
 UNSUPPORTED_FILTERS = re.compile(
     r"\b((changed|modified|updated|edited|created|added|joined|invited)\s+)?"
     r"(since (yesterday|today|last \w+|monday|tuesday|wednesday|thursday|friday|\d[\w/-]*)|"
-    r"in the (last|past) \d+ (days?|weeks?|months?|hours?)|(yesterday|last week|last month)|"
+    r"in (the )?(last |past )?\d+ (days?|weeks?|months?|hours?)|(yesterday|last week|last month)|"
     r"(before|after) \d[\w/-]*)"
 )
 
