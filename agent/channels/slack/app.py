@@ -47,7 +47,6 @@ class SlackChannel:
         self.client = client
         self.people = SlackDirectory(client)
         self.ledger = EventLedger(runtime.engine)
-        self.settings = runtime.config.slack
         self._backend = backend
         self._lock = threading.Lock()
         # what each Slack turn came to, for observers such as the evals (the channel decides nothing)
