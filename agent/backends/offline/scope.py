@@ -31,8 +31,9 @@ from agent.backends.offline.frame import STATUS_NAMES
 from agent.backends.offline.grounding import SELF_WORDS, Lexicon
 from agent.backends.offline.words import CUE_WORDS, FUNCTION_WORDS
 
-PROFILE_NOUNS = frozenset({"profile", "profiles", "role", "roles", "rights", "permission", "permissions",
-                           "access", "seat", "seats"})
+PROFILE_NOUNS = frozenset(
+    {"profile", "profiles", "role", "roles", "rights", "permission", "permissions", "access", "seat", "seats"}
+)
 GROUP_NOUNS = frozenset({"group", "groups", "team", "teams"})
 GRAMMAR = FUNCTION_WORDS | frozenset(CUE_WORDS) | STATUS_NAMES | SELF_WORDS | {"'s", "s"}  # john@x.com's
 EVERY_ACCOUNT = re.compile(r"\b(all|every|each|both|accounts)\b", re.IGNORECASE)
@@ -58,9 +59,17 @@ class ScopedVocabulary(OrgVocabulary):
 def vocabulary_for(text: str, full: OrgVocabulary, accounts: Iterable[str] = ()) -> OrgVocabulary:
     """The narrowest stage of ``full`` that explains every word of ``text``; ``full`` if none does.
     ``accounts``: accounts already settled (the pending question's), part of the scope."""
+
     def stage(scope: tuple[str, ...], kinds: frozenset[str]) -> ScopedVocabulary:
-        return ScopedVocabulary(full.organization, full.accounts, full.default_account, full.profiles,
-                                full.groups, scope=scope, kinds=kinds)
+        return ScopedVocabulary(
+            full.organization,
+            full.accounts,
+            full.default_account,
+            full.profiles,
+            full.groups,
+            scope=scope,
+            kinds=kinds,
+        )
 
     bare = Lexicon(stage((), frozenset())).lex(text)
     known = {a.lower(): a for a in full.accounts}
@@ -73,8 +82,9 @@ def vocabulary_for(text: str, full: OrgVocabulary, accounts: Iterable[str] = ())
     else:
         scope = (full.default_account,) if full.default_account else tuple(full.accounts)
     lows = {t.low for t in bare.tokens if t.entity is None}
-    asked = frozenset(kind for kind, nouns in (("profiles", PROFILE_NOUNS), ("groups", GROUP_NOUNS))
-                      if lows & nouns)
+    asked = frozenset(
+        kind for kind, nouns in (("profiles", PROFILE_NOUNS), ("groups", GROUP_NOUNS)) if lows & nouns
+    )
     tried: set[frozenset[str]] = set()
     for kinds in STAGES:
         kinds = kinds | asked
