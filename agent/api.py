@@ -395,16 +395,13 @@ class Agent:
         actor = self._actor(person)
         approval_id = approval_id.strip()
         if strict:
-            view = self.approval(person, approval_id)
-            verb = "approve" if approve else "deny"
-            if view.requester == actor.email:
-                raise Refused("forbidden", f"you made request {approval_id}; another {view.approver_role} "
-                              f"must {verb} it")
-            if not actor.has(view.approver_role):
-                raise Refused("forbidden", f"{verb} needs the {view.approver_role} role, which "
-                              f"{actor.email} does not have")
-            if view.status != "pending":
-                raise Refused("conflict", f"request {approval_id} is {view.status}, not pending")
+            from policies.approvals import ApprovalError
+
+            self.approval(person, approval_id)  # one the person may not see is not disclosed
+            try:
+                self.runtime.approvals.check_decidable(approval_id, actor, approve=approve)
+            except ApprovalError as exc:
+                raise Refused(_UNDECIDABLE.get(exc.code, "conflict"), str(exc)) from None
         gate = self.runtime.gate
         result = gate.approve(actor, approval_id, reason=reason) if approve else \
             gate.deny(actor, approval_id, reason=reason)
@@ -430,6 +427,10 @@ class Agent:
                      results=(result,))
 
 
+# why the approval book refuses a decision -> the kind of refusal a channel maps (expired and
+# not_pending: the request moved on, a conflict)
+_UNDECIDABLE: dict[str, RefusalKind] = {"not_found": "not_found", "self_approval": "forbidden",
+                                        "wrong_role": "forbidden"}
 SANDBOX_NOTE = "(Running against the dsadmin sandbox organization, not a real DocuSign account.)"
 
 
