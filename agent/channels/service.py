@@ -10,13 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from agent.api import VISIBILITY, Agent, Person, Reply, can_see
+from agent.api import Agent, Person, Reply, can_see
 from agent.api import Refused as _ApiRefused
 from policies.call import Actor
 
 AUDIT_ROLES = ("admin",)
 STATUS = {"invalid": 422, "forbidden": 403, "not_found": 404, "conflict": 409}  # API refusal -> HTTP
-__all__ = ["VISIBILITY", "Refused", "can_see"]
 
 
 class Refused(Exception):
