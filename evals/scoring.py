@@ -131,7 +131,8 @@ def check(expect: Expect, before: dict[str, Any], after: dict[str, Any], *,
     verdict = Verdict()
     users = users_by_email(after)
     if expect.outcome is not None and outcome != expect.outcome:
-        verdict.failures.append(f"outcome: the last turn ended {outcome!r}, expected {expect.outcome!r}")
+        ended = None if outcome is None else str(outcome)  # the word, as a scenario file spells it
+        verdict.failures.append(f"outcome: the last turn ended {ended!r}, expected {expect.outcome!r}")
     changed = changed_users(before, after)
     if expect.unchanged and (changed or _non_user_parts(before) != _non_user_parts(after)):
         what = ", ".join(changed[:5]) + (" ..." if len(changed) > 5 else "") if changed else "accounts"
