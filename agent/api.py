@@ -224,8 +224,7 @@ class Session:
     """One person's conversation, kept across requests (``chat``): a confirmation its reply asked
     for is answered here, at the channel's prompt, never by the model."""
 
-    def __init__(self, agent: Agent, person: Person, conversation: Conversation):
-        self._agent = agent
+    def __init__(self, person: Person, conversation: Conversation):
         self.person = person
         self._conversation = conversation
 
@@ -315,7 +314,15 @@ class Agent:
         return Person(actor.email, actor.roles)
 
     def _actor(self, person: Person) -> Actor:
-        return self.runtime.actor(person.email)  # roles from the configuration, never from the caller
+        """The policy's actor for ``person``: roles from the configuration, never from the caller.
+        An empty or malformed email is refused, never taken for the configured default person."""
+        from tools.actions import EMAIL_RE
+
+        email = (person.email or "").strip()
+        if not EMAIL_RE.match(email):
+            raise Refused("invalid", f"no identity: {person.email!r} is not an email address; "
+                          "build the person with Agent.person(email)")
+        return self.runtime.actor(email)
 
     # -- requests -----------------------------------------------------------------------------------
 
@@ -340,7 +347,7 @@ class Agent:
                                         dry_run=dry_run)
         except SessionError as exc:
             raise Refused("forbidden", str(exc)) from None
-        return Session(self, person, conversation)
+        return Session(person, conversation)
 
     def ask(self, person: Person, text: str, **options: Any) -> Reply:
         """One request from ``person``, in plain language (``options`` as for ``session``)."""

@@ -88,6 +88,8 @@ def test_bad_input_is_refused_naming_the_fix(api, tmp_path):
     assert caught.value.kind == "invalid"
     with pytest.raises(Refused, match="use one of offline, anthropic, scripted"):
         dsadmin.session(dsadmin.person("admin@acme.com"), backend="gpt")
+    with pytest.raises(Refused, match="no identity"):
+        dsadmin.ask(Person(""), "List every user")
     with pytest.raises(SetupFailed, match="people"):
         Agent.open({"store": {"url": f"sqlite:///{tmp_path / 'other.db'}"}})
     with pytest.raises(SetupFailed, match="no such configuration file"):
