@@ -78,6 +78,8 @@ class SqliteWriter:
             conn = self._conn
             try:
                 raw = conn.connection.driver_connection
+                if raw is None:  # a checked-out connection has one; SQLAlchemy's type says it may not
+                    raise StoreError("the SQLite store's connection has no driver connection")
                 cur = raw.cursor()
                 cur.execute("BEGIN IMMEDIATE")
                 head = cur.execute(_SQLITE_HEAD).fetchone()
@@ -99,7 +101,9 @@ class SqliteWriter:
             except BaseException as exc:
                 self._conn = None
                 with suppress(Exception):
-                    conn.connection.driver_connection.rollback()
+                    driver = conn.connection.driver_connection
+                    if driver is not None:
+                        driver.rollback()
                 conn.close()
                 if isinstance(exc, sqlite3.Error):
                     raise StoreError(f"cannot append to the audit log: {type(exc).__name__}: {exc}") from exc
@@ -147,9 +151,12 @@ class PostgresWriter:
             _discard(conn)  # closing it rolls back whatever the failed batch began
             raise
         self._give_back(conn)
-        if any(row is None for row in rows):
-            raise StoreError(NO_HEAD)
-        return [(row[0], row[1]) for row in rows]
+        done = []
+        for row in rows:
+            if row is None:
+                raise StoreError(NO_HEAD)
+            done.append((row[0], row[1]))
+        return done
 
     def _take(self) -> Connection:
         while True:
