@@ -12,7 +12,7 @@ The guards are not configurable: no policy may let an account lose its last admi
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from policies.call import Actor, ResolvedCall
@@ -56,7 +56,8 @@ class Rule:
 
     condition: Condition
     number: int = 0
-    holds_fn: Callable[[Actor, ResolvedCall, Impact], bool] | None = None
+    # the test with its number bound, built once (decide calls it on every write)
+    holds_fn: Callable[[Actor, ResolvedCall, Impact], bool] = field(init=False)
 
     def __post_init__(self) -> None:
         test, number = self.condition.test, self.number

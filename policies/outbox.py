@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, Connection, Engine, Row, and_, func, or_, select, update
 
 from audit.service_tables import OutboxEntry
 
@@ -64,7 +64,7 @@ def announce(conn: Connection, status: str, approval_id: str) -> None:
     )
 
 
-def _due(now: datetime):
+def _due(now: datetime) -> ColumnElement[bool]:
     return and_(
         _T.c.status == "pending",
         _T.c.next_attempt_at <= now,
@@ -134,7 +134,7 @@ def finish(
             .where(_T.c.id == entry.id, _T.c.claimed_by == worker)
             .values(attempts=attempts, claimed_by=None, claim_until=None, **values)
         )
-    return values.get("status", "retry")
+    return str(values.get("status", "retry"))
 
 
 def counts(engine: Engine) -> dict[str, int]:
@@ -142,7 +142,7 @@ def counts(engine: Engine) -> dict[str, int]:
         return {s: n for s, n in conn.execute(select(_T.c.status, func.count()).group_by(_T.c.status))}
 
 
-def entries(engine: Engine, approval_id: str | None = None) -> list[Any]:
+def entries(engine: Engine, approval_id: str | None = None) -> list[Row[*tuple[Any, ...]]]:
     query = select(_T).order_by(_T.c.id)
     if approval_id is not None:
         query = query.where(_T.c.approval_id == approval_id)
