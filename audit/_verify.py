@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, CursorResult, Row, text
 
 from audit._canonical import canonical_json, canonical_text, iso_ts
 from audit.db import GENESIS_HASH, qualifier
@@ -105,7 +105,7 @@ def hashed_rows(conn: Connection, after_id: int = 0) -> Iterator[Hashed]:
         yield event_id, actual, prev_hash, stored
 
 
-def _rows(result: Any) -> Iterator[Any]:
+def _rows(result: CursorResult[*tuple[Any, ...]]) -> Iterator[Row[*tuple[Any, ...]]]:
     for partition in result.partitions():  # fetchmany: far less per-row work than fetchone
         yield from partition
 

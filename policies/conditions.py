@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 from policies.call import Actor, ResolvedCall
 from policies.preview import Impact
@@ -74,7 +73,7 @@ class Rule:
         return self.condition.test(actor, call, impact, self.number)
 
 
-def parse_rule(entry: Any) -> Rule:
+def parse_rule(entry: object) -> Rule:
     """``name`` or ``{name: number}`` -> Rule; ValueError naming what is wrong (the load fails)."""
     known = ", ".join(CONDITIONS)
     if isinstance(entry, str):
