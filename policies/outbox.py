@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, Connection, Engine, Row, and_, func, or_, select, update
 
@@ -30,6 +30,8 @@ ANNOUNCED = {
     "expired": "expired",
 }
 _T = OutboxEntry.__table__
+# what ``finish`` made of an attempt: delivered, tried again later, or given up
+Outcome = Literal["sent", "retry", "failed"]
 
 
 @dataclass(frozen=True)
@@ -117,15 +119,19 @@ def finish(
     error: str | None,
     max_attempts: int,
     backoff_seconds: float,
-) -> str:
+) -> Outcome:
     """Close the lease: sent, or retried after ``backoff * 2**attempts``, or failed for good."""
     now = _now()
     attempts = entry.attempts + 1
+    outcome: Outcome
     if error is None:
+        outcome = "sent"
         values: dict[str, Any] = {"status": "sent", "sent_at": now, "last_error": None}
     elif attempts >= max_attempts:
+        outcome = "failed"
         values = {"status": "failed", "last_error": error[:2000]}
     else:
+        outcome = "retry"
         delay = backoff_seconds * (2 ** (attempts - 1))
         values = {"next_attempt_at": now + timedelta(seconds=delay), "last_error": error[:2000]}
     with engine.begin() as conn:
@@ -134,7 +140,7 @@ def finish(
             .where(_T.c.id == entry.id, _T.c.claimed_by == worker)
             .values(attempts=attempts, claimed_by=None, claim_until=None, **values)
         )
-    return str(values.get("status", "retry"))
+    return outcome
 
 
 def counts(engine: Engine) -> dict[str, int]:
