@@ -29,7 +29,7 @@ import secrets
 import signal
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal, get_args
 
 from sqlalchemy import ColumnElement, Engine, Row, func, or_, select, update
 
@@ -49,8 +49,10 @@ from policies.outbox import announce
 
 LEASE = timedelta(minutes=5)  # longer than any one approved call takes to run
 CRASH_ENV = "DSADMIN_TEST_CRASH_AT"
-STATUSES = ("pending", "approved", "denied", "expired", "executing", "executed", "failed", "void")
-_LIVE = ("pending", "approved")
+ApprovalStatus = Literal["pending", "approved", "denied", "expired", "executing", "executed", "failed",
+                         "void"]
+STATUSES: tuple[ApprovalStatus, ...] = get_args(ApprovalStatus)
+_LIVE: tuple[ApprovalStatus, ...] = ("pending", "approved")
 _T = Approval.__table__
 
 
@@ -70,7 +72,7 @@ class ApprovalView(StoredCall):
     call_hash: str
     summary: str
     approver_role: str
-    status: str
+    status: ApprovalStatus
     approver: str | None
     reason: str | None
     created_at: datetime
@@ -205,7 +207,7 @@ class ApprovalBook:
 
     def finish(self, approval_id: str, ok: bool, result_json: str | None) -> ApprovalView:
         """Record the outcome of the one execution a claim allowed."""
-        to = "executed" if ok else "failed"
+        to: ApprovalStatus = "executed" if ok else "failed"
         if not self._move(approval_id, "executing", to,
                           values={"executed_at": now_from(self._clock), "result_json": result_json}):
             current = self._read(approval_id)
@@ -261,7 +263,8 @@ class ApprovalBook:
 
     # ---------------------------------------------------------------- internals
 
-    def _decide(self, approval_id: str, approver: Actor, to: str, reason: str | None) -> ApprovalView:
+    def _decide(self, approval_id: str, approver: Actor, to: Literal["approved", "denied"],
+                reason: str | None) -> ApprovalView:
         current = self.get(approval_id)
         if current is None:
             raise ApprovalError("not_found", f"no approval request {approval_id!r}")
@@ -299,7 +302,8 @@ class ApprovalBook:
                   {"from": current.status, "to": "expired"})
         return True
 
-    def _move(self, approval_id: str, frm: str, to: str, *, values: dict[str, Any] | None = None,
+    def _move(self, approval_id: str, frm: ApprovalStatus, to: ApprovalStatus, *,
+              values: dict[str, Any] | None = None,
               extra_where: tuple[ColumnElement[bool], ...] = ()) -> bool:
         """The one primitive: UPDATE ... WHERE id = :id AND status = :frm; True if this call won."""
         stmt = (update(_T).where(_T.c.id == approval_id, _T.c.status == frm, *extra_where)

@@ -13,7 +13,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import Engine, Row, select, update
 
@@ -31,6 +31,7 @@ from policies._records import (
 from policies.call import Actor, BoundCall
 
 MIN_TTL, MAX_TTL = 10, 3600
+ConfirmationStatus = Literal["pending", "used", "declined", "expired"]
 _T = Confirmation.__table__
 
 
@@ -48,7 +49,7 @@ class ConfirmationView(StoredCall):
     call_json: str
     call_hash: str
     summary: str
-    status: str
+    status: ConfirmationStatus
     created_at: datetime
     expires_at: datetime
     used_at: datetime | None
@@ -123,7 +124,8 @@ class ConfirmationBook:
             return None
         return current if current.expires_at > now_from(self._clock) else None
 
-    def _spend(self, token: str, actor: Actor, to: str, call_hash: str | None) -> ConfirmationView:
+    def _spend(self, token: str, actor: Actor, to: Literal["used", "declined"],
+               call_hash: str | None) -> ConfirmationView:
         if not isinstance(token, str) or not token.strip():
             raise ConfirmationError("unknown", "no confirmation token given")
         token_hash = _hash(token)
@@ -163,7 +165,7 @@ class ConfirmationBook:
             return "call_changed", "the call changed since it was confirmed; nothing was done"
         return "not_pending", "this confirmation could not be used; ask again"
 
-    def _mark(self, token_hash: str, to: str) -> None:
+    def _mark(self, token_hash: str, to: ConfirmationStatus) -> None:
         with self._engine.begin() as conn:
             conn.execute(update(_T).where(_T.c.token_hash == token_hash, _T.c.status == "pending")
                          .values(status=to))
