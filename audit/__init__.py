@@ -12,7 +12,7 @@ not import SQLAlchemy.
 from __future__ import annotations
 
 from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 _EXPORTS = {
     "AuditLog": "audit.log", "AuditRecord": "audit.log", "KINDS": "audit.log",
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from audit.redact import redact, redact_pii
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> object:  # object, not Any: a misspelt name fails the type check
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'audit' has no attribute {name!r}")

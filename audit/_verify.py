@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, CursorResult, Row, text
 
 from audit._canonical import canonical_json, canonical_text, iso_ts
 from audit.db import GENESIS_HASH, qualifier
@@ -106,7 +106,10 @@ def hashed_rows(conn: Connection, after_id: int = 0) -> Iterator[Hashed]:
     sql = _SQLITE_CANONICAL.replace("{q}", qualifier(conn)).replace(":after", "?")  # braces: JSON
     # the driver's own cursor, in the caller's transaction (same snapshot): SQLAlchemy's row objects
     # cost as much as the hashing here
-    cursor = conn.connection.driver_connection.cursor()
+    driver = conn.connection.driver_connection
+    if driver is None:  # a pool without a DB-API connection cannot be streamed this way
+        raise RuntimeError("the SQLite connection has no driver connection to read from")
+    cursor = driver.cursor()
     cursor.arraysize = 5000
     cursor.execute(sql, (after_id,))
     sha = hashlib.sha256
@@ -147,7 +150,7 @@ def _fetched(cursor: Any) -> Iterator[Any]:
         cursor.close()
 
 
-def _rows(result: Any) -> Iterator[Any]:
+def _rows(result: CursorResult[*tuple[Any, ...]]) -> Iterator[Row[*tuple[Any, ...]]]:
     for partition in result.partitions():  # fetchmany: far less per-row work than fetchone
         yield from partition
 

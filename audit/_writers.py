@@ -99,6 +99,8 @@ class SqliteWriter:
             conn = self._conn
             try:
                 raw = conn.connection.driver_connection
+                if raw is None:  # a checked-out connection has one; SQLAlchemy's type says it may not
+                    raise StoreError("the SQLite store's connection has no driver connection")
                 cur = raw.cursor()
                 cur.execute("BEGIN IMMEDIATE")
                 head = cur.execute(_SQLITE_HEAD).fetchone()
@@ -120,7 +122,9 @@ class SqliteWriter:
             except BaseException as exc:
                 self._conn = None
                 with suppress(Exception):
-                    conn.connection.driver_connection.rollback()
+                    driver = conn.connection.driver_connection
+                    if driver is not None:
+                        driver.rollback()
                 conn.close()
                 if isinstance(exc, sqlite3.Error):
                     raise StoreError(f"cannot append to the audit log: {type(exc).__name__}: {exc}") from exc

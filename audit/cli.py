@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 import typer
 
 if TYPE_CHECKING:
+    from audit.checkpoints import Checkpointer
     from audit.log import AuditLog, AuditRecord
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
@@ -54,6 +55,13 @@ def _open_log() -> AuditLog:
         return AuditLog(open_store(url), checkpoints=Checkpointer.in_home(dsadmin_home()))
     except StoreError as exc:
         raise _fail(str(exc)) from None
+
+
+def _checkpointer(log: AuditLog) -> Checkpointer:
+    """The log's checkpointer: ``_open_log`` always gives it one (the key and file in the home)."""
+    if log.checkpoints is None:
+        raise _fail("no checkpoint key and file are configured for this audit log")
+    return log.checkpoints
 
 
 def _parse_since(value: str) -> datetime:
@@ -145,7 +153,7 @@ def verify(
     log = _open_log()
     try:
         if against is not None:
-            checkpoints = log.checkpoints.read(against)
+            checkpoints = _checkpointer(log).read(against)
             report = log.verify_against(checkpoints)
         else:
             report = log.verify(incremental=incremental)
@@ -178,8 +186,9 @@ def checkpoint() -> None:
         cp = log.checkpoint()
     except (StoreError, CheckpointError) as exc:
         raise _fail(str(exc)) from None
-    typer.echo(f"checkpoint at event {cp.event_id} (hash {cp.hash}) appended to {log.checkpoints.sink}")
-    typer.echo(f"check it later with: dsadmin audit verify --against {log.checkpoints.sink}")
+    sink = _checkpointer(log).sink
+    typer.echo(f"checkpoint at event {cp.event_id} (hash {cp.hash}) appended to {sink}")
+    typer.echo(f"check it later with: dsadmin audit verify --against {sink}")
 
 
 @app.command()

@@ -41,7 +41,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import IO, Any
 
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine, Row, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from audit._canonical import canonical_json, iso_ts, plain_json
@@ -150,7 +150,8 @@ class AuditLog:
             raise ValueError(f"unknown audit event kind {kind!r}; use one of {', '.join(sorted(KINDS))}")
         if payload is not None and not isinstance(payload, Mapping):
             raise TypeError(f"audit payload must be a mapping or None, not {type(payload).__name__}")
-        clean_payload = redact(plain_json(payload or {}))
+        plain: dict[str, Any] = plain_json(payload or {})  # a mapping comes back a dict of plain values
+        clean_payload = redact(plain)
         fields = {"kind": kind, "payload": clean_payload, "ts": self._now(),
                   **_columns(clean_payload, session_id=session_id, actor=actor, action=action, target=target)}
         batch = self._batch.get()
@@ -199,6 +200,8 @@ class AuditLog:
     def _scheduled_checkpoint(self, event_id: int, digest: str, ts: datetime) -> None:
         """The event is written whatever happens here; a checkpoint that cannot be written is
         reported (logged) and the next one is tried at the next multiple."""
+        if self.checkpoints is None:  # _write schedules checkpoints only when they are configured
+            return
         try:
             self._record_checkpoint(self.checkpoints.sign(event_id, digest, iso_ts(ts)), "signed")
         except (CheckpointError, StoreError, SQLAlchemyError) as exc:
@@ -218,6 +221,8 @@ class AuditLog:
 
     def _record_checkpoint(self, cp: Checkpoint, kind: str) -> None:
         if kind == "signed":
+            if self.checkpoints is None:  # a signed checkpoint was signed by it, so it is there
+                raise CheckpointError("no checkpoint key and file are configured for this audit log")
             self.checkpoints.append(cp)  # the file first: it is the copy that matters
         try:
             with self.engine.begin() as conn:
@@ -395,7 +400,7 @@ def _pseudonymise(data: dict[str, Any], salt: str) -> dict[str, Any]:
     return {**keep, **rest}
 
 
-def _record(row: Any) -> AuditRecord:
+def _record(row: Row[*tuple[Any, ...]]) -> AuditRecord:
     ts = row.ts if row.ts.tzinfo is not None else row.ts.replace(tzinfo=UTC)
     return AuditRecord(id=row.id, ts=ts.astimezone(UTC), session_id=row.session_id, actor=row.actor,
                        kind=row.kind, action=row.action, target=row.target, payload=row.payload,

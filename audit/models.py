@@ -8,8 +8,9 @@ Only ``audit.log`` writes ``audit_events`` and it only ever inserts.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any, ClassVar
 
-from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Index, Integer, String, Table, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 # 2: approval leases; audit_events indexes that serve `audit tail` (column, id) and ts;
@@ -18,7 +19,10 @@ SCHEMA_VERSION = 2
 
 
 class Base(DeclarativeBase):
-    pass
+    # Declarative types ``__table__`` as any FromClause (a class may be mapped onto a join or a
+    # subquery); every model of the store is mapped onto a plain Table, and the code that writes it
+    # uses the Table's insert()/update()/indexes. A bare annotation: nothing changes at run time.
+    __table__: ClassVar[Table]
 
 
 class SchemaVersion(Base):
@@ -54,7 +58,7 @@ class AuditEvent(Base):
     kind: Mapped[str] = mapped_column(String(40))
     action: Mapped[str | None] = mapped_column(String(64))
     target: Mapped[str | None] = mapped_column(String(320))
-    payload: Mapped[dict] = mapped_column(JSON)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
 
@@ -134,7 +138,7 @@ class SessionMessage(Base):
     session_id: Mapped[str] = mapped_column(ForeignKey("sessions.id"))
     seq: Mapped[int] = mapped_column(Integer)
     role: Mapped[str] = mapped_column(String(20))
-    content: Mapped[list | dict | str] = mapped_column(JSON)
+    content: Mapped[list[Any] | dict[str, Any] | str] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 

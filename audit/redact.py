@@ -19,7 +19,8 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import Any, overload
 
 REDACTED = "[REDACTED]"
 
@@ -56,7 +57,7 @@ _SECRETS = re.compile("|".join((
     # Anthropic API keys
     r"(?P<apikey>\bsk-ant-[A-Za-z0-9_-]{8,})",
 )))
-_PLACEHOLDERS = {
+_PLACEHOLDERS: dict[str, Callable[[re.Match[str]], str]] = {
     "pem": lambda m: "[REDACTED PEM]",
     "auth": lambda m: m.group("auth_k") + REDACTED,
     "form": lambda m: m.group("form_k") + "=" + REDACTED,
@@ -70,7 +71,10 @@ _SHORTEST_SECRET = 9
 
 
 def _placeholder(match: re.Match[str]) -> str:
-    return _PLACEHOLDERS[match.lastgroup](match)  # type: ignore[index]
+    group = match.lastgroup
+    if group is None:  # unreachable: every branch of _SECRETS is a named group; cut it all
+        return REDACTED
+    return _PLACEHOLDERS[group](match)
 
 
 _EMAIL = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
@@ -100,12 +104,22 @@ def redact_text(text: str) -> str:
     return _SECRETS.sub(_placeholder, text)
 
 
+# The overloads say what the log relies on: a mapping comes back a dict (its keys stay strings), a
+# string a string, a list or tuple a list; anything else (numbers, None) is returned as it is.
+@overload
+def redact(obj: str) -> str: ...
+@overload
+def redact(obj: Mapping[str, Any]) -> dict[str, Any]: ...
+@overload
+def redact(obj: list[Any] | tuple[Any, ...]) -> list[Any]: ...
+@overload
+def redact(obj: object) -> object: ...
 def redact(obj: object) -> object:
     """A copy of ``obj`` (JSON-like: mappings, lists, strings, scalars) with secrets removed."""
     if isinstance(obj, str):
         return redact_text(obj)
     if isinstance(obj, Mapping):
-        out = {}
+        out: dict[object, object] = {}
         for key, value in obj.items():
             clean_key = redact_text(key) if isinstance(key, str) else key
             out[clean_key] = REDACTED if value is not None and is_secret_key(key) else redact(value)
@@ -115,6 +129,14 @@ def redact(obj: object) -> object:
     return obj
 
 
+@overload
+def redact_strings(obj: str) -> str: ...
+@overload
+def redact_strings(obj: Mapping[str, Any]) -> dict[str, Any]: ...
+@overload
+def redact_strings(obj: list[Any] | tuple[Any, ...]) -> list[Any]: ...
+@overload
+def redact_strings(obj: object) -> object: ...
 def redact_strings(obj: object) -> object:
     """A copy of ``obj`` with credentials cut out of every string, keys and structure kept.
 
@@ -136,12 +158,20 @@ def pseudonym(value: str, *, salt: str = "") -> str:
     return f"[pii:{digest}]"
 
 
+@overload
+def redact_pii(obj: str, *, salt: str = "") -> str: ...
+@overload
+def redact_pii(obj: Mapping[str, Any], *, salt: str = "") -> dict[str, Any]: ...
+@overload
+def redact_pii(obj: list[Any] | tuple[Any, ...], *, salt: str = "") -> list[Any]: ...
+@overload
+def redact_pii(obj: object, *, salt: str = "") -> object: ...
 def redact_pii(obj: object, *, salt: str = "") -> object:
     """A copy of ``obj`` with email addresses and personal-name/phone fields pseudonymised."""
     if isinstance(obj, str):
         return _EMAIL.sub(lambda m: pseudonym(m.group(0), salt=salt), obj)
     if isinstance(obj, Mapping):
-        out = {}
+        out: dict[object, object] = {}
         for key, value in obj.items():
             if isinstance(value, str) and value and _norm_key(key) in _PII_KEYS:
                 out[key] = pseudonym(value, salt=salt)

@@ -85,6 +85,6 @@ class OutboxEntry(Base):
     next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     claimed_by: Mapped[str | None] = mapped_column(String(64))
     claim_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    delivered: Mapped[list] = mapped_column(JSON, default=list)  # channel keys already delivered
+    delivered: Mapped[list[str]] = mapped_column(JSON, default=list)  # channel keys already delivered
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_error: Mapped[str | None] = mapped_column(Text)

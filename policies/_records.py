@@ -8,13 +8,25 @@ Both books store ``ResolvedCall.canonical_json()`` and its hash. The gate gets t
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol, overload
 
+from policies.call import BoundCall
 from tools.actions import ToolCall
 
 Clock = Callable[[], datetime]
+
+
+class AuditSink(Protocol):
+    """What the books need of the audit log (``audit.log.AuditLog`` is one): append an event.
+
+    A protocol rather than the class: the books only ever append, and tests may hand them any log.
+    """
+
+    def append(self, kind: str, *, session_id: str | None = None, actor: str | None = None,
+               action: str | None = None, target: str | None = None,
+               payload: Mapping[str, Any] | None = None) -> int | None: ...
 
 
 class RefusedError(ValueError):
@@ -25,7 +37,7 @@ class RefusedError(ValueError):
         super().__init__(message)
 
 
-def stored_json(call: Any, preview: list[dict[str, Any]] | None) -> str:
+def stored_json(call: BoundCall, preview: list[dict[str, Any]] | None) -> str:
     """The call as stored with its record: its canonical JSON, plus the preview shown with it.
 
     The preview rides along for whoever reads the record (an approver); the record's hash is the
@@ -41,6 +53,10 @@ def system_clock() -> datetime:
     return datetime.now(UTC)
 
 
+@overload
+def as_utc(value: datetime) -> datetime: ...
+@overload
+def as_utc(value: None) -> None: ...
 def as_utc(value: datetime | None) -> datetime | None:
     """SQLite hands timestamps back naive; every timestamp this package writes is UTC."""
     if value is None:
@@ -63,7 +79,8 @@ class StoredCall:
 
     @property
     def call(self) -> dict[str, Any]:
-        return json.loads(self.call_json)
+        body: dict[str, Any] = json.loads(self.call_json)  # stored_json wrote an object
+        return body
 
     @property
     def preview(self) -> list[dict[str, Any]]:

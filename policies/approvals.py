@@ -23,24 +23,36 @@ itself there (SIGKILL, as a power cut would), so tests can stop a real run at ea
 
 from __future__ import annotations
 
+import builtins
 import os
 import secrets
 import signal
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal, get_args
 
-from sqlalchemy import Engine, func, or_, select, update
+from sqlalchemy import ColumnElement, Engine, Row, func, or_, select, update
 
 from audit.models import Approval
-from policies._records import Clock, RefusedError, StoredCall, as_utc, now_from, stored_json, system_clock
-from policies.call import ROLES, Actor, ResolvedCall
+from policies._records import (
+    AuditSink,
+    Clock,
+    RefusedError,
+    StoredCall,
+    as_utc,
+    now_from,
+    stored_json,
+    system_clock,
+)
+from policies.call import ROLES, Actor, BoundCall
 from policies.outbox import announce
 
 LEASE = timedelta(minutes=5)  # longer than any one approved call takes to run
 CRASH_ENV = "DSADMIN_TEST_CRASH_AT"
-STATUSES = ("pending", "approved", "denied", "expired", "executing", "executed", "failed", "void")
-_LIVE = ("pending", "approved")
+ApprovalStatus = Literal["pending", "approved", "denied", "expired", "executing", "executed", "failed",
+                         "void"]
+STATUSES: tuple[ApprovalStatus, ...] = get_args(ApprovalStatus)
+_LIVE: tuple[ApprovalStatus, ...] = ("pending", "approved")
 _T = Approval.__table__
 
 
@@ -60,7 +72,7 @@ class ApprovalView(StoredCall):
     call_hash: str
     summary: str
     approver_role: str
-    status: str
+    status: ApprovalStatus
     approver: str | None
     reason: str | None
     created_at: datetime
@@ -78,16 +90,21 @@ def crash_point(name: str) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
-def _view(row: Any) -> ApprovalView:
+def _view(row: Row[*tuple[Any, ...]]) -> ApprovalView:
     m = row._mapping
-    return ApprovalView(**{k: (as_utc(v) if isinstance(v, datetime) else v)
-                           for k, v in m.items() if k in ApprovalView.__slots__})
+    fields: dict[str, Any] = {k: (as_utc(v) if isinstance(v, datetime) else v)
+                              for k, v in m.items() if k in ApprovalView.__slots__}
+    return ApprovalView(**fields)
 
 
 class ApprovalBook:
-    """Approval requests in the store. ``clock`` returns aware datetimes (tests move time)."""
+    """Approval requests in the store. ``clock`` returns aware datetimes (tests move time).
 
-    def __init__(self, engine: Engine, audit_log: Any, *, clock: Clock | None = None):
+    (The method ``list`` shadows the builtin inside this class body, so annotations here spell
+    ``builtins.list``.)
+    """
+
+    def __init__(self, engine: Engine, audit_log: AuditSink, *, clock: Clock | None = None) -> None:
         self._engine = engine
         self._audit = audit_log
         self._clock = clock or system_clock
@@ -122,16 +139,16 @@ class ApprovalBook:
 
     # ---------------------------------------------------------------- transitions
 
-    def request(self, requester: Actor, call: ResolvedCall, summary: str, approver_role: str,
+    def request(self, requester: Actor, call: BoundCall, summary: str, approver_role: str,
                 ttl_seconds: int, session_id: str | None = None,
-                preview: list[dict] | None = None) -> ApprovalView:
+                preview: builtins.list[dict[str, Any]] | None = None) -> ApprovalView:
         if approver_role not in ROLES:
             raise ApprovalError("bad_role", f"unknown approver role {approver_role!r}; use one of {ROLES}")
         if not isinstance(ttl_seconds, int) or ttl_seconds <= 0:
             raise ApprovalError("bad_ttl",
                                 f"ttl_seconds must be a positive whole number, not {ttl_seconds!r}")
         now = now_from(self._clock)
-        row = {
+        row: dict[str, Any] = {
             "id": "apr_" + secrets.token_hex(10),
             "requester": requester.email.strip().lower(),
             "session_id": session_id,
@@ -190,7 +207,7 @@ class ApprovalBook:
 
     def finish(self, approval_id: str, ok: bool, result_json: str | None) -> ApprovalView:
         """Record the outcome of the one execution a claim allowed."""
-        to = "executed" if ok else "failed"
+        to: ApprovalStatus = "executed" if ok else "failed"
         if not self._move(approval_id, "executing", to,
                           values={"executed_at": now_from(self._clock), "result_json": result_json}):
             current = self._read(approval_id)
@@ -201,7 +218,7 @@ class ApprovalBook:
         self._log("approval_decided", view, None, {"from": "executing", "to": to})
         return view
 
-    def pending_for(self, requester: str, call_hash: str | None = None) -> list[ApprovalView]:
+    def pending_for(self, requester: str, call_hash: str | None = None) -> builtins.list[ApprovalView]:
         """The requester's pending requests (for one call, if ``call_hash``), oldest first: identical
         requests are merged into the first, and the policy caps how many may be open at once."""
         self.expire_due()
@@ -214,7 +231,7 @@ class ApprovalBook:
 
     # ---------------------------------------------------------------- recovery
 
-    def stuck(self, older_than: timedelta = LEASE) -> list[ApprovalView]:
+    def stuck(self, older_than: timedelta = LEASE) -> builtins.list[ApprovalView]:
         """What a crash left: approved at least ``older_than`` ago and never claimed (unexpired), or
         claimed at least ``older_than`` ago and still executing. Oldest first."""
         now, wall = now_from(self._clock), system_clock()
@@ -240,7 +257,7 @@ class ApprovalBook:
         return won
 
     @staticmethod
-    def _lease_over(wall: datetime, older_than: timedelta) -> Any:
+    def _lease_over(wall: datetime, older_than: timedelta) -> ColumnElement[bool]:
         # claimed at lease_until - LEASE; a claim with no lease (made before leases) counts as old
         return or_(_T.c.lease_until.is_(None), _T.c.lease_until <= wall + LEASE - older_than)
 
@@ -266,7 +283,8 @@ class ApprovalBook:
                                 f"request {approval_id} is {current.status}, not pending")
         return current
 
-    def _decide(self, approval_id: str, approver: Actor, to: str, reason: str | None) -> ApprovalView:
+    def _decide(self, approval_id: str, approver: Actor, to: Literal["approved", "denied"],
+                reason: str | None) -> ApprovalView:
         self.check_decidable(approval_id, approver, approve=to == "approved")
         who = approver.email.strip().lower()
         verb = "approve" if to == "approved" else "deny"
@@ -293,8 +311,9 @@ class ApprovalBook:
                   {"from": current.status, "to": "expired"})
         return True
 
-    def _move(self, approval_id: str, frm: str, to: str, *, values: dict | None = None,
-              extra_where: tuple = ()) -> bool:
+    def _move(self, approval_id: str, frm: ApprovalStatus, to: ApprovalStatus, *,
+              values: dict[str, Any] | None = None,
+              extra_where: tuple[ColumnElement[bool], ...] = ()) -> bool:
         """The one primitive: UPDATE ... WHERE id = :id AND status = :frm; True if this call won."""
         stmt = (update(_T).where(_T.c.id == approval_id, _T.c.status == frm, *extra_where)
                 .values(status=to, **(values or {})))
@@ -315,7 +334,7 @@ class ApprovalBook:
             raise ApprovalError("not_found", f"no approval request {approval_id!r}")
         return view
 
-    def _log(self, kind: str, view: ApprovalView, actor: str | None, payload: dict) -> None:
+    def _log(self, kind: str, view: ApprovalView, actor: str | None, payload: dict[str, Any]) -> None:
         self._audit.append(kind, session_id=view.session_id, actor=actor or view.requester,
                            action=f"{view.action}.{view.operation}", target=view.target,
                            payload={"approval_id": view.id, **payload})

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from policies.preview import Impact
 
@@ -110,3 +110,23 @@ class BatchCall:
         joined = "|".join(str(i["fingerprint"]) for i in self.items)
         return hashlib.sha256(f"batch|{joined}".encode()).hexdigest()
 
+
+class BoundCall(Protocol):
+    """What a confirmation or an approval is bound to: a ``ResolvedCall``, or a ``BatchCall`` of several.
+
+    The books store its canonical JSON and index it by action, operation and target; consent is
+    bound to its fingerprint, so the exact call - or calls - that was asked about is the one that runs.
+    """
+
+    @property
+    def action(self) -> str: ...
+
+    @property
+    def operation(self) -> str: ...
+
+    @property
+    def target_email(self) -> str | None: ...
+
+    def canonical_json(self) -> str: ...
+
+    def fingerprint(self) -> str: ...

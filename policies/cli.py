@@ -7,8 +7,14 @@ load inside the command.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from policies.engine import Policy, RoleGrant
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -107,7 +113,7 @@ def _bounded(text: str) -> str:
     return text if len(text) <= _SHOWN else text[:_SHOWN] + f"… ({len(text) - _SHOWN} more characters)"
 
 
-def _explain_conditions(console, policy) -> None:
+def _explain_conditions(console: Console, policy: Policy) -> None:
     """The confirmation conditions, guards and per-request limits, each as a person reads it."""
     from policies.conditions import GUARDS
 
@@ -128,7 +134,7 @@ def _explain_conditions(console, policy) -> None:
                   "identical request joins the one already waiting.")
 
 
-def _cell(grant) -> str:
+def _cell(grant: RoleGrant | None) -> str:
     if grant is None:
         return "[red]no[/]"
     terms = ["[green]yes[/]"]

@@ -12,8 +12,7 @@ The guards are not configurable: no policy may let an account lose its last admi
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
 
 from policies.call import Actor, ResolvedCall
 from policies.preview import Impact
@@ -56,7 +55,8 @@ class Rule:
 
     condition: Condition
     number: int = 0
-    holds_fn: Callable[[Actor, ResolvedCall, Impact], bool] | None = None
+    # the test with its number bound, built once (decide calls it on every write)
+    holds_fn: Callable[[Actor, ResolvedCall, Impact], bool] = field(init=False)
 
     def __post_init__(self) -> None:
         test, number = self.condition.test, self.number
@@ -70,7 +70,7 @@ class Rule:
         return self.condition.explain.format(n=self.number)
 
 
-def parse_rule(entry: Any) -> Rule:
+def parse_rule(entry: object) -> Rule:
     """``name`` or ``{name: number}`` -> Rule; ValueError naming what is wrong (the load fails)."""
     known = ", ".join(CONDITIONS)
     if isinstance(entry, str):

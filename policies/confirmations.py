@@ -13,15 +13,25 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, Row, select, update
 
 from audit.models import Confirmation
-from policies._records import Clock, RefusedError, StoredCall, as_utc, now_from, stored_json, system_clock
-from policies.call import Actor, ResolvedCall
+from policies._records import (
+    AuditSink,
+    Clock,
+    RefusedError,
+    StoredCall,
+    as_utc,
+    now_from,
+    stored_json,
+    system_clock,
+)
+from policies.call import Actor, BoundCall
 
 MIN_TTL, MAX_TTL = 10, 3600
+ConfirmationStatus = Literal["pending", "used", "declined", "expired"]
 _T = Confirmation.__table__
 
 
@@ -39,7 +49,7 @@ class ConfirmationView(StoredCall):
     call_json: str
     call_hash: str
     summary: str
-    status: str
+    status: ConfirmationStatus
     created_at: datetime
     expires_at: datetime
     used_at: datetime | None
@@ -49,7 +59,7 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.strip().encode()).hexdigest()
 
 
-def _view(row: Any) -> ConfirmationView:
+def _view(row: Row[*tuple[Any, ...]]) -> ConfirmationView:
     m = row._mapping
     return ConfirmationView(
         ref=m["token_hash"][:12], actor=m["actor"], session_id=m["session_id"], call_json=m["call_json"],
@@ -59,20 +69,21 @@ def _view(row: Any) -> ConfirmationView:
 
 
 class ConfirmationBook:
-    def __init__(self, engine: Engine, audit_log: Any, *, clock: Clock | None = None):
+    def __init__(self, engine: Engine, audit_log: AuditSink, *, clock: Clock | None = None) -> None:
         self._engine = engine
         self._audit = audit_log
         self._clock = clock or system_clock
 
-    def issue(self, actor: Actor, call: ResolvedCall, summary: str, ttl_seconds: int = 300,
-              session_id: str | None = None, preview: list[dict] | None = None) -> tuple[str, datetime]:
+    def issue(self, actor: Actor, call: BoundCall, summary: str, ttl_seconds: int = 300,
+              session_id: str | None = None,
+              preview: list[dict[str, Any]] | None = None) -> tuple[str, datetime]:
         """A new token for ``actor`` to confirm ``call``; returns (token, expires_at)."""
         if not isinstance(ttl_seconds, int) or not MIN_TTL <= ttl_seconds <= MAX_TTL:
             raise ConfirmationError("bad_ttl", f"ttl_seconds must be between {MIN_TTL} and {MAX_TTL}")
         token = secrets.token_urlsafe(18)
         now = now_from(self._clock)
         expires_at = now + timedelta(seconds=ttl_seconds)
-        row = {
+        row: dict[str, Any] = {
             "token_hash": _hash(token), "actor": actor.email.strip().lower(), "session_id": session_id,
             "call_json": stored_json(call, preview), "call_hash": call.fingerprint(), "summary": summary,
             "created_at": now, "expires_at": expires_at, "status": "pending",
@@ -113,7 +124,8 @@ class ConfirmationBook:
             return None
         return current if current.expires_at > now_from(self._clock) else None
 
-    def _spend(self, token: str, actor: Actor, to: str, call_hash: str | None) -> ConfirmationView:
+    def _spend(self, token: str, actor: Actor, to: Literal["used", "declined"],
+               call_hash: str | None) -> ConfirmationView:
         if not isinstance(token, str) or not token.strip():
             raise ConfirmationError("unknown", "no confirmation token given")
         token_hash = _hash(token)
@@ -153,7 +165,7 @@ class ConfirmationBook:
             return "call_changed", "the call changed since it was confirmed; nothing was done"
         return "not_pending", "this confirmation could not be used; ask again"
 
-    def _mark(self, token_hash: str, to: str) -> None:
+    def _mark(self, token_hash: str, to: ConfirmationStatus) -> None:
         with self._engine.begin() as conn:
             conn.execute(update(_T).where(_T.c.token_hash == token_hash, _T.c.status == "pending")
                          .values(status=to))
@@ -163,7 +175,7 @@ class ConfirmationBook:
             row = conn.execute(select(_T).where(_T.c.token_hash == token_hash)).first()
         return _view(row) if row else None
 
-    def _log(self, kind: str, token_hash: str, payload: dict, view: ConfirmationView | None = None,
+    def _log(self, kind: str, token_hash: str, payload: dict[str, Any], view: ConfirmationView | None = None,
              actor: str | None = None) -> None:
         """Audit one transition; ``confirmation`` is a prefix of the token's hash, never the token."""
         view = view or self._read(token_hash)

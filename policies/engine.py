@@ -134,7 +134,7 @@ class Policy:
                               (action, operation) in ACCOUNT_FREE)
 
     @classmethod
-    def from_data(cls, data: Any, source: str = "<policy>") -> Policy:
+    def from_data(cls, data: object, source: str = "<policy>") -> Policy:
         """Validate a parsed YAML/JSON document; raise ``PolicyError`` naming each bad field."""
         if not isinstance(data, dict):
             raise PolicyError(source, ["(top level): expected a mapping with 'version: 1' and 'actions'"])
@@ -151,7 +151,7 @@ class Policy:
         return f"Policy(source={self.source!r})"
 
 
-def _unconfirmed_purge(data: dict) -> list[str]:
+def _unconfirmed_purge(data: dict[str, Any]) -> list[str]:
     """The purge rule checked on the raw file too, so it is reported alongside shape errors."""
     try:
         purge = data["actions"]["manage_user"]["purge"]
@@ -290,7 +290,7 @@ def _decide(policy: Policy, actor: Actor, call: ResolvedCall, state: PolicyState
     if impact is not None and not state.confirmed:
         # the policy's conditions apply to writes that would otherwise run at once
         for condition in policy.confirm_rules:
-            if condition.holds_fn(actor, call, impact):  # type: ignore[misc]
+            if condition.holds_fn(actor, call, impact):
                 return NeedsConfirmation(f"confirm_when:{condition.condition.name}",
                                          condition.explain())
     return Allow(rule)

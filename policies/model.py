@@ -129,7 +129,10 @@ class ActionRules(_Strict):
     )
 
     def rule(self, action: str, operation: str) -> OperationRule:
-        return getattr(getattr(self, action), operation)
+        rule = getattr(getattr(self, action), operation)
+        if not isinstance(rule, OperationRule):  # a field of the model that is not an operation
+            raise AttributeError(f"{action}.{operation} is not an operation")
+        return rule
 
 
 class ProfileRule(_Strict):
@@ -180,7 +183,7 @@ class PolicyDocument(_Strict):
 
     @field_validator("confirm_when")
     @classmethod
-    def _known_conditions(cls, value: list) -> list:
+    def _known_conditions(cls, value: list[Any]) -> list[Any]:
         problems = []
         for i, entry in enumerate(value):
             try:
@@ -192,7 +195,8 @@ class PolicyDocument(_Strict):
         return value
 
     def limits(self, role: str) -> RoleLimits:
-        return self.roles.get(role) or RoleLimits()  # type: ignore[call-overload]
+        """The role's limits as written, or the defaults for a role the file leaves out."""
+        return next((lim for name, lim in self.roles.items() if name == role), None) or RoleLimits()
 
 
 def semantic_problems(doc: PolicyDocument) -> list[str]:

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
-from sqlalchemy import Connection, Engine, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, Connection, Engine, Row, and_, func, or_, select, update
 
 from audit.service_tables import OutboxEntry
 
@@ -30,6 +30,8 @@ ANNOUNCED = {
     "expired": "expired",
 }
 _T = OutboxEntry.__table__
+# what ``finish`` made of an attempt: delivered, tried again later, or given up
+Outcome = Literal["sent", "retry", "failed"]
 
 
 @dataclass(frozen=True)
@@ -64,7 +66,7 @@ def announce(conn: Connection, status: str, approval_id: str) -> None:
     )
 
 
-def _due(now: datetime):
+def _due(now: datetime) -> ColumnElement[bool]:
     return and_(
         _T.c.status == "pending",
         _T.c.next_attempt_at <= now,
@@ -117,15 +119,19 @@ def finish(
     error: str | None,
     max_attempts: int,
     backoff_seconds: float,
-) -> str:
+) -> Outcome:
     """Close the lease: sent, or retried after ``backoff * 2**attempts``, or failed for good."""
     now = _now()
     attempts = entry.attempts + 1
+    outcome: Outcome
     if error is None:
+        outcome = "sent"
         values: dict[str, Any] = {"status": "sent", "sent_at": now, "last_error": None}
     elif attempts >= max_attempts:
+        outcome = "failed"
         values = {"status": "failed", "last_error": error[:2000]}
     else:
+        outcome = "retry"
         delay = backoff_seconds * (2 ** (attempts - 1))
         values = {"next_attempt_at": now + timedelta(seconds=delay), "last_error": error[:2000]}
     with engine.begin() as conn:
@@ -134,7 +140,7 @@ def finish(
             .where(_T.c.id == entry.id, _T.c.claimed_by == worker)
             .values(attempts=attempts, claimed_by=None, claim_until=None, **values)
         )
-    return values.get("status", "retry")
+    return outcome
 
 
 def counts(engine: Engine) -> dict[str, int]:
@@ -142,7 +148,7 @@ def counts(engine: Engine) -> dict[str, int]:
         return {s: n for s, n in conn.execute(select(_T.c.status, func.count()).group_by(_T.c.status))}
 
 
-def entries(engine: Engine, approval_id: str | None = None) -> list[Any]:
+def entries(engine: Engine, approval_id: str | None = None) -> list[Row[*tuple[Any, ...]]]:
     query = select(_T).order_by(_T.c.id)
     if approval_id is not None:
         query = query.where(_T.c.approval_id == approval_id)

@@ -80,12 +80,12 @@ def preview_dicts(rows: Sequence[PreviewRow]) -> list[dict[str, Any]]:
     return [r.as_dict() for r in rows]
 
 
-def rows_from(data: Any) -> tuple[PreviewRow, ...]:
+def rows_from(data: object) -> tuple[PreviewRow, ...]:
     """Rows back from their stored or JSON form (anything else: none)."""
     if not isinstance(data, list):
         return ()
     return tuple(PreviewRow.from_dict(d) for d in data if isinstance(d, dict))
 
 
-def _opt(value: Any) -> str | None:
+def _opt(value: object) -> str | None:
     return None if value is None else str(value)

@@ -18,9 +18,8 @@ import threading
 from collections.abc import Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 
 _THREAD_LOCKS: dict[str, threading.Lock] = {}
 _GUARD = threading.Lock()
@@ -31,15 +30,18 @@ def _digest(namespace: str, key: str) -> bytes:
 
 
 class AccountLocks:
-    """``with locks.hold(account_ids): ...`` serialises guarded writes per account."""
+    """``with locks.hold(account_ids): ...`` serialises guarded writes per account.
 
-    def __init__(self, engine: Any) -> None:
-        self._engine = engine
-        dialect = getattr(getattr(engine, "dialect", None), "name", "")
-        self._postgres = dialect == "postgresql"
+    ``engine``: the store's; None (a gate without a store) means locks of this process only.
+    """
+
+    def __init__(self, engine: Engine | None) -> None:
+        dialect = engine.dialect.name if engine is not None else ""
+        # advisory locks need the engine: kept only on PostgreSQL, where they are used
+        self._postgres_engine = engine if dialect == "postgresql" else None
         options = engine.get_execution_options() if engine is not None else {}
         self._namespace = str((options.get("schema_translate_map") or {}).get(None) or "")
-        database = getattr(getattr(engine, "url", None), "database", None)
+        database = engine.url.database if engine is not None else None
         self._file = Path(database) if dialect == "sqlite" and database and database != ":memory:" else None
 
     @contextmanager
@@ -48,8 +50,8 @@ class AccountLocks:
         if not ordered:
             yield
             return
-        if self._postgres:
-            with self._advisory(ordered):
+        if self._postgres_engine is not None:
+            with self._advisory(self._postgres_engine, ordered):
                 yield
             return
         with ExitStack() as stack:
@@ -58,9 +60,9 @@ class AccountLocks:
             yield
 
     @contextmanager
-    def _advisory(self, keys: list[str]) -> Iterator[None]:
+    def _advisory(self, engine: Engine, keys: list[str]) -> Iterator[None]:
         ids = [int.from_bytes(_digest(self._namespace, k)[:8], "big", signed=True) for k in keys]
-        with self._engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             taken = []
             try:
                 for ident in ids:
