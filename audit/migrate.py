@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 
 LOCK_KEY = 724177001  # pg_advisory_xact_lock key: one schema change at a time per database
 LEGACY_TABLE = "dsadmin_schema_version"  # the version row of stores made before migrations
-UPGRADE_HINT = "run `dsadmin store upgrade` (back the store up first)"
+UPGRADE_HINT = "run `dsadmin store upgrade` (back it up first)"
 
 _VERSION = sa.Table(VERSION_TABLE, MetaData(), sa.Column("version_num", sa.String(32), primary_key=True))
 
@@ -70,16 +70,16 @@ class SchemaState:
             return "current"
         return "behind" if self.known else "newer"
 
-    def advice(self) -> str:
-        """Why the store cannot be used as it is, and what to run; empty when it can."""
-        where = f"the store is at revision {self.revision}, this dsadmin needs {self.head}"
+    def advice(self, store: str = "the store") -> str:
+        """Why ``store`` cannot be used as it is, and what to run; empty when it can."""
+        at = f"{store} is at revision {self.revision}"
         return {
             "current": "",
             "empty": "",
-            "behind": f"{where}: {UPGRADE_HINT}",
-            "newer": f"{where}, an older one: upgrade dsadmin (a newer version created this store)",
-            "pre-migration": f"the store was made by a dsadmin from before migrations (schema version "
-                             f"{self.legacy_version or '?'}): {UPGRADE_HINT} to adopt it; no data changes",
+            "behind": f"{at}, this dsadmin needs {self.head}: {UPGRADE_HINT}",
+            "newer": f"{at}, newer than this dsadmin knows (its head is {self.head}): upgrade dsadmin",
+            "pre-migration": f"{store} was made by a dsadmin from before migrations (schema version "
+                             f"{self.legacy_version or '?'}): {UPGRADE_HINT} to adopt it; its data is kept",
         }[self.kind]
 
     def as_dict(self) -> dict[str, Any]:
@@ -105,7 +105,7 @@ def ensure_current(engine: Engine) -> None:
         if state.kind == "empty":
             _alembic_upgrade(conn)
         elif state.kind != "current":
-            raise StoreError(state.advice())
+            raise StoreError(state.advice(f"the store at {engine.url.render_as_string()}"))
 
 
 def status(engine: Engine) -> SchemaState:
