@@ -3,8 +3,6 @@ out-of-date store is refused on open and upgraded only by ``upgrade`` (``dsadmin
 
 from __future__ import annotations
 
-import os
-import uuid
 from pathlib import Path
 
 import pytest
@@ -29,25 +27,6 @@ SLACK_TABLE_AS_THE_CHANNEL_MADE_IT = (
     "CREATE TABLE slack_events_seen (event_id VARCHAR(128) NOT NULL, seen_at {stamp} NOT NULL, "
     "PRIMARY KEY (event_id))"
 )
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def bare_engine(request, tmp_path):
-    """An engine on a store with no tables (nothing opened it), on each backend."""
-    if request.param == "sqlite":
-        engine = make_engine(f"sqlite:///{tmp_path / 'store.db'}")
-        yield engine
-        engine.dispose()
-        return
-    url = os.environ.get("DSADMIN_TEST_POSTGRES_URL")
-    if not url:
-        pytest.skip("DSADMIN_TEST_POSTGRES_URL is not set (a real PostgreSQL is needed)")
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    engine = make_engine(url, schema=schema)
-    yield engine
-    with engine.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
-    engine.dispose()
 
 
 def _run_sql(engine: Engine, script: str) -> None:
