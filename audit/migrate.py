@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy import Connection, Engine, MetaData
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.sql.schema import ColumnCollectionConstraint
 
 from audit.db import StoreError
 from audit.migrations import BASELINE, HEAD, LOCATION, VERSION_TABLE
@@ -187,8 +188,9 @@ def describe(diff: Any) -> str:
     if isinstance(subject, sa.Column):
         return f"{op} {subject.table.name}.{subject.name}"
     name = getattr(subject, "name", None) or subject
-    if isinstance(subject, sa.Constraint | sa.Index):
-        name = f"{type(subject).__name__} {subject.name or ''}({', '.join(c.name for c in subject.columns)})"
+    if isinstance(subject, ColumnCollectionConstraint | sa.Index):
+        columns = ", ".join(c.name for c in subject.columns)
+        name = f"{type(subject).__name__} {subject.name or ''}({columns})"
     table = getattr(getattr(subject, "table", None), "name", None)
     return f"{op} {name}" + (f" on {table}" if table else "")
 
@@ -253,7 +255,8 @@ def _baseline_metadata() -> MetaData:
     """The tables the baseline revision creates, frozen in its script."""
     script = _scripts().get_revision(BASELINE)
     assert script is not None and script.module is not None
-    return script.module.metadata
+    metadata: MetaData = script.module.metadata
+    return metadata
 
 
 def _is_known(revision: str) -> bool:

@@ -11,6 +11,8 @@ this revision), so "adopted" means "verified to be exactly what this revision cr
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -26,7 +28,7 @@ _BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 _Stamp = sa.DateTime(timezone=True)
 
 
-def _c(name: str, type_: sa.types.TypeEngine, nullable: bool = False, **kw) -> sa.Column:
+def _c(name: str, type_: sa.types.TypeEngine[Any], nullable: bool = False, **kw: Any) -> sa.Column[Any]:
     return sa.Column(name, type_, nullable=nullable, **kw)
 
 
