@@ -33,7 +33,9 @@ def _store(config: Any) -> str:
         raise CheckFailed(f"store.url {_safe(url)!r} is not a database URL ({exc}); e.g. "
                           "sqlite:////var/lib/dsadmin/dsadmin.db or postgresql://user@host/db") from None
     if parsed.get_backend_name() == "sqlite":
-        return _sqlite_place(parsed.database, _safe(url))
+        found = _sqlite_place(parsed.database, _safe(url))
+        made = parsed.database not in (None, "", ":memory:") and Path(parsed.database).expanduser().is_file()
+        return found + _schema(url) if made else found
     try:
         engine = make_engine(url)
     except Exception as exc:
@@ -47,7 +49,26 @@ def _store(config: Any) -> str:
                           "and the URL right?") from None
     finally:
         engine.dispose()
-    return f"store {_safe(url)} reachable"
+    return f"store {_safe(url)} reachable" + _schema(url)
+
+
+def _schema(url: str) -> str:
+    """Where the store's schema stands; a store other commands would refuse fails the check."""
+    from audit.db import _safe, make_engine
+    from audit.migrate import status
+
+    engine = make_engine(url)
+    try:
+        state = status(engine)
+    except Exception as exc:  # driver errors vary; the person needs the URL and the cause
+        raise CheckFailed(f"store.url {_safe(url)}: cannot read its schema ({exc})") from None
+    finally:
+        engine.dispose()
+    if state.advice():
+        raise CheckFailed(state.advice(f"store {_safe(url)}"))
+    if state.revision is None:
+        return ", empty (set up on first use)"
+    return f", schema at revision {state.revision} (head)"
 
 
 def _sqlite_place(database: str | None, shown: str) -> str:

@@ -5,8 +5,8 @@ re-reads the organization, its accounts and each account's permission profiles a
 before doing anything. Entries are JSON values under a key (``organizations``,
 ``profiles:<account id>``, ``groups:<account id>``, ``user:<email>``) within a scope (one
 DocuSign endpoint and organization), each with the time it was read; older than the TTL counts as
-absent. Only the table lives here (registered on the store's metadata, so ``ensure_schema`` creates
-it); ``tools.docusign.cache`` reads and writes it. It is a cache, not a record: unlike the audit
+absent. Only the table lives here (on the store's metadata, which the migrations produce);
+``tools.docusign.cache`` reads and writes it. It is a cache, not a record: unlike the audit
 tables, its rows are replaced and deleted.
 """
 

@@ -2,7 +2,8 @@
 
 All timestamps are timezone-aware UTC. Tables carry no schema name, so a test run (or a team) can
 place them in a PostgreSQL schema of its own through ``schema_translate_map`` (see ``audit.db``).
-Only ``audit.log`` writes ``audit_events`` and it only ever inserts.
+Only ``audit.log`` writes ``audit_events`` and it only ever inserts. A change here needs a
+migration (``python -m audit.migrations revision``); tests/audit/test_migrations.py fails until then.
 """
 
 from __future__ import annotations
@@ -13,23 +14,12 @@ from typing import Any, ClassVar
 from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Index, Integer, String, Table, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-# 2: approval leases; audit_events indexes that serve `audit tail` (column, id) and ts;
-#    audit_checkpoints (heads signed for an external sink, and how far a verify has reached)
-SCHEMA_VERSION = 2
-
 
 class Base(DeclarativeBase):
     # Declarative types ``__table__`` as any FromClause (a class may be mapped onto a join or a
     # subquery); every model of the store is mapped onto a plain Table, and the code that writes it
     # uses the Table's insert()/update()/indexes. A bare annotation: nothing changes at run time.
     __table__: ClassVar[Table]
-
-
-class SchemaVersion(Base):
-    __tablename__ = "dsadmin_schema_version"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    version: Mapped[int] = mapped_column(Integer)
 
 
 # (column, id): `audit tail --actor X -n 20` reads the newest rows of X straight off the index,
@@ -41,9 +31,6 @@ AUDIT_EVENT_INDEXES = (
     ("ix_audit_events_target_id", ("target", "id")),
     ("ix_audit_events_ts", ("ts",)),
 )
-# the single-column indexes of schema 1, replaced by the ones above
-SCHEMA1_EVENT_INDEXES = (("ix_audit_events_session_id", "session_id"), ("ix_audit_events_actor", "actor"),
-                         ("ix_audit_events_kind", "kind"), ("ix_audit_events_target", "target"))
 
 
 class AuditEvent(Base):

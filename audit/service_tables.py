@@ -1,10 +1,12 @@
-"""The service's tables: web sign-ins and sessions, personal API tokens, rate limits, the outbox.
+"""The service's tables: web sign-ins and sessions, personal API tokens, rate limits, the outbox,
+and the Slack events already handled.
 
 Why in the store and not in a process: several ``dsadmin serve`` instances share one PostgreSQL,
 and a person signed in through one must be known to the next; a rate limit must count requests
 wherever they land; a notification must be announced in the same transaction as the decision it
-tells of (``policies.outbox``). Secrets are never stored: session ids and API tokens are kept as
-SHA-256 hashes, like confirmation tokens.
+tells of (``policies.outbox``); a Slack event retried to another instance must be recognised
+there. Secrets are never stored: session ids and API tokens are kept as SHA-256 hashes, like
+confirmation tokens.
 """
 
 from __future__ import annotations
@@ -88,3 +90,12 @@ class OutboxEntry(Base):
     delivered: Mapped[list[str]] = mapped_column(JSON, default=list)  # channel keys already delivered
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class SlackEventSeen(Base):
+    """A Slack event id handled once (``agent.channels.slack.dedupe``): Slack retries, any instance."""
+
+    __tablename__ = "slack_events_seen"
+
+    event_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -36,14 +36,24 @@ def postgres_url() -> str | None:
 @pytest.fixture(params=["sqlite", "postgres"])
 def store_engine(request, tmp_path):
     """An empty, migrated store on SQLite, and on PostgreSQL in a schema of its own (dropped after)."""
-    if request.param == "sqlite":
-        from audit.db import open_store
+    yield from _on_each_backend(request.param, tmp_path, migrated=True)
 
-        engine = open_store(f"sqlite:///{tmp_path / 'store.db'}")
-        yield engine
-        engine.dispose()
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def bare_engine(request, tmp_path):
+    """An engine on a store nothing has opened yet (no tables, no migrations), on each backend."""
+    yield from _on_each_backend(request.param, tmp_path, migrated=False)
+
+
+def _on_each_backend(backend: str, tmp_path: Path, *, migrated: bool):
+    from audit.db import make_engine, open_store
+
+    if backend == "postgres":
+        yield from _postgres_store(migrated=migrated)
         return
-    yield from _postgres_store()
+    engine = (open_store if migrated else make_engine)(f"sqlite:///{tmp_path / 'store.db'}")
+    yield engine
+    engine.dispose()
 
 
 @pytest.fixture
@@ -52,16 +62,16 @@ def postgres_engine():
     yield from _postgres_store()
 
 
-def _postgres_store():
+def _postgres_store(*, migrated: bool = True):
     from sqlalchemy import text
 
-    from audit.db import open_store
+    from audit.db import make_engine, open_store
 
     url = postgres_url()
     if not url:
         pytest.skip("DSADMIN_TEST_POSTGRES_URL is not set (a real PostgreSQL is needed)")
     schema = f"t_{uuid.uuid4().hex[:12]}"
-    engine = open_store(url, schema=schema)
+    engine = (open_store if migrated else make_engine)(url, schema=schema)
     yield engine
     with engine.begin() as conn:
         conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))

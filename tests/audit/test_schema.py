@@ -1,13 +1,16 @@
-"""Creating and upgrading the store: many first starts at once, old stores, private files."""
+"""Creating the store: many first starts at once (each migrating an empty store), private files.
+Upgrades and adopting old stores: test_migrations.py."""
 
 from __future__ import annotations
 
 import stat
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
-from sqlalchemy import create_engine, inspect, text
+import pytest
+from sqlalchemy import text
 
 ROOT = Path(__file__).resolve().parents[2]
 STARTERS = 8
@@ -15,7 +18,7 @@ STARTERS = 8
 _START = """
 import sys
 from audit import AuditLog, open_store
-log = AuditLog(open_store(sys.argv[1]))
+log = AuditLog(open_store(sys.argv[1], schema=sys.argv[3] if len(sys.argv) > 3 else None))
 log.append("session_started", actor="p%s@acme.com" % sys.argv[2])
 print("ok")
 """
@@ -38,6 +41,37 @@ def test_eight_processes_starting_on_an_empty_sqlite_store_all_succeed(tmp_path)
         log.close()
 
 
+def test_processes_starting_on_an_empty_postgres_schema_all_succeed():
+    """The advisory lock is taken before the schema is created, so even CREATE SCHEMA does not race."""
+    import os
+
+    url = os.environ.get("DSADMIN_TEST_POSTGRES_URL")
+    if not url:
+        pytest.skip("DSADMIN_TEST_POSTGRES_URL is not set (a real PostgreSQL is needed)")
+    from audit import AuditLog, open_store
+
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    starters = 4
+    try:
+        procs = [subprocess.Popen([sys.executable, "-c", _START, url, str(i), schema], cwd=ROOT, text=True,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE) for i in range(starters)]
+        outcomes = [p.communicate(timeout=120) for p in procs]
+        failures = [err for (out, err), p in zip(outcomes, procs, strict=True)
+                    if p.returncode or out != "ok\n"]
+        assert failures == [], failures[0]
+        log = AuditLog(open_store(url, schema=schema))
+        report = log.verify()
+        assert report.ok and report.checked == starters
+        log.close()
+    finally:
+        from audit.db import make_engine
+
+        engine = make_engine(url)
+        with engine.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        engine.dispose()
+
+
 def test_the_sqlite_store_is_created_readable_by_its_owner_alone(tmp_path):
     from audit import AuditLog, open_store
 
@@ -46,49 +80,6 @@ def test_the_sqlite_store_is_created_readable_by_its_owner_alone(tmp_path):
     log.append("session_started")
     for file in (path, path.with_name("dsadmin.db-wal")):
         assert stat.S_IMODE(file.stat().st_mode) == 0o600, file
-    log.close()
-
-
-_SCHEMA1 = """
-CREATE TABLE dsadmin_schema_version (id INTEGER PRIMARY KEY, version INTEGER);
-INSERT INTO dsadmin_schema_version VALUES (1, 1);
-CREATE TABLE audit_events (id INTEGER PRIMARY KEY, ts DATETIME, session_id VARCHAR(64), actor VARCHAR(320),
-  kind VARCHAR(40), action VARCHAR(64), target VARCHAR(320), payload JSON, prev_hash VARCHAR(64),
-  hash VARCHAR(64) UNIQUE);
-CREATE INDEX ix_audit_events_actor ON audit_events (actor);
-CREATE INDEX ix_audit_events_kind ON audit_events (kind);
-CREATE INDEX ix_audit_events_target ON audit_events (target);
-CREATE INDEX ix_audit_events_session_id ON audit_events (session_id);
-CREATE TABLE audit_chain_head (id INTEGER PRIMARY KEY, last_id INTEGER, last_hash VARCHAR(64));
-INSERT INTO audit_chain_head VALUES (1, 0, '{genesis}');
-CREATE TABLE approvals (id VARCHAR(40) PRIMARY KEY, requester VARCHAR(320), session_id VARCHAR(64),
-  action VARCHAR(64), operation VARCHAR(64), target VARCHAR(320), call_json TEXT, call_hash VARCHAR(64),
-  summary TEXT, approver_role VARCHAR(40), status VARCHAR(20), approver VARCHAR(320), reason TEXT,
-  created_at DATETIME, expires_at DATETIME, decided_at DATETIME, executed_at DATETIME, result_json TEXT);
-"""
-
-
-def test_a_schema_1_store_is_upgraded_in_place(tmp_path):
-    from audit import AuditLog, open_store
-
-    path = tmp_path / "old.db"
-    raw = create_engine(f"sqlite:///{path}")
-    with raw.begin() as conn:
-        for statement in _SCHEMA1.format(genesis="0" * 64).split(";"):
-            if statement.strip():
-                conn.execute(text(statement))
-    raw.dispose()
-    engine = open_store(f"sqlite:///{path}")
-    log = AuditLog(engine)
-    log.append("decision", actor="admin@acme.com")
-    assert log.verify().ok
-    found = inspect(engine)
-    names = {ix["name"] for ix in found.get_indexes("audit_events")}
-    assert {"ix_audit_events_actor_id", "ix_audit_events_ts"} <= names
-    assert "ix_audit_events_actor" not in names
-    assert {"lease_until", "recovered"} <= {c["name"] for c in found.get_columns("approvals")}
-    with engine.connect() as conn:
-        assert conn.execute(text("SELECT version FROM dsadmin_schema_version")).scalar() == 2
     log.close()
 
 

@@ -3,33 +3,25 @@
 Slack resends an event it thinks went unanswered (``X-Slack-Retry-Num``) and may deliver it to
 any instance behind the endpoint, so "seen" must live in the shared store, not in memory: the
 first instance to insert the event id handles it; everyone else finds the row and stops. The
-table belongs to this channel alone and is created on first use.
+table (``audit.service_tables.SlackEventSeen``) is made by the store's migrations.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import Column, DateTime, MetaData, String, Table, insert
+from sqlalchemy import insert
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import IntegrityError
 
-_metadata = MetaData()
-SEEN_EVENTS = Table(
-    "slack_events_seen",
-    _metadata,
-    Column("event_id", String(128), primary_key=True),
-    Column("seen_at", DateTime(timezone=True), nullable=False),
-)
+from audit.service_tables import SlackEventSeen
+
+SEEN_EVENTS = SlackEventSeen.__table__
 
 
 class EventLedger:
     def __init__(self, engine: Engine) -> None:
-        self._engine = engine
-        try:
-            _metadata.create_all(engine, checkfirst=True)
-        except DBAPIError:  # another instance created it between our check and our CREATE
-            _metadata.create_all(engine, checkfirst=True)
+        self._engine = engine  # opened by audit.open_store: the table exists
 
     def first_time(self, event_id: str | None) -> bool:
         """True exactly once per event id (an event without one is handled: nothing to match)."""
