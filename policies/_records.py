@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from tools.actions import ToolCall
+from policies.call import ToolCall
 
 Clock = Callable[[], datetime]
 
