@@ -14,7 +14,7 @@ import typer
 
 import agent.bulk_cli as bulk_cli
 import agent.report_cli as report_cli
-from agent import commands, config_cli
+from agent import catalogue_cli, commands, config_cli
 from agent.channels import cli as channels_cli
 from agent.channels.mcp import cli as mcp_cli
 from agent.channels.slack import cli as slack_cli
@@ -54,6 +54,7 @@ app.add_typer(audit_cli.app, name="audit", help="Read, verify and export the aud
 app.add_typer(policies_cli.app, name="policy", help="Validate a policy and show who may do what.")
 bulk_cli.register(app)  # dsadmin bulk add|update|close
 report_cli.register(app)  # dsadmin report changes|access
+catalogue_cli.register(app)  # dsadmin catalogue
 
 
 def main() -> None:

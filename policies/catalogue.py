@@ -319,16 +319,41 @@ def operation_problems(action_name: str, args: Mapping[str, Any]) -> list[str]:
 # ------------------------------------------------------------------------------------------ docs
 
 
+def _needs(op: Operation) -> list[str]:
+    needs = list(op.required)
+    if op.exactly_one_of:
+        needs.append("one of " + " / ".join(op.exactly_one_of))
+    if op.at_least_one_of:
+        needs.append("at least one of " + " / ".join(op.at_least_one_of))
+    return needs
+
+
+def fields_text(act: Action, op: Operation) -> str:
+    """'needs email, account; takes permission_profile': one operation's fields in a line."""
+    needs, takes = _needs(op), list(op.optional)
+    parts = [f"{word} {', '.join(names)}" for word, names in (("needs", needs), ("takes", takes)) if names]
+    return "; ".join(parts) or "no fields"
+
+
+def as_data() -> list[dict[str, Any]]:
+    """The catalogue as JSON-ready data (``dsadmin catalogue --json``)."""
+    return [{
+        "action": act.name, "write": act.write, "description": act.description,
+        "fields": [{"name": f.name, "kind": f.kind, "description": f.description,
+                    **({"choices": list(f.choices)} if f.choices else {}),
+                    **({"default": f.default} if f.default is not None else {})} for f in act.fields],
+        "operations": [{"name": op.name, "plain": op.plain, "required": list(op.required),
+                        "optional": list(op.optional), "exactly_one_of": list(op.exactly_one_of),
+                        "at_least_one_of": list(op.at_least_one_of)} for op in act.operations],
+    } for act in ACTIONS]
+
+
 def markdown() -> str:
     """The catalogue as the README's section shows it (a test keeps the README up to date)."""
     lines = ["| action | operation | kind | required | optional | what it does |",
              "| --- | --- | --- | --- | --- | --- |"]
     for act, op in operations():
-        required = list(op.required)
-        if op.exactly_one_of:
-            required.append("one of " + " / ".join(op.exactly_one_of))
-        if op.at_least_one_of:
-            required.append("at least one of " + " / ".join(op.at_least_one_of))
+        required = _needs(op)
         lines.append(f"| `{act.name}` | `{op.name}` | {'write' if act.write else 'read'} | "
                      f"{', '.join(required) or '—'} | {', '.join(op.optional) or '—'} | {op.plain} |")
     for act in ACTIONS:
