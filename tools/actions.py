@@ -22,7 +22,6 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 from policies import catalogue
 from policies.call import ToolCall
 
-ActionName = Literal["list_users", "manage_user", "list_account", "manage_account_membership"]
 ACTION_NAMES: tuple[str, ...] = catalogue.ACTION_NAMES
 WRITE_ACTIONS = catalogue.WRITE_ACTIONS
 
