@@ -185,7 +185,7 @@ ACTIONS: tuple[Action, ...] = (
                       exactly_one_of=("account", "accounts", "all_accounts")),
             Operation("reactivate", "reopen a closed membership: email and account (required); optional "
                       "permission_profile; no names.", "reactivate memberships",
-                      required=("email", "account"), optional=("permission_profile",)),
+                      required=("email", "account"), optional=("permission_profile", "groups")),
             Operation("purge", "irreversibly redact a user closed for 24 hours or more: email only; no "
                       "names; always waits for the person's confirmation.", "purge users' data",
                       required=("email",)),

@@ -75,7 +75,7 @@ def test_operation_problems_name_what_to_fix():
                                                         "account": "EMEA", "groups": ["Sales"]}) == [
         "purge does not take 'account' (it is for operations 'provision', 'update', 'close', 'reactivate' "
         "only); remove it",
-        "purge does not take 'groups' (it is for operation 'provision' only); remove it",
+        "purge does not take 'groups' (it is for operations 'provision', 'reactivate' only); remove it",
     ]
     assert catalogue.operation_problems("manage_user", {"operation": "erase"}) == [
         "unknown operation 'erase' for manage_user; its operations are provision, update, close, "
