@@ -9,8 +9,6 @@ from pathlib import Path
 import pytest
 
 from policies import catalogue
-from policies._summary import summarize
-from policies.call import ResolvedCall
 from policies.model import ACCOUNT_FREE, OPERATIONS, TARGETLESS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -95,15 +93,3 @@ def test_the_readme_section_is_the_catalogue():
     """Regenerate with: dsadmin catalogue --markdown (between the README's catalogue markers)."""
     assert readme_section() == catalogue.markdown()
 
-
-@pytest.mark.parametrize(("act", "op"), list(catalogue.operations()),
-                         ids=[f"{a.name}.{o.name}" for a, o in catalogue.operations()])
-def test_every_operation_has_its_own_sentence_for_confirmations(act, op):
-    """What a person confirms or an approver approves is worded per operation, never the fallback
-    that just repeats the action's and operation's names."""
-    call = ResolvedCall(action=act.name, operation=op.name, target_email="ann@acme.com",
-                        account_ids=("id-emea",), account_names=("EMEA",),
-                        permission_profile="DocuSign Sender", groups=("Sales",),
-                        args={"job_title": "Engineer"})
-    sentence = summarize(call)
-    assert not sentence.startswith(f"{act.name} {op.name}"), sentence
