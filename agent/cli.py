@@ -15,7 +15,7 @@ import typer
 import agent.bulk_cli as bulk_cli
 import agent.report_cli as report_cli
 import agent.store_cli as store_cli
-from agent import commands, config_cli
+from agent import catalogue_cli, commands, config_cli
 from agent.channels import cli as channels_cli
 from agent.channels.mcp import cli as mcp_cli
 from agent.channels.slack import cli as slack_cli
@@ -56,6 +56,7 @@ app.add_typer(policies_cli.app, name="policy", help="Validate a policy and show 
 bulk_cli.register(app)  # dsadmin bulk add|update|close
 report_cli.register(app)  # dsadmin report changes|access
 store_cli.register(app)  # dsadmin store status|upgrade
+catalogue_cli.register(app)  # dsadmin catalogue
 
 
 def main() -> None:

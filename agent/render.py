@@ -12,6 +12,7 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
+from policies import catalogue
 from policies.decision import DecisionKind
 
 PREFERRED_COLUMNS = (
@@ -128,7 +129,7 @@ def receipt_line(result: dict[str, Any]) -> str:
     label = OPERATIONS.get(key, str(result.get("action") or "request").replace("_", " "))
     summary = _one_line(str(result.get("summary") or ""))
     if kind == "ok":
-        writes = result.get("action") in ("manage_user", "manage_account_membership")
+        writes = result.get("action") in catalogue.WRITE_ACTIONS
         word = "done" if result.get("changed") else ("not changed" if writes else "read")
         return f"- {word}: {summary}"
     if kind == "denied":
@@ -178,24 +179,8 @@ TOOL_WORDING = [
 ]
 
 
-OPERATIONS = {
-    "list_users list": "list or search users",
-    "list_account organization": "see the organization's accounts",
-    "list_account permission_profiles": "see permission profiles",
-    "list_account groups": "see groups",
-    "list_account user_memberships": "see other users' memberships",
-    "manage_user provision": "provision users",
-    "manage_user update": "update users' details",
-    "manage_user close": "close users' memberships",
-    "manage_user reactivate": "reactivate memberships",
-    "manage_user purge": "purge users' data",
-    "manage_account_membership change_permission_profile": "change permission profiles",
-    "manage_account_membership add_groups": "add users to groups",
-    "manage_account_membership remove_groups": "remove users from groups",
-    "manage_account_membership set_groups": "set users' groups",
-    "manage_account_membership add_to_account": "add users to an account",
-    "manage_account_membership remove_from_account": "remove users from an account",
-}
+# 'manage_user provision' -> 'provision users': each operation as a person reads it, from the catalogue
+OPERATIONS = {f"{act.name} {op.name}": op.plain for act, op in catalogue.operations()}
 _OPERATION_NAMES = re.compile("|".join(re.escape(k) for k in sorted(OPERATIONS, key=len, reverse=True)))
 
 

@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from policies import catalogue
 from policies.decision import Outcome
 
 # the outcomes a scenario may expect: policies.decision.Outcome's words for a request's ending
@@ -24,8 +25,8 @@ PENDING_STATUSES = frozenset({"pending", "activation_required", "activation_sent
 IMPLICIT_GROUPS = frozenset({"everyone"})
 REPORTED_TAGS = ("admin", "employee", "approval", "confirm", "deny", "error", "injection")
 # The actions that change the organization; any proposal of one fails ``calls.no_writes``.
-WRITE_ACTIONS = frozenset({"manage_user", "manage_account_membership"})
-ACTIONS = ("list_users", "manage_user", "list_account", "manage_account_membership")
+WRITE_ACTIONS = catalogue.WRITE_ACTIONS
+ACTIONS = catalogue.ACTION_NAMES
 
 
 class ScenarioError(ValueError):

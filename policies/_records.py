@@ -12,8 +12,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any, Protocol, overload
 
-from policies.call import BoundCall
-from tools.actions import ToolCall
+from policies.call import BoundCall, ToolCall
 
 Clock = Callable[[], datetime]
 

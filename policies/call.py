@@ -12,9 +12,23 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from pydantic import BaseModel, ConfigDict, Field
+
 from policies.preview import Impact
 
 ROLES = ("admin", "approver", "employee")
+
+
+class ToolCall(BaseModel):
+    """A proposal exactly as the model made it: untrusted until ``tools.actions.parse_call`` accepts
+    it. Defined here, below ``tools``, because approvals and confirmations give a stored call back in
+    this shape for the gate to re-submit."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    action: str
+    args: dict[str, Any] = Field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from policies import catalogue
 from policies.call import ROLES, Actor, PolicyState, ResolvedCall
 from policies.conditions import Rule, guard_denial, parse_rule
 from policies.decision import Allow, Decision, Deny, NeedsApproval, NeedsConfirmation
@@ -27,11 +28,10 @@ from policies.model import (
     semantic_problems,
 )
 from policies.textfiles import FileProblem, read_text
-from tools.actions import ACTION_MODELS, WRITE_ACTIONS
 
 DEFAULT_POLICY_PATH = Path(__file__).with_name("default.yaml")
 _ROLE_ORDER = {role: i for i, role in enumerate(ROLES)}
-_KNOWN_ARGS = {action: frozenset(model.model_fields) for action, model in ACTION_MODELS.items()}
+_KNOWN_ARGS = {a.name: frozenset(a.field_names) for a in catalogue.ACTIONS}
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 # (argument, resolved field, must agree). A profile may be named by id or in another case in the
 # arguments; the resolved name is what runs, so it is what is judged.
@@ -122,7 +122,7 @@ class Policy:
                 self.tables[(action, operation)] = self._compile(action, operation)
 
     def _compile(self, action: str, operation: str) -> OperationTable:
-        rule = self.document.actions.rule(action, operation)
+        rule = self.document.rule(action, operation)
         grants: dict[str, RoleGrant] = {}
         for role, grant in rule.roles.items():
             chosen = rule.approval if grant.approval is None else grant.approval
@@ -185,6 +185,11 @@ def _describe(exc: ValidationError) -> list[str]:
         loc = [p for p in loc if not p.startswith(("literal[", "list[", "ApprovalRule", "function-"))]
         where = ".".join(loc) or "(top level)"
         msg = err["msg"].removeprefix("Value error, ")
+        if where == "actions" and err["type"] == "value_error":
+            for line in msg.splitlines():  # the catalogue's name checks: each line has its own path
+                path, _, text = line.partition(": ")
+                by_path.setdefault(path, []).append(text)
+            continue
         if err["type"] == "extra_forbidden":
             msg = "unknown field; remove it or fix its spelling"
         elif err["type"] == "literal_error" and err["loc"] and err["loc"][-1] == "[key]":
@@ -297,12 +302,9 @@ def _decide(policy: Policy, actor: Actor, call: ResolvedCall, state: PolicyState
 
 
 def _unknown(call: ResolvedCall) -> Deny:
-    operations = OPERATIONS.get(call.action)
-    if operations is None:
-        return Deny((f"unknown action {call.action!r}; the actions are {', '.join(OPERATIONS)}",),
-                    rule="unknown_action")
-    return Deny((f"unknown operation {call.operation!r} for {call.action}; use one of "
-                 f"{', '.join(operations)}",), rule="unknown_operation")
+    if catalogue.action(call.action) is None:
+        return Deny((catalogue.unknown_action(call.action),), rule="unknown_action")
+    return Deny((catalogue.unknown_operation(call.action, call.operation),), rule="unknown_operation")
 
 
 def _reconcile(call: ResolvedCall) -> tuple[str | None, ResolvedCall]:
@@ -356,14 +358,20 @@ def _limits_failure(policy: Policy, limits: RoleTable, grant: RoleGrant, table: 
         allowed = limits.profiles_allow
         if p in limits.profiles_deny or (allowed is not None and p not in allowed):
             return f"the {role} role may not request or grant the permission profile {profile!r}"
-    elif limits.profiles_allow is not None and call.action in WRITE_ACTIONS and \
-            call.operation in ("provision", "reactivate", "add_to_account"):
+    elif limits.profiles_allow is not None and call.action in catalogue.WRITE_ACTIONS and \
+            _takes_profile(call):
         return (f"as {role}, name the permission profile explicitly; allowed: "
                 f"{', '.join(sorted(limits.profiles_allow))}")
     if call.page_size is not None and call.page_size > limits.max_page_size:
         return (f"page_size {call.page_size} is larger than the {role} role may list "
                 f"({limits.max_page_size}); ask for at most {limits.max_page_size}")
     return None
+
+
+def _takes_profile(call: ResolvedCall) -> bool:
+    """Whether the operation grants a permission profile (so a role limited to some must name one)."""
+    op = catalogue.lookup(call.action, call.operation)
+    return op is not None and "permission_profile" in op.accepted
 
 
 def _accounts(call: ResolvedCall) -> list[tuple[str, str]]:
@@ -376,7 +384,7 @@ def _accounts(call: ResolvedCall) -> list[tuple[str, str]]:
 
 def _profile_approval(policy: Policy, call: ResolvedCall, state: PolicyState) -> Approver | None:
     """Granting a listed profile, or changing a membership that holds one, needs approval."""
-    if not policy.approval_profiles or call.action not in WRITE_ACTIONS:
+    if not policy.approval_profiles or call.action not in catalogue.WRITE_ACTIONS:
         return None
     if call.permission_profile and call.permission_profile.strip().lower() in policy.approval_profiles:
         return policy.profile_approval

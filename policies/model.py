@@ -13,29 +13,23 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
+from policies import catalogue
 from policies.conditions import parse_rule
 
 Role = Literal["admin", "approver", "employee"]
 ROLE_NAMES: tuple[str, ...] = ("admin", "approver", "employee")
 
-# Every operation of every action, in the order people read them.
+# Every operation of every action, as the catalogue declares them; reads first, the order people
+# read them in (`policy check`).
 OPERATIONS: dict[str, tuple[str, ...]] = {
-    "list_users": ("list",),
-    "list_account": ("organization", "permission_profiles", "groups", "user_memberships"),
-    "manage_user": ("provision", "update", "close", "reactivate", "purge"),
-    "manage_account_membership": (
-        "change_permission_profile", "set_groups", "add_groups", "remove_groups",
-        "add_to_account", "remove_from_account",
-    ),
+    a.name: a.operation_names for a in sorted(catalogue.ACTIONS, key=lambda a: a.write)
 }
 # Reads of organization data that concern no particular user: "for themselves only" is meaningless.
-TARGETLESS: frozenset[tuple[str, str]] = frozenset({
-    ("list_account", "organization"), ("list_account", "permission_profiles"), ("list_account", "groups"),
-})
+TARGETLESS: frozenset[tuple[str, str]] = frozenset(
+    (a.name, op.name) for a, op in catalogue.operations() if not op.targets_user)
 # Calls that name no account without meaning "every account": allowed under a limited account scope.
-ACCOUNT_FREE: frozenset[tuple[str, str]] = frozenset({
-    ("list_account", "organization"), ("list_account", "user_memberships"),
-})
+ACCOUNT_FREE: frozenset[tuple[str, str]] = frozenset(
+    (a.name, op.name) for a, op in catalogue.operations() if op.account_free)
 
 UNCONFIRMED_PURGE = (
     "actions.manage_user.purge.confirmation: a purge is irreversible and must be confirmed by a "
@@ -86,53 +80,9 @@ class OperationRule(_Strict):
         return value
 
 
-def _disabled() -> OperationRule:
-    return OperationRule(enabled=False)
-
-
-class ListUsersRules(_Strict):
-    list: OperationRule = Field(default_factory=_disabled)
-
-
-class ListAccountRules(_Strict):
-    organization: OperationRule = Field(default_factory=_disabled)
-    permission_profiles: OperationRule = Field(default_factory=_disabled)
-    groups: OperationRule = Field(default_factory=_disabled)
-    user_memberships: OperationRule = Field(default_factory=_disabled)
-
-
-class ManageUserRules(_Strict):
-    provision: OperationRule = Field(default_factory=_disabled)
-    update: OperationRule = Field(default_factory=_disabled)
-    close: OperationRule = Field(default_factory=_disabled)
-    reactivate: OperationRule = Field(default_factory=_disabled)
-    purge: OperationRule = Field(default_factory=_disabled)
-
-
-class ManageAccountMembershipRules(_Strict):
-    change_permission_profile: OperationRule = Field(default_factory=_disabled)
-    set_groups: OperationRule = Field(default_factory=_disabled)
-    add_groups: OperationRule = Field(default_factory=_disabled)
-    remove_groups: OperationRule = Field(default_factory=_disabled)
-    add_to_account: OperationRule = Field(default_factory=_disabled)
-    remove_from_account: OperationRule = Field(default_factory=_disabled)
-
-
-class ActionRules(_Strict):
-    """An action or operation left out of the file is disabled: nothing is allowed by omission."""
-
-    list_users: ListUsersRules = Field(default_factory=ListUsersRules)
-    list_account: ListAccountRules = Field(default_factory=ListAccountRules)
-    manage_user: ManageUserRules = Field(default_factory=ManageUserRules)
-    manage_account_membership: ManageAccountMembershipRules = Field(
-        default_factory=ManageAccountMembershipRules
-    )
-
-    def rule(self, action: str, operation: str) -> OperationRule:
-        rule = getattr(getattr(self, action), operation)
-        if not isinstance(rule, OperationRule):  # a field of the model that is not an operation
-            raise AttributeError(f"{action}.{operation} is not an operation")
-        return rule
+_DISABLED = OperationRule(enabled=False)
+# actions.<action>.<operation>: a rule; the names are the catalogue's, checked by PolicyDocument.
+ActionRules = dict[str, dict[str, OperationRule]]
 
 
 class ProfileRule(_Strict):
@@ -177,7 +127,10 @@ class PolicyDocument(_Strict):
     description: str | None = Field(None, max_length=MAX_DESCRIPTION)
     constraints: Constraints = Field(default_factory=Constraints)
     roles: dict[Role, RoleLimits] = Field(default_factory=dict)
-    actions: ActionRules = Field(default_factory=ActionRules)
+    actions: ActionRules = Field(
+        default_factory=dict,
+        description="actions.<action>.<operation>: who may; one left out is disabled (nothing is allowed "
+        "by omission)")
     confirm_when: list[Any] = Field(
         default_factory=list, description="Conditions under which a write needs the person's confirmation")
 
@@ -194,6 +147,29 @@ class PolicyDocument(_Strict):
             raise ValueError("; ".join(problems))
         return value
 
+    @field_validator("actions", mode="before")
+    @classmethod
+    def _catalogue_names(cls, value: object) -> object:
+        """Every action and operation named must be the catalogue's: a misspelt one would otherwise
+        leave the operation it meant disabled, silently. Each line carries its own path."""
+        if not isinstance(value, dict):
+            return value
+        problems = []
+        for name, operations in value.items():
+            act = catalogue.action(str(name))
+            if act is None:
+                problems.append(f"actions.{name}: {catalogue.unknown_action(str(name))}")
+            elif isinstance(operations, dict):
+                problems += [f"actions.{name}.{op}: {catalogue.unknown_operation(act.name, str(op))}"
+                             for op in operations if act.operation(str(op)) is None]
+        if problems:
+            raise ValueError("\n".join(problems))
+        return value
+
+    def rule(self, action: str, operation: str) -> OperationRule:
+        """The rule for one operation; an operation the file leaves out is disabled."""
+        return self.actions.get(action, {}).get(operation) or _DISABLED
+
     def limits(self, role: str) -> RoleLimits:
         """The role's limits as written, or the defaults for a role the file leaves out."""
         return next((lim for name, lim in self.roles.items() if name == role), None) or RoleLimits()
@@ -202,12 +178,12 @@ class PolicyDocument(_Strict):
 def semantic_problems(doc: PolicyDocument) -> list[str]:
     """Well-formed but unsafe or meaningless combinations, each as 'path: what to change'."""
     problems: list[str] = []
-    purge = doc.actions.manage_user.purge
+    purge = doc.rule("manage_user", "purge")
     if purge.enabled and not purge.confirmation:
         problems.append(UNCONFIRMED_PURGE)
     for action, operations in OPERATIONS.items():
         for operation in operations:
-            rule = doc.actions.rule(action, operation)
+            rule = doc.rule(action, operation)
             for role, grant in rule.roles.items():
                 if grant.self_only and (action, operation) in TARGETLESS:
                     problems.append(

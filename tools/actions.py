@@ -1,20 +1,29 @@
-"""The four declared actions: the only things a model may ask for.
+"""The four declared actions as pydantic models: the only things a model may ask for.
 
-One pydantic model per action is its schema three times over: the JSON schema the model reads
-(descriptions are written for a model), the validator the gate runs on whatever the model sent
-(unknown fields, oversized or non-text values and malformed emails are refused before anything
-else happens), and the typed input the operations code consumes. A model's proposal arrives as
-``ToolCall`` with raw ``args``; only ``parse_call`` turns it into one of these.
+The actions, their operations and each operation's fields are declared once, as data, in
+``policies.catalogue``; these models are that catalogue as types. Each model is its schema three
+times over: the JSON schema the model reads (every description comes from the catalogue), the
+validator the gate runs on whatever the model sent (unknown fields, oversized or non-text values
+and malformed emails are refused before anything else happens, and each operation's required and
+forbidden fields are checked by ``catalogue.operation_problems``), and the typed input the
+operations code consumes. The classes are written out, not generated, so that the operations code
+is type-checked against them; ``tests/tools/test_actions.py`` proves they agree with the catalogue
+field by field. A model's proposal arrives as ``ToolCall`` with raw ``args``; only ``parse_call``
+turns it into one of these.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
-ACTION_NAMES: tuple[str, ...] = ("list_users", "manage_user", "list_account", "manage_account_membership")
+from policies import catalogue
+from policies.call import ToolCall
+
+ACTION_NAMES: tuple[str, ...] = catalogue.ACTION_NAMES
+WRITE_ACTIONS = catalogue.WRITE_ACTIONS
 
 EMAIL_RE = re.compile(r"^[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
 
@@ -25,21 +34,21 @@ Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
                                         pattern=r"^[^\x00-\x1f\x7f]+$")]
 Email = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, max_length=100,
                                          pattern=EMAIL_RE.pattern)]
+Cursor = Annotated[str, StringConstraints(max_length=200)]
 GroupList = Annotated[list[Text], Field(max_length=20)]
 
 
-class ToolCall(BaseModel):
-    """A proposal exactly as the model made it: untrusted until ``parse_call`` accepts it."""
-
-    model_config = ConfigDict(frozen=True)
-
-    id: str
-    action: str
-    args: dict[str, Any] = Field(default_factory=dict)
+def _about(action: str, name: str) -> str:
+    """The catalogue's description of one field (or of the operation field) of ``action``."""
+    act = catalogue.CATALOGUE[action]
+    return act.operation_description() if name == "operation" else act.spec(name).description
 
 
 class _Action(BaseModel):
+    """Common behaviour: the catalogue's per-operation rules, checked after the field shapes."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
+    action_name: ClassVar[str] = ""
 
     def operation_name(self) -> str:
         return getattr(self, "operation", "list")
@@ -47,164 +56,76 @@ class _Action(BaseModel):
     def target_email(self) -> str | None:
         return getattr(self, "email", None)
 
+    @model_validator(mode="after")
+    def _fields_fit_operation(self) -> _Action:
+        problems = catalogue.operation_problems(self.action_name, dict(self))
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
 
 class ListUsers(_Action):
-    """List and search users across the organization (read-only). Use it for "who is pending",
-    "who is on account X", "find Maya" or to check whether an email is a user at all. Without
-    `account`, every linked account is covered. 'Pending' means the membership waits for
-    activation. For one known user's memberships, list_account user_memberships is more direct."""
+    """list_users: a read over users (see the catalogue for what the model is told)."""
 
-    email: Email | None = Field(None, description="Exact email to look up; omit to list many users.")
+    action_name: ClassVar[str] = "list_users"
+
+    email: Email | None = Field(None, description=_about(action_name, "email"))
     status: Literal["active", "pending", "closed", "disabled"] | None = Field(
-        None, description="Membership status filter. 'pending' = activation_required or activation_sent "
-        "(invited, not yet activated). Omit for every status."
-    )
-    name_contains: Text | None = Field(
-        None, description="Fragment of the person's name or of the email's user part, e.g. 'maya'."
-    )
-    account: Text | None = Field(None, description="Account name or id; omit for all accounts.")
-    page_size: int = Field(50, ge=1, le=100, description="Rows per page, at most 100.")
-    cursor: Annotated[str, StringConstraints(max_length=200)] | None = Field(
-        None, description="The `next_cursor` of a previous page, to continue; omit for the first page."
-    )
+        None, description=_about(action_name, "status"))
+    name_contains: Text | None = Field(None, description=_about(action_name, "name_contains"))
+    account: Text | None = Field(None, description=_about(action_name, "account"))
+    page_size: int = Field(50, ge=1, le=100, description=_about(action_name, "page_size"))
+    cursor: Cursor | None = Field(None, description=_about(action_name, "cursor"))
 
 
 class ManageUser(_Action):
-    """Create, change, close, reopen or erase a DocuSign user (a write). Use provision for a new
-    seat ("give X a seat", "onboard X", an employee asking for access), update to fix a name or job
-    title, close when someone leaves or must lose access, reactivate to reopen a closed
-    membership, purge only when asked to permanently erase a user closed 24 hours or more.
-    Changing an existing membership's profile or groups is manage_account_membership, not this."""
+    """manage_user: create, change, close, reopen or erase a user (a write)."""
+
+    action_name: ClassVar[str] = "manage_user"
 
     operation: Literal["provision", "update", "close", "reactivate", "purge"] = Field(
-        description="What to do; each operation's required and forbidden fields: "
-        "provision = new user, or a new membership for an existing user: email; optional account "
-        "(default: the default account), permission_profile, groups, first_name, last_name, job_title. "
-        "update = change names or job title: email and at least one of first_name, last_name, "
-        "job_title; optional account (whose job title changes). "
-        "close = end memberships: email and exactly one of account, accounts or all_accounts: true; "
-        "no names. "
-        "reactivate = reopen a closed membership: email and account (required); optional "
-        "permission_profile; no names. "
-        "purge = irreversibly redact a user closed for 24 hours or more: email only; no names; "
-        "always waits for the person's confirmation. "
-        "accounts and all_accounts are for close only."
-    )
-    email: Email = Field(description="The user's email address (for employees: their own).")
-    first_name: Name | None = Field(None, description="First name (provision, update only).")
-    last_name: Name | None = Field(None, description="Last name (provision, update only).")
-    job_title: Text | None = Field(None, description="Job title (provision, update only).")
-    account: Text | None = Field(
-        None,
-        description="Account name or id. provision: account to join (omit for the default account); "
-        "update: the account whose job title changes; close/reactivate: the membership's account.",
-    )
-    accounts: Annotated[list[Text], Field(max_length=20)] | None = Field(
-        None, description="close only: several account names or ids at once (instead of account)."
-    )
-    all_accounts: bool = Field(
-        False, description="close only: true closes every membership of the user (instead of account)."
-    )
-    permission_profile: Text | None = Field(
-        None, description="Permission profile name as listed for the account, e.g. 'DocuSign Sender' "
-        "(provision, reactivate)."
-    )
-    groups: GroupList | None = Field(
-        None, description="Group names to join on the account (provision), as listed for the account."
-    )
-
-    @model_validator(mode="after")
-    def _fields_fit_operation(self) -> ManageUser:
-        op = self.operation
-        if op != "close" and (self.accounts or self.all_accounts):
-            raise ValueError("'accounts' and 'all_accounts' are for operation 'close' only")
-        if op == "close":
-            forms = sum([self.account is not None, bool(self.accounts), self.all_accounts])
-            if forms != 1:
-                raise ValueError("close needs exactly one of 'account', 'accounts' or 'all_accounts: true'")
-        if op == "reactivate" and self.account is None:
-            raise ValueError("reactivate needs 'account': the account whose closed membership to reopen")
-        if op == "update" and not (self.first_name or self.last_name or self.job_title):
-            raise ValueError("update needs at least one of first_name, last_name, job_title")
-        if op in ("close", "purge", "reactivate") and (self.first_name or self.last_name):
-            raise ValueError(f"{op} does not take names")
-        return self
+        description=_about(action_name, "operation"))
+    email: Email = Field(description=_about(action_name, "email"))
+    first_name: Name | None = Field(None, description=_about(action_name, "first_name"))
+    last_name: Name | None = Field(None, description=_about(action_name, "last_name"))
+    job_title: Text | None = Field(None, description=_about(action_name, "job_title"))
+    account: Text | None = Field(None, description=_about(action_name, "account"))
+    accounts: GroupList | None = Field(None, description=_about(action_name, "accounts"))
+    all_accounts: bool = Field(False, description=_about(action_name, "all_accounts"))
+    permission_profile: Text | None = Field(None, description=_about(action_name, "permission_profile"))
+    groups: GroupList | None = Field(None, description=_about(action_name, "groups"))
 
 
 class ListAccount(_Action):
-    """Read the organization (read-only): its linked accounts; an account's permission profiles or
-    groups; or a user's memberships with permission profile and groups per account (use this for
-    'which accounts do I have and what is my profile')."""
+    """list_account: a read of the organization, an account's vocabulary or a user's memberships."""
+
+    action_name: ClassVar[str] = "list_account"
 
     operation: Literal["organization", "permission_profiles", "groups", "user_memberships"] = Field(
-        description="What to read; required fields per operation: "
-        "organization = the organization and its linked accounts: nothing else. "
-        "permission_profiles = an account's permission profiles: account (required). "
-        "groups = an account's groups: account (required). "
-        "user_memberships = one user's memberships, profile and groups per account: email (required)."
-    )
-    account: Text | None = Field(
-        None, description="Account name or id (required for permission_profiles and groups)."
-    )
-    email: Email | None = Field(None, description="The user's email (required for user_memberships).")
-
-    @model_validator(mode="after")
-    def _fields_fit_operation(self) -> ListAccount:
-        if self.operation in ("permission_profiles", "groups") and self.account is None:
-            raise ValueError(f"{self.operation} needs 'account'")
-        if self.operation == "user_memberships" and self.email is None:
-            raise ValueError("user_memberships needs 'email'")
-        return self
+        description=_about(action_name, "operation"))
+    account: Text | None = Field(None, description=_about(action_name, "account"))
+    email: Email | None = Field(None, description=_about(action_name, "email"))
 
 
 class ManageAccountMembership(_Action):
-    """Change one existing user's membership on one account (a write): its permission profile
-    ("make X a sender on EMEA", an employee asking for sender rights on an account they are on),
-    its groups (set, add or remove), or add the user to / remove the user from the account. For a
-    person with no DocuSign user yet, use manage_user provision instead."""
+    """manage_account_membership: change one existing membership (a write)."""
+
+    action_name: ClassVar[str] = "manage_account_membership"
 
     operation: Literal[
         "change_permission_profile", "set_groups", "add_groups", "remove_groups",
         "add_to_account", "remove_from_account",
-    ] = Field(
-        description="What to change; required fields per operation (email and account always): "
-        "change_permission_profile = permission_profile (required). "
-        "set_groups = groups (required): the membership's groups become exactly these. "
-        "add_groups = groups (required): join these groups. "
-        "remove_groups = groups (required): leave these groups. "
-        "add_to_account = give an existing user a membership on the account; optional "
-        "permission_profile, groups. "
-        "remove_from_account = end the user's membership on this one account."
-    )
-    email: Email = Field(description="The user's email address (for employees: their own).")
-    account: Text = Field(description="Account name or id of the membership.")
-    permission_profile: Text | None = Field(
-        None, description="Permission profile name as listed for the account (change_permission_profile, "
-        "add_to_account)."
-    )
-    groups: GroupList | None = Field(
-        None, description="Group names as listed for the account (set_groups, add_groups, remove_groups, "
-        "add_to_account)."
-    )
-
-    @model_validator(mode="after")
-    def _fields_fit_operation(self) -> ManageAccountMembership:
-        op = self.operation
-        if op == "change_permission_profile" and not self.permission_profile:
-            raise ValueError("change_permission_profile needs 'permission_profile'")
-        if op in ("set_groups", "add_groups", "remove_groups") and self.groups is None:
-            raise ValueError(f"{op} needs 'groups'")
-        return self
+    ] = Field(description=_about(action_name, "operation"))
+    email: Email = Field(description=_about(action_name, "email"))
+    account: Text = Field(description=_about(action_name, "account"))
+    permission_profile: Text | None = Field(None, description=_about(action_name, "permission_profile"))
+    groups: GroupList | None = Field(None, description=_about(action_name, "groups"))
 
 
 ACTION_MODELS: dict[str, type[_Action]] = {
-    "list_users": ListUsers,
-    "manage_user": ManageUser,
-    "list_account": ListAccount,
-    "manage_account_membership": ManageAccountMembership,
+    model.action_name: model for model in (ListUsers, ManageUser, ListAccount, ManageAccountMembership)
 }
 AnyAction = ListUsers | ManageUser | ListAccount | ManageAccountMembership
-WRITE_ACTIONS = frozenset({"manage_user", "manage_account_membership"})
 
 
 class InvalidCall(ValueError):
@@ -239,11 +160,13 @@ def parse_call(call: ToolCall) -> AnyAction:
 
 
 def tool_schemas() -> list[dict[str, Any]]:
-    """The actions as Anthropic tool definitions (name, description, input_schema)."""
+    """The actions as Anthropic tool definitions (name, description, input_schema), in catalogue
+    order: the catalogue's description, and the model's JSON schema (its field descriptions are the
+    catalogue's too). The MCP server serves the same list."""
     tools = []
-    for name, model in ACTION_MODELS.items():
-        schema = model.model_json_schema()
-        description = " ".join((schema.pop("description", "") or "").split())
+    for act in catalogue.ACTIONS:
+        schema = ACTION_MODELS[act.name].model_json_schema()
+        schema.pop("description", None)
         schema.pop("title", None)
-        tools.append({"name": name, "description": description, "input_schema": schema})
+        tools.append({"name": act.name, "description": act.description, "input_schema": schema})
     return tools

@@ -42,8 +42,8 @@ def build_call(action: str, operation: str, *, target: str | None = None, profil
     elif action == "manage_user":
         if operation == "update":
             args["job_title"] = "Engineer"
-        if account or operation in ("close", "reactivate"):
-            args["account"] = account or "EMEA"
+        if (account and operation != "purge") or operation in ("close", "reactivate"):
+            args["account"] = account or "EMEA"  # a purge is of the whole user: it names no account
     else:
         args["account"] = account or "EMEA"
         if operation.endswith("groups"):

@@ -71,6 +71,23 @@ def test_a_bad_file_exits_1_naming_each_field(tmp_path):
     assert "Who may do what" not in result.stdout
 
 
+def test_an_action_or_operation_the_catalogue_lacks_fails_naming_it_and_the_known_ones(tmp_path):
+    data = yaml.safe_load(DEFAULT_POLICY_PATH.read_text())
+    data["actions"]["manage_user"]["deprovision"] = data["actions"]["manage_user"].pop("close")
+    data["actions"]["manage_users"] = {"list": {"roles": ["admin"]}}
+    file = tmp_path / "misspelt.yaml"
+    file.write_text(yaml.safe_dump(data))
+    result = _run(str(file), cwd=tmp_path)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    text = " ".join(result.stderr.split())
+    assert ("actions.manage_user.deprovision: unknown operation 'deprovision' for manage_user; its "
+            "operations are provision, update, close, reactivate, purge") in text
+    assert ("actions.manage_users: unknown action 'manage_users'; the actions are list_users, manage_user, "
+            "list_account, manage_account_membership") in text
+    assert "Who may do what" not in result.stdout
+
+
 def test_the_configured_policy_is_checked_by_default(tmp_path):
     (tmp_path / "p.yaml").write_text("version: 1\nactions: {list_users: {list: {roles: [admin]}}}\n")
     (tmp_path / "dsadmin.yaml").write_text("policy:\n  path: p.yaml\npeople:\n  admins: [admin@acme.com]\n")

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from policies import catalogue
 from tools.actions import (
+    ACTION_MODELS,
     ACTION_NAMES,
+    EMAIL_RE,
     InvalidCall,
     ListAccount,
     ManageAccountMembership,
@@ -99,3 +102,79 @@ def test_tool_schemas_are_anthropic_tools():
         assert tool["input_schema"]["type"] == "object"
         assert tool["input_schema"].get("additionalProperties") is False
     assert "operation" in tools["manage_user"]["input_schema"]["required"]
+
+
+# -- the models agree with the catalogue, field by field -------------------------------------------
+
+SAMPLE = {"email": "a@acme.com", "text": "EMEA", "name": "Ann", "texts": ["Sales"], "boolean": True,
+          "integer": 10, "cursor": "c1", "choice": None}
+
+
+def _schema_of(spec_kind: str, prop: dict) -> dict:
+    """The non-null branch of an optional property."""
+    branches = [b for b in prop.get("anyOf", [prop]) if b.get("type") != "null"]
+    assert len(branches) == 1, (spec_kind, prop)
+    return branches[0]
+
+
+@pytest.mark.parametrize("act", catalogue.ACTIONS, ids=lambda a: a.name)
+def test_each_model_agrees_with_the_catalogue_field_by_field(act):
+    model = ACTION_MODELS[act.name]
+    assert list(model.model_fields) == list(act.field_names)
+    schema = model.model_json_schema()
+    props = schema["properties"]
+    assert set(schema.get("required", ())) == {n for n in act.field_names if act.always_required(n)}
+    operation = props.get("operation")
+    if act.takes_operation:
+        assert operation["enum"] == list(act.operation_names)
+        assert operation["description"] == act.operation_description()
+    else:
+        assert operation is None and model(**{}).operation_name() == act.operations[0].name
+    for spec in act.fields:
+        prop, info = props[spec.name], model.model_fields[spec.name]
+        assert prop["description"] == spec.description, spec.name
+        if not act.always_required(spec.name):
+            assert info.default == spec.default, spec.name
+        shape = _schema_of(spec.kind, prop)
+        expected = {
+            "email": {"type": "string", "pattern": EMAIL_RE.pattern, "maxLength": 100},
+            "text": {"type": "string", "minLength": 1, "maxLength": 100},
+            "name": {"type": "string", "minLength": 1, "maxLength": 50},
+            "cursor": {"type": "string", "maxLength": 200},
+            "texts": {"type": "array", "maxItems": 20},
+            "boolean": {"type": "boolean"},
+            "integer": {"type": "integer", "minimum": spec.minimum, "maximum": spec.maximum},
+            "choice": {"type": "string", "enum": list(spec.choices)},
+        }[spec.kind]
+        assert {k: shape.get(k) for k in expected} == expected, spec.name
+
+
+def _minimal(act: catalogue.Action, op: catalogue.Operation) -> dict:
+    args: dict = {"operation": op.name} if act.takes_operation else {}
+    for name in op.required + op.exactly_one_of[:1] + op.at_least_one_of[:1]:
+        spec = act.spec(name)
+        args[name] = SAMPLE[spec.kind] if spec.kind != "choice" else spec.choices[0]
+    return args
+
+
+@pytest.mark.parametrize(("act", "op"), list(catalogue.operations()),
+                         ids=[f"{a.name}.{o.name}" for a, o in catalogue.operations()])
+def test_each_operation_accepts_its_fields_and_refuses_the_others(act, op):
+    args = _minimal(act, op)
+    parsed = parse_call(call(act.name, **args))
+    assert parsed.operation_name() == op.name
+    for name in op.required:
+        text = problems(act.name, **{k: v for k, v in args.items() if k != name})
+        assert f"{op.name} needs '{name}'" in text or f"{name}: Field required" in text
+    for spec in act.fields:
+        value = SAMPLE[spec.kind] if spec.kind != "choice" else spec.choices[0]
+        if spec.name in op.accepted and spec.name not in op.exactly_one_of:
+            parse_call(call(act.name, **{**args, spec.name: value}))
+        elif spec.name not in op.accepted:
+            assert f"does not take '{spec.name}'" in problems(act.name, **{**args, spec.name: value})
+
+
+def test_tool_schemas_follow_the_catalogue():
+    tools = tool_schemas()
+    assert [t["name"] for t in tools] == list(catalogue.ACTION_NAMES)
+    assert [t["description"] for t in tools] == [a.description for a in catalogue.ACTIONS]

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from tools.actions import ToolCall
+from tools.actions import WRITE_ACTIONS, ToolCall
 
 NEXT_PAGE = re.compile(r"^(next( page)?|more|show more|(show|give) me more|continue|keep going|the rest)\b")
 SAME_FOR = re.compile(
@@ -26,7 +26,6 @@ UNDO = re.compile(
     r"^(undo|revert|roll ?back|reverse)( (that|it|this|the last (change|one)))?\b|"
     r"^(put|change) it back\b"
 )
-WRITES = ("manage_user", "manage_account_membership")
 INVERSE_OPERATION = {"add_groups": "remove_groups", "remove_groups": "add_groups"}
 
 
@@ -105,7 +104,8 @@ def _same_for(
 
 def _undo(history: list[Past]) -> tuple[str, list[ToolCall] | None]:
     done = [
-        p for p in history if p.action in WRITES and p.result.get("kind") == "ok" and p.result.get("changed")
+        p for p in history
+        if p.action in WRITE_ACTIONS and p.result.get("kind") == "ok" and p.result.get("changed")
     ]
     if not done:
         return "There is no change in this conversation to undo.", None

@@ -225,6 +225,28 @@ INTENTS: tuple[Intent, ...] = (
     Intent("list_org", False, ((r"\b(accounts|organi[sz]ation|org|linked)\b", 2.2),)),
 )
 READS = frozenset(i.name for i in INTENTS if not i.write)
+# The catalogue's (action, operation) each intent proposes; None: the planner asks first ("remove X":
+# close the user, or remove them from one account?). A test checks every row against the catalogue.
+CALLS: dict[str, tuple[str, str] | None] = {
+    "purge": ("manage_user", "purge"),
+    "reactivate": ("manage_user", "reactivate"),
+    "update": ("manage_user", "update"),
+    "demote": ("manage_account_membership", "change_permission_profile"),
+    "set_groups": ("manage_account_membership", "set_groups"),
+    "remove_groups": ("manage_account_membership", "remove_groups"),
+    "remove_from_account": ("manage_account_membership", "remove_from_account"),
+    "close": ("manage_user", "close"),
+    "delete": None,
+    "add_groups": ("manage_account_membership", "add_groups"),
+    "provision": ("manage_user", "provision"),
+    "change_profile": ("manage_account_membership", "change_permission_profile"),
+    "whoami": ("list_account", "user_memberships"),
+    "list_profiles": ("list_account", "permission_profiles"),
+    "list_groups": ("list_account", "groups"),
+    "user_memberships": ("list_account", "user_memberships"),
+    "list_users": ("list_users", "list"),
+    "list_org": ("list_account", "organization"),
+}
 
 
 def is_question(s: str) -> bool:

@@ -21,10 +21,11 @@ from agent.backends.offline.followups import follow_up, session_calls
 from agent.backends.offline.frame import Frame
 from agent.backends.offline.grounding import Lexicon, normalize
 from agent.backends.offline.guards import Grounding, check
-from agent.backends.offline.intents import READ_START, classify
+from agent.backends.offline.intents import CALLS, READ_START, classify
 from agent.backends.offline.scope import vocabulary_for
 from agent.backends.offline.slots import fill
 from agent.backends.offline.unsupported import declined, filter_refusal, unsupported_filter
+from policies import catalogue
 from tools.actions import ToolCall
 
 EXAMPLES = (
@@ -73,47 +74,35 @@ APPROVALS = re.compile(
     r"\b(approvals?|approve|apr_\w+|requests? (waiting|pending|awaiting)|pending requests?|"
     r"waiting (for|on) (me|my|approval))\b"
 )
-READ_ACTIONS = frozenset({"list_users", "list_account"})
-READ_INTENTS = {"list_users", "list_org", "list_profiles", "list_groups", "user_memberships"}
-# (slot, intents that need it). Order is the order questions are asked in.
-REQUIRED = [
-    (
-        "emails",
-        {
-            "provision",
-            "update",
-            "close",
-            "reactivate",
-            "purge",
-            "change_profile",
-            "add_groups",
-            "remove_groups",
-            "set_groups",
-            "remove_from_account",
-            "delete",
-            "user_memberships",
-        },
-    ),
-    ("choice", {"delete"}),
-    (
-        "accounts",
-        {
-            "list_profiles",
-            "list_groups",
-            "change_profile",
-            "demote",
-            "reactivate",
-            "add_groups",
-            "remove_groups",
-            "set_groups",
-            "remove_from_account",
-            "close",
-        },
-    ),
-    ("profile", {"provision", "change_profile", "demote"}),
-    ("groups", {"add_groups", "remove_groups", "set_groups"}),
-    ("changes", {"update"}),
-]
+READ_ACTIONS = catalogue.READ_ACTIONS
+READ_INTENTS = frozenset(name for name, call in CALLS.items() if call and call[0] in READ_ACTIONS)
+# a write operation's name -> its action ("close" -> manage_user)
+WRITE_ACTION_OF = {op.name: act.name for act, op in catalogue.operations() if act.write}
+# The frame slot that fills each catalogue field.
+SLOT_OF = {"email": "emails", "account": "accounts", "accounts": "accounts", "all_accounts": "accounts",
+           "permission_profile": "profile", "groups": "groups", "first_name": "changes",
+           "last_name": "changes", "job_title": "changes"}
+# Asked for although the catalogue does not require it: "remove X" asks which removal is meant (and
+# of whom); a seat's profile is asked, never guessed (the configured seat defaults fill it first).
+PLANNER_ASKS = {"emails": {"delete"}, "choice": {"delete"}, "profile": {"provision"}}
+
+
+def _required() -> list[tuple[str, set[str]]]:
+    """(slot, intents that need it), in the order questions are asked in: what the catalogue requires
+    of each intent's operation (one slot for a set it needs one of), plus ``PLANNER_ASKS``."""
+    needed: dict[str, set[str]] = {slot: set() for slot in
+                                   ("emails", "choice", "accounts", "profile", "groups", "changes")}
+    for slot, intents in PLANNER_ASKS.items():
+        needed[slot] |= intents
+    for intent, call in CALLS.items():
+        op = catalogue.lookup(*call) if call else None
+        if op is not None:
+            for name in op.required + op.exactly_one_of[:1] + op.at_least_one_of[:1]:
+                needed[SLOT_OF[name]].add(intent)
+    return list(needed.items())
+
+
+REQUIRED = _required()
 
 
 NEEDS_EMAIL = REQUIRED[0][1]
@@ -570,12 +559,7 @@ class Planner:
         calls = []
         for email in frame.emails:
             for args in self._write_args(frame, email):
-                action = (
-                    "manage_user"
-                    if args["operation"] in ("provision", "update", "close", "reactivate", "purge")
-                    else "manage_account_membership"
-                )
-                calls.append(ToolCall(id="", action=action, args=args))
+                calls.append(ToolCall(id="", action=WRITE_ACTION_OF[args["operation"]], args=args))
         return calls
 
     def _read_call(self, frame: Frame) -> tuple[str, dict]:
@@ -589,17 +573,15 @@ class Planner:
                 "page_size": frame.page_size,
             }
             return "list_users", {k: v for k, v in args.items() if v is not None}
-        if intent == "list_org":
-            return "list_account", {"operation": "organization"}
-        if intent == "user_memberships":
-            return "list_account", {"operation": "user_memberships", "email": frame.emails[0]}
-        operation = "permission_profiles" if intent == "list_profiles" else "groups"
-        return "list_account", {"operation": operation, "account": frame.accounts[0]}
+        action, operation = CALLS[intent] or ("", "")
+        op = catalogue.lookup(action, operation)
+        slots = {"email": frame.emails[:1], "account": frame.accounts[:1]}  # what REQUIRED asked for
+        return action, {"operation": operation, **{f: slots[f][0] for f in (op.required if op else ())
+                                                   if slots.get(f)}}
 
     def _write_args(self, frame: Frame, email: str) -> list[dict]:
-        op = {"change_profile": "change_permission_profile", "demote": "change_permission_profile"}.get(
-            frame.intent, frame.intent
-        )
+        call = CALLS.get(frame.intent)
+        op = call[1] if call else frame.intent
         base: dict[str, Any] = {"operation": op, "email": email}
         if op == "close":
             if frame.all_accounts or not frame.accounts:
