@@ -19,7 +19,7 @@ from sqlalchemy import Engine, select, update
 
 from audit.models import Confirmation
 from policies._records import Clock, RefusedError, StoredCall, as_utc, now_from, stored_json, system_clock
-from policies.call import Actor, ResolvedCall
+from policies.call import Actor, BatchCall, ResolvedCall
 
 MIN_TTL, MAX_TTL = 10, 3600
 _T = Confirmation.__table__
@@ -64,7 +64,7 @@ class ConfirmationBook:
         self._audit = audit_log
         self._clock = clock or system_clock
 
-    def issue(self, actor: Actor, call: ResolvedCall, summary: str, ttl_seconds: int = 300,
+    def issue(self, actor: Actor, call: ResolvedCall | BatchCall, summary: str, ttl_seconds: int = 300,
               session_id: str | None = None, preview: list[dict] | None = None) -> tuple[str, datetime]:
         """A new token for ``actor`` to confirm ``call``; returns (token, expires_at)."""
         if not isinstance(ttl_seconds, int) or not MIN_TTL <= ttl_seconds <= MAX_TTL:
