@@ -14,9 +14,9 @@ import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, select
 
 from agent.backends.base import Backend, BackendError, ModelTurn, Usage
 from audit.models import Session, SessionMessage
@@ -26,6 +26,8 @@ from tools.actions import WRITE_ACTIONS
 from tools.results import ConfirmationNeeded, DryRun, PendingApproval, Result, outcome_of
 
 MAX_RESULT_CHARS = 40_000
+# declarative tables are Tables (the ORM types ``__table__`` as the wider FromClause)
+_SESSIONS, _MESSAGES = cast(Table, Session.__table__), cast(Table, SessionMessage.__table__)
 DECISIONS = {
     "ok": "allow",
     "denied": "deny",
@@ -323,7 +325,7 @@ class Conversation:
 
     def _add(self, message: dict[str, Any]) -> None:
         # a typed secret is cut here, before the transcript is stored or sent to the model
-        self.messages.append(redact_strings(message))
+        self.messages.append(_redacted(message))
 
     def _load_or_create(self, resume: bool) -> None:
         now = datetime.now(UTC)
@@ -333,7 +335,7 @@ class Conversation:
                 if resume and len(self.session_id) > 64:
                     raise SessionError("a session id has at most 64 characters")
                 conn.execute(
-                    Session.__table__.insert().values(
+                    _SESSIONS.insert().values(
                         id=self.session_id,
                         actor=self.actor.email,
                         backend=self.backend.name,
@@ -367,7 +369,7 @@ class Conversation:
                 if isinstance(content, dict) and "content" in content
                 else {"role": message.role, "content": content}
             )
-            self.messages.append(redact_strings(entry))  # sessions stored before redaction existed
+            self.messages.append(_redacted(entry))  # sessions stored before redaction existed
         self._stored = len(self.messages)
 
     def _save(self) -> None:
@@ -382,7 +384,7 @@ class Conversation:
             seq = (top or 0) + 1
             for offset, message in enumerate(new):
                 conn.execute(
-                    SessionMessage.__table__.insert().values(
+                    _MESSAGES.insert().values(
                         session_id=self.session_id,
                         seq=seq + offset,
                         role=message["role"],
@@ -391,9 +393,16 @@ class Conversation:
                     )
                 )
             conn.execute(
-                Session.__table__.update().where(Session.id == self.session_id).values(updated_at=now)
+                _SESSIONS.update().where(Session.id == self.session_id).values(updated_at=now)
             )
         self._stored = len(self.messages)
+
+
+def _redacted(message: dict[str, Any]) -> dict[str, Any]:
+    """A message with credentials cut out of its strings (its shape kept)."""
+    clean = redact_strings(message)
+    assert isinstance(clean, dict)  # a mapping comes back a dict
+    return clean
 
 
 def _record(action: str, args: Any, result: Result) -> CallRecord:
