@@ -14,7 +14,7 @@ import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import Table, func, select
 
@@ -24,6 +24,9 @@ from audit.redact import redact_strings
 from policies.call import Actor
 from tools.actions import WRITE_ACTIONS
 from tools.results import ConfirmationNeeded, DryRun, PendingApproval, Result, outcome_of
+
+if TYPE_CHECKING:
+    from agent.runtime import Runtime
 
 MAX_RESULT_CHARS = 40_000
 # declarative tables are Tables (the ORM types ``__table__`` as the wider FromClause)
@@ -96,7 +99,7 @@ class Reply:
 class Conversation:
     """One person's session with one backend. Not thread-safe; one per channel session."""
 
-    def __init__(self, rt: Any, actor: Actor, backend: Backend, session_id: str | None = None, *,
+    def __init__(self, rt: Runtime, actor: Actor, backend: Backend, session_id: str | None = None, *,
                  dry_run: bool = False):
         self.rt = rt
         self.actor = actor

@@ -9,11 +9,14 @@ people holding the role that may approve it, and to admins; the audit log only t
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agent.conversation import DECISIONS, Conversation, Reply
 from policies.call import Actor
 from tools.results import Result, outcome_of
+
+if TYPE_CHECKING:
+    from agent.runtime import Runtime
 
 # who may read an approval request: each rule is (name, predicate on actor and request)
 VISIBILITY: tuple[tuple[str, Callable[[Actor, Any], bool]], ...] = (
@@ -41,7 +44,7 @@ def can_read_audit(actor: Actor) -> bool:
     return any(actor.has(role) for role in AUDIT_ROLES)
 
 
-def ask(rt: Any, actor: Actor, text: str, session_id: str | None = None) -> Reply:
+def ask(rt: Runtime, actor: Actor, text: str, session_id: str | None = None) -> Reply:
     """One request through a conversation (resumed when ``session_id`` is the person's own)."""
     from agent.backends import make_backend
     from agent.conversation import SessionError
@@ -53,7 +56,7 @@ def ask(rt: Any, actor: Actor, text: str, session_id: str | None = None) -> Repl
     return conversation.ask(text)
 
 
-def transcript(rt: Any, actor: Actor, session_id: str) -> list[tuple[str, str]]:
+def transcript(rt: Runtime, actor: Actor, session_id: str | None) -> list[tuple[str, str]]:
     """(role, text) of a session's plain-text messages, for the chat page: read-only, and only the
     owner's (another person's or an unknown session id reads as empty)."""
     from sqlalchemy import select
@@ -78,7 +81,7 @@ def transcript(rt: Any, actor: Actor, session_id: str) -> list[tuple[str, str]]:
     return lines
 
 
-def confirm(rt: Any, actor: Actor, token: str, accept: bool) -> Result:
+def confirm(rt: Runtime, actor: Actor, token: str, accept: bool) -> Result:
     """The person's answer to a confirmation; the gate refuses anyone but its owner."""
     return rt.gate.confirm(actor, token.strip(), accept=accept)
 
@@ -92,25 +95,25 @@ def result_json(result: Result) -> dict[str, Any]:
     }
 
 
-def visible(rt: Any, actor: Actor, status: str | None = None, limit: int = 200) -> list[Any]:
+def visible(rt: Runtime, actor: Actor, status: str | None = None, limit: int = 200) -> list[Any]:
     return [v for v in rt.approvals.list(status, limit=limit) if can_see(actor, v)]
 
 
-def actionable(rt: Any, actor: Actor) -> list[Any]:
+def actionable(rt: Runtime, actor: Actor) -> list[Any]:
     """Pending requests this person may decide: someone else's, for a role they hold."""
     return [
         v for v in rt.approvals.list("pending") if actor.has(v.approver_role) and v.requester != actor.email
     ]
 
 
-def approval(rt: Any, actor: Actor, approval_id: str) -> Any:
+def approval(rt: Runtime, actor: Actor, approval_id: str) -> Any:
     view = rt.approvals.get(approval_id)
     if view is None or not can_see(actor, view):
         raise Refused(404, f"no approval request {approval_id!r} that you may see")
     return view
 
 
-def decide(rt: Any, actor: Actor, approval_id: str, approve: bool, reason: str | None) -> Result:
+def decide(rt: Runtime, actor: Actor, approval_id: str, approve: bool, reason: str | None) -> Result:
     """Approve (it then runs once, through the gate) or deny; refusals change nothing."""
     view = approval(rt, actor, approval_id)
     verb = "approve" if approve else "deny"
@@ -126,7 +129,7 @@ def decide(rt: Any, actor: Actor, approval_id: str, approve: bool, reason: str |
 
 
 def audit_events(
-    rt: Any,
+    rt: Runtime,
     actor: Actor,
     *,
     n: int = 100,
