@@ -14,7 +14,7 @@ import hashlib
 import os
 from typing import Any
 
-from evals.harness import AgentHarness, AgentSession, _no_approval
+from evals.harness import AgentHarness, AgentSession, no_approval
 from evals.runner import TurnResult
 from evals.scenario import Scenario
 
@@ -110,7 +110,7 @@ class SlackSession(AgentSession):
 
         found = self._approval_button(ui.APPROVE)
         if found is None or self._newest_pending_approval() is None:
-            return _no_approval()
+            return no_approval()
         message, button = found
         if button is None:
             return _no_approval()
@@ -122,7 +122,7 @@ class SlackSession(AgentSession):
 
         found = self._approval_button(ui.DENY)
         if found is None or self._newest_pending_approval() is None:
-            return _no_approval()
+            return no_approval()
         message, button = found
         if button is None:
             return _no_approval()
