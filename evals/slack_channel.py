@@ -113,7 +113,7 @@ class SlackSession(AgentSession):
             return no_approval()
         message, button = found
         if button is None:
-            return _no_approval()
+            return no_approval()
         self.driver.press(_slack_id(approver), ui.APPROVE, button["value"], {"ts": "2.0"}, message["channel"])
         return self._turn()
 
@@ -125,7 +125,7 @@ class SlackSession(AgentSession):
             return no_approval()
         message, button = found
         if button is None:
-            return _no_approval()
+            return no_approval()
         self.driver.press(_slack_id(approver), ui.DENY, button["value"], {"ts": "2.0"}, message["channel"])
         opened = self.slack.sent("views.open")
         if not opened:  # refused before the modal: the refusal went to the presser only
