@@ -14,9 +14,9 @@ import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, select
 
 from agent.backends.base import Backend, BackendError, ModelTurn, Usage
 from audit.models import Session, SessionMessage
@@ -26,7 +26,12 @@ from policies.decision import DecisionKind, Outcome
 from tools.actions import WRITE_ACTIONS
 from tools.results import ConfirmationNeeded, PendingApproval, Result, decision_of, outcome_of
 
+if TYPE_CHECKING:
+    from agent.runtime import Runtime
+
 MAX_RESULT_CHARS = 40_000
+# declarative tables are Tables (the ORM types ``__table__`` as the wider FromClause)
+_SESSIONS, _MESSAGES = cast(Table, Session.__table__), cast(Table, SessionMessage.__table__)
 
 
 class SessionError(ValueError):
@@ -89,7 +94,7 @@ class Reply:
 class Conversation:
     """One person's session with one backend. Not thread-safe; one per channel session."""
 
-    def __init__(self, rt: Any, actor: Actor, backend: Backend, session_id: str | None = None, *,
+    def __init__(self, rt: Runtime, actor: Actor, backend: Backend, session_id: str | None = None, *,
                  dry_run: bool = False):
         self.rt = rt
         self.actor = actor
@@ -317,7 +322,7 @@ class Conversation:
 
     def _add(self, message: dict[str, Any]) -> None:
         # a typed secret is cut here, before the transcript is stored or sent to the model
-        self.messages.append(redact_strings(message))
+        self.messages.append(_redacted(message))
 
     def _load_or_create(self, resume: bool) -> None:
         now = datetime.now(UTC)
@@ -327,7 +332,7 @@ class Conversation:
                 if resume and len(self.session_id) > 64:
                     raise SessionError("a session id has at most 64 characters")
                 conn.execute(
-                    Session.__table__.insert().values(
+                    _SESSIONS.insert().values(
                         id=self.session_id,
                         actor=self.actor.email,
                         backend=self.backend.name,
@@ -361,7 +366,7 @@ class Conversation:
                 if isinstance(content, dict) and "content" in content
                 else {"role": message.role, "content": content}
             )
-            self.messages.append(redact_strings(entry))  # sessions stored before redaction existed
+            self.messages.append(_redacted(entry))  # sessions stored before redaction existed
         self._stored = len(self.messages)
 
     def _save(self) -> None:
@@ -376,7 +381,7 @@ class Conversation:
             seq = (top or 0) + 1
             for offset, message in enumerate(new):
                 conn.execute(
-                    SessionMessage.__table__.insert().values(
+                    _MESSAGES.insert().values(
                         session_id=self.session_id,
                         seq=seq + offset,
                         role=message["role"],
@@ -385,9 +390,16 @@ class Conversation:
                     )
                 )
             conn.execute(
-                Session.__table__.update().where(Session.id == self.session_id).values(updated_at=now)
+                _SESSIONS.update().where(Session.id == self.session_id).values(updated_at=now)
             )
         self._stored = len(self.messages)
+
+
+def _redacted(message: dict[str, Any]) -> dict[str, Any]:
+    """A message with credentials cut out of its strings (its shape kept)."""
+    clean = redact_strings(message)
+    assert isinstance(clean, dict)  # a mapping comes back a dict
+    return clean
 
 
 def _record(action: str, args: Any, result: Result) -> CallRecord:

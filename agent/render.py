@@ -97,7 +97,7 @@ def result_text(result: dict[str, Any]) -> str:
     return str(result)
 
 
-DRY_RUN_DECISIONS = {
+DRY_RUN_DECISIONS: dict[str, str] = {  # DecisionKind keys, looked up by the stored word
     DecisionKind.ALLOW: "would run at once",
     DecisionKind.NEEDS_CONFIRMATION: "would need your confirmation",
     DecisionKind.NEEDS_APPROVAL: "would wait for an approver",

@@ -10,13 +10,27 @@ commands see each other's changes); otherwise to DocuSign with the JWT grant.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agent.backends.base import OrgVocabulary, TurnContext
-from agent.config import Config, dsadmin_home
+from agent.config import Config, DocuSignSettings, dsadmin_home
 from policies.call import Actor, resolve_actor
+
+if TYPE_CHECKING:  # annotations only: the stack is imported when it is built (a fast start)
+    from sqlalchemy import Engine
+
+    from audit import AuditLog
+    from policies.approvals import ApprovalBook
+    from policies.confirmations import ConfirmationBook
+    from policies.engine import Policy
+    from tools.docusign import AdminClient
+    from tools.docusign._sender import RequestRecord
+    from tools.docusign.auth import TokenCache
+    from tools.docusign.sandbox import Sandbox
+    from tools.gate import Gate
 
 
 class SetupError(RuntimeError):
@@ -25,15 +39,17 @@ class SetupError(RuntimeError):
 
 @dataclass
 class Runtime:
+    """The built stack; every channel and the evals hold one (``sandbox``: None against DocuSign)."""
+
     config: Config
-    engine: Any
-    audit: Any
-    policy: Any
-    approvals: Any
-    confirmations: Any
-    client: Any
-    gate: Any
-    sandbox: Any = None
+    engine: Engine
+    audit: AuditLog
+    policy: Policy
+    approvals: ApprovalBook
+    confirmations: ConfirmationBook
+    client: AdminClient
+    gate: Gate
+    sandbox: Sandbox | None = None
     _vocabulary: OrgVocabulary | None = field(default=None, repr=False)
     _owns_engine: bool = True
 
@@ -66,8 +82,8 @@ class Runtime:
                 default = directory.default_account().name
             except Exception:  # an org without a default account: the planner asks instead
                 default = None
-            profiles: Any = {}
-            groups: Any = {}
+            profiles: Mapping[str, tuple[str, ...]] = {}
+            groups: Mapping[str, tuple[str, ...]] = {}
             if full:  # read per account only when the planner looks an account up (see AccountNames)
                 from tools.docusign.vocabulary import AccountNames
 
@@ -143,10 +159,10 @@ class Runtime:
 def build_runtime(
     config: Config,
     *,
-    sandbox: Any = None,
+    sandbox: Sandbox | None = None,
     store_url: str | None = None,
-    engine: Any = None,
-    backend: Any = None,
+    engine: Engine | None = None,
+    backend: object = None,
 ) -> Runtime:
     """The whole stack for ``config``. ``sandbox``: use this Sandbox instead of the file-backed one;
     ``store_url`` / ``engine``: another store (tests, evals). ``backend`` is accepted for symmetry
@@ -169,6 +185,7 @@ def build_runtime(
     audit = AuditLog(engine, checkpoints=Checkpointer.in_home(dsadmin_home()))  # signed heads, off-store
     on_request = request_auditor(audit)
     clock = None
+    organization_id: str | None
     if config.uses_sandbox:
         # the file-backed sandbox outlives this process, so its tokens are worth sharing; a given one may not
         shared = sandbox is None
@@ -177,8 +194,9 @@ def build_runtime(
         organization_id = sandbox.organization_id
         clock = sandbox.clock.now  # "closed 24 hours ago" and expiries follow the sandbox's movable clock
     else:
+        settings = _docusign(config)
         client = live_client(config, on_request)
-        organization_id = config.docusign.organization_id
+        organization_id = settings.organization_id
         shared = True
     approvals = ApprovalBook(engine, audit, clock=clock)
     confirmations = ConfirmationBook(engine, audit, clock=clock)
@@ -215,21 +233,22 @@ def build_runtime(
     )
 
 
-def open_sandbox(config: Config) -> Any:
+def open_sandbox(config: Config) -> Sandbox:
     from tools.docusign.sandbox import Sandbox
 
     state_dir = config.sandbox.state_dir or (dsadmin_home() / "sandbox")
     return Sandbox.open(Path(state_dir).expanduser(), fixture=config.sandbox.fixture)
 
 
-def token_cache() -> Any:
+def token_cache() -> TokenCache:
     """Access tokens shared by this $DSADMIN_HOME's processes (a 0600 file each; see TokenCache)."""
     from tools.docusign.auth import TokenCache
 
     return TokenCache(dsadmin_home() / "tokens")
 
 
-def sandbox_client(sandbox: Any, on_request: Any, *, tokens: Any = None) -> Any:
+def sandbox_client(sandbox: Sandbox, on_request: Callable[[RequestRecord], None], *,
+                   tokens: TokenCache | None = None) -> AdminClient:
     """A real AdminClient on the sandbox's in-process transport, signing in with the JWT grant."""
     from tools.docusign import AdminClient, JWTAuth
     from tools.docusign.sandbox import SANDBOX_ADMIN_URL, SANDBOX_OAUTH_URL
@@ -241,16 +260,23 @@ def sandbox_client(sandbox: Any, on_request: Any, *, tokens: Any = None) -> Any:
     return AdminClient(SANDBOX_ADMIN_URL, auth, transport=transport, on_request=on_request)
 
 
-def live_client(config: Config, on_request: Any) -> Any:
+def live_client(config: Config, on_request: Callable[[RequestRecord], None]) -> AdminClient:
     from agent.config import ConfigError
     from tools.docusign import AdminClient, JWTAuth
+    from tools.docusign.auth import DEFAULT_REDIRECT_URI
 
-    settings = config.docusign
+    settings = _docusign(config)
     try:
         pem = settings.private_key_pem()
     except ConfigError as exc:
         raise SetupError(str(exc)) from exc
-    extra = {"redirect_uri": settings.redirect_uri} if settings.redirect_uri else {}
     auth = JWTAuth(settings.oauth_url, settings.integration_key, settings.user_id, pem, cache=token_cache(),
-                   **extra)
+                   redirect_uri=settings.redirect_uri or DEFAULT_REDIRECT_URI)
     return AdminClient(settings.admin_url, auth, on_request=on_request)
+
+
+def _docusign(config: Config) -> DocuSignSettings:
+    """The ``docusign`` section of a configuration that has one (else it runs on the sandbox)."""
+    if config.docusign is None:
+        raise SetupError("no docusign section in the configuration: this configuration runs on the sandbox")
+    return config.docusign

@@ -52,7 +52,7 @@ def register(app: typer.Typer) -> None:
 
         from evals.harness import AgentHarness, HarnessError
         from evals.report import markdown, print_summary
-        from evals.runner import check_setups, run
+        from evals.runner import Harness, check_setups, run
         from evals.scenario import ScenarioError, load_scenarios
 
         if channel not in ("direct", "slack"):
@@ -67,14 +67,15 @@ def register(app: typer.Typer) -> None:
             if not scenarios:
                 raise ScenarioError("no scenario matches" + (f" tags {', '.join(wanted)}" if wanted else ""))
             check_setups(scenarios)
+            agent_harness: AgentHarness
             if channel == "slack":
                 from evals.slack_channel import SlackHarness
 
-                harness = SlackHarness(backend, scripts=scripts)
+                agent_harness = SlackHarness(backend, scripts=scripts)
             else:
-                harness = AgentHarness(backend, scripts=scripts)
-            harness.dry_run = dry_run
-            harness.check(scenarios)
+                agent_harness = AgentHarness(backend, scripts=scripts)
+            agent_harness.dry_run = dry_run
+            agent_harness.check(scenarios)
         except (ScenarioError, HarnessError) as exc:
             typer.echo(f"dsadmin eval: {exc}", err=True)
             raise typer.Exit(2) from None
@@ -88,23 +89,24 @@ def register(app: typer.Typer) -> None:
                 typer.echo(f"  {scenario.id} [{i}/{trials}] {mark}", err=True)
 
         ledger = None
+        harness: Harness = agent_harness
         if backend == "anthropic":  # Claude costs money: meter tokens and dollars per scenario
             from evals.model_cost import Ledger, MeteredHarness, cost_usd, print_costs
 
             ledger = Ledger()
-            harness = MeteredHarness(harness, ledger)
+            harness = MeteredHarness(agent_harness, ledger)
         summary = run(scenarios, harness, trials=trials, progress=progress)
         if as_json:
             data = summary.as_json()
             if ledger is not None:
-                model = harness.inner.config.model.name
+                model = agent_harness.config.model.name  # the metered harness wraps this one
                 data["model_usage"] = {sid: {**u, "cost_usd": cost_usd(model, u)}
                                        for sid, u in ledger.usage.items()}
             typer.echo(json.dumps(data, indent=2))
         else:
             print_summary(summary, backend)
             if ledger is not None:
-                print_costs(summary, ledger, harness.inner.config.model.name, typer.echo)
+                print_costs(summary, ledger, agent_harness.config.model.name, typer.echo)
         if report is not None:
             shown = " ".join(str(p) for p in paths or []) or "evals/scenarios"
             command = f"dsadmin eval {shown} --backend {backend} --trials {trials}" + (

@@ -71,7 +71,7 @@ class AgentSession:
         self.rt = build_runtime(harness.config, sandbox=sandbox, store_url=store_url)
         self.actor = self.rt.actor(scenario.actor)
         self.conversation = Conversation(self.rt, self.actor, self.backend,
-                                         dry_run=getattr(harness, "dry_run", False))
+                                         dry_run=harness.dry_run)
         self.tokens: dict[str, str] = {}  # hash-prefix ref -> token, as the channel would hold them
 
     def say(self, text: str) -> TurnResult:
@@ -130,6 +130,7 @@ class AgentHarness:
 
         self.name = backend
         self.scripts = scripts
+        self.dry_run = False  # every turn as ``ask --dry-run`` (the eval CLI's --dry-run)
         # Scenarios are written for the sandbox and the default people; only the model settings
         # (name, base_url, step limit, token budget) come from the person's configuration.
         self.config = embedded_default()

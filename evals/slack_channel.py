@@ -36,7 +36,7 @@ class SlackSession(AgentSession):
         from evals.slack_loopback import FakeSlack, SlackDriver
 
         super().__init__(harness, scenario, sandbox, store_url)
-        emails = ({scenario.actor} | {t.approve or t.deny for t in scenario.turns if t.approve or t.deny}
+        emails = ({scenario.actor} | {who for t in scenario.turns if (who := t.approve or t.deny)}
                   | {e for e in harness.config.people.approvers if not e.startswith("@")})
         self.slack = FakeSlack({_slack_id(e): e for e in emails})
         # approvers and requesters hear through the notification outbox, delivered to this fake Slack
@@ -45,7 +45,8 @@ class SlackSession(AgentSession):
         os.environ[self._token_env] = "xoxb-eval"
         self.rt.config.slack.api_url = self.slack.url
         channel = SlackChannel(self.rt, WebClient(token="xoxb-eval", base_url=self.slack.url))
-        channel.make_backend = lambda: self.backend  # the harness's watched backend, not a new one
+        # the harness's watched backend, not a new one
+        channel.make_backend = lambda: self.backend  # type: ignore[method-assign]  # a test double's seam
         channel.observers.append(self._seen)
         app = build_app(channel, SECRET, process_before_response=True)
         self.driver = SlackDriver(TestClient(asgi_app(app)), SECRET)
@@ -88,10 +89,13 @@ class SlackSession(AgentSession):
             return TurnResult(outcome=Outcome.ERROR, text="There is no pending confirmation to answer.",
                               nothing_pending=True)
         button = action_in(posted[-1], ui.CONFIRM if accept else ui.CANCEL)
+        if button is None:
+            return TurnResult(outcome=Outcome.ERROR, text="The confirmation has no button to press.",
+                              nothing_pending=True)
         self.driver.press(self.me, button["action_id"], button["value"], {"ts": "1.0"}, posted[-1]["channel"])
         return self._turn()
 
-    def _approval_button(self, action_id: str) -> tuple[dict, dict] | None:
+    def _approval_button(self, action_id: str) -> tuple[dict[str, Any], dict[str, Any] | None] | None:
         """The newest approval request's button; when no other approver was there to be sent one (the
         requester is the only approver), the press comes from a shared approvals channel instead."""
         from evals.slack_loopback import action_in
@@ -109,6 +113,8 @@ class SlackSession(AgentSession):
         if found is None or self._newest_pending_approval() is None:
             return no_approval()
         message, button = found
+        if button is None:
+            return no_approval()
         self.driver.press(_slack_id(approver), ui.APPROVE, button["value"], {"ts": "2.0"}, message["channel"])
         return self._turn()
 
@@ -119,6 +125,8 @@ class SlackSession(AgentSession):
         if found is None or self._newest_pending_approval() is None:
             return no_approval()
         message, button = found
+        if button is None:
+            return no_approval()
         self.driver.press(_slack_id(approver), ui.DENY, button["value"], {"ts": "2.0"}, message["channel"])
         opened = self.slack.sent("views.open")
         if not opened:  # refused before the modal: the refusal went to the presser only

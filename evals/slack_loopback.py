@@ -58,7 +58,7 @@ class FakeSlack:
             self._ts += 1
             ts = f"{self._ts}.000100"
         if method == "users.info":
-            email = self.people.get(params.get("user"))
+            email = self.people.get(str(params.get("user")))
             profile = {"email": email} if email else {}
             return {"ok": True, "user": {"id": params.get("user"), "profile": profile}}
         if method == "users.lookupByEmail":

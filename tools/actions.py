@@ -15,7 +15,7 @@ turns it into one of these.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal, cast
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
@@ -143,7 +143,8 @@ def parse_call(call: ToolCall) -> AnyAction:
     if model is None:
         raise InvalidCall(call.action, [f"unknown action; use one of {', '.join(ACTION_NAMES)}"])
     try:
-        return model.model_validate(call.args)
+        # ACTION_MODELS holds exactly AnyAction's members
+        return cast(AnyAction, model.model_validate(call.args))
     except ValidationError as exc:
         problems = []
         for err in exc.errors():

@@ -21,7 +21,7 @@ from contextlib import suppress
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from audit.db import StoreError
 from audit.redact import redact
@@ -29,17 +29,28 @@ from policies import decide
 from policies.approvals import LEASE, ApprovalError, crash_point
 from policies.call import Actor, BatchCall, PolicyState, ResolvedCall
 from policies.confirmations import ConfirmationError
-from policies.decision import Allow, DecisionKind, Deny, NeedsApproval, NeedsConfirmation
+from policies.decision import Allow, Decision, DecisionKind, Deny, NeedsApproval, NeedsConfirmation
 from policies.decision import Outcome as RequestOutcome
 from policies.preview import Impact, PreviewRow, preview_dicts
 from policies.serial import AccountLocks
-from tools.actions import WRITE_ACTIONS, InvalidCall, ToolCall, parse_call
+from tools.actions import WRITE_ACTIONS, AnyAction, InvalidCall, ToolCall, parse_call
 from tools.docusign import errors
+from tools.docusign._sender import RequestRecord
 from tools.docusign.guard import permit
 from tools.docusign.resolvers import Directory, ResolutionError
-from tools.operations import OPERATIONS, Env, OperationError, Outcome, Target
+from tools.operations import OPERATIONS, Env, Operation, OperationError, Outcome, Target
+from tools.operations._common import User
 from tools.operations._impact import AdminProfiles, admin_accounts, another_admin, impact_of
+from tools.ports import Approvals, AuditTrail, Confirmations
 from tools.results import ConfirmationNeeded, Denied, DryRun, Error, Ok, PendingApproval, Result
+
+if TYPE_CHECKING:  # annotations only
+    from policies.approvals import ApprovalView
+    from policies.confirmations import ConfirmationView
+    from policies.engine import Policy
+    from tools.docusign.bulk import JobStatus
+    from tools.docusign.cache import DirectoryCache
+    from tools.docusign.client import AdminClient
 
 # approval refusals that are about who decides (policy), not about the request itself
 _NOT_YOURS_TO_DECIDE = frozenset({"self_approval", "wrong_role"})
@@ -79,17 +90,17 @@ class _Step:
     call: ToolCall
     session_id: str | None
     consent: _Consent
-    action: Any
-    module: Any
+    action: AnyAction
+    module: Operation
     ids: dict[str, str]
     env: Env
 
 
-def request_auditor(audit: Any) -> Callable[[Any], None]:
+def request_auditor(audit: AuditTrail) -> Callable[[RequestRecord], None]:
     """An ``on_request`` callback for ``AdminClient``: one ``docusign_request`` event per request,
     attributed to the gate call in progress (actor, session, action, target)."""
 
-    def record(rec: Any) -> None:
+    def record(rec: RequestRecord) -> None:
         ctx = _current.get()
         payload = {"method": rec.method, "path": rec.path_template, "status": rec.status,
                    "duration_ms": round(rec.duration_ms, 1), "retries": rec.retries,
@@ -106,7 +117,8 @@ def request_auditor(audit: Any) -> Callable[[Any], None]:
 class Gate:
     """Submit proposed calls; confirm, approve or deny what they left pending."""
 
-    def __init__(self, client: Any, policy: Any, audit: Any, approvals: Any, confirmations: Any, *,
+    def __init__(self, client: AdminClient, policy: Policy, audit: AuditTrail, approvals: Approvals,
+                 confirmations: Confirmations, *,
                  organization_id: str | None = None, clock: Callable[[], datetime] | None = None,
                  actors: Callable[[str], Actor] | None = None) -> None:
         self.client = client
@@ -117,7 +129,7 @@ class Gate:
         self._clock = clock or (lambda: datetime.now(UTC))
         self._org_id = organization_id  # None: the only organization the identity administers
         self._directory: Directory | None = None
-        self.directory_cache: Any = None  # a store-backed DirectoryCache shared between processes, if set
+        self.directory_cache: DirectoryCache | None = None  # store-backed, shared between processes
         self._lock = threading.Lock()
         # the requester of an approval is re-judged with their roles; without a lookup, as an employee
         self._actors = actors or (lambda email: Actor(email=email, roles=frozenset({"employee"})))
@@ -209,7 +221,7 @@ class Gate:
             confirmed=True, approved_by=approver.email, approval_id=approval.id,
             fingerprint=fingerprint, origin="approval"))
 
-    def _approved_batch(self, approver: Actor, approval: Any, session_id: str | None) -> Result:
+    def _approved_batch(self, approver: Actor, approval: ApprovalView, session_id: str | None) -> Result:
         """Run an approved batch once: claimed by the batch's hash, then each row as the requester's
         approved call, re-checked against its own fingerprint; the outcome of all of them recorded."""
         blank = ToolCall(id=f"approval:{approval.id}", action="", args={})
@@ -243,19 +255,18 @@ class Gate:
     # -- bulk jobs (tools.operations.bulk plans them; DocuSign's import job runs them) -----------------
 
     def judge_bulk_row(self, actor: Actor, call: ToolCall, target: Target,
-                       rows: tuple[PreviewRow, ...]) -> tuple[Any, str]:
+                       rows: tuple[PreviewRow, ...]) -> tuple[Decision, str]:
         """One CSV row's decision, by the same rules as a single call: the policy sees the resolved
         call, the target's profiles and the impact of the row's preview. Returns (decision,
         fingerprint); raises ``InvalidCall`` for arguments no single call would accept."""
         action = parse_call(call)
         resolved = _resolved_call(call.action, action, target)
         impact = impact_of(rows, target.user, self._admins(target.user)) if rows else None
-        state = PolicyState(target_profiles=_profiles(target),
-                            **({"impact": impact} if impact is not None else {}))
+        state = PolicyState(target_profiles=_profiles(target), impact=impact)
         return decide(self.policy, actor, resolved, state), resolved.fingerprint()
 
     def submit_bulk(self, actor: Actor, token: str, kind: str, csv_text: str, *,
-                    session_id: str | None = None) -> Any:
+                    session_id: str | None = None) -> JobStatus:
         """Submit one DocuSign import job for a batch the person confirmed (``token``), inside the
         write permit. The confirmed batch names the CSV's hash, so only that file can be sent;
         the job is on the audit record before it leaves. Returns the job's first status."""
@@ -287,7 +298,7 @@ class Gate:
         return status
 
     def start_export(self, actor: Actor, account_ids: list[str] | None = None, *,
-                     session_id: str | None = None) -> Any:
+                     session_id: str | None = None) -> JobStatus:
         """Start DocuSign's user-list export (a POST that changes nothing an administrator
         manages), for a person the policy lets list users; audited like any call."""
         from tools.docusign import bulk
@@ -463,7 +474,7 @@ class Gate:
             return self._failed(actor, session_id, call, "execute", exc, ids, consent)
         return self._finish(actor, session_id, call, consent, ids, outcome, preview if plan.writes else [])
 
-    def _admins(self, user: Any) -> AdminProfiles:
+    def _admins(self, user: User | None) -> AdminProfiles:
         return AdminProfiles(self.policy.admin_profiles, user)
 
     def _last_admin(self, step: _Step, rows: tuple[PreviewRow, ...], impact: Impact,
@@ -474,7 +485,7 @@ class Gate:
         return tuple(name for name in impact.removes_admin
                      if not another_admin(step.env, ids[name], email, self._admins))
 
-    def _audit_decision(self, step: _Step, resolved: ResolvedCall, decision: Any,
+    def _audit_decision(self, step: _Step, resolved: ResolvedCall, decision: Decision,
                         rows: tuple[PreviewRow, ...]) -> None:
         self._audit("decision", step.actor, step.session_id, step.call, {
             "decision": decision.kind, "rule": getattr(decision, "rule", None),
@@ -603,7 +614,7 @@ def _target_of(call: ToolCall) -> str | None:
     return email.strip().lower()[:320] if isinstance(email, str) else None
 
 
-def _resolved_call(action_name: str, action: Any, target: Target) -> ResolvedCall:
+def _resolved_call(action_name: str, action: AnyAction, target: Target) -> ResolvedCall:
     return ResolvedCall(
         action=action_name,
         operation=action.operation_name(),
@@ -618,14 +629,14 @@ def _resolved_call(action_name: str, action: Any, target: Target) -> ResolvedCal
 
 
 def _profiles(target: Target) -> dict[str, str]:
-    out = {}
-    for m in getattr(target.user, "memberships", None) or []:
+    out: dict[str, str] = {}
+    for m in (target.user.memberships if target.user is not None else None) or []:
         if (m.status or "").lower() != "closed" and m.permission_profile is not None:
-            out[m.account_name] = m.permission_profile.name
+            out[str(m.account_name)] = str(m.permission_profile.name)
     return out
 
 
-def _stored_calls(stored: Any) -> list[tuple[ToolCall, str]]:
+def _stored_calls(stored: ApprovalView | ConfirmationView) -> list[tuple[ToolCall, str]]:
     """The calls a confirmation covers: one, or each of a batch with its own hash."""
     body = stored.call
     if body.get("action") != "batch":
@@ -654,22 +665,24 @@ def _said(result: Result) -> str:
 def _combined(results: list[Result]) -> Result:
     """Several confirmed writes as one result: Ok only when every one of them is."""
     lines = [f"{r.action} {r.operation}: {_said(r)}" for r in results]
-    if all(isinstance(r, Ok) for r in results):
-        return Ok(call_id="confirmation", summary=" ".join(lines), changed=any(r.changed for r in results))
+    done = [r for r in results if isinstance(r, Ok)]
+    if len(done) == len(results):
+        return Ok(call_id="confirmation", summary=" ".join(lines), changed=any(r.changed for r in done))
     return Error(call_id="confirmation", message="not every confirmed write ran: " + " | ".join(lines))
 
 
-def _stored_call(stored: Any) -> tuple[ToolCall, str]:
+def _stored_call(stored: ApprovalView | ConfirmationView) -> tuple[ToolCall, str]:
     """The exact call a confirmation or approval was granted for, and the hash it was granted on."""
     return stored.tool_call(f"{stored.call['action']}:{stored.call_hash[:12]}"), stored.call_hash
 
 
-def _iso(value: Any) -> str:
+def _iso(value: object) -> str:
     return value.isoformat() if isinstance(value, datetime) else str(value)
 
 
 def _explain(exc: Exception) -> dict[str, Any]:
     """An exception as Error fields a person can act on, with nothing secret in them."""
+    fields: dict[str, Any]
     if isinstance(exc, ResolutionError):
         fields = {"message": f"{exc.message}; nothing was changed",
                   "fix": f"use one of the suggestions, or check the {exc.kind} name",
@@ -700,7 +713,9 @@ def _explain(exc: Exception) -> dict[str, Any]:
         fields["cause"] = "consent_required"
     elif isinstance(exc, errors.Forbidden):
         fields["cause"] = "forbidden"
-    return redact(fields)
+    clean = redact(fields)
+    assert isinstance(clean, dict)  # redact copies a mapping as a dict
+    return clean
 
 
 __all__ = ["Gate", "request_auditor"]

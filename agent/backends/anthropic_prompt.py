@@ -135,8 +135,8 @@ def _account_names(vocabulary: Any, account: str, *, read: bool) -> dict[str, An
 def seat_defaults(context: TurnContext) -> dict[str, Any]:
     """The context's seat defaults (``self_service.seat_defaults``, a mapping or a callable giving
     one) without empty entries; {} when the configuration has none."""
-    value = getattr(context, "seat_defaults", None)
-    value = value() if callable(value) else value
+    given = getattr(context, "seat_defaults", None)
+    value: Any = given() if callable(given) else given
     if hasattr(value, "model_dump"):
         value = value.model_dump(mode="json")
     if not isinstance(value, dict):

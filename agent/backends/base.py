@@ -8,7 +8,7 @@ executes anything: proposals go to the gate, and the conversation feeds results 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -26,8 +26,10 @@ class OrgVocabulary:
     organization: str = ""
     accounts: tuple[str, ...] = ()
     default_account: str | None = None
-    profiles: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    groups: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # account name -> names; a lazy mapping (``tools.docusign.vocabulary.AccountNames``) reads an
+    # account's names only when the planner looks that account up
+    profiles: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    groups: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def all_profiles(self) -> list[str]:
         return _union(self.profiles.values())
@@ -36,7 +38,7 @@ class OrgVocabulary:
         return _union(self.groups.values())
 
 
-def _union(lists) -> list[str]:
+def _union(lists: Iterable[tuple[str, ...]]) -> list[str]:
     seen: dict[str, str] = {}
     for names in lists:
         for name in names:

@@ -11,16 +11,18 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast, overload
 
-from sqlalchemy import Engine, delete, select, update
+from sqlalchemy import Engine, Table, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from audit.service_tables import ApiToken, RateCount, WebLogin, WebSession
 
 TOKEN_PREFIX = "dsa_"
 LOGIN_TTL = timedelta(minutes=10)
-_TOKENS, _SESSIONS, _LOGINS, _RATES = (t.__table__ for t in (ApiToken, WebSession, WebLogin, RateCount))
+# declarative tables are Tables (the ORM types ``__table__`` as the wider FromClause)
+_TOKENS, _SESSIONS, _LOGINS, _RATES = (cast(Table, t.__table__)
+                                       for t in (ApiToken, WebSession, WebLogin, RateCount))
 
 
 def _hash(secret: str) -> str:
@@ -31,6 +33,10 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+@overload
+def _aware(value: datetime) -> datetime: ...
+@overload
+def _aware(value: None) -> None: ...
 def _aware(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
 
@@ -60,7 +66,9 @@ class TokenInfo:
 
 def _info(row: Any) -> TokenInfo:
     m = row._mapping
-    return TokenInfo(**{k: (_aware(m[k]) if k.endswith("_at") else m[k]) for k in TokenInfo.__annotations__})
+    fields: dict[str, Any] = {k: (_aware(m[k]) if k.endswith("_at") else m[k])
+                              for k in TokenInfo.__annotations__}
+    return TokenInfo(**fields)
 
 
 def create_token(

@@ -17,13 +17,13 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlencode
 
 import httpx
 from joserfc import jws, jwt
 from joserfc.errors import JoseError
-from joserfc.jwk import KeySet
+from joserfc.jwk import KeySet, KeySetSerialization
 
 DISCOVERY_TTL = 3600
 ALGORITHMS = ["RS256", "RS384", "RS512", "PS256", "ES256", "ES384"]
@@ -83,7 +83,9 @@ class OIDCClient:
 
     def _keyset(self, refresh: bool = False) -> KeySet:
         if self._keys is None or refresh:
-            self._keys = KeySet.import_key_set(self._get_json(self.metadata()["jwks_uri"]))
+            # the import checks the document itself
+            jwks = cast(KeySetSerialization, self._get_json(self.metadata()["jwks_uri"]))
+            self._keys = KeySet.import_key_set(jwks)
         return self._keys
 
     def _get_json(self, url: str) -> dict[str, Any]:

@@ -8,11 +8,14 @@ people holding the role that may approve it, and to admins; the audit log only t
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agent.api import Agent, Person, Reply, can_see
 from agent.api import Refused as _ApiRefused
 from policies.call import Actor
+
+if TYPE_CHECKING:
+    from agent.runtime import Runtime
 
 AUDIT_ROLES = ("admin",)
 STATUS = {"invalid": 422, "forbidden": 403, "not_found": 404, "conflict": 409}  # API refusal -> HTTP
@@ -31,12 +34,12 @@ def can_read_audit(actor: Actor) -> bool:
     return any(actor.has(role) for role in AUDIT_ROLES)
 
 
-def _api(rt: Any, actor: Actor) -> tuple[Agent, Person]:
+def _api(rt: Runtime, actor: Actor) -> tuple[Agent, Person]:
     """The public API on the service's runtime (which the app owns and closes), as the signed-in person."""
     return Agent(rt), Person(actor.email, actor.roles)
 
 
-def ask(rt: Any, actor: Actor, text: str, session_id: str | None = None) -> Reply:
+def ask(rt: Runtime, actor: Actor, text: str, session_id: str | None = None) -> Reply:
     """One request through a conversation (resumed when ``session_id`` is the person's own)."""
     dsadmin, person = _api(rt, actor)
     try:
@@ -45,7 +48,7 @@ def ask(rt: Any, actor: Actor, text: str, session_id: str | None = None) -> Repl
         raise Refused(STATUS[exc.kind], exc.message) from None
 
 
-def transcript(rt: Any, actor: Actor, session_id: str) -> list[tuple[str, str]]:
+def transcript(rt: Runtime, actor: Actor, session_id: str | None) -> list[tuple[str, str]]:
     """(role, text) of a session's plain-text messages, for the chat page: read-only, and only the
     owner's (another person's or an unknown session id reads as empty)."""
     from sqlalchemy import select
@@ -70,31 +73,31 @@ def transcript(rt: Any, actor: Actor, session_id: str) -> list[tuple[str, str]]:
     return lines
 
 
-def confirm(rt: Any, actor: Actor, token: str, accept: bool) -> Reply:
+def confirm(rt: Runtime, actor: Actor, token: str, accept: bool) -> Reply:
     """The person's answer to a confirmation; the gate refuses anyone but its owner."""
     dsadmin, person = _api(rt, actor)
     return dsadmin.confirm(person, token, accept=accept)
 
 
-def visible(rt: Any, actor: Actor, status: str | None = None, limit: int = 200) -> list[Any]:
+def visible(rt: Runtime, actor: Actor, status: str | None = None, limit: int = 200) -> list[Any]:
     return [v for v in rt.approvals.list(status, limit=limit) if can_see(actor, v)]
 
 
-def actionable(rt: Any, actor: Actor) -> list[Any]:
+def actionable(rt: Runtime, actor: Actor) -> list[Any]:
     """Pending requests this person may decide: someone else's, for a role they hold."""
     return [
         v for v in rt.approvals.list("pending") if actor.has(v.approver_role) and v.requester != actor.email
     ]
 
 
-def approval(rt: Any, actor: Actor, approval_id: str) -> Any:
+def approval(rt: Runtime, actor: Actor, approval_id: str) -> Any:
     view = rt.approvals.get(approval_id)
     if view is None or not can_see(actor, view):
         raise Refused(404, f"no approval request {approval_id!r} that you may see")
     return view
 
 
-def decide(rt: Any, actor: Actor, approval_id: str, approve: bool, reason: str | None) -> Reply:
+def decide(rt: Runtime, actor: Actor, approval_id: str, approve: bool, reason: str | None) -> Reply:
     """Approve (it then runs once, through the gate) or deny; refusals change nothing."""
     dsadmin, person = _api(rt, actor)
     try:
@@ -104,7 +107,7 @@ def decide(rt: Any, actor: Actor, approval_id: str, approve: bool, reason: str |
 
 
 def audit_events(
-    rt: Any,
+    rt: Runtime,
     actor: Actor,
     *,
     n: int = 100,

@@ -29,7 +29,9 @@ import time
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
+from typing import Any, TypeVar
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
@@ -39,6 +41,7 @@ from audit.db import qualifier
 
 KINDS = ("model_proposal", "decision", "docusign_request", "docusign_request", "action_result")
 SPAN = timedelta(days=30)
+T = TypeVar("T")
 
 
 def build(log: AuditLog, events: int, clock: list[datetime]) -> None:
@@ -94,9 +97,9 @@ def build_bulk(log: AuditLog, events: int, clock: list[datetime]) -> None:
         raw.close()
 
 
-def timed(fn: Callable[[], object], runs: int) -> tuple[float, float, object]:
-    times, result = [], None
-    for _ in range(runs):
+def timed(fn: Callable[[], T], runs: int) -> tuple[float, float, T]:
+    times: list[float] = []
+    for _ in range(max(1, runs)):
         t = time.perf_counter()
         result = fn()
         times.append(time.perf_counter() - t)
@@ -118,7 +121,7 @@ def bench(log: AuditLog, events: int, runs: int, label: str) -> list[str]:
 
     def count() -> int:
         with log.engine.connect() as conn:
-            return conn.exec_driver_sql(f"SELECT count(*) FROM {table}").scalar()
+            return int(conn.exec_driver_sql(f"SELECT count(*) FROM {table}").scalar() or 0)
 
     anchor, anchor_min, n = timed(count, runs)
     how = "bulk inserts" if log.engine.dialect.name == "sqlite" else "appends in batches"
@@ -157,7 +160,7 @@ def bench(log: AuditLog, events: int, runs: int, label: str) -> list[str]:
                     f"ok={report.ok} checked={report.checked}"))
 
     now = datetime.now(UTC)
-    filters = {
+    filters: dict[str, dict[str, Any]] = {
         "tail -n 20 --actor (rare)": {"actor": "rare@acme.com"},
         "tail -n 20 --actor (1 in 40)": {"actor": "admin3@acme.com"},
         "tail -n 20 --kind decision": {"kind": "decision"},
@@ -166,7 +169,7 @@ def bench(log: AuditLog, events: int, runs: int, label: str) -> list[str]:
         "tail -n 20 --since 7d --kind decision": {"since": now - timedelta(days=7), "kind": "decision"},
     }
     for name, args in filters.items():
-        med, best, rows = timed(lambda args=args: log.tail(20, **args), max(runs, 5))
+        med, best, rows = timed(partial(log.tail, 20, **args), max(runs, 5))
         out.append(line(name, med, best, anchor, f"{len(rows)} rows"))
     return out
 

@@ -20,6 +20,10 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tools.docusign._sender import RequestRecord
 
 if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
@@ -77,7 +81,7 @@ def run(sb, concurrency: int, latency_ms: float, http_url: str | None = None) ->
 
     sb.faults = {"latency_ms": latency_ms}
     token = sb.issue_token("admin@bench.example")
-    records = []
+    records: list[RequestRecord] = []
     account_id = sb.account_id(ACCOUNT)
     with AdminClient(
         http_url or SANDBOX_ADMIN_URL,

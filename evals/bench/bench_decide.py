@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import timeit
+from functools import partial
 
 from policies import Actor, PolicyState, ResolvedCall, decide, load_policy
 from policies.preview import Impact
@@ -93,7 +94,7 @@ def main() -> None:
     for label, actor, call, state in CASES:
         kind = decide(policy, actor, call, state).kind
         runs = sorted(t / number * 1e6 for t in timeit.repeat(
-            lambda a=actor, c=call, s=state: decide(policy, a, c, s), number=number, repeat=5))
+            partial(decide, policy, actor, call, state), number=number, repeat=5))
         per_call = runs[0]
         worst = max(worst, per_call)
         total += per_call

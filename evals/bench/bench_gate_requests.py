@@ -290,8 +290,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'request':<{width}}  cold  warm  min  token  result  (minimum = ...)")
     for case, cold, warm, tokens, outcome in rows:
         over = f"  [+{warm - case.minimum} over minimum]" if warm > case.minimum else ""
-        counts = f"{cold:>4}  {warm:>4}  {case.minimum:>3}  {tokens:>5}"
-        print(f"{case.name:<{width}}  {counts}  {outcome:<6}  {case.why}{over}")
+        figures = f"{cold:>4}  {warm:>4}  {case.minimum:>3}  {tokens:>5}"
+        print(f"{case.name:<{width}}  {figures}  {outcome:<6}  {case.why}{over}")
 
     counts, minimum, listed = pending_at_scale(args.users, runs)
     print(f"\n'who is pending' at {args.users} users (cold gate, {runs} runs): requests {_spread(counts)}; "

@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Callable, Generator
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote, urlencode
 
 import httpx
@@ -231,13 +232,14 @@ class JWTAuth(httpx.Auth):
                     self._cache.discard(self._identity, self._token)
                 self._token = None
 
-    def userinfo(self) -> dict:
+    def userinfo(self) -> dict[str, Any]:
         """``GET /oauth/userinfo``: who the token belongs to and their accounts."""
         token = self.access_token()
         response = self._http.get("/oauth/userinfo", headers={"Authorization": f"Bearer {token}"})
         if not response.is_success:
             raise errors.error_from_response(response)
-        return response.json()
+        info: dict[str, Any] = response.json()
+        return info
 
     def close(self) -> None:
         self._http.close()

@@ -16,10 +16,15 @@ import io
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tools.docusign import errors
 from tools.docusign.guard import require_permit
+
+if TYPE_CHECKING:
+    import httpx
+
+    from tools.docusign.client import AdminClient
 
 IMPORTS = "/v2/organizations/{organizationId}/imports/bulk_users"
 IMPORT = IMPORTS + "/{importId}"
@@ -49,11 +54,12 @@ class JobStatus:
         return self.status.lower() in DONE
 
 
-def _send(client: Any, method: str, template: str, ids: dict[str, str], **kwargs: Any):
+def _send(client: AdminClient, method: str, template: str, ids: dict[str, str],
+          **kwargs: Any) -> httpx.Response:
     return client._sender.send(method, template, ids, **kwargs)  # the client's own pipeline
 
 
-def submit_import(client: Any, organization_id: str, kind: str, csv_text: str) -> JobStatus:
+def submit_import(client: AdminClient, organization_id: str, kind: str, csv_text: str) -> JobStatus:
     """POST .../imports/bulk_users/{add|update|close} with the CSV as multipart ``file.csv``."""
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {', '.join(KINDS)}")
@@ -63,7 +69,7 @@ def submit_import(client: Any, organization_id: str, kind: str, csv_text: str) -
     return _import_status(response.json())
 
 
-def import_status(client: Any, organization_id: str, import_id: str) -> JobStatus:
+def import_status(client: AdminClient, organization_id: str, import_id: str) -> JobStatus:
     response = _send(client, "GET", IMPORT, {"organizationId": organization_id, "importId": import_id})
     return _import_status(response.json())
 
@@ -93,12 +99,13 @@ def wait(
         if status.done:
             return status
         if waited >= timeout:
-            raise errors.DocuSignError(f"job {status.id} still {status.status} after {timeout:.0f}s")
+            raise errors.DocuSignError(None, "timeout",
+                                       f"job {status.id} still {status.status} after {timeout:.0f}s")
         sleep(interval)
         waited += interval
 
 
-def import_results(client: Any, organization_id: str, import_id: str) -> list[dict[str, str]]:
+def import_results(client: AdminClient, organization_id: str, import_id: str) -> list[dict[str, str]]:
     """The results CSV: every submitted row with DocuSign's ``ProcessingResults`` for it."""
     response = _send(
         client,
@@ -109,7 +116,8 @@ def import_results(client: Any, organization_id: str, import_id: str) -> list[di
     return list(csv.DictReader(io.StringIO(response.text)))
 
 
-def start_export(client: Any, organization_id: str, account_ids: list[str] | None = None) -> JobStatus:
+def start_export(client: AdminClient, organization_id: str,
+                 account_ids: list[str] | None = None) -> JobStatus:
     """POST .../exports/user_list (every membership of the organization, or of these accounts)."""
     require_permit("user-list export")
     body: dict[str, Any] = {"type": "organization_memberships_export"}
@@ -119,7 +127,7 @@ def start_export(client: Any, organization_id: str, account_ids: list[str] | Non
     return _export_status(response.json())
 
 
-def export_status(client: Any, organization_id: str, export_id: str) -> JobStatus:
+def export_status(client: AdminClient, organization_id: str, export_id: str) -> JobStatus:
     response = _send(client, "GET", EXPORT, {"organizationId": organization_id, "exportId": export_id})
     return _export_status(response.json())
 
@@ -128,7 +136,7 @@ def _export_status(body: dict[str, Any]) -> JobStatus:
     return _status(body, 100, int(body.get("percent_completed") or 0))  # progress in percent
 
 
-def export_rows(client: Any, status: JobStatus) -> list[dict[str, str]]:
+def export_rows(client: AdminClient, status: JobStatus) -> list[dict[str, str]]:
     """The export's CSV rows, read from each ``results[].url`` with the client's credentials."""
     rows: list[dict[str, str]] = []
     for result in status.raw.get("results") or []:

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from sqlalchemy import Engine, delete, select
+from sqlalchemy import ColumnElement, Engine, delete, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from audit.directory_cache import DirectoryEntry
@@ -39,13 +39,11 @@ class DirectoryCache:
 
     def get(self, key: str) -> Any | None:
         """The value stored under ``key`` if younger than the TTL; None otherwise (or on any error)."""
-        table = DirectoryEntry.__table__
+        entry = DirectoryEntry
         try:
             with self._engine.connect() as conn:
                 row = conn.execute(
-                    select(table.c.value, table.c.stored_at).where(
-                        table.c.scope == self.scope, table.c.key == key
-                    )
+                    select(entry.value, entry.stored_at).where(entry.scope == self.scope, entry.key == key)
                 ).one_or_none()
         except SQLAlchemyError:
             return None
@@ -57,12 +55,12 @@ class DirectoryCache:
             return None
 
     def put(self, key: str, value: Any) -> None:
-        table = DirectoryEntry.__table__
+        entry = DirectoryEntry
         try:
             with self._engine.begin() as conn:
-                conn.execute(delete(table).where(table.c.scope == self.scope, table.c.key == key))
+                conn.execute(delete(entry).where(entry.scope == self.scope, entry.key == key))
                 conn.execute(
-                    table.insert().values(
+                    insert(entry).values(
                         scope=self.scope, key=key, value=json.dumps(value), stored_at=self._clock()
                     )
                 )
@@ -70,21 +68,21 @@ class DirectoryCache:
             pass  # another process stored the same key meanwhile, or the store is unavailable: a miss later
 
     def drop(self, *keys: str) -> None:
-        self._delete(lambda table: table.c.key.in_(keys))
+        self._delete(lambda entry: entry.key.in_(keys))
 
     def drop_prefix(self, prefix: str, values: Iterable[str] | None = None) -> None:
         """Forget the entries under ``prefix`` (only those whose value is one of ``values``, if given)."""
 
-        def where(table):
-            under = table.c.key.startswith(prefix, autoescape=True)
-            return under if values is None else under & table.c.value.in_([json.dumps(v) for v in values])
+        def where(entry: type[DirectoryEntry]) -> ColumnElement[bool]:
+            under = entry.key.startswith(prefix, autoescape=True)
+            return under if values is None else under & entry.value.in_([json.dumps(v) for v in values])
 
         self._delete(where)
 
-    def _delete(self, where: Callable[[Any], Any]) -> None:
-        table = DirectoryEntry.__table__
+    def _delete(self, where: Callable[[type[DirectoryEntry]], ColumnElement[bool]]) -> None:
         try:
             with self._engine.begin() as conn:
-                conn.execute(delete(table).where(table.c.scope == self.scope, where(table)))
+                conn.execute(delete(DirectoryEntry).where(DirectoryEntry.scope == self.scope,
+                                                          where(DirectoryEntry)))
         except SQLAlchemyError:
             pass  # the TTL and the directory's staleness checks bound what stays behind

@@ -356,7 +356,7 @@ class AdminClient:
         response = self._sender.send("POST", REDACT_USER, {"organizationId": org}, json=request.to_body())
         result = _parse(models.IndividualUserDataRedactionResponse, response)
         self._notify("redact_user", org, user_ids=[request.user_id])
-        failures = [
+        failures: list[tuple[str | None, str | None, str | None]] = [
             (r.account_id, r.status, f"redaction {r.status} on account {r.account_id}")
             for r in result.membership_results or []
             if r.status == "failure"
@@ -370,13 +370,15 @@ class AdminClient:
 
     def _every_page(
         self, template: str, ids: dict[str, str], base: dict[str, str], model: type[M], items: str
-    ) -> list:
+    ) -> list[Any]:
         """All items of a start/take listing whose response model keeps them in field ``items``."""
 
-        def page(start: int, override: dict[str, str]) -> tuple[list, models.PagingResponseProperties | None]:
+        def page(start: int,
+                 override: dict[str, str]) -> tuple[list[Any], models.PagingResponseProperties | None]:
             params = {**base, "start": str(start), "take": str(self.page_size), **override}
             parsed = _parse(model, self._sender.send("GET", template, ids, params=params))
-            return getattr(parsed, items) or [], parsed.paging
+            paged: models.PagingResponseProperties | None = getattr(parsed, "paging", None)
+            return getattr(parsed, items) or [], paged
 
         return paging.collect(page, self.page_size, self._executor())
 

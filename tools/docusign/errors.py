@@ -156,7 +156,8 @@ def _body(response: httpx.Response) -> dict[str, Any]:
 
 
 def trace_token(response: httpx.Response) -> str | None:
-    return response.headers.get("X-DocuSign-TraceToken")
+    token: str | None = response.headers.get("X-DocuSign-TraceToken")
+    return token
 
 
 def error_from_response(response: httpx.Response, *, retry_after: float | None = None) -> DocuSignError:

@@ -59,7 +59,7 @@ class RetryPolicy:
         Equal jitter (half fixed, half random) spreads concurrent clients apart while keeping a
         floor, so a burst of failures never turns into an immediate hammering.
         """
-        ceiling = min(self.max_delay, self.base_delay * (2 ** (retry_number - 1)))
+        ceiling = min(self.max_delay, self.base_delay * (2.0 ** (retry_number - 1)))
         return ceiling / 2 + self.rng.uniform(0, ceiling / 2)
 
     def server_delay(self, headers: Mapping[str, str], now: float) -> float | None:

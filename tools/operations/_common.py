@@ -13,10 +13,22 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+
+from pydantic import BaseModel
 
 from policies.preview import PreviewRow
 from tools.docusign import models
+
+if TYPE_CHECKING:  # annotations only: the client and directory are the gate's, handed in
+    from tools.docusign.client import AdminClient
+    from tools.docusign.resolvers import AccountRef, Directory, GroupRef, ProfileRef
+    from tools.operations._readback import Expect
+
+User = models.UserDrilldownResponse
+Membership = models.MembershipResponse
+
+T = TypeVar("T")
 
 CLOSED = "closed"
 PENDING_STATUSES = frozenset({"activation_required", "activation_sent"})
@@ -26,7 +38,7 @@ EVERYONE_GROUP = "everyone_group"
 class OperationError(Exception):
     """The request cannot be carried out as asked; nothing was changed. Worded for a person."""
 
-    def __init__(self, message: str, *, fix: str | None = None, suggestions: Iterable[str] = ()):
+    def __init__(self, message: str, *, fix: str | None = None, suggestions: Iterable[str] = ()) -> None:
         super().__init__(message)
         self.message = message
         self.fix = fix
@@ -38,8 +50,8 @@ class Env:
     """What operations may use: the client (reads; writes only inside the gate's permit), the
     cached name directory, the organization and the gate's clock."""
 
-    client: Any
-    directory: Any
+    client: AdminClient
+    directory: Directory
     org_id: str
     now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
     max_concurrency: int = 8
@@ -52,10 +64,10 @@ class Env:
 class Target:
     """The call's names as ids, plus the target user as DocuSign has it now (None: no such user)."""
 
-    accounts: tuple[Any, ...] = ()
-    profile: Any = None
-    groups: tuple[Any, ...] = ()
-    user: Any = None
+    accounts: tuple[AccountRef, ...] = ()
+    profile: ProfileRef | None = None
+    groups: tuple[GroupRef, ...] = ()
+    user: User | None = None
     user_checked: bool = False
 
 
@@ -74,9 +86,9 @@ class Write:
 
     method: str
     path: tuple[str, ...]
-    body: Any
-    # what DocuSign shows once it took effect (a ``_readback.Expect``): read back after a lost answer
-    expect: Any = None
+    body: BaseModel
+    # what DocuSign shows once it took effect: read back after a lost answer
+    expect: Expect | None = None
 
 
 @dataclass(frozen=True)
@@ -133,19 +145,28 @@ class Plan:
         return Outcome(summary=" ".join([self.done, *dict.fromkeys(notes)]), changed=True, data=data)
 
 
-def write(method: str, *path: str, model: str, body: dict[str, Any], expect: Any = None) -> Write:
+def write(method: str, *path: str, model: str, body: dict[str, Any], expect: Expect | None = None) -> Write:
     """A write whose body is checked against the spec's definition now, before any request;
     ``expect`` (a ``_readback.Expect``) says how to tell it took effect if its answer is lost."""
     return Write(method, tuple(path), spec_model(model, body), expect)
 
 
-def fetch_user(env: Env, email: str) -> Any:
+def fetch_user(env: Env, email: str) -> User | None:
     """The user's drilldown as DocuSign has it right now (the directory's copy is dropped first)."""
     env.directory.invalidate_user(email)
     return env.directory.user(email)
 
 
-def require_user(target: Target, email: str, *, hint: str | None = None) -> Any:
+def given(value: T | None, field: str) -> T:
+    """A field the action's validator requires for this operation (so never None here); should a
+    call reach an operation without it anyway, it is refused rather than run on a blank."""
+    if value is None:
+        raise OperationError(f"{field} is required for this operation; nothing was changed",
+                             fix=f"give the {field}")
+    return value
+
+
+def require_user(target: Target, email: str | None, *, hint: str | None = None) -> User:
     if target.user is None:
         raise OperationError(
             f"no DocuSign user with email {email} in this organization; nothing was changed",
@@ -154,42 +175,46 @@ def require_user(target: Target, email: str, *, hint: str | None = None) -> Any:
     return target.user
 
 
-def memberships(user: Any) -> list[Any]:
+def memberships(user: User | None) -> list[Membership]:
     return list(getattr(user, "memberships", None) or [])
 
 
-def membership_on(user: Any, account_id: str) -> Any | None:
+def membership_on(user: User | None, account_id: str) -> Membership | None:
     """The user's membership on an account; the open one wins over older closed ones."""
     found = [m for m in memberships(user) if str(m.account_id).lower() == str(account_id).lower()]
     found.sort(key=lambda m: (m.status or "") == CLOSED)
     return found[0] if found else None
 
 
-def is_closed(membership: Any) -> bool:
+def is_closed(membership: Membership) -> bool:
     return (membership.status or "").lower() == CLOSED
 
 
-def profile_name(membership: Any) -> str | None:
-    profile = getattr(membership, "permission_profile", None)
+def profile_name(membership: Membership | None) -> str | None:
+    profile = membership.permission_profile if membership is not None else None
     return profile.name if profile is not None else None
 
 
-def profile_id(membership: Any) -> int | None:
-    profile = getattr(membership, "permission_profile", None)
+def profile_id(membership: Membership | None) -> int | None:
+    profile = membership.permission_profile if membership is not None else None
     return int(profile.id) if profile is not None and profile.id is not None else None
 
 
-def group_names(membership: Any) -> list[str]:
+def group_names(membership: Membership | None) -> list[str]:
     """The groups a person chose (the account's everyone group, which all members are in, left out)."""
-    return [g.name for g in (getattr(membership, "groups", None) or [])
+    return [g.name for g in _groups(membership)
             if g.name and (g.type or "").lower() != EVERYONE_GROUP]
 
 
-def group_ids(membership: Any) -> set[int]:
-    return {int(g.id) for g in (getattr(membership, "groups", None) or []) if g.id is not None}
+def group_ids(membership: Membership | None) -> set[int]:
+    return {int(g.id) for g in _groups(membership) if g.id is not None}
 
 
-def membership_view(membership: Any) -> dict[str, Any]:
+def _groups(membership: Membership | None) -> list[models.MemberGroupResponse]:
+    return list(membership.groups or []) if membership is not None else []
+
+
+def membership_view(membership: Membership) -> dict[str, Any]:
     """A membership as a person reads it: account, status, profile, groups."""
     return {
         "account": membership.account_name,
@@ -200,7 +225,7 @@ def membership_view(membership: Any) -> dict[str, Any]:
     }
 
 
-def user_view(user: Any) -> dict[str, Any]:
+def user_view(user: User) -> dict[str, Any]:
     return {
         "id": str(user.id),
         "email": user_email(user),
@@ -210,14 +235,17 @@ def user_view(user: Any) -> dict[str, Any]:
     }
 
 
-def user_email(user: Any) -> str | None:
+def user_email(user: User | models.OrganizationUserResponse) -> str | None:
+    """A drilldown carries the email on its memberships; a listing's row carries it itself."""
+    if isinstance(user, models.OrganizationUserResponse):
+        return user.email
     for m in memberships(user):
-        if getattr(m, "email", None):
+        if m.email:
             return m.email
-    return getattr(user, "email", None)
+    return None
 
 
-def row(account: Any, field: str, before: Any, after: Any) -> PreviewRow:
+def row(account: AccountRef | Membership | None, field: str, before: Any, after: Any) -> PreviewRow:
     """A preview row for an account (an ``AccountRef`` or a membership) or the user (``None``)."""
     if account is None:
         return PreviewRow("", field, before, after)
@@ -226,30 +254,37 @@ def row(account: Any, field: str, before: Any, after: Any) -> PreviewRow:
     return PreviewRow(str(name), field, before, after, str(ident))
 
 
-def group_list(names_: Iterable[str]) -> str | None:
-    listed = sorted(names_)
+def group_list(names_: Iterable[str | None]) -> str | None:
+    listed = sorted(n for n in names_ if n)
     return ", ".join(listed) if listed else None
 
 
-def names(items: Iterable[Any]) -> str:
+class Named(Protocol):
+    """Anything listed to a person by its name: a resolved reference or a group as DocuSign has it."""
+
+    @property
+    def name(self) -> str | None: ...
+
+
+def names(items: Iterable[Named]) -> str:
     listed = [f"'{i.name}'" for i in items]
     if len(listed) <= 1:
         return "".join(listed)
     return ", ".join(listed[:-1]) + " and " + listed[-1]
 
 
-def in_groups(groups: Iterable[Any]) -> str:
+def in_groups(groups: Iterable[GroupRef]) -> str:
     listed = list(groups)
     if not listed:
         return ""
     return f" in group{'s' if len(listed) > 1 else ''} {names(listed)}"
 
 
-def as_profile_request(profile: Any) -> dict[str, Any] | None:
+def as_profile_request(profile: ProfileRef | None) -> dict[str, Any] | None:
     return {"id": int(profile.id)} if profile is not None else None
 
 
-def as_group_requests(groups: Iterable[Any]) -> list[dict[str, Any]]:
+def as_group_requests(groups: Iterable[GroupRef]) -> list[dict[str, Any]]:
     return [{"id": int(g.id)} for g in groups]
 
 
@@ -271,6 +306,7 @@ def parse_time(value: Any) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def spec_model(name: str, body: dict[str, Any]) -> Any:
+def spec_model(name: str, body: dict[str, Any]) -> BaseModel:
     """The client's model of the spec definition ``name`` for ``body`` (the body's single source)."""
-    return getattr(models, name).model_validate(body)
+    model: type[BaseModel] = getattr(models, name)
+    return model.model_validate(body)

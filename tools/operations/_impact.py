@@ -9,7 +9,6 @@ them, together with any profile name DocuSign itself marked as an administrator'
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
 
 from policies.preview import Impact, PreviewRow
 from tools.operations import _common as c
@@ -21,27 +20,27 @@ ACTIVE = "active"
 class AdminProfiles:
     """Which profiles and memberships are an administrator's, for one target user."""
 
-    def __init__(self, names: Iterable[str], user: Any = None) -> None:
+    def __init__(self, names: Iterable[str], user: c.User | None = None) -> None:
         known = {n.strip().lower() for n in names}
         for m in c.memberships(user):  # names DocuSign itself marks as an administrator's
-            if getattr(m, "is_admin", None) and c.profile_name(m):
+            if m.is_admin and c.profile_name(m):
                 known.add(str(c.profile_name(m)).strip().lower())
         self.names = frozenset(known)
 
     def profile(self, name: str | None) -> bool:
         return name is not None and name.strip().lower() in self.names
 
-    def membership(self, m: Any) -> bool:
+    def membership(self, m: c.Membership) -> bool:
         """The membership carries an administrator profile (whatever its status)."""
-        flag = getattr(m, "is_admin", None)
+        flag = m.is_admin
         return bool(flag) if flag is not None else self.profile(c.profile_name(m))
 
-    def active(self, m: Any) -> bool:
+    def active(self, m: c.Membership) -> bool:
         """An active holder: the membership is active and an administrator's."""
         return (m.status or "").lower() == ACTIVE and self.membership(m)
 
 
-def impact_of(rows: Iterable[PreviewRow], user: Any, admins: AdminProfiles) -> Impact:
+def impact_of(rows: Iterable[PreviewRow], user: c.User | None, admins: AdminProfiles) -> Impact:
     """The ``Impact`` of a write whose preview is ``rows`` on ``user`` (None: a user to be created)."""
     by_account: dict[str, dict[str, PreviewRow]] = {}
     names: dict[str, str] = {}
@@ -72,12 +71,13 @@ def impact_of(rows: Iterable[PreviewRow], user: Any, admins: AdminProfiles) -> I
                   accounts=len(by_account), admin_kept=held - len(removes) + len(grants))
 
 
-def admin_accounts(user: Any, admins: AdminProfiles) -> list[str]:
+def admin_accounts(user: c.User | None, admins: AdminProfiles) -> list[str]:
     """Ids of the accounts where ``user`` is an active administrator (what a guard's lock covers)."""
     return sorted(str(m.account_id) for m in c.memberships(user) if admins.active(m))
 
 
-def another_admin(env: c.Env, account_id: str, email: str, admins: Callable[[Any], AdminProfiles]) -> bool:
+def another_admin(env: c.Env, account_id: str, email: str,
+                  admins: Callable[[c.User | None], AdminProfiles]) -> bool:
     """Whether someone other than ``email`` actively holds an administrator profile on the account.
 
     Read fresh from DocuSign (the users of the account, then each one's memberships until one is

@@ -19,13 +19,14 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
-from policies.decision import DecisionKind, Deny
+from policies.call import Actor
+from policies.decision import Decision, DecisionKind, Deny
 from policies.preview import PreviewRow
 from tools.actions import InvalidCall, ToolCall
 from tools.docusign.bulk import RESULT_COLUMN, SUCCESS
-from tools.docusign.resolvers import ResolutionError
+from tools.docusign.resolvers import AccountRef, Directory, GroupRef, ProfileRef, ResolutionError
 from tools.operations import _common as c
 from tools.operations._common import OperationError, Target
 from tools.operations.manage_user import new_access
@@ -63,7 +64,7 @@ class Row:
     fix: str = ""
     fingerprint: str = ""
     outcome: str = ""  # DocuSign's ProcessingResults, once the job ran
-    verdict: Any = None  # the policy's decision object (approver role and expiry for approvals)
+    verdict: Decision | None = None  # the policy's decision (approver role and expiry for approvals)
 
     @property
     def sendable(self) -> bool:
@@ -119,7 +120,18 @@ def groups_of(values: dict[str, str]) -> list[str]:
 
 
 # -- resolving and judging -------------------------------------------------------------------------------
-def judge(gate: Any, actor: Any, kind: str, rows: list[Row]) -> None:
+class Judge(Protocol):
+    """What judging rows needs from the gate (which sits above this module): its cached directory
+    and the one-row decision by the same rules as a single call."""
+
+    @property
+    def directory(self) -> Directory: ...
+
+    def judge_bulk_row(self, actor: Actor, call: ToolCall, target: Target,
+                       rows: tuple[PreviewRow, ...]) -> tuple[Decision, str]: ...
+
+
+def judge(gate: Judge, actor: Actor, kind: str, rows: list[Row]) -> None:
     """Resolve and judge every row in place (no write); a row that cannot run says why and how to fix."""
     seen: dict[tuple[str, str], int] = {}
     for row in rows:
@@ -142,7 +154,7 @@ def _invalid(row: Row, problem: str, fix: str) -> None:
     row.decision, row.problem, row.fix = "invalid", problem, fix
 
 
-def _judge_row(gate: Any, actor: Any, kind: str, row: Row) -> None:
+def _judge_row(gate: Judge, actor: Actor, kind: str, row: Row) -> None:
     values = row.values
     directory = gate.directory
     row.email = values.get("UserEmail", "")
@@ -188,7 +200,8 @@ def _judge_row(gate: Any, actor: Any, kind: str, row: Row) -> None:
         row.fix = "ask " + " or ".join(decision.who_could) if decision.who_could else "remove the line"
 
 
-def _add(row: Row, account: Any, profile: Any, groups: tuple) -> tuple[ToolCall, Target, list[PreviewRow]]:
+def _add(row: Row, account: AccountRef, profile: ProfileRef | None,
+         groups: tuple[GroupRef, ...]) -> tuple[ToolCall, Target, list[PreviewRow]]:
     v = row.values
     first, last = v.get("FirstName") or None, v.get("LastName") or None
     if not (first or last) and v.get("UserName"):
@@ -209,7 +222,8 @@ def _add(row: Row, account: Any, profile: Any, groups: tuple) -> tuple[ToolCall,
     return call, target, preview
 
 
-def _update(row: Row, account: Any, membership: Any, profile: Any, groups: tuple):
+def _update(row: Row, account: AccountRef, membership: c.Membership, profile: ProfileRef | None,
+            groups: tuple[GroupRef, ...]) -> tuple[ToolCall, list[PreviewRow]]:
     preview: list[PreviewRow] = []
     if profile is None and not groups:
         raise OperationError(
@@ -229,7 +243,8 @@ def _update(row: Row, account: Any, membership: Any, profile: Any, groups: tuple
     return ToolCall(id=f"bulk:{row.line}", action="manage_account_membership", args=args), preview
 
 
-def _close(row: Row, account: Any, membership: Any, profile: Any, groups: tuple):
+def _close(row: Row, account: AccountRef, membership: c.Membership, profile: ProfileRef | None,
+           groups: tuple[GroupRef, ...]) -> tuple[ToolCall, list[PreviewRow]]:
     preview = [c.row(account, "status", membership.status, "closed")]
     args = {"operation": "close", "email": row.email, "account": account.name}
     return ToolCall(id=f"bulk:{row.line}", action="manage_user", args=args), preview

@@ -30,6 +30,8 @@ from contextvars import copy_context
 from typing import Any
 
 from tools.actions import ListUsers
+from tools.docusign.models import OrganizationUserResponse
+from tools.docusign.resolvers import AccountRef
 from tools.operations import _common as c
 from tools.operations._common import Env, OperationError, Outcome, Plan, Target
 
@@ -79,7 +81,7 @@ def _run(action: ListUsers, target: Target, env: Env, offset: int) -> Outcome:
 
 def _by_email(action: ListUsers, env: Env) -> list[dict[str, Any]]:
     """One user across every account: the profile drilldown has each membership in one request."""
-    user = c.fetch_user(env, action.email)
+    user = c.fetch_user(env, c.given(action.email, "email"))
     if user is None:
         return []
     view = c.user_view(user)
@@ -91,14 +93,15 @@ def _by_email(action: ListUsers, env: Env) -> list[dict[str, Any]]:
 def _server_statuses(action: ListUsers) -> list[str | None]:
     """The ``membership_status`` values to ask DocuSign for (one per request; None: unfiltered)."""
     if action.status == "pending":
-        return sorted(c.PENDING_STATUSES)
+        return [*sorted(c.PENDING_STATUSES)]
     return [SERVER_STATUS.get(action.status or "")]
 
 
-def _fetch(action: ListUsers, env: Env, jobs: list[tuple[Any, str | None]]) -> list[list[Any]]:
+def _fetch(action: ListUsers, env: Env,
+           jobs: list[tuple[AccountRef, str | None]]) -> list[list[OrganizationUserResponse]]:
     """One filtered listing per (account, membership status), concurrently; rows in job order."""
 
-    def one(job: tuple[Any, str | None]) -> list[Any]:
+    def one(job: tuple[AccountRef, str | None]) -> list[OrganizationUserResponse]:
         scope, membership_status = job
         query: dict[str, Any] = {"account_id": scope.id}
         if action.email:
@@ -116,13 +119,14 @@ def _fetch(action: ListUsers, env: Env, jobs: list[tuple[Any, str | None]]) -> l
         return [f.result() for f in futures]
 
 
-def _matches(action: ListUsers, membership_status: str | None, user: Any) -> bool:
+def _matches(action: ListUsers, membership_status: str | None,
+             user: c.User | OrganizationUserResponse) -> bool:
     status = (membership_status or "").lower()
     if action.status == "pending" and status not in c.PENDING_STATUSES:
         return False
     if action.status in SERVER_STATUS and status != action.status:
         return False
-    email = getattr(user, "email", None) or c.user_email(user)
+    email = c.user_email(user)
     if action.email and (email or "").lower() != action.email:
         return False
     if action.name_contains:

@@ -46,7 +46,7 @@ def plan(action: ManageAccountMembership, target: Target, env: Env) -> Plan:
     account = target.accounts[0]
     membership = c.membership_on(user, account.id)
     if action.operation == "add_to_account":
-        return _add_to_account(action, target, env, membership)
+        return _add_to_account(action, target, user, membership)
     if membership is None:
         raise OperationError(
             f"{action.email} has no membership on {account.name}; nothing was changed",
@@ -69,7 +69,8 @@ def plan(action: ManageAccountMembership, target: Target, env: Env) -> Plan:
     return _change_groups(action, target, user, membership)
 
 
-def _add_to_account(action: ManageAccountMembership, target: Target, env: Env, membership: Any) -> Plan:
+def _add_to_account(action: ManageAccountMembership, target: Target, user: c.User,
+                    membership: c.Membership | None) -> Plan:
     account = target.accounts[0]
     if membership is not None and c.is_closed(membership):
         raise OperationError(
@@ -82,8 +83,8 @@ def _add_to_account(action: ManageAccountMembership, target: Target, env: Env, m
             "nothing was changed", data=c.membership_view(membership))
     body = c.drop_none({
         "email": action.email,
-        "first_name": target.user.first_name,
-        "last_name": target.user.last_name,
+        "first_name": user.first_name,
+        "last_name": user.last_name,
         "permission_profile": c.as_profile_request(target.profile),
         "groups": c.as_group_requests(target.groups) or None,
         "auto_activate_memberships": True,
@@ -96,14 +97,15 @@ def _add_to_account(action: ManageAccountMembership, target: Target, env: Env, m
                         preview=new_access(account, target))
 
 
-def _membership_update(user: Any, account_id: str, expect: Expect, **fields: Any) -> c.Write:
+def _membership_update(user: c.User, account_id: str, expect: Expect, **fields: Any) -> c.Write:
     body = {"users": [{"id": str(user.id), "site_id": user.site_id,
                        "memberships": [{"account_id": account_id, **fields}]}]}
     return c.write("update_users", model="UpdateUsersRequest", body=body, expect=expect)
 
 
-def _change_profile(action: ManageAccountMembership, target: Target, user: Any, membership: Any) -> Plan:
-    account, profile = target.accounts[0], target.profile
+def _change_profile(action: ManageAccountMembership, target: Target, user: c.User,
+                    membership: c.Membership) -> Plan:
+    account, profile = target.accounts[0], c.given(target.profile, "permission_profile")
     if c.profile_id(membership) == int(profile.id):
         return Plan.nothing_to_do(
             f"{action.email} already is '{profile.name}' on {account.name}; nothing was changed")
@@ -115,7 +117,8 @@ def _change_profile(action: ManageAccountMembership, target: Target, user: Any, 
         c.row(membership, "permission_profile", c.profile_name(membership), profile.name)])
 
 
-def _change_groups(action: ManageAccountMembership, target: Target, user: Any, membership: Any) -> Plan:
+def _change_groups(action: ManageAccountMembership, target: Target, user: c.User,
+                   membership: c.Membership) -> Plan:
     account = target.accounts[0]
     current = {int(g.id): g for g in (membership.groups or []) if g.id is not None}
     # every member is in the account's everyone group; DocuSign does not let it be left
@@ -124,6 +127,7 @@ def _change_groups(action: ManageAccountMembership, target: Target, user: Any, m
     if action.operation == "remove_groups" and automatic.keys() & named.keys():
         raise OperationError(f"every member of {account.name} is in {c.names(automatic.values())}; it "
                              "cannot be removed; nothing was changed")
+    wanted: dict[int, c.Named]
     if action.operation == "set_groups":
         wanted = {**automatic, **named}
     elif action.operation == "add_groups":
@@ -137,7 +141,7 @@ def _change_groups(action: ManageAccountMembership, target: Target, user: Any, m
             )
         wanted = {gid: g for gid, g in current.items() if gid not in named}
     if set(wanted) == set(current):
-        listed = sorted(g.name for g in wanted.values()) or "none"
+        listed = sorted(str(g.name) for g in wanted.values()) or "none"
         return Plan.nothing_to_do(
             f"{action.email}'s groups on {account.name} already are {listed}; nothing was changed")
     added = [g for gid, g in wanted.items() if gid not in current]

@@ -292,8 +292,9 @@ def _closed_membership_id(env: Env, email: str, account: Any) -> str:
 def _purge(action: ManageUser, target: Target, env: Env) -> Plan:
     user = c.require_user(target, action.email)
     if target.accounts:
-        chosen = [c.membership_on(user, a.id) for a in target.accounts]
-        if any(m is None for m in chosen):
+        found = [c.membership_on(user, a.id) for a in target.accounts]
+        chosen = [m for m in found if m is not None]
+        if len(chosen) < len(found):
             raise OperationError(f"{action.email} has no membership on {c.names(target.accounts)}; "
                                  "nothing was changed")
     else:
@@ -301,7 +302,7 @@ def _purge(action: ManageUser, target: Target, env: Env) -> Plan:
     # DocuSign redacts only a closed user (every membership closed), whichever memberships are named
     still_open = [m for m in c.memberships(user) if not c.is_closed(m)]
     if still_open:
-        where = ", ".join(m.account_name for m in still_open)
+        where = ", ".join(str(m.account_name) for m in still_open)
         raise OperationError(
             f"{action.email} is still active on {where}; only a user closed for at least 24 hours can be "
             "purged; nothing was changed",
@@ -315,7 +316,7 @@ def _purge(action: ManageUser, target: Target, env: Env) -> Plan:
             f"hours after closing, from {ready}; nothing was changed",
             fix=f"ask again after {ready}",
         )
-    where = ", ".join(m.account_name for m in chosen)
+    where = ", ".join(str(m.account_name) for m in chosen)
     what = f"{action.email}'s personal data on {where}"
     body = {"user_id": str(user.id), "memberships": [{"account_id": str(m.account_id)} for m in chosen]}
     return Plan.writing(f"purge {what} (permanent; it cannot be undone)", f"Purged {what}.",

@@ -203,8 +203,8 @@ class Lexicon:
             inner = (m.group(1) or m.group(2)).strip()
             if inner.lower() in STATUS_NAMES:
                 continue  # with status "pending": a status, not a name to search for
-            entity = self.entity_for(inner, quoted=True) or Entity(("phrase",), inner, True)
-            spans.append((m.start(), m.end(), entity))
+            quoted: Entity = self.entity_for(inner, quoted=True) or Entity(("phrase",), inner, True)
+            spans.append((m.start(), m.end(), quoted))
         if self._pattern is not None:
             known = []
             for m in self._pattern.finditer(text):
@@ -282,7 +282,7 @@ def _qualifies(text: str, m: re.Match, name_start: int) -> bool:
     if not head or head[-1:] in ".!?;:,":
         return False  # the sentence's first word: a verb ("Add", "Make"), not part of a name
     before = _WORD_BEFORE.search(text[: m.start()])
-    after_verb = bool(before) and before.group(1).lower() in OBJECT_VERBS
+    after_verb = before is not None and before.group(1).lower() in OBJECT_VERBS
     return not (after_verb and word[:1].isupper() and text[name_start : name_start + 1].islower())
 
 

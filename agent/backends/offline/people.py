@@ -47,7 +47,8 @@ def people_named(toks: list[Token], taken: list[str]) -> list[str]:
     def offer(name: str | None) -> None:
         low = " ".join((name or "").lower().split())
         inside_taken = any(f" {low} " in f" {t} " for t in taken_low)  # "VP" of the title "VP Sales"
-        if low and not inside_taken and low not in (f.lower() for f in found) and len(found) < MAX_PEOPLE:
+        fresh = low not in (f.lower() for f in found)
+        if name is not None and low and not inside_taken and fresh and len(found) < MAX_PEOPLE:
             found.append(name)
 
     for i, tok in enumerate(toks):

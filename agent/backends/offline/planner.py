@@ -132,7 +132,7 @@ class OfflineBackend:
             return ModelTurn(text=text, stop_reason="end_turn")
         if results:
             planner = _planner(self._fixed_vocabulary or context.vocabulary(), context)
-            plan = planner.after(pending, [_result_of(r) for r in results])
+            plan = planner.after(pending or {}, [_result_of(r) for r in results])
         else:
             text = last_user_text(messages)
             plan = self._follow_up(text, messages, context) or self._plan(text, pending, context)
@@ -543,9 +543,9 @@ class Planner:
                 f" Available: {choices}." if choices else ""
             )
         elif slot == "groups":
-            where = frame.accounts[0] if frame.accounts else None
+            on = frame.accounts[0] if frame.accounts else None
             choices = ", ".join(
-                self.vocabulary.groups.get(where, ()) if where else self.vocabulary.all_groups()
+                self.vocabulary.groups.get(on, ()) if on else self.vocabulary.all_groups()
             )
             question = "Which group(s)?" + (f" Available: {choices}." if choices else "")
         else:

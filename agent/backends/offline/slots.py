@@ -242,7 +242,8 @@ def _wanted_profile(toks: list[Token]) -> str | None:
         (i, t.entity) for i, t in enumerate(toks) if t.entity is not None and "profile" in t.entity.kinds
     ]
     wanted = [e.value for i, e in named if _low(toks, i - 1) not in ("from", "of", "than")]
-    return (wanted or [e.value for _, e in named] or [None])[0]
+    listed: list[str | None] = [*(wanted or [e.value for _, e in named])]
+    return (listed or [None])[0]
 
 
 def _accounts_and_groups(toks: list[Token], intent: str) -> tuple[list[str], list[str]]:
@@ -288,9 +289,10 @@ def _forward(toks: list[Token], i: int) -> str | None:
     """The unknown name that starts at ``i`` (articles skipped), up to five words."""
     while i < len(toks) and toks[i].entity is None and toks[i].low in ARTICLES:
         i += 1
-    if i < len(toks) and toks[i].entity is not None:
-        return toks[i].entity.value if toks[i].entity.kind == "phrase" else None
-    words = []
+    entity = toks[i].entity if i < len(toks) else None
+    if entity is not None:
+        return entity.value if entity.kind == "phrase" else None
+    words: list[str] = []
     while i < len(toks) and len(words) < 5:
         tok = toks[i]
         capitalised_name_word = tok.low in SOFT_STOP and tok.text[:1].isupper()
@@ -308,8 +310,9 @@ def _forward(toks: list[Token], i: int) -> str | None:
 def _backward(toks: list[Token], i: int) -> str | None:
     """The unknown name that ends just before ``i``."""
     j = i - 1
-    if j >= 0 and toks[j].entity is not None:
-        return toks[j].entity.value if toks[j].entity.kind == "phrase" else None
+    entity = toks[j].entity if j >= 0 else None
+    if entity is not None:
+        return entity.value if entity.kind == "phrase" else None
     words: list[str] = []
     while j >= 0 and len(words) < 5:
         tok = toks[j]
@@ -400,8 +403,9 @@ def _name_fragment(toks: list[Token]) -> str | None:
             low == "name" and nxt in ("contains", "containing", "like", "includes", "is", "has")
         ):
             j = i + 1 if low != "name" else i + 2
-            if j < len(toks) and toks[j].entity is not None and toks[j].entity.kind == "phrase":
-                return toks[j].entity.value
+            entity = toks[j].entity if j < len(toks) else None
+            if entity is not None and entity.kind == "phrase":
+                return entity.value
             if j < len(toks) and toks[j].is_word and toks[j].low not in STOP:
                 return toks[j].text
     return None
@@ -486,8 +490,7 @@ def _value_after(toks: list[Token], i: int, require_to: bool = False) -> str | N
     """The free text after 'to' / 'as' / ':' up to an account mention or the end."""
     j = i
     while j < len(toks) and (
-        (toks[j].entity is not None and toks[j].entity.kind in ("email", "self"))
-        or toks[j].low in ("of", "for", "'s")
+        getattr(toks[j].entity, "kind", None) in ("email", "self") or toks[j].low in ("of", "for", "'s")
     ):
         j += 1
     while j < len(toks) and toks[j].entity is None and toks[j].low in ("should", "will", "must", "now"):
@@ -500,9 +503,10 @@ def _value_after(toks: list[Token], i: int, require_to: bool = False) -> str | N
         j += 1
     elif require_to:
         return None
-    if j < len(toks) and toks[j].entity is not None and toks[j].entity.kind == "phrase":
-        return toks[j].entity.value
-    words = []
+    entity = toks[j].entity if j < len(toks) else None
+    if entity is not None and entity.kind == "phrase":
+        return entity.value
+    words: list[str] = []
     while j < len(toks):
         tok = toks[j]
         if tok.entity is not None and tok.entity.kind not in ("profile", "group"):

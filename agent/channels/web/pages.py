@@ -192,7 +192,7 @@ async def chat_post(request: Request):
             422,
         )
     try:
-        reply = await run_in_threadpool(service.ask, rt, actor, text, session_id)
+        reply = await run_in_threadpool(service.ask, rt, actor, text, session_id=session_id)
     except service.Refused as exc:
         return HTMLResponse(exc.message, exc.status)
     lines = await run_in_threadpool(service.transcript, rt, actor, reply.session_id)

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import httpx
 
 from tools.docusign.sandbox._core import Core
 from tools.docusign.sandbox._http import SandboxRequest, SandboxResponse
+
+if TYPE_CHECKING:
+    from starlette.applications import Starlette
 
 _JSON = "application/json; charset=utf-8"
 
@@ -40,7 +45,7 @@ class SandboxTransport(httpx.BaseTransport):
         )
 
 
-def asgi_app(core: Core):
+def asgi_app(core: Core) -> Starlette:
     """A Starlette app serving every path through the core (latency sleeps run in the thread pool)."""
     from starlette.applications import Starlette
     from starlette.concurrency import run_in_threadpool

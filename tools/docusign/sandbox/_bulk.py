@@ -20,15 +20,19 @@ import email.parser
 import email.policy
 import io
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tools.docusign.sandbox import _params as p
 from tools.docusign.sandbox import _render as render
-from tools.docusign.sandbox._http import ApiError, SandboxResponse
+from tools.docusign.sandbox._http import ApiError, SandboxRequest, SandboxResponse
 from tools.docusign.sandbox._ids import guid, is_guid
 from tools.docusign.sandbox._state import Account, User, UserQuery
 from tools.docusign.sandbox._writes import _add_membership, _close_one, _new_status, _new_user
+
+if TYPE_CHECKING:
+    from tools.docusign.sandbox._core import Context
 
 QUEUED_SECONDS = 1.0
 ROWS_PER_SECOND = 500.0
@@ -66,12 +70,12 @@ class Job:
 _JOBS: weakref.WeakKeyDictionary[Any, dict[str, Job]] = weakref.WeakKeyDictionary()
 
 
-def _jobs(ctx) -> dict[str, Job]:
+def _jobs(ctx: Context) -> dict[str, Job]:
     return _JOBS.setdefault(ctx.core, {})
 
 
 # -- settling: apply the rows whose moment has come -------------------------------------------------------
-def settle(ctx) -> None:
+def settle(ctx: Context) -> None:
     """Apply every row of every job whose time has passed (called before each Admin request)."""
     for job in list(_JOBS.get(ctx.core, {}).values()):
         if job.kind == "export" or len(job.results) >= len(job.rows):
@@ -87,7 +91,7 @@ def settle(ctx) -> None:
             job.counts[outcome] = job.counts.get(outcome, 0) + 1
 
 
-def _apply_row(ctx, requestor: User | None, kind: str, row: dict[str, str]) -> str:
+def _apply_row(ctx: Context, requestor: User | None, kind: str, row: dict[str, str]) -> str:
     """One CSV row, judged and applied like the single-user write; the result is DocuSign's word."""
     state = ctx.state
     account_id = (row.get("AccountID") or row.get("AccountId") or "").strip().lower()
@@ -144,7 +148,7 @@ def _profile_and_groups(account: Account, row: dict[str, str]) -> tuple[int | No
     return profile_id, ids, ""
 
 
-def _add_row(ctx, account: Account, address: str, user: User | None, row: dict[str, str]) -> str:
+def _add_row(ctx: Context, account: Account, address: str, user: User | None, row: dict[str, str]) -> str:
     """A new user with one membership; an existing user is left alone (DocuSign's rule)."""
     if user is not None:  # DocuSign: "Only new users can be imported"; existing ones are left alone
         return "no_action_taken_user_exists"
@@ -174,7 +178,7 @@ def _add_row(ctx, account: Account, address: str, user: User | None, row: dict[s
     return "user_added"
 
 
-def _update_row(ctx, account: Account, user: User, row: dict[str, str]) -> str:
+def _update_row(ctx: Context, account: Account, user: User, row: dict[str, str]) -> str:
     membership = user.memberships[account.id]
     if membership.status == "closed":
         return "membership_closed"
@@ -208,7 +212,7 @@ def group_names(row: dict[str, str]) -> list[str]:
 
 
 # -- the CSV upload ---------------------------------------------------------------------------------------
-def _uploaded_csv(request) -> str:
+def _uploaded_csv(request: SandboxRequest) -> str:
     """The CSV of a ``multipart/form-data`` upload (field ``file.csv``, as the SDK sends it) or of a
     ``text/csv`` body (as DocuSign's curl examples send it)."""
     content_type = request.headers.get("content-type", "")
@@ -222,7 +226,8 @@ def _uploaded_csv(request) -> str:
         ]
         if not parts:
             raise p.bad("the multipart upload has no file part (send the CSV as form field file.csv)")
-        raw = parts[0].get_payload(decode=True) or b""
+        payload = parts[0].get_payload(decode=True)
+        raw = payload if isinstance(payload, bytes) else b""
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -257,7 +262,7 @@ def _parse(text: str, kind: str) -> tuple[list[str], list[dict[str, str]]]:
     return header, rows
 
 
-def _import_body(ctx, job: Job) -> dict[str, Any]:
+def _import_body(ctx: Context, job: Job) -> dict[str, Any]:
     settle(ctx)
     status = job.status(ctx.now)
     counts = job.counts
@@ -294,55 +299,55 @@ def _import_body(ctx, job: Job) -> dict[str, Any]:
 _SUCCESS = ("user_added", "user_updated", "user_closed", "no_action_taken_user_exists", "no_action_taken")
 
 
-def _requestor_of(ctx, job: Job) -> dict[str, Any]:
+def _requestor_of(ctx: Context, job: Job) -> dict[str, Any]:
     user = ctx.state.users.get(job.requestor_id)
     if user is None:
         return {"id": job.requestor_id, "type": "user"}
     return {"name": user.user_name, "id": user.id, "type": "user", "email": user.email}
 
 
-def _job(ctx, job_id: str, kinds: tuple[str, ...]) -> Job:
+def _job(ctx: Context, job_id: str, kinds: tuple[str, ...]) -> Job:
     job = _jobs(ctx).get(p.guid_param("importId" if "export" not in kinds else "exportId", job_id))
     if job is None or job.kind not in kinds:
         raise ApiError(404, "not_found", f"no job {job_id} in this organization")
     return job
 
 
-def _submit(ctx, kind: str) -> dict[str, Any]:
+def _submit(ctx: Context, kind: str) -> dict[str, Any]:
     header, rows = _parse(_uploaded_csv(ctx.request), kind)
     job_id = guid("import", ctx.state.organization.id, str(ctx.now), str(len(_jobs(ctx))))
-    job = Job(job_id, kind, ctx.actor.id, ctx.now, header, rows)
+    job = Job(job_id, kind, ctx.caller.id, ctx.now, header, rows)
     _jobs(ctx)[job_id] = job
     return _import_body(ctx, job)
 
 
-def import_add(ctx, organizationId: str) -> dict[str, Any]:
+def import_add(ctx: Context, organizationId: str) -> dict[str, Any]:
     """POST .../imports/bulk_users/add (multipart file.csv)."""
     return _submit(ctx, "add")
 
 
-def import_update(ctx, organizationId: str) -> dict[str, Any]:
+def import_update(ctx: Context, organizationId: str) -> dict[str, Any]:
     """POST .../imports/bulk_users/update."""
     return _submit(ctx, "update")
 
 
-def import_close(ctx, organizationId: str) -> dict[str, Any]:
+def import_close(ctx: Context, organizationId: str) -> dict[str, Any]:
     """POST .../imports/bulk_users/close."""
     return _submit(ctx, "close")
 
 
-def imports(ctx, organizationId: str) -> dict[str, Any]:
+def imports(ctx: Context, organizationId: str) -> dict[str, Any]:
     """GET .../imports/bulk_users: every import of this process's sandbox, newest first."""
     found = [j for j in _jobs(ctx).values() if j.kind != "export"]
     return {"imports": [_import_body(ctx, j) for j in sorted(found, key=lambda j: -j.created)]}
 
 
-def import_get(ctx, organizationId: str, importId: str) -> dict[str, Any]:
+def import_get(ctx: Context, organizationId: str, importId: str) -> dict[str, Any]:
     """GET .../imports/bulk_users/{importId}."""
     return _import_body(ctx, _job(ctx, importId, ("add", "update", "close")))
 
 
-def import_results(ctx, organizationId: str, importId: str) -> SandboxResponse:
+def import_results(ctx: Context, organizationId: str, importId: str) -> SandboxResponse:
     """GET .../imports/bulk_users/{importId}/results_csv: every row again, plus ProcessingResults."""
     job = _job(ctx, importId, ("add", "update", "close"))
     settle(ctx)
@@ -363,7 +368,7 @@ def csv_response(text: str) -> SandboxResponse:
 
 
 # -- the user-list export ---------------------------------------------------------------------------------
-def export_create(ctx, organizationId: str) -> dict[str, Any]:
+def export_create(ctx: Context, organizationId: str) -> dict[str, Any]:
     """POST .../exports/user_list (OrganizationExportRequest): every membership, one CSV."""
     body = p.obj("request body", ctx.request.json())
     kind = body.get("type") or "organization_memberships_export"
@@ -374,14 +379,14 @@ def export_create(ctx, organizationId: str) -> dict[str, Any]:
         account_id = p.guid_field(f"accounts[{i}].account_id", p.obj(f"accounts[{i}]", raw).get("account_id"))
         account_ids.append(p.account_of(ctx.state, account_id or "", f"accounts[{i}].account_id").id)
     job_id = guid("export", ctx.state.organization.id, str(ctx.now), str(len(_jobs(ctx))))
-    job = Job(job_id, "export", ctx.actor.id, ctx.now, list(EXPORT_COLUMNS), [], export_type=kind,
+    job = Job(job_id, "export", ctx.caller.id, ctx.now, list(EXPORT_COLUMNS), [], export_type=kind,
               account_ids=account_ids)  # fmt: skip
     job.export_csv = _export_csv(ctx, account_ids)  # a snapshot at request time, as DocuSign takes it
     _jobs(ctx)[job_id] = job
     return _export_body(ctx, job)
 
 
-def _export_csv(ctx, account_ids: list[str]) -> str:
+def _export_csv(ctx: Context, account_ids: list[str]) -> str:
     state = ctx.state
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
@@ -404,7 +409,7 @@ def _export_csv(ctx, account_ids: list[str]) -> str:
     return out.getvalue()
 
 
-def _export_body(ctx, job: Job) -> dict[str, Any]:
+def _export_body(ctx: Context, job: Job) -> dict[str, Any]:
     done = ctx.now >= job.created + EXPORT_SECONDS
     org = ctx.state.organization.id
     base = f"{ctx.request.base_url}/Management/v2/organizations/{org}/exports/user_list/{job.id}"
@@ -433,25 +438,25 @@ def _export_body(ctx, job: Job) -> dict[str, Any]:
     )  # fmt: skip
 
 
-def exports(ctx, organizationId: str) -> dict[str, Any]:
+def exports(ctx: Context, organizationId: str) -> dict[str, Any]:
     """GET .../exports/user_list."""
     found = [j for j in _jobs(ctx).values() if j.kind == "export"]
     return {"exports": [_export_body(ctx, j) for j in sorted(found, key=lambda j: -j.created)]}
 
 
-def export_get(ctx, organizationId: str, exportId: str) -> dict[str, Any]:
+def export_get(ctx: Context, organizationId: str, exportId: str) -> dict[str, Any]:
     """GET .../exports/user_list/{exportId}."""
     return _export_body(ctx, _job(ctx, exportId, ("export",)))
 
 
-def export_delete(ctx, organizationId: str, exportId: str) -> dict[str, Any]:
+def export_delete(ctx: Context, organizationId: str, exportId: str) -> dict[str, Any]:
     """DELETE .../exports/user_list/{exportId}."""
     job = _job(ctx, exportId, ("export",))
     del _jobs(ctx)[job.id]
     return {}
 
 
-def export_results(ctx, organizationId: str, exportId: str) -> SandboxResponse:
+def export_results(ctx: Context, organizationId: str, exportId: str) -> SandboxResponse:
     """The ``results[].url`` of a completed export: its CSV (a sandbox path; DocuSign's is a download)."""
     job = _job(ctx, exportId, ("export",))
     if ctx.now < job.created + EXPORT_SECONDS:
@@ -459,7 +464,7 @@ def export_results(ctx, organizationId: str, exportId: str) -> SandboxResponse:
     return csv_response(job.export_csv)
 
 
-def routes(route, prefix: str) -> list:
+def routes(route: Callable[..., Any], prefix: str) -> list[Any]:
     """The bulk routes, built by ``_core``'s ``Route`` (passed in: this module sits below ``_core``)."""
     imp, exp = prefix + "/imports/bulk_users", prefix + "/exports/user_list"
     return [

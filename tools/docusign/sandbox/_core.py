@@ -35,7 +35,7 @@ class Route:
     scope: str | None  # None: an OAuth route
 
     @property
-    def pattern(self) -> re.Pattern:
+    def pattern(self) -> re.Pattern[str]:
         return re.compile("^" + re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(self.template)) + "/?$")
 
 
@@ -99,6 +99,13 @@ class Context:
         self.actor: User | None = None
         self.data_changed = False
 
+    @property
+    def caller(self) -> User:
+        """The authenticated user: the Admin API gate sets it before any handler runs."""
+        if self.actor is None:
+            raise ApiError(401, "invalid_token", "the request is not authenticated")
+        return self.actor
+
     def changed(self, *, data: bool = True) -> None:
         """Note a change: ``data`` ones move the org's last_modified_on (a file-backed sandbox
         finds what changed itself, when the request's transaction commits)."""
@@ -127,14 +134,14 @@ class Core:
         self.lock = threading.RLock()
         self._exclusive = exclusive or nullcontext
         self._version = 0
-        self._cache: dict[tuple, Any] = {}
+        self._cache: dict[tuple[Any, ...], Any] = {}
 
     def touch(self) -> None:
         """The data changed (a write, a merge, a reload): drop cached query results."""
         self._version += 1
         self._cache.clear()
 
-    def cached(self, key: tuple, compute: Callable[[], Any]) -> Any:
+    def cached(self, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
         """A query result reused until the next change (paging 100k users stays linear)."""
         found = self._cache.get(key)
         if found is None:

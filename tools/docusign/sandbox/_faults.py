@@ -10,6 +10,7 @@ import math
 import random
 import threading
 from dataclasses import dataclass, field
+from typing import Any
 
 DEFAULT_RATE_LIMIT = 100_000  # DocuSign publishes no figure for the Admin API; the headers are always sent
 DEFAULT_RATE_WINDOW = 3600.0
@@ -53,7 +54,7 @@ class Faults:
             raise ValueError("faults.latency_ms and latency_jitter_ms must be >= 0")
 
     @classmethod
-    def from_dict(cls, data: dict | None) -> Faults:
+    def from_dict(cls, data: dict[str, Any] | None) -> Faults:
         """From an eval's or the CLI's ``faults:`` mapping; unknown keys are named."""
         data = dict(data or {})
         known = set(cls.__dataclass_fields__)
@@ -147,4 +148,4 @@ class FaultRun:
 
     def token_expires_now(self, faults: Faults) -> bool:
         every = faults.expire_token_every
-        return bool(every) and self.admin_requests % every == 0
+        return every is not None and every != 0 and self.admin_requests % every == 0

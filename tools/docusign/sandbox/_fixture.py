@@ -8,7 +8,10 @@ Every mistake names its place (``users[3] (x@acme.com).memberships.EMEA.permissi
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from datetime import datetime
 
 from tools.docusign.sandbox._clock import iso, parse_iso
 from tools.docusign.sandbox._ids import guid, int64
@@ -58,7 +61,7 @@ class FixtureError(ValueError):
     """A fixture (or an eval's setup) that cannot describe an org; the message names the field."""
 
 
-def load_fixture_data(source: str | Path | dict) -> dict:
+def load_fixture_data(source: str | Path | dict[str, Any]) -> dict[str, Any]:
     """A fixture by name (``acme``), by path to a YAML/JSON file, or already as a dict."""
     if isinstance(source, dict):
         return source
@@ -84,7 +87,7 @@ def load_fixture_data(source: str | Path | dict) -> dict:
     return data
 
 
-def _unknown(where: str, data: dict, allowed: set[str]) -> None:
+def _unknown(where: str, data: dict[str, Any], allowed: set[str]) -> None:
     extra = sorted(set(data) - allowed)
     if extra:
         raise FixtureError(
@@ -92,7 +95,7 @@ def _unknown(where: str, data: dict, allowed: set[str]) -> None:
         )
 
 
-def _mapping(where: str, value: Any) -> dict:
+def _mapping(where: str, value: Any) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise FixtureError(f"{where}: expected a mapping, got {type(value).__name__}")
     return value
@@ -106,7 +109,7 @@ def _names(where: str, value: Any) -> list[str]:
     return [v.strip() for v in value]
 
 
-def build_state(data: dict, now: float) -> State:
+def build_state(data: dict[str, Any], now: float) -> State:
     """A fresh org from a fixture dict."""
     org_data = _mapping("organization", data.get("organization"))
     _unknown("organization", org_data, _ORG_KEYS)
@@ -130,7 +133,7 @@ def build_state(data: dict, now: float) -> State:
     return state
 
 
-def merge_into(state: State, data: dict, now: float) -> None:
+def merge_into(state: State, data: dict[str, Any], now: float) -> None:
     """Merge accounts and users given in fixture shape; validates everything before changing anything."""
     _unknown("setup", data, {"accounts", "users", "organization"})
     if "organization" in data:
@@ -160,7 +163,7 @@ def merge_into(state: State, data: dict, now: float) -> None:
     state.organization.last_modified_on = now
 
 
-def _merge_account(state: State, where: str, raw: dict, now: float) -> None:
+def _merge_account(state: State, where: str, raw: dict[str, Any], now: float) -> None:
     _unknown(where, raw, _ACCOUNT_KEYS)
     name = raw.get("name")
     if not isinstance(name, str) or not name.strip():
@@ -194,7 +197,7 @@ def _merge_account(state: State, where: str, raw: dict, now: float) -> None:
         raise FixtureError(f"{where}.permission_profiles: an account needs at least one permission profile")
 
 
-def _merge_user(state: State, where: str, raw: dict, now: float) -> None:
+def _merge_user(state: State, where: str, raw: dict[str, Any], now: float) -> None:
     _unknown(where, raw, _USER_KEYS)
     email = raw["email"].strip()
     user = state.user_by_email(email)
@@ -318,7 +321,7 @@ def _merge_membership(
     )
 
 
-def dump_state(state: State) -> dict:
+def dump_state(state: State) -> dict[str, Any]:
     """The org in fixture shape (Everyone, implicit on every membership, left out)."""
     org = state.organization
     accounts = []
@@ -370,7 +373,7 @@ def dump_state(state: State) -> dict:
     }
 
 
-def _dt(ts: float):
+def _dt(ts: float) -> datetime:
     from datetime import UTC, datetime
 
     return datetime.fromtimestamp(ts, tz=UTC)

@@ -9,7 +9,7 @@ consented. Tokens are opaque, expire on the sandbox clock, and carry their scope
 from __future__ import annotations
 
 import secrets
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
 import jwt
@@ -17,6 +17,9 @@ import jwt
 from tools.docusign.sandbox import _render as render
 from tools.docusign.sandbox._http import ApiError
 from tools.docusign.sandbox._state import Token, User
+
+if TYPE_CHECKING:
+    from tools.docusign.sandbox._core import Context
 
 JWT_BEARER_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 TOKEN_LIFETIME = 3600
@@ -49,7 +52,7 @@ def _grant_error(description: str, error: str = "invalid_grant") -> ApiError:
     return ApiError(400, error, description)
 
 
-def token(ctx) -> dict[str, Any]:
+def token(ctx: Context) -> dict[str, Any]:
     """POST /oauth/token."""
     try:
         form = dict(parse_qsl(ctx.request.body.decode("utf-8"), keep_blank_values=True))
@@ -99,7 +102,7 @@ def token(ctx) -> dict[str, Any]:
     return issue(ctx, user, integration.key, scopes)
 
 
-def _check_times(ctx, claims: dict) -> None:
+def _check_times(ctx: Context, claims: dict[str, Any]) -> None:
     wall = ctx.clock.wall()
     iat, exp = claims.get("iat"), claims.get("exp")
     if not isinstance(exp, int | float) or not isinstance(iat, int | float):
@@ -112,7 +115,7 @@ def _check_times(ctx, claims: dict) -> None:
         raise _grant_error("the assertion's lifetime (exp - iat) must be between 1 and 3600 seconds")
 
 
-def issue(ctx, user: User, integration_key: str, scopes: list[str]) -> dict[str, Any]:
+def issue(ctx: Context, user: User, integration_key: str, scopes: list[str]) -> dict[str, Any]:
     """Mint a bearer token; ``faults.token_lifetime_seconds`` makes it die before ``expires_in`` says."""
     now = ctx.now
     for key in [k for k, t in ctx.state.tokens.items() if t.expires_at < now]:
@@ -130,7 +133,7 @@ def issue(ctx, user: User, integration_key: str, scopes: list[str]) -> dict[str,
     return {"access_token": value, "token_type": "Bearer", "expires_in": TOKEN_LIFETIME}
 
 
-def bearer(ctx) -> tuple[str, Token, User]:
+def bearer(ctx: Context) -> tuple[str, Token, User]:
     """The token of an Admin or userinfo request, or a 401 saying why not."""
     header = ctx.request.headers.get("authorization", "")
     scheme, _, value = header.partition(" ")
@@ -159,7 +162,7 @@ def _invalid(description: str) -> ApiError:
     return ApiError(401, "invalid_token", description, {"WWW-Authenticate": 'Bearer error="invalid_token"'})
 
 
-def userinfo(ctx) -> dict[str, Any]:
+def userinfo(ctx: Context) -> dict[str, Any]:
     """GET /oauth/userinfo: who the token is for, and their accounts."""
     _, _, user = bearer(ctx)
     state = ctx.state

@@ -304,12 +304,17 @@ def _people_buttons(idp: IdentityProvider, hidden: dict[str, str], action: str) 
     return f'<form method="post" action="{action}">{fields}<ul>{buttons}</ul></form>'
 
 
-def routes(idp: IdentityProvider, mount: str = "/idp") -> list:
+def routes(idp: IdentityProvider, mount: str = "/idp") -> list[Any]:
     """Starlette routes for ``idp``; the issuer is the URL they are reached at (base + ``mount``)."""
-    from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse
+    from starlette.requests import Request
+    from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
     from starlette.routing import Route
 
-    def issuer(request) -> str:
+    async def form_text(request: Request) -> dict[str, str]:
+        """The posted form's text fields (an OAuth form carries no files)."""
+        return {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+
+    def issuer(request: Request) -> str:
         return f"{request.url.scheme}://{request.headers.get('host', request.url.netloc)}{mount}"
 
     def oauth_error(exc: OIDCError) -> JSONResponse:
@@ -319,14 +324,14 @@ def routes(idp: IdentityProvider, mount: str = "/idp") -> list:
             headers={"Cache-Control": "no-store"},
         )
 
-    async def discovery(request):
+    async def discovery(request: Request) -> Response:
         return JSONResponse(idp.discovery(issuer(request)))
 
-    async def jwks(request):
+    async def jwks(request: Request) -> Response:
         return JSONResponse(idp.jwks())
 
-    async def authorize(request):
-        params = dict(request.query_params) if request.method == "GET" else dict(await request.form())
+    async def authorize(request: Request) -> Response:
+        params = dict(request.query_params) if request.method == "GET" else await form_text(request)
         try:
             idp.check_authorize(params)
             if request.method == "GET":
@@ -338,32 +343,32 @@ def routes(idp: IdentityProvider, mount: str = "/idp") -> list:
         except OIDCError as exc:
             return HTMLResponse(_PAGE.format(title="Sign-in error", body=html.escape(exc.description)), 400)
 
-    async def token(request):
+    async def token(request: Request) -> Response:
         try:
             return JSONResponse(
-                idp.token(issuer(request), dict(await request.form())), headers={"Cache-Control": "no-store"}
+                idp.token(issuer(request), await form_text(request)), headers={"Cache-Control": "no-store"}
             )
         except OIDCError as exc:
             return oauth_error(exc)
 
-    async def device_authorization(request):
+    async def device_authorization(request: Request) -> Response:
         try:
-            return JSONResponse(idp.device_authorization(issuer(request), dict(await request.form())))
+            return JSONResponse(idp.device_authorization(issuer(request), await form_text(request)))
         except OIDCError as exc:
             return oauth_error(exc)
 
-    async def device(request):
+    async def device(request: Request) -> Response:
         if request.method == "GET":
             code = request.query_params.get("user_code", "")
             field = f'<label>Code <input name="user_code" id="user_code" value="{html.escape(code)}"></label>'
             body = _people_buttons(idp, {}, f"{mount}/device").replace("<ul>", field + "<ul>", 1)
             return HTMLResponse(_PAGE.format(title="Sign in a device", body=body))
-        form = dict(await request.form())
+        form = await form_text(request)
         ok = idp.approve_device(form.get("user_code", ""), form.get("email") or None)
         text = "Signed in; you can close this page." if ok else "Unknown or expired code."
         return HTMLResponse(_PAGE.format(title="Device sign-in", body=html.escape(text)), 200 if ok else 400)
 
-    async def userinfo(request):
+    async def userinfo(request: Request) -> Response:
         bearer = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
         try:
             return JSONResponse(idp.userinfo(issuer(request), bearer))

@@ -45,13 +45,13 @@ def window(params: dict[str, str]) -> tuple[int, int]:
     return start, min(take, MAX_TAKE)
 
 
-def obj(where: str, value: Any) -> dict:
+def obj(where: str, value: Any) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise bad(f"{where} must be a JSON object")
     return value
 
 
-def array(where: str, value: Any, *, required: bool = True) -> list:
+def array(where: str, value: Any, *, required: bool = True) -> list[Any]:
     if value is None and not required:
         return []
     if not isinstance(value, list):
@@ -104,8 +104,8 @@ def boolean(where: str, value: Any) -> bool | None:
     return value
 
 
-def email(where: str, value: Any) -> str:
-    value = text(where, value, required=True)
+def email(where: str, raw: Any) -> str:
+    value = text(where, raw, required=True)
     assert value is not None
     local, _, domain = value.strip().partition("@")
     if (

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from tools.docusign.sandbox import _render as render
 from tools.docusign.sandbox._clock import parse_iso
@@ -10,23 +10,26 @@ from tools.docusign.sandbox._http import ApiError
 from tools.docusign.sandbox._params import account_of, bad, guid_param, window
 from tools.docusign.sandbox._state import MEMBERSHIP_STATUSES, USER_STATUSES, Membership, User, UserQuery
 
+if TYPE_CHECKING:
+    from tools.docusign.sandbox._core import Context
 
-def organizations(ctx) -> dict[str, Any]:
+
+def organizations(ctx: Context) -> dict[str, Any]:
     mode = ctx.request.params.get("mode", "org_admin")
     if mode not in ("org_admin", "account_membership"):
         raise bad(f"mode {mode!r} is not one of org_admin, account_membership")
-    actor = ctx.actor
+    actor = ctx.caller
     member = any(m.status == "active" for m in actor.memberships.values())
     visible = actor.organization_admin if mode == "org_admin" else member
     return {"organizations": [render.organization(ctx.state)] if visible else []}
 
 
-def permissions(ctx, organizationId: str, accountId: str) -> dict[str, Any]:
+def permissions(ctx: Context, organizationId: str, accountId: str) -> dict[str, Any]:
     account = account_of(ctx.state, guid_param("accountId", accountId))
     return {"permissions": [{"id": p.id, "name": p.name} for p in account.profiles]}
 
 
-def groups(ctx, organizationId: str, accountId: str) -> dict[str, Any]:
+def groups(ctx: Context, organizationId: str, accountId: str) -> dict[str, Any]:
     account = account_of(ctx.state, guid_param("accountId", accountId))
     start, take = window(ctx.request.params)
     page = account.groups[start : start + take]
@@ -48,7 +51,7 @@ def _statuses(params: dict[str, str], name: str, allowed: tuple[str, ...]) -> se
     return {raw}
 
 
-def users(ctx, organizationId: str) -> dict[str, Any]:
+def users(ctx: Context, organizationId: str) -> dict[str, Any]:
     """One row per user (not per membership). With ``account_id`` the row's membership fields are
     that account's; otherwise the default account's membership (or the first matching
     ``membership_status``). ``take`` is capped at 100; ``end`` counts only without ``take``."""
@@ -134,7 +137,8 @@ def users(ctx, organizationId: str) -> dict[str, Any]:
     }
 
 
-def _row_membership(user: User, account_id: str | None, default_id: str, statuses: set[str] | None):
+def _row_membership(user: User, account_id: str | None, default_id: str,
+                    statuses: set[str] | None) -> Membership | Literal[False]:
     """The membership a users-list row shows: the account's when filtered by account, else the
     user's default account's (or the first matching one). ``False`` drops the user."""
     if account_id is not None:
@@ -151,7 +155,7 @@ def _row_membership(user: User, account_id: str | None, default_id: str, statuse
     return matching[0]
 
 
-def profile(ctx, organizationId: str) -> dict[str, Any]:
+def profile(ctx: Context, organizationId: str) -> dict[str, Any]:
     email = (ctx.request.params.get("email") or "").strip()
     if not email:
         raise bad("email is required")

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from tools.docusign.sandbox._clock import iso
+from tools.docusign.sandbox._http import SandboxRequest
 from tools.docusign.sandbox._state import ADMIN_PROFILE, SITE_ID, Account, Group, Membership, State, User
 
 
@@ -149,7 +150,7 @@ def new_user(state: State, user: User, account_ids: list[str]) -> dict[str, Any]
     )
 
 
-def paging(request, start: int, take: int, size: int, total: int) -> dict[str, Any]:
+def paging(request: SandboxRequest, start: int, take: int, size: int, total: int) -> dict[str, Any]:
     """DocuSign's paging object; ``next``/``previous`` are full URLs with ``start`` moved."""
     return compact(
         {

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import httpx
 
@@ -15,9 +15,12 @@ from tools.docusign.sandbox._clock import Clock
 from tools.docusign.sandbox._core import Context, Core, ServedRequest
 from tools.docusign.sandbox._faults import Faults
 from tools.docusign.sandbox._fixture import build_state, dump_state, load_fixture_data, merge_into
-from tools.docusign.sandbox._http import SandboxRequest
-from tools.docusign.sandbox._state import Integration, State
+from tools.docusign.sandbox._http import SandboxRequest, SandboxResponse
+from tools.docusign.sandbox._state import Integration, State, User
 from tools.docusign.sandbox._store import SqliteStore
+
+if TYPE_CHECKING:
+    from starlette.applications import Starlette
 
 SANDBOX_OAUTH_URL = f"https://{_oauth.SANDBOX_HOST}"
 SANDBOX_ADMIN_URL = f"{SANDBOX_OAUTH_URL}/Management"
@@ -46,7 +49,7 @@ class Sandbox:
         *,
         clock: Clock | None = None,
         seed: int = 0,
-        faults: Faults | dict | None = None,
+        faults: Faults | dict[str, Any] | None = None,
         store: SqliteStore | None = None,
     ) -> None:
         self.clock = clock or Clock()
@@ -62,10 +65,10 @@ class Sandbox:
     @classmethod
     def from_fixture(
         cls,
-        fixture: str | Path | dict = "acme",
+        fixture: str | Path | dict[str, Any] = "acme",
         *,
         seed: int = 0,
-        faults: Faults | dict | None = None,
+        faults: Faults | dict[str, Any] | None = None,
         clock: Clock | None = None,
     ) -> Sandbox:
         """An in-memory org built from a fixture name, path or dict."""
@@ -78,10 +81,10 @@ class Sandbox:
     def open(
         cls,
         state_dir: str | Path | None = None,
-        fixture: str | Path | dict = "acme",
+        fixture: str | Path | dict[str, Any] = "acme",
         *,
         seed: int = 0,
-        faults: Faults | dict | None = None,
+        faults: Faults | dict[str, Any] | None = None,
         reset: bool = False,
     ) -> Sandbox:
         """A file-backed org in ``state_dir`` (default ``$DSADMIN_HOME/sandbox``, an SQLite database),
@@ -89,7 +92,10 @@ class Sandbox:
         writes only what it changed, and sees what other processes committed."""
         store = SqliteStore(Path(state_dir) if state_dir else _home() / "sandbox")
         clock = Clock()
-        seed_state = lambda: build_state(load_fixture_data(fixture), clock.timestamp())  # noqa: E731
+
+        def seed_state() -> State:
+            return build_state(load_fixture_data(fixture), clock.timestamp())
+
         if reset:
             store.replace(seed_state())
         else:
@@ -102,14 +108,14 @@ class Sandbox:
     def transport(self) -> httpx.BaseTransport:
         return SandboxTransport(self._core)
 
-    def asgi_app(self):
+    def asgi_app(self) -> Starlette:
         from tools.docusign.sandbox import _oidc
 
         app = asgi_app(self._core)  # the OIDC identity provider's routes go before the catch-all
         app.router.routes[:0] = _oidc.routes(_oidc.IdentityProvider(_home(), _oidc.sandbox_people(self)))
         return app
 
-    def handle(self, request: SandboxRequest):
+    def handle(self, request: SandboxRequest) -> SandboxResponse:
         return self._core.handle(request)
 
     # -- state --------------------------------------------------------------------------------------------
@@ -138,7 +144,7 @@ class Sandbox:
         with self._locked():
             return dump_state(self.state)
 
-    def merge(self, setup: dict) -> None:
+    def merge(self, setup: dict[str, Any]) -> None:
         """Merge accounts and users in fixture shape (an eval's ``setup:``); all or nothing."""
         with self._locked():
             if self._store is None:
@@ -149,7 +155,7 @@ class Sandbox:
                 self._store.replace(full, self.clock.offset_seconds)
             self._core.touch()
 
-    def reset(self, fixture: str | Path | dict = "acme") -> None:
+    def reset(self, fixture: str | Path | dict[str, Any] = "acme") -> None:
         fresh = build_state(load_fixture_data(fixture), self.clock.timestamp())
         with self._locked():
             if self._store is None:
@@ -169,7 +175,7 @@ class Sandbox:
         return self._core.faults
 
     @faults.setter
-    def faults(self, value: Faults | dict | None) -> None:
+    def faults(self, value: Faults | dict[str, Any] | None) -> None:
         self._core.faults = _faults(value)
 
     def fail_next(self, count: int = 1, status: int = 503, *, after_write: bool = False) -> None:
@@ -222,10 +228,11 @@ class Sandbox:
                 raise KeyError(f"no user with email {email!r}")
             request = SandboxRequest("POST", "https", _oauth.SANDBOX_HOST, "/oauth/token", "", {})
             ctx = Context(self._core, request)
-            return _oauth.issue(ctx, user, _demo.DEMO_INTEGRATION_KEY, list(scopes))["access_token"]
+            token: str = _oauth.issue(ctx, user, _demo.DEMO_INTEGRATION_KEY, list(scopes))["access_token"]
+            return token
 
     # -- internals ----------------------------------------------------------------------------------------
-    def _demo_user(self):
+    def _demo_user(self) -> User:
         user = self.state.user_by_email("admin@acme.com")
         if user is None:
             user = next((u for u in self.state.users.values() if u.organization_admin), None)
@@ -270,7 +277,7 @@ class Sandbox:
             pass  # committing writes the clock's new offset (and nothing else: nothing else changed)
 
 
-def _faults(value: Faults | dict | None) -> Faults:
+def _faults(value: Faults | dict[str, Any] | None) -> Faults:
     if isinstance(value, Faults):
         return value
     return Faults.from_dict(value)

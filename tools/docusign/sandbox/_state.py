@@ -7,9 +7,9 @@ them as DocuSign timestamps.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, MutableMapping
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 MEMBERSHIP_STATUSES = ("active", "activation_required", "activation_sent", "closed", "disabled")
 PENDING = ("activation_required", "activation_sent")
@@ -191,13 +191,41 @@ class MemUsers(dict[str, User]):
         return list(self.values())
 
 
+class UserTable(Protocol):
+    """The user table the Admin API emulation reads and writes: ``MemUsers`` in memory, or the
+    file-backed sandbox's ``SqlUsers`` (an identity map over SQLite); a mapping by id plus an email
+    index and a pre-filter for listings."""
+
+    def __getitem__(self, user_id: str, /) -> User: ...
+
+    def __setitem__(self, user_id: str, user: User, /) -> None: ...
+
+    def __delitem__(self, user_id: str, /) -> None: ...
+
+    def __contains__(self, user_id: object, /) -> bool: ...
+
+    def __iter__(self) -> Iterator[str]: ...
+
+    def __len__(self) -> int: ...
+
+    def get(self, user_id: str, /) -> User | None: ...
+
+    def values(self) -> Iterable[User]: ...
+
+    def find_email(self, email: str) -> User | None: ...
+
+    def email_changed(self, user: User, old_email: str) -> None: ...
+
+    def candidates(self, query: UserQuery) -> Iterable[User]: ...
+
+
 @dataclass
 class State:
     organization: Organization
     accounts: dict[str, Account] = field(default_factory=dict)
-    users: Any = field(default_factory=MemUsers)  # MemUsers, or the SQLite store's table
-    integrations: dict[str, Integration] = field(default_factory=dict)
-    tokens: dict[str, Token] = field(default_factory=dict)
+    users: UserTable = field(default_factory=MemUsers)
+    integrations: MutableMapping[str, Integration] = field(default_factory=dict)
+    tokens: MutableMapping[str, Token] = field(default_factory=dict)
 
     def user_by_email(self, email: str) -> User | None:
         return self.users.find_email(email)
@@ -220,7 +248,7 @@ class State:
         return {
             "organization": asdict(self.organization),
             "accounts": {k: asdict(a) for k, a in self.accounts.items()},
-            "users": {k: asdict(u) for k, u in self.users.items()},
+            "users": {u.id: asdict(u) for u in self.users.values()},
             "integrations": {k: asdict(i) for k, i in self.integrations.items()},
             "tokens": {k: asdict(t) for k, t in self.tokens.items()},
         }

@@ -78,6 +78,8 @@ class SqliteStore:
         self._accounts_json = ""
         self.clock_offset = 0.0
         self.state: State | None = None
+        # the live state's tables (set by ``attach``): flushed on commit, forgotten after it
+        self._tables: tuple[SqlUsers, EntityMap[Integration], EntityMap[Token]] | None = None
 
     # -- connection ---------------------------------------------------------------------------------------
     @property
@@ -126,12 +128,10 @@ class SqliteStore:
         self._import_legacy()
         if self.state is None:
             organization = Organization(name="", id="", created_on=0.0, last_modified_on=0.0)
-            self.state = State(
-                organization=organization,
-                users=SqlUsers(self),
-                integrations=EntityMap(self, "integration", Integration),  # type: ignore[arg-type]
-                tokens=EntityMap(self, "token", Token),  # type: ignore[arg-type]
-            )
+            users, integrations, tokens = self._tables = (
+                SqlUsers(self), EntityMap(self, "integration", Integration), EntityMap(self, "token", Token))
+            self.state = State(organization=organization, users=users, integrations=integrations,
+                               tokens=tokens)
         self._refresh()
         return self.state
 
@@ -153,9 +153,9 @@ class SqliteStore:
         self._forget()
 
     def _forget(self) -> None:
-        assert self.state is not None
-        for table in (self.state.users, self.state.integrations, self.state.tokens):
-            table.forget()  # type: ignore[attr-defined]
+        assert self._tables is not None
+        for table in self._tables:
+            table.forget()
 
     @contextmanager
     def transaction(self, on_stale: Callable[[], None], clock_offset: Callable[[], float]) -> Iterator[None]:
@@ -205,8 +205,8 @@ class SqliteStore:
 
     def _commit(self, clock_offset: float) -> None:
         state = self.state
-        assert state is not None
-        wrote = any([state.users.flush(), state.integrations.flush(), state.tokens.flush()])  # type: ignore[attr-defined]
+        assert state is not None and self._tables is not None
+        wrote = any([table.flush() for table in self._tables])
         org = dumps(asdict(state.organization))
         accounts = dumps([asdict(a) for a in state.accounts.values()])
         changes = {}
@@ -280,8 +280,8 @@ class SqliteStore:
 
     def load_full(self) -> State:
         """An in-memory copy of the whole org (for a merge, which validates a draft before applying)."""
-        assert self.state is not None
-        self.state.users.flush()  # type: ignore[attr-defined]
+        assert self.state is not None and self._tables is not None
+        self._tables[0].flush()
         data = {
             "organization": json.loads(dumps(asdict(self.state.organization))),
             "accounts": {k: asdict(a) for k, a in self.state.accounts.items()},

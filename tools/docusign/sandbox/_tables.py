@@ -10,12 +10,14 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Iterator, MutableMapping
 from dataclasses import asdict, fields
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from tools.docusign.sandbox._state import Membership, User, UserQuery
+from tools.docusign.sandbox._state import Integration, Membership, Token, User, UserQuery
 
 if TYPE_CHECKING:
     from tools.docusign.sandbox._store import SqliteStore
+
+E = TypeVar("E", Integration, Token)  # the kinds of entity rows
 
 INSERT_USER = (
     "INSERT INTO users (id, email_lower, user_status, last_modified_on, redacted, data) "
@@ -108,12 +110,13 @@ class SqlUsers(MutableMapping[str, User]):
 
     def __len__(self) -> int:
         self.flush()
-        return self._db.conn.execute("SELECT count(*) FROM users").fetchone()[0]
+        count: int = self._db.conn.execute("SELECT count(*) FROM users").fetchone()[0]
+        return count
 
-    def values(self):  # one pass over the table instead of a query per user
+    def values(self) -> list[User]:  # type: ignore[override]  # one pass over the table, not a query per user
         return self._select("1", ())
 
-    def items(self):
+    def items(self) -> list[tuple[str, User]]:  # type: ignore[override]  # from the same one pass
         return [(u.id, u) for u in self.values()]
 
     # -- the table API the operations use ---------------------------------------------------------------
@@ -125,7 +128,8 @@ class SqlUsers(MutableMapping[str, User]):
         """Nothing to index: the row's ``email_lower`` is rewritten when the user is flushed."""
 
     def candidates(self, query: UserQuery) -> list[User]:
-        where, args = ["u.redacted = 0"], []
+        where: list[str] = ["u.redacted = 0"]
+        args: list[str | float | int] = []
         if query.email:
             where.append("u.email_lower = ?")
             args.append(query.email.strip().lower())
@@ -157,7 +161,7 @@ class SqlUsers(MutableMapping[str, User]):
         return self._select(" AND ".join(where), tuple(args))
 
     # -- loading and writing ----------------------------------------------------------------------------
-    def _select(self, where: str, args: tuple) -> list[User]:
+    def _select(self, where: str, args: tuple[Any, ...]) -> list[User]:
         """Users matching ``where`` (on ``users u``), in insertion order, through the identity map."""
         self.flush()
         conn = self._db.conn
@@ -241,16 +245,17 @@ class SqlUsers(MutableMapping[str, User]):
         self._deleted.clear()
 
 
-class EntityMap(MutableMapping[str, Any]):
+class EntityMap(MutableMapping[str, E]):
     """Tokens or integrations: one JSON row each in ``entities``, loaded on demand, written on flush."""
 
-    def __init__(self, db: SqliteStore, kind: str, factory: Callable[..., Any]) -> None:
-        self._db, self._kind, self._factory = db, kind, factory
-        self._loaded: dict[str, Any] = {}
+    def __init__(self, db: SqliteStore, kind: str, factory: Callable[..., E]) -> None:
+        self._db, self._kind = db, kind
+        self._factory: Callable[..., E] = factory
+        self._loaded: dict[str, E] = {}
         self._snap: dict[str, str | None] = {}
         self._deleted: set[str] = set()
 
-    def __getitem__(self, key: str) -> Any:
+    def __getitem__(self, key: str) -> E:
         if key in self._loaded:
             return self._loaded[key]
         if key in self._deleted:
@@ -262,12 +267,13 @@ class EntityMap(MutableMapping[str, Any]):
             raise KeyError(key)
         return self._remember(key, row[0])
 
-    def _remember(self, key: str, data: str) -> Any:
-        value = self._loaded[key] = self._factory(**json.loads(data))
+    def _remember(self, key: str, data: str) -> E:
+        value: E = self._factory(**json.loads(data))
+        self._loaded[key] = value
         self._snap[key] = data
         return value
 
-    def __setitem__(self, key: str, value: Any) -> None:
+    def __setitem__(self, key: str, value: E) -> None:
         self._deleted.discard(key)
         self._loaded[key] = value
         self._snap.setdefault(key, None)
@@ -283,7 +289,7 @@ class EntityMap(MutableMapping[str, Any]):
     def __len__(self) -> int:
         return len(self.items())
 
-    def items(self):
+    def items(self) -> list[tuple[str, E]]:  # type: ignore[override]  # a list: one query, then reused
         self.flush()
         rows = self._db.conn.execute(
             "SELECT key, data FROM entities WHERE kind = ? ORDER BY rowid", (self._kind,)
@@ -293,7 +299,7 @@ class EntityMap(MutableMapping[str, Any]):
             for key, data in rows
         ]
 
-    def values(self):
+    def values(self) -> list[E]:  # type: ignore[override]  # a list, as items
         return [value for _, value in self.items()]
 
     def flush(self) -> bool:
@@ -324,7 +330,7 @@ def _marks(values: Iterable[Any]) -> str:
     return ", ".join("?" for _ in values)
 
 
-def user_row(user: User, data: str) -> tuple:
+def user_row(user: User, data: str) -> tuple[Any, ...]:
     return (
         user.id,
         user.email.lower(),
@@ -335,5 +341,5 @@ def user_row(user: User, data: str) -> tuple:
     )
 
 
-def membership_row(user_id: str, m: Membership, data: str) -> tuple:
+def membership_row(user_id: str, m: Membership, data: str) -> tuple[Any, ...]:
     return (user_id, m.account_id, m.status, m.profile_id, data)

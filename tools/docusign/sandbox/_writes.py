@@ -9,7 +9,8 @@ for 24 hours. Every change moves ``last_modified_on``. A refused request changes
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from tools.docusign.sandbox import _params as p
 from tools.docusign.sandbox import _render as render
@@ -26,6 +27,9 @@ from tools.docusign.sandbox._state import (
     UserQuery,
 )
 
+if TYPE_CHECKING:
+    from tools.docusign.sandbox._core import Context
+
 PURGE_WAIT_SECONDS = 24 * 3600
 
 
@@ -38,7 +42,7 @@ def _body_account(state: State, where: str, value: Any) -> Account:
     return account
 
 
-def _names(body: dict) -> dict[str, str | None]:
+def _names(body: dict[str, Any]) -> dict[str, str | None]:
     return {k: p.text(k, body.get(k)) for k in ("user_name", "first_name", "last_name", "language_culture")}
 
 
@@ -47,7 +51,7 @@ def _new_status(state: State, email: str, auto_activate: bool | None) -> str:
     return "active" if auto_activate and domain in state.organization.domains else "activation_sent"
 
 
-def _membership_plan(account: Account, where: str, item: dict) -> dict[str, Any]:
+def _membership_plan(account: Account, where: str, item: dict[str, Any]) -> dict[str, Any]:
     profile_id = p.profile_ref(account, f"{where}.permission_profile", item.get("permission_profile"))
     group_ids = p.group_refs(account, f"{where}.groups", item.get("groups")) or []
     everyone = account.everyone()
@@ -73,7 +77,7 @@ def _exists(state: State, email: str) -> None:
         )
 
 
-def _new_user(ctx, email: str, names: dict[str, str | None]) -> User:
+def _new_user(ctx: Context, email: str, names: dict[str, str | None]) -> User:
     state = ctx.state
     user_id = guid("user", email)
     n = 1
@@ -95,7 +99,7 @@ def _new_user(ctx, email: str, names: dict[str, str | None]) -> User:
     )
 
 
-def _add_membership(ctx, user: User, account: Account, plan: dict, status: str) -> None:
+def _add_membership(ctx: Context, user: User, account: Account, plan: dict[str, Any], status: str) -> None:
     user.memberships[account.id] = Membership(
         id=guid("membership", user.id, account.id, str(ctx.now))
         if account.id in user.memberships
@@ -107,7 +111,7 @@ def _add_membership(ctx, user: User, account: Account, plan: dict, status: str) 
     )
 
 
-def create_user(ctx, organizationId: str) -> dict[str, Any]:
+def create_user(ctx: Context, organizationId: str) -> dict[str, Any]:
     """POST .../users (NewUserRequest)."""
     state = ctx.state
     body = p.obj("request body", ctx.request.json())
@@ -117,7 +121,7 @@ def create_user(ctx, organizationId: str) -> dict[str, Any]:
     accounts = p.array("accounts", body.get("accounts"))
     if not accounts:
         raise p.bad("accounts must list at least one account ({id, permission_profile, groups})")
-    plans: list[tuple[Account, dict]] = []
+    plans: list[tuple[Account, dict[str, Any]]] = []
     for i, raw in enumerate(accounts):
         item = p.obj(f"accounts[{i}]", raw)
         account = _body_account(state, f"accounts[{i}].id", item.get("id"))
@@ -137,7 +141,7 @@ def create_user(ctx, organizationId: str) -> dict[str, Any]:
     return render.new_user(state, user, [a.id for a, _ in plans])
 
 
-def add_account_user(ctx, organizationId: str, accountId: str) -> dict[str, Any]:
+def add_account_user(ctx: Context, organizationId: str, accountId: str) -> dict[str, Any]:
     """POST .../accounts/{accountId}/users: a new user, or an existing one joining this account."""
     state = ctx.state
     account = p.account_of(state, p.guid_param("accountId", accountId))
@@ -170,7 +174,7 @@ def add_account_user(ctx, organizationId: str, accountId: str) -> dict[str, Any]
     return render.new_user(state, user, [account.id])
 
 
-def update_profiles(ctx, organizationId: str) -> dict[str, Any]:
+def update_profiles(ctx: Context, organizationId: str) -> dict[str, Any]:
     """POST .../users/profiles: each user item succeeds or fails on its own (``error_details``)."""
     state = ctx.state
     body = p.obj("request body", ctx.request.json())
@@ -199,7 +203,7 @@ def update_profiles(ctx, organizationId: str) -> dict[str, Any]:
     return {"success": all("error_details" not in r for r in results), "users": results}
 
 
-def _plan_update(state: State, user: User, where: str, item: dict):
+def _plan_update(state: State, user: User, where: str, item: dict[str, Any]) -> Callable[[Context], None]:
     """Validate one UpdateUserRequest completely; return the function that applies it."""
     names = _names(item)
     new_email = item.get("email")
@@ -238,7 +242,7 @@ def _plan_update(state: State, user: User, where: str, item: dict):
         send = p.boolean(f"{mwhere}.send_activation", m_item.get("send_activation"))
         changes.append((membership, profile_id, group_ids, fields, send))
 
-    def apply(ctx) -> None:
+    def apply(ctx: Context) -> None:
         for key in ("first_name", "last_name", "language_culture"):
             if names[key] is not None:
                 setattr(user, key, names[key])
@@ -271,7 +275,7 @@ def _is_admin(account: Account, m: Membership) -> bool:
     return m.status == "active" and found is not None and found.name == ADMIN_PROFILE
 
 
-def close_memberships(ctx, organizationId: str, userId: str) -> dict[str, Any]:
+def close_memberships(ctx: Context, organizationId: str, userId: str) -> dict[str, Any]:
     """DELETE .../users/{userId}/accounts: close each listed membership, or say per item why not."""
     state = ctx.state
     user = p.user_of(state, p.guid_param("userId", userId))
@@ -301,7 +305,7 @@ def close_memberships(ctx, organizationId: str, userId: str) -> dict[str, Any]:
     return {"success": all("error_details" not in r for r in results), "accounts": results}
 
 
-def _close_one(ctx, user: User, account_id: str) -> tuple[str, str] | None:
+def _close_one(ctx: Context, user: User, account_id: str) -> tuple[str, str] | None:
     state = ctx.state
     account = state.accounts.get(account_id)
     if account is None:
@@ -311,7 +315,7 @@ def _close_one(ctx, user: User, account_id: str) -> tuple[str, str] | None:
         return "membership_not_in_account", f"{user.email} has no membership on {account.name}"
     if m.status == "closed":
         return "membership_closed", f"{user.email}'s membership on {account.name} is already closed"
-    if ctx.actor.id == user.id:
+    if ctx.caller.id == user.id:
         return "cannot_close_own_membership", "the authenticated user cannot close their own membership"
     if _is_admin(account, m):
         admins = UserQuery(
@@ -334,7 +338,7 @@ def _close_one(ctx, user: User, account_id: str) -> tuple[str, str] | None:
     return None
 
 
-def activate_membership(ctx, organizationId: str, userId: str, membershipId: str) -> dict[str, Any]:
+def activate_membership(ctx: Context, organizationId: str, userId: str, membershipId: str) -> dict[str, Any]:
     """POST .../users/{userId}/memberships/{membershipId}: reactivate a closed, disabled or pending one."""
     user = p.user_of(ctx.state, p.guid_param("userId", userId))
     membership_id = p.guid_param("membershipId", membershipId)
@@ -356,7 +360,7 @@ def activate_membership(ctx, organizationId: str, userId: str, membershipId: str
     return {"status": "success"}
 
 
-def redact_user(ctx, organizationId: str) -> dict[str, Any]:
+def redact_user(ctx: Context, organizationId: str) -> dict[str, Any]:
     """POST /v2/data_redaction/organizations/{organizationId}/user: purge a user closed for 24 h."""
     state = ctx.state
     body = p.obj("request body", ctx.request.json())

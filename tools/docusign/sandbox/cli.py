@@ -7,8 +7,12 @@ each command. State lives in ``--state-dir`` (default ``$DSADMIN_HOME/sandbox``)
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import typer
+
+if TYPE_CHECKING:
+    from tools.docusign.sandbox import Sandbox
 
 app = typer.Typer(no_args_is_help=True, help="The embedded DocuSign emulator (Admin API + OAuth).")
 
@@ -30,7 +34,8 @@ def _state_dir(state_dir: Path | None) -> Path:
     return configured.expanduser() if configured else dsadmin_home() / "sandbox"
 
 
-def _open(state_dir: Path | None, fixture: str | dict | None = None, *, reset: bool = False, **kwargs):
+def _open(state_dir: Path | None, fixture: str | dict[str, Any] | None = None, *, reset: bool = False,
+          **kwargs: Any) -> Sandbox:
     from tools.docusign.sandbox import FixtureError, Sandbox
 
     try:
@@ -129,7 +134,7 @@ def reset(
         except ValueError as exc:
             typer.echo(f"error: --users: {exc}", err=True)
             raise typer.Exit(2) from None
-    sb = _open(state_dir, source, reset=True)  # type: ignore[arg-type]
+    sb = _open(state_dir, source, reset=True)
     typer.echo(
         f"sandbox reset from {'a generated org' if users is not None else fixture or 'acme'}: "
         f"{len(sb.state.users)} users, {len(sb.state.accounts)} accounts ({_state_dir(state_dir)})"

@@ -10,8 +10,12 @@ import socket
 import threading
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from tools.docusign.sandbox._sandbox import Sandbox
+
+if TYPE_CHECKING:
+    import uvicorn
 
 
 def bind(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
@@ -23,7 +27,7 @@ def bind(host: str = "127.0.0.1", port: int = 0) -> socket.socket:
     return sock
 
 
-def _server(sb: Sandbox):
+def _server(sb: Sandbox) -> uvicorn.Server:
     import uvicorn
 
     config = uvicorn.Config(sb.asgi_app(), log_level="warning", access_log=False, lifespan="off")
