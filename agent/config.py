@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from agent.channels.settings import AuthSettings, NotifySettings
+from agent.channel_settings import AuthSettings, NotifySettings
 
 OAUTH_HOSTS = {"production": "account.docusign.com", "demo": "account-d.docusign.com"}
 ADMIN_BASE_URLS = {

@@ -48,7 +48,7 @@ def _refused(exc: service.Refused) -> JSONResponse:
 
 
 def _row(view: Any, *, call: bool = False) -> dict[str, Any]:
-    from agent.commands import _approval_row
+    from agent.channels.cli.ask import _approval_row
 
     row = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in _approval_row(view).items()}
     return row | ({"call": view.call} if call else {})

@@ -35,7 +35,7 @@ def changes_command(
     as_: str | None = typer.Option(None, "--as", help=AS_HELP),
 ) -> None:
     """Who changed since then, and whether dsadmin made the change (else: outside dsadmin)."""
-    from agent.commands import _actor, _fail, _runtime
+    from agent.channels.cli.ask import _actor, _fail, _runtime
     from tools.docusign import errors
     from tools.operations import reviews
 
@@ -69,7 +69,7 @@ def access_command(
     as_: str | None = typer.Option(None, "--as", help=AS_HELP),
 ) -> None:
     """Every user x account x permission profile x groups x status x last modified."""
-    from agent.commands import _actor, _fail, _runtime
+    from agent.channels.cli.ask import _actor, _fail, _runtime
     from tools.docusign import bulk, errors
     from tools.docusign.resolvers import ResolutionError
     from tools.operations import OperationError, reviews

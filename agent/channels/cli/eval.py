@@ -17,7 +17,9 @@ BACKENDS = ("offline", "anthropic", "scripted")
 
 
 def _default_scenarios() -> Path:
-    return Path(__file__).resolve().parent / "scenarios"
+    import evals.scenarios
+
+    return Path(evals.scenarios.__file__).resolve().parent
 
 
 def register(app: typer.Typer) -> None:

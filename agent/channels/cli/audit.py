@@ -203,6 +203,3 @@ def export(
     if output is not None:
         typer.echo(f"exported {count} events to {output}", err=True)
 
-
-if __name__ == "__main__":
-    app()

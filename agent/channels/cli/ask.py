@@ -159,7 +159,7 @@ def ask(
 def _access_refused(reply: Any) -> str | None:
     """The fix to print when DocuSign refused a request for consent or access (HTTP 403): the
     set-up, not the request, is wrong, so ``ask`` exits 1 with the hint ``config check`` gives."""
-    from agent.config_cli import PLAN_HINT
+    from agent.channels.cli.config import PLAN_HINT
 
     messages = [getattr(r, "message", "") or "" for r in reply.results if getattr(r, "kind", "") == "error"]
     if any("consent_required" in m for m in messages):

@@ -28,8 +28,8 @@ def serve(
     ),
 ) -> None:
     """Serve /slack/events (or socket mode) with the tokens from the environment."""
+    from agent.channels.cli.ask import _fail, _runtime
     from agent.channels.slack.web import SlackSetupError, asgi_app, run_socket_mode, slack_app
-    from agent.commands import _fail, _runtime
 
     with _runtime() as rt:
         try:

@@ -45,7 +45,7 @@ def _command(kind: str):
         ),
         as_: str | None = typer.Option(None, "--as", help=AS_HELP),
     ) -> None:
-        from agent.commands import _actor, _fail, _runtime
+        from agent.channels.cli.ask import _actor, _fail, _runtime
 
         try:
             text = file.read_text(encoding="utf-8-sig")

@@ -12,7 +12,7 @@ import httpx
 from test_identity import _live_config
 from typer.testing import CliRunner
 
-from agent.cli import app
+from agent.channels.cli.main import app
 
 
 def _token_secret(output: str) -> tuple[str, str]:
@@ -89,7 +89,7 @@ def test_dsadmin_serve_runs_with_no_configuration():
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     proc = subprocess.Popen(
-        [sys.executable, "-c", "from agent.cli import main; main()", "serve", "--port", str(port)],
+        [sys.executable, "-m", "agent.channels.cli", "serve", "--port", str(port)],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

@@ -96,9 +96,9 @@ def login(
     ),
 ) -> None:
     """Sign in with your identity provider's device sign-in (RFC 8628); the token is cached (0600)."""
+    from agent.channel_settings import secret_from_env
     from agent.channels.identity import save_login
     from agent.channels.oidc import AuthError, OIDCClient
-    from agent.channels.settings import secret_from_env
     from agent.config import ConfigError, load_config
 
     try:
