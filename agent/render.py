@@ -312,3 +312,24 @@ def _to_text(table) -> str:
         file=buffer, width=140, color_system=None, force_terminal=False, legacy_windows=False, soft_wrap=False
     ).print(table)
     return buffer.getvalue().rstrip()
+
+
+def approval_row(view: Any) -> dict[str, Any]:
+    """An approval request as one flat record: the CLI's ``--json`` and the HTTP API show the same fields."""
+    return {
+        "id": view.id,
+        "status": view.status,
+        "requester": view.requester,
+        "action": view.action,
+        "operation": view.operation,
+        "target": view.target,
+        "summary": view.summary,
+        "approver_role": view.approver_role,
+        "approver": view.approver,
+        "reason": view.reason,
+        "created_at": view.created_at,
+        "expires_at": view.expires_at,
+        "decided_at": view.decided_at,
+        "executed_at": view.executed_at,
+        "preview": view.preview,
+    }

@@ -280,26 +280,6 @@ def _print_result(rt: Any, result: Any, as_json: bool, preview: list | None = No
 # -- approvals -----------------------------------------------------------------------------------
 
 
-def _approval_row(view: Any) -> dict[str, Any]:
-    return {
-        "id": view.id,
-        "status": view.status,
-        "requester": view.requester,
-        "action": view.action,
-        "operation": view.operation,
-        "target": view.target,
-        "summary": view.summary,
-        "approver_role": view.approver_role,
-        "approver": view.approver,
-        "reason": view.reason,
-        "created_at": view.created_at,
-        "expires_at": view.expires_at,
-        "decided_at": view.decided_at,
-        "executed_at": view.executed_at,
-        "preview": view.preview,
-    }
-
-
 @approvals_app.command("list")
 def approvals_list(
     as_: str | None = typer.Option(
@@ -311,7 +291,7 @@ def approvals_list(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Requests waiting for (or past) an approver's decision, newest first."""
-    from agent.render import tables_text, when
+    from agent.render import approval_row, tables_text, when
 
     _check_as(as_)
     status = (status or "all").strip().lower()
@@ -324,7 +304,7 @@ def approvals_list(
         scope = ""
         if as_ is not None or not actor.has("admin"):
             views, scope = _visible_to(actor, views)
-        rows = [_approval_row(v) for v in views]
+        rows = [approval_row(v) for v in views]
         if as_json:
             typer.echo(json.dumps(rows, default=str))
             return
@@ -366,7 +346,7 @@ def approvals_show(
     """One request: who asked, the exact call, and where it stands (for its requester, its approvers
     and admins only)."""
     from agent.channels.service import can_see
-    from agent.render import when
+    from agent.render import approval_row, when
 
     _check_as(as_)
     with _runtime() as rt:
@@ -375,7 +355,7 @@ def approvals_show(
         if view is None or not can_see(actor, view):
             raise _fail(f"no approval request {approval_id!r} that {actor.email} may see; "
                         "see `dsadmin approvals list`", 1)
-        row = _approval_row(view) | {"call": {k: v for k, v in view.call.items() if k != "preview"},
+        row = approval_row(view) | {"call": {k: v for k, v in view.call.items() if k != "preview"},
                                      "preview": view.preview}
         if as_json:
             typer.echo(json.dumps(row, default=str))

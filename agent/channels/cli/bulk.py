@@ -222,7 +222,7 @@ def _ask_approval(rt: Any, actor: Any, kind: str, rows: list, dry_run: bool) -> 
 
 
 def _resume_file(digest: str) -> Path:
-    from agent.config import dsadmin_home
+    from audit.home import dsadmin_home
 
     return dsadmin_home() / "bulk" / f"{digest[:32]}.json"
 

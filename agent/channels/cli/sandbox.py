@@ -95,7 +95,7 @@ def serve(
         raise typer.Exit(1) from None
     base = f"http://{host}:{sock.getsockname()[1]}"
     demo = sb.demo_integration
-    from agent.config import dsadmin_home
+    from audit.home import dsadmin_home
 
     typer.echo(f"DocuSign sandbox: {sb.state.organization.name} (organization {sb.organization_id})")
     typer.echo(f"  Admin API base URL: {base}/Management")
@@ -171,7 +171,7 @@ def idp_token(
     ),
 ) -> None:
     """Print a bearer token from the sandbox's identity provider, for scripts calling the HTTP API."""
-    from agent.config import dsadmin_home
+    from audit.home import dsadmin_home
     from tools.docusign.sandbox._oidc import IdentityProvider, OIDCError, sandbox_people
 
     idp = IdentityProvider(dsadmin_home(), sandbox_people(_open(None)))

@@ -48,9 +48,9 @@ def _refused(exc: service.Refused) -> JSONResponse:
 
 
 def _row(view: Any, *, call: bool = False) -> dict[str, Any]:
-    from agent.channels.cli.ask import _approval_row
+    from agent.render import approval_row
 
-    row = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in _approval_row(view).items()}
+    row = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in approval_row(view).items()}
     return row | ({"call": view.call} if call else {})
 
 
