@@ -7,15 +7,33 @@
 Approvals and confirmations (stored records bound to a call's hash) live in
 ``policies.approvals`` and ``policies.confirmations``; they import the store, so they are not
 imported here.
+
+Names load on first use, so importing one module of the layer (``policies.preview``) does not
+load the engine and everything it imports.
 """
 
 from __future__ import annotations
 
-from policies._summary import summarize
-from policies.call import Actor, PolicyState, ResolvedCall, resolve_actor
-from policies.decision import Allow, Decision, Deny, NeedsApproval, NeedsConfirmation
-from policies.engine import DEFAULT_POLICY_PATH, Policy, PolicyError, decide, load_policy
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
+_EXPORTS = {
+    "DEFAULT_POLICY_PATH": "policies.engine",
+    "Actor": "policies.call",
+    "Allow": "policies.decision",
+    "Decision": "policies.decision",
+    "Deny": "policies.decision",
+    "NeedsApproval": "policies.decision",
+    "NeedsConfirmation": "policies.decision",
+    "Policy": "policies.engine",
+    "PolicyError": "policies.engine",
+    "PolicyState": "policies.call",
+    "ResolvedCall": "policies.call",
+    "decide": "policies.engine",
+    "load_policy": "policies.engine",
+    "resolve_actor": "policies.call",
+    "summarize": "policies._summary",
+}
 __all__ = [
     "DEFAULT_POLICY_PATH",
     "Actor",
@@ -33,3 +51,18 @@ __all__ = [
     "resolve_actor",
     "summarize",
 ]
+
+if TYPE_CHECKING:
+    from policies._summary import summarize
+    from policies.call import Actor, PolicyState, ResolvedCall, resolve_actor
+    from policies.decision import Allow, Decision, Deny, NeedsApproval, NeedsConfirmation
+    from policies.engine import DEFAULT_POLICY_PATH, Policy, PolicyError, decide, load_policy
+
+
+def __getattr__(name: str) -> Any:
+    """Load an exported name (or submodule) on first use, then keep it."""
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(_EXPORTS[name]), name)
+    globals()[name] = value
+    return value

@@ -6,8 +6,6 @@ typed. Exit codes: 0 when the request was handled whatever its outcome (a denial
 imported at module level, so ``dsadmin --help`` stays fast.
 """
 
-from __future__ import annotations
-
 import json
 from contextlib import contextmanager
 from typing import Any

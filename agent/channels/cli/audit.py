@@ -5,8 +5,6 @@ inside each command. Exit codes: 0 done, 1 failure (a broken chain, a missing ev
 configuration problem), 2 usage errors.
 """
 
-from __future__ import annotations
-
 import re
 import sys
 from datetime import UTC, datetime, timedelta
@@ -35,7 +33,7 @@ def _fail(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
-def _open_log() -> AuditLog:
+def _open_log() -> "AuditLog":
     """The audit log of the configured store; a missing SQLite file is an error, not a new store."""
     from agent.config import ConfigError, dsadmin_home, load_config
     from audit.checkpoints import Checkpointer
@@ -70,7 +68,7 @@ def _parse_since(value: str) -> datetime:
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed
 
 
-def _line(rec: AuditRecord) -> str:
+def _line(rec: "AuditRecord") -> str:
     from audit._canonical import canonical_json, iso_ts
 
     who = rec.actor or "-"

@@ -9,9 +9,6 @@ by the file's content, so a run that was interrupted resumes the same job instea
 file twice.
 """
 
-from __future__ import annotations
-
-import hashlib
 import json
 import sys
 from collections import Counter
@@ -75,6 +72,8 @@ def run(
     interval: float = 0.5,
 ) -> int:
     """The whole run; returns the exit code (0 done, 1 refused or failed)."""
+    import hashlib
+
     from policies.call import BatchCall
     from tools.docusign import bulk as jobs
     from tools.docusign import errors

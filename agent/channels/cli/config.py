@@ -6,8 +6,6 @@ API) and each has a precise fix. The check walks the same path the agent takes (
 list organizations) and stops at the first broken step with that fix, never printing a secret.
 """
 
-from __future__ import annotations
-
 from collections.abc import Callable
 from typing import Any
 

@@ -7,8 +7,6 @@ not a single trial could be scored (the infrastructure failed every time), 2 whe
 scenario file is unusable.
 """
 
-from __future__ import annotations
-
 from pathlib import Path
 
 import typer

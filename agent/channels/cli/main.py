@@ -5,8 +5,6 @@ so ``dsadmin --help`` starts fast. Exit codes: 0 when a request was handled what
 1 on failure, 2 on usage errors.
 """
 
-from __future__ import annotations
-
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -72,7 +70,7 @@ class _AbsentFirst:
     def __init__(self, build: Callable[[], Any]) -> None:
         self._build = build
 
-    def __call__(self) -> _AbsentFirst:
+    def __call__(self) -> "_AbsentFirst":
         return self
 
     def coerce(self, value: Any, param: Any, ctx: Any) -> Any:

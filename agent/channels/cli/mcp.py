@@ -7,8 +7,6 @@ a self-asserted email would let anyone with a shell act as an admin, so it is re
 Only typer is imported at module level, so ``dsadmin --help`` stays fast.
 """
 
-from __future__ import annotations
-
 import typer
 
 

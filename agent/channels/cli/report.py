@@ -5,9 +5,6 @@ keeps (a CSV for the review, JSON for a script), and both must say how they were
 export job or paging) so a figure can be trusted.
 """
 
-from __future__ import annotations
-
-import csv
 import json
 import sys
 from dataclasses import astuple
@@ -94,6 +91,8 @@ def access_command(
     if fmt == "json":
         typer.echo(json.dumps({"via": used, "rows": [r.as_dict() for r in rows]}))
         return
+    import csv
+
     writer = csv.writer(sys.stdout, lineterminator="\n")
     writer.writerow(reviews.COLUMNS)
     writer.writerows(astuple(r) for r in rows)

@@ -4,8 +4,6 @@ Only typer is imported at module level (``dsadmin --help`` stays fast); the sand
 each command. State lives in ``--state-dir`` (default ``$DSADMIN_HOME/sandbox``).
 """
 
-from __future__ import annotations
-
 from pathlib import Path
 
 import typer

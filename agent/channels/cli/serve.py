@@ -4,8 +4,6 @@ Only typer is imported at module level (``dsadmin --help`` stays fast). Exit cod
 0 done, 1 failure, 2 usage.
 """
 
-from __future__ import annotations
-
 import json
 import time
 

@@ -3,8 +3,6 @@
 Only typer is imported at module level, so ``dsadmin --help`` stays fast.
 """
 
-from __future__ import annotations
-
 from pathlib import Path
 
 import typer
