@@ -14,8 +14,9 @@ load the engine and everything it imports.
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from audit import lazy
 
 _EXPORTS = {
     "DEFAULT_POLICY_PATH": "policies.engine",
@@ -58,11 +59,4 @@ if TYPE_CHECKING:
     from policies.decision import Allow, Decision, Deny, NeedsApproval, NeedsConfirmation
     from policies.engine import DEFAULT_POLICY_PATH, Policy, PolicyError, decide, load_policy
 
-
-def __getattr__(name: str) -> Any:
-    """Load an exported name (or submodule) on first use, then keep it."""
-    if name not in _EXPORTS:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(_EXPORTS[name]), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy.exports(__name__, _EXPORTS)

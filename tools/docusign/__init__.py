@@ -16,8 +16,9 @@ client, the JWT grant and cryptography.
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from audit import lazy
 
 _EXPORTS = {
     "SCOPES": "tools.docusign.auth",
@@ -66,14 +67,4 @@ if TYPE_CHECKING:
     from tools.docusign.resolvers import AccountRef, Directory, GroupRef, ProfileRef, ResolutionError
     from tools.docusign.retry import RetryPolicy
 
-
-def __getattr__(name: str) -> Any:
-    """Load an exported name (or submodule) on first use, then keep it."""
-    if name in _SUBMODULES:
-        value = import_module(f"{__name__}.{name}")
-    elif name in _EXPORTS:
-        value = getattr(import_module(_EXPORTS[name]), name)
-    else:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    globals()[name] = value
-    return value
+__getattr__ = lazy.exports(__name__, _EXPORTS, _SUBMODULES)

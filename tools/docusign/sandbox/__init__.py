@@ -12,8 +12,9 @@ Names load on first use, so importing one module of the sandbox does not load al
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from audit import lazy
 
 _EXPORTS = {
     "ALL_SCOPES": "tools.docusign.sandbox._sandbox",
@@ -56,11 +57,4 @@ if TYPE_CHECKING:
         Sandbox,
     )
 
-
-def __getattr__(name: str) -> Any:
-    """Load an exported name (or submodule) on first use, then keep it."""
-    if name not in _EXPORTS:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(_EXPORTS[name]), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy.exports(__name__, _EXPORTS)
