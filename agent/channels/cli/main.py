@@ -84,5 +84,5 @@ def main() -> None:
     command = typer.main.get_command(app)
     for param in [*command.params, command.get_help_option(typer.Context(command))]:
         if param is not None and hasattr(param, "get_runtime_param"):  # typer's own parameters
-            param.get_runtime_param = _AbsentFirst(param.get_runtime_param)
+            param.get_runtime_param = _AbsentFirst(param.get_runtime_param)  # type: ignore[method-assign]
     command()

@@ -55,3 +55,15 @@ def test_the_probe_sees_what_a_command_does_load():
     """The check can fail: a command that does its work loads the stack (here, the policy layer)."""
     loaded = _loaded("policy", "check")
     assert {"policies.engine", "pydantic", "yaml"} <= set(loaded)
+
+
+def test_the_console_script_still_reads_a_given_config(tmp_path):
+    """main() answers an absent --config itself; a given one still reaches the command."""
+    db = tmp_path / "nowhere" / "audit.db"
+    config = tmp_path / "dsadmin.yaml"
+    config.write_text(f"store:\n  url: sqlite:///{db}\npeople:\n  admins: [admin@acme.com]\n")
+    env = {k: v for k, v in os.environ.items() if k != "DSADMIN_CONFIG"}
+    argv = [sys.executable, "-m", "agent.channels.cli", "--config", str(config), "audit", "tail"]
+    done = subprocess.run(argv, cwd=tmp_path, capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 1, done.stderr
+    assert f"no store at {db}" in done.stderr
