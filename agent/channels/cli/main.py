@@ -6,9 +6,7 @@ so ``dsadmin --help`` starts fast. Exit codes: 0 when a request was handled what
 """
 
 import os
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import typer
 
@@ -23,6 +21,7 @@ from agent.channels.cli import report as report_cli
 from agent.channels.cli import sandbox as sandbox_cli
 from agent.channels.cli import serve as channels_cli
 from agent.channels.cli import slack as slack_cli
+from agent.channels.cli import start
 
 app = typer.Typer(
     name="dsadmin",
@@ -58,31 +57,6 @@ bulk_cli.register(app)  # dsadmin bulk add|update|close
 report_cli.register(app)  # dsadmin report changes|access
 
 
-class _AbsentFirst:
-    """A root option's coercion that answers an absent value (None) itself, as typer would, and
-    builds typer's coercer only for a value that was given.
-
-    Why: typer coerces every parameter through a pydantic TypeAdapter built on first use, even an
-    absent one; the root's ``--config`` and ``--help`` are processed before any subcommand, so
-    ``dsadmin ask --help`` would import pydantic (about as long as importing typer) to print help.
-    """
-
-    def __init__(self, build: Callable[[], Any]) -> None:
-        self._build = build
-
-    def __call__(self) -> "_AbsentFirst":
-        return self
-
-    def coerce(self, value: Any, param: Any, ctx: Any) -> Any:
-        if value is None and not (param.multiple or param.nargs == -1):
-            return None
-        return self._build().coerce(value, param=param, ctx=ctx)
-
-
 def main() -> None:
     """The console script (``dsadmin``); ``python -m agent.channels.cli`` runs the same."""
-    command = typer.main.get_command(app)
-    for param in [*command.params, command.get_help_option(typer.Context(command))]:
-        if param is not None and hasattr(param, "get_runtime_param"):  # typer's own parameters
-            param.get_runtime_param = _AbsentFirst(param.get_runtime_param)  # type: ignore[method-assign]
-    command()
+    start.command(app)()
