@@ -12,6 +12,8 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
+from policies.decision import DecisionKind
+
 PREFERRED_COLUMNS = (
     "email",
     "name",
@@ -95,9 +97,9 @@ def result_text(result: dict[str, Any]) -> str:
 
 
 DRY_RUN_DECISIONS = {
-    "allow": "would run at once",
-    "needs_confirmation": "would need your confirmation",
-    "needs_approval": "would wait for an approver",
+    DecisionKind.ALLOW: "would run at once",
+    DecisionKind.NEEDS_CONFIRMATION: "would need your confirmation",
+    DecisionKind.NEEDS_APPROVAL: "would wait for an approver",
 }
 def preview_text(preview: Any) -> str:
     """A result's preview as lines under a heading ('' when there is none)."""
@@ -312,24 +314,3 @@ def _to_text(table) -> str:
         file=buffer, width=140, color_system=None, force_terminal=False, legacy_windows=False, soft_wrap=False
     ).print(table)
     return buffer.getvalue().rstrip()
-
-
-def approval_row(view: Any) -> dict[str, Any]:
-    """An approval request as one flat record: the CLI's ``--json`` and the HTTP API show the same fields."""
-    return {
-        "id": view.id,
-        "status": view.status,
-        "requester": view.requester,
-        "action": view.action,
-        "operation": view.operation,
-        "target": view.target,
-        "summary": view.summary,
-        "approver_role": view.approver_role,
-        "approver": view.approver,
-        "reason": view.reason,
-        "created_at": view.created_at,
-        "expires_at": view.expires_at,
-        "decided_at": view.decided_at,
-        "executed_at": view.executed_at,
-        "preview": view.preview,
-    }

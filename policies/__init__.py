@@ -23,9 +23,11 @@ _EXPORTS = {
     "Actor": "policies.call",
     "Allow": "policies.decision",
     "Decision": "policies.decision",
+    "DecisionKind": "policies.decision",
     "Deny": "policies.decision",
     "NeedsApproval": "policies.decision",
     "NeedsConfirmation": "policies.decision",
+    "Outcome": "policies.decision",
     "Policy": "policies.engine",
     "PolicyError": "policies.engine",
     "PolicyState": "policies.call",
@@ -33,16 +35,17 @@ _EXPORTS = {
     "decide": "policies.engine",
     "load_policy": "policies.engine",
     "resolve_actor": "policies.call",
-    "summarize": "policies._summary",
 }
 __all__ = [
     "DEFAULT_POLICY_PATH",
     "Actor",
     "Allow",
     "Decision",
+    "DecisionKind",
     "Deny",
     "NeedsApproval",
     "NeedsConfirmation",
+    "Outcome",
     "Policy",
     "PolicyError",
     "PolicyState",
@@ -50,13 +53,19 @@ __all__ = [
     "decide",
     "load_policy",
     "resolve_actor",
-    "summarize",
 ]
 
 if TYPE_CHECKING:
-    from policies._summary import summarize
     from policies.call import Actor, PolicyState, ResolvedCall, resolve_actor
-    from policies.decision import Allow, Decision, Deny, NeedsApproval, NeedsConfirmation
+    from policies.decision import (
+        Allow,
+        Decision,
+        DecisionKind,
+        Deny,
+        NeedsApproval,
+        NeedsConfirmation,
+        Outcome,
+    )
     from policies.engine import DEFAULT_POLICY_PATH, Policy, PolicyError, decide, load_policy
 
 __getattr__ = lazy.exports(__name__, _EXPORTS)

@@ -14,7 +14,6 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
-ActionName = Literal["list_users", "manage_user", "list_account", "manage_account_membership"]
 ACTION_NAMES: tuple[str, ...] = ("list_users", "manage_user", "list_account", "manage_account_membership")
 
 EMAIL_RE = re.compile(r"^[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
