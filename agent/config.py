@@ -19,7 +19,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from agent.channels.settings import AuthSettings, NotifySettings
+from agent.channel_settings import AuthSettings, NotifySettings
+from audit.home import dsadmin_home
 
 OAUTH_HOSTS = {"production": "account.docusign.com", "demo": "account-d.docusign.com"}
 ADMIN_BASE_URLS = {
@@ -40,16 +41,6 @@ _DOCUSIGN_ID_HELP = {
 
 class ConfigError(ValueError):
     """A configuration mistake, worded for the person who must fix the file."""
-
-
-def dsadmin_home() -> Path:
-    """The state directory: ``$DSADMIN_HOME``, else the platform's user data dir."""
-    env = os.environ.get("DSADMIN_HOME")
-    if env:
-        return Path(env).expanduser()
-    from platformdirs import user_data_dir
-
-    return Path(user_data_dir("dsadmin", appauthor=False))
 
 
 class _Section(BaseModel):

@@ -14,9 +14,9 @@ import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Table, func, select
+from sqlalchemy import func, select
 
 from agent.backends.base import Backend, BackendError, ModelTurn, Usage
 from audit.models import Session, SessionMessage
@@ -30,8 +30,8 @@ if TYPE_CHECKING:
     from agent.runtime import Runtime
 
 MAX_RESULT_CHARS = 40_000
-# declarative tables are Tables (the ORM types ``__table__`` as the wider FromClause)
-_SESSIONS, _MESSAGES = cast(Table, Session.__table__), cast(Table, SessionMessage.__table__)
+# declarative tables: ``Base`` declares ``__table__`` as a Table (audit.models)
+_SESSIONS, _MESSAGES = Session.__table__, SessionMessage.__table__
 
 
 class SessionError(ValueError):

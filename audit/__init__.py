@@ -5,14 +5,15 @@
     event_id = log.append("decision", actor="admin@acme.com", payload={...})
     log.verify().ok
 
-Names are loaded on first use, so ``from audit import cli`` (done by ``dsadmin --help``) does
-not import SQLAlchemy.
+Names are loaded on first use, so importing one module of the layer (``audit.home``) does not
+import SQLAlchemy.
 """
 
 from __future__ import annotations
 
-from importlib import import_module
 from typing import TYPE_CHECKING
+
+from audit import lazy
 
 _EXPORTS = {
     "AuditLog": "audit.log", "AuditRecord": "audit.log", "KINDS": "audit.log",
@@ -28,9 +29,4 @@ if TYPE_CHECKING:
     from audit.log import KINDS, AuditLog, AuditRecord
     from audit.redact import redact, redact_pii
 
-
-def __getattr__(name: str) -> object:  # object, not Any: a misspelt name fails the type check
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'audit' has no attribute {name!r}")
-    return getattr(import_module(module), name)
+__getattr__ = lazy.exports(__name__, _EXPORTS)

@@ -62,7 +62,9 @@ def test_the_lower_layers_get_every_strict_flag(module):
     assert global_flags == []
 
 
-@pytest.mark.parametrize("module", ["agent", "agent.cli", "agent.channels.slack", "evals", "evals.runner"])
+@pytest.mark.parametrize(
+    "module", ["agent", "agent.channels.cli.main", "agent.channels.slack", "evals", "evals.runner"]
+)
 def test_agent_and_evals_are_checked_but_not_strict(module):
     scoped = _options()[0].clone_for_module(module)
     assert not scoped.ignore_errors

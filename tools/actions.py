@@ -20,7 +20,7 @@ from typing import Annotated, Any, ClassVar, Literal, cast
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
 from policies import catalogue
-from policies.call import ToolCall
+from policies.call import ToolCall as ToolCall  # re-exported: callers above policies import it here
 
 ACTION_NAMES: tuple[str, ...] = catalogue.ACTION_NAMES
 WRITE_ACTIONS = catalogue.WRITE_ACTIONS

@@ -11,18 +11,17 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, cast, overload
+from typing import Any, overload
 
-from sqlalchemy import Engine, Table, delete, select, update
+from sqlalchemy import Engine, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from audit.service_tables import ApiToken, RateCount, WebLogin, WebSession
 
 TOKEN_PREFIX = "dsa_"
 LOGIN_TTL = timedelta(minutes=10)
-# declarative tables are Tables (the ORM types ``__table__`` as the wider FromClause)
-_TOKENS, _SESSIONS, _LOGINS, _RATES = (cast(Table, t.__table__)
-                                       for t in (ApiToken, WebSession, WebLogin, RateCount))
+# declarative tables: ``Base`` declares ``__table__`` as a Table (audit.models)
+_TOKENS, _SESSIONS, _LOGINS, _RATES = (t.__table__ for t in (ApiToken, WebSession, WebLogin, RateCount))
 
 
 def _hash(secret: str) -> str:

@@ -78,7 +78,7 @@ def build_bulk(log: AuditLog, events: int, clock: list[datetime]) -> None:
                 ts = clock[0]
                 clock[0] += step
                 actor = "rare@acme.com" if i % 50_000 == 7 else f"admin{i % 40}@acme.com"
-                fields = {"ts": ts, "session_id": f"s-{i // 5}", "actor": actor,
+                fields: dict[str, Any] = {"ts": ts, "session_id": f"s-{i // 5}", "actor": actor,
                           "kind": KINDS[i % len(KINDS)], "action": "manage_user",
                           "target": f"user{i % 5000}@acme.com",
                           "payload": {"seq": i, "status": 200, "path": "/v2/organizations/{id}/users"}}
@@ -134,7 +134,7 @@ def bench(log: AuditLog, events: int, runs: int, label: str) -> list[str]:
 
     cpu: list[float] = []
 
-    def verify_cpu() -> object:
+    def verify_cpu() -> Any:
         started = time.process_time()
         report = log.verify()
         cpu.append(time.process_time() - started)

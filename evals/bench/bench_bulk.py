@@ -64,7 +64,7 @@ def _csv(n: int, offset: int) -> str:
 
 
 def bulk_add(users: int, latency_ms: float, home: Path) -> dict:
-    from agent import bulk_cli
+    from agent.channels.cli import bulk as bulk_cli
     from tools.docusign.sandbox import _bulk
 
     sb, rt = _stack(40, latency_ms, home)

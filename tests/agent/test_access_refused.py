@@ -6,7 +6,7 @@ import json
 
 from typer.testing import CliRunner
 
-from agent.cli import app
+from agent.channels.cli.main import app
 
 PENDING = "Who is still pending?"
 
@@ -33,7 +33,7 @@ def test_ask_without_consent_exits_1_and_says_how_to_grant_it(_isolated_home):
 
 def test_ask_refused_with_403_exits_1_with_the_plan_hint(_isolated_home, monkeypatch):
     from agent import runtime
-    from agent.config_cli import PLAN_HINT
+    from agent.channels.cli.config import PLAN_HINT
 
     sandbox = _sandbox(_isolated_home)
     sandbox.fail_next(50, status=403)

@@ -369,7 +369,7 @@ def test_without_fallback_an_overload_is_a_failed_reply(tmp_path, api_key):
 def test_chat_streams_the_reply_and_prints_it_once(_isolated_home, tmp_path, monkeypatch, api_key):
     from typer.testing import CliRunner
 
-    from agent.cli import app
+    from agent.channels.cli.main import app
 
     monkeypatch.chdir(tmp_path)
     turns = [tool_turn(("list_users", {"status": "pending"}), text="Let me look."),

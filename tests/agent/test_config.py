@@ -142,7 +142,7 @@ def sandbox_config(tmp_path):
 
 
 def check(section: dict, transport) -> tuple[bool, str]:
-    from agent.config_cli import run_check
+    from agent.channels.cli.config import run_check
 
     lines: list[str] = []
     ok = run_check(parse_config({"docusign": section}, "dsadmin.yaml"), transport=transport, out=lines.append)
@@ -217,7 +217,7 @@ def test_check_names_a_missing_key_without_sending_anything(sandbox_config):
 def test_cli_check_and_consent_url_on_the_embedded_default(tmp_path, monkeypatch):
     from typer.testing import CliRunner
 
-    from agent.cli import app
+    from agent.channels.cli.main import app
 
     monkeypatch.chdir(tmp_path)
     runner = CliRunner()

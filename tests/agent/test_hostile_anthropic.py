@@ -160,7 +160,7 @@ def test_hostile_admin_claude_cannot_get_past_a_confirmation(tmp_path, api_key):
 def test_hostile_claude_on_the_command_line_prints_no_traceback(
     _isolated_home, tmp_path, monkeypatch, api_key
 ):
-    from agent.cli import app
+    from agent.channels.cli.main import app
     from tools.docusign.sandbox import Sandbox
 
     before = Sandbox.open(_isolated_home / "sandbox", fixture="acme").dump()

@@ -6,7 +6,7 @@ import pytest
 from fake_messages_api import FakeMessagesAPI, model_info
 from typer.testing import CliRunner
 
-from agent.cli import app
+from agent.channels.cli.main import app
 from agent.config import embedded_default
 from agent.model_check import run_model_check
 

@@ -163,7 +163,7 @@ def test_the_event_a_proof_covers_must_still_be_there(log, raw_sql):
 def dsadmin(workdir: Path, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "DSADMIN_HOME": str(workdir / "home")}
     env.pop("DSADMIN_CONFIG", None)
-    return subprocess.run([sys.executable, "-m", "audit.cli", *args], cwd=workdir, env=env,
+    return subprocess.run([sys.executable, "-m", "agent.channels.cli", "audit", *args], cwd=workdir, env=env,
                           capture_output=True, text=True, timeout=60)
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from agent.cli import app
+from agent.channels.cli.main import app
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "agent"))
 from fake_messages_api import FakeMessagesAPI, text_turn, tool_turn

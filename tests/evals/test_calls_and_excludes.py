@@ -15,7 +15,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from agent.cli import app
+from agent.channels.cli.main import app
 from evals.runner import TurnResult, run_trial
 from evals.scenario import ScenarioError, parse_scenario
 

@@ -15,7 +15,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from agent.cli import app
+from agent.channels.cli.main import app
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "evals" / "scenarios"
 CI_SUBSET = [

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from agent.cli import app
+from agent.channels.cli.main import app
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "evals" / "scenarios"
 SUBSET = ["admin-list-pending", "admin-purge-confirm-approve", "admin-purge-confirm-declined",

@@ -314,7 +314,7 @@ class Directory:
                 stored = self._cache.get(f"{kind}:{key}")
                 if isinstance(stored, list):
                     try:
-                        memory[key] = [model.model_validate(item) for item in stored]
+                        memory[key] = [model.model_validate(item) for item in stored]  # type: ignore[misc]  # paired above
                         self._from_cache.add(f"{kind}:{key}")
                     except ValidationError:
                         return None

@@ -16,8 +16,8 @@ from email.message import EmailMessage
 
 import httpx
 
+from agent.channel_settings import SMTPSettings, WebhookSettings, secret_from_env
 from agent.channels.notify.messages import Notice
-from agent.channels.settings import SMTPSettings, WebhookSettings, secret_from_env
 
 
 def sign(secret: str, timestamp: str, body: bytes) -> str:

@@ -12,9 +12,9 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+from agent.channel_settings import AuthSettings, secret_from_env
 from agent.channels import credentials
 from agent.channels.oidc import AuthError, OIDCClient, Pending
-from agent.channels.settings import AuthSettings, secret_from_env
 from policies.call import Actor
 
 IDP_MOUNT = "/idp"

@@ -16,7 +16,7 @@ import yaml
 from service_stack import running_service
 from typer.testing import CliRunner
 
-from agent.cli import app
+from agent.channels.cli.main import app
 
 GUID = "0b1c2d3e-4f50-4617-8829-3a4b5c6d7e8f"
 
@@ -102,7 +102,7 @@ def test_login_with_the_device_grant_caches_the_identity_0600(tmp_path):
             [
                 sys.executable,
                 "-c",
-                "from agent.cli import main; main()",
+                "from agent.channels.cli.main import main; main()",
                 "login",
                 "--issuer",
                 f"{svc.base}/idp",

@@ -14,8 +14,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from aiosmtpd.controller import Controller
 
+from agent.channel_settings import SMTPSettings, WebhookSettings
 from agent.channels.notify.worker import run_once
-from agent.channels.settings import SMTPSettings, WebhookSettings
 from agent.config import embedded_default
 from agent.runtime import build_runtime
 from policies import outbox

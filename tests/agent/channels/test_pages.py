@@ -54,7 +54,7 @@ def test_a_configured_provider_signs_in_and_the_cookie_is_secure_under_https(tmp
     """auth.oidc pointing at another provider (here: the first service's /idp), public_url https."""
     from service_stack import running_service
 
-    from agent.channels.settings import OIDCSettings
+    from agent.channel_settings import OIDCSettings
     from agent.config import embedded_default
 
     config = embedded_default()

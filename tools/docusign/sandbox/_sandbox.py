@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import httpx
 
+from audit.home import dsadmin_home
 from tools.docusign.sandbox import _demo, _oauth
 from tools.docusign.sandbox._adapters import SandboxTransport, asgi_app
 from tools.docusign.sandbox._clock import Clock
@@ -34,12 +35,6 @@ class DemoIntegration(NamedTuple):
     account_id: str
 
 
-def _home() -> Path:
-    from agent.config import dsadmin_home
-
-    return dsadmin_home()
-
-
 class Sandbox:
     """A DocuSign organization with its Admin API and OAuth server, in memory or file-backed."""
 
@@ -57,7 +52,7 @@ class Sandbox:
         if store is not None:
             self.clock.on_advance = self._persist_clock
         self._core = Core(state, self.clock, seed=seed, faults=_faults(faults), exclusive=self._transaction)
-        self._demo_pem = _demo.private_key_pem(_home())
+        self._demo_pem = _demo.private_key_pem(dsadmin_home())
         with self._locked():
             self._register_demo()
 
@@ -90,7 +85,7 @@ class Sandbox:
         """A file-backed org in ``state_dir`` (default ``$DSADMIN_HOME/sandbox``, an SQLite database),
         seeded from ``fixture`` the first time (or on ``reset``); every request is a transaction that
         writes only what it changed, and sees what other processes committed."""
-        store = SqliteStore(Path(state_dir) if state_dir else _home() / "sandbox")
+        store = SqliteStore(Path(state_dir) if state_dir else dsadmin_home() / "sandbox")
         clock = Clock()
 
         def seed_state() -> State:
@@ -112,7 +107,8 @@ class Sandbox:
         from tools.docusign.sandbox import _oidc
 
         app = asgi_app(self._core)  # the OIDC identity provider's routes go before the catch-all
-        app.router.routes[:0] = _oidc.routes(_oidc.IdentityProvider(_home(), _oidc.sandbox_people(self)))
+        idp = _oidc.IdentityProvider(dsadmin_home(), _oidc.sandbox_people(self))
+        app.router.routes[:0] = _oidc.routes(idp)
         return app
 
     def handle(self, request: SandboxRequest) -> SandboxResponse:

@@ -16,7 +16,7 @@ import mcp_types as types
 from mcp import Client, StdioServerParameters
 from typer.testing import CliRunner
 
-from agent.cli import app
+from agent.channels.cli.main import app
 
 DSADMIN = str(Path(sys.executable).with_name("dsadmin"))
 

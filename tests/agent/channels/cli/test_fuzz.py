@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from agent.cli import app
+from agent.channels.cli.main import app
 
 # parameters that name a file or folder a person gives (by parameter name)
 FILE_PARAMS = {"script", "fixture", "state_dir", "paths", "file", "scripts", "config"}

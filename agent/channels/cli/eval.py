@@ -7,8 +7,6 @@ not a single trial could be scored (the infrastructure failed every time), 2 whe
 scenario file is unusable.
 """
 
-from __future__ import annotations
-
 from pathlib import Path
 
 import typer
@@ -17,7 +15,9 @@ BACKENDS = ("offline", "anthropic", "scripted")
 
 
 def _default_scenarios() -> Path:
-    return Path(__file__).resolve().parent / "scenarios"
+    import evals.scenarios
+
+    return Path(evals.scenarios.__file__).resolve().parent
 
 
 def register(app: typer.Typer) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from agent.cli import app
+from agent.channels.cli.main import app
 from audit.migrations import HEAD
 
 LEGACY_V2 = Path(__file__).parents[1] / "audit" / "legacy_v2_sqlite.sql"

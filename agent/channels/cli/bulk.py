@@ -9,9 +9,6 @@ by the file's content, so a run that was interrupted resumes the same job instea
 file twice.
 """
 
-from __future__ import annotations
-
-import hashlib
 import json
 import sys
 from collections import Counter
@@ -45,7 +42,7 @@ def _command(kind: str):
         ),
         as_: str | None = typer.Option(None, "--as", help=AS_HELP),
     ) -> None:
-        from agent.commands import _actor, _fail, _runtime
+        from agent.channels.cli.ask import _actor, _fail, _runtime
 
         try:
             text = file.read_text(encoding="utf-8-sig")
@@ -75,6 +72,8 @@ def run(
     interval: float = 0.5,
 ) -> int:
     """The whole run; returns the exit code (0 done, 1 refused or failed)."""
+    import hashlib
+
     from policies.call import BatchCall
     from policies.decision import DecisionKind
     from tools.docusign import bulk as jobs
@@ -224,7 +223,7 @@ def _ask_approval(rt: Any, actor: Any, kind: str, rows: list, dry_run: bool) -> 
 
 
 def _resume_file(digest: str) -> Path:
-    from agent.config import dsadmin_home
+    from audit.home import dsadmin_home
 
     return dsadmin_home() / "bulk" / f"{digest[:32]}.json"
 

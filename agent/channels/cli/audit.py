@@ -5,8 +5,6 @@ inside each command. Exit codes: 0 done, 1 failure (a broken chain, a missing ev
 configuration problem), 2 usage errors.
 """
 
-from __future__ import annotations
-
 import re
 import sys
 from datetime import UTC, datetime, timedelta
@@ -36,7 +34,7 @@ def _fail(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
-def _open_log() -> AuditLog:
+def _open_log() -> "AuditLog":
     """The audit log of the configured store; a missing SQLite file is an error, not a new store."""
     from agent.config import ConfigError, dsadmin_home, load_config
     from audit.checkpoints import Checkpointer
@@ -78,7 +76,7 @@ def _parse_since(value: str) -> datetime:
     return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed
 
 
-def _line(rec: AuditRecord) -> str:
+def _line(rec: "AuditRecord") -> str:
     from audit._canonical import canonical_json, iso_ts
 
     who = rec.actor or "-"
@@ -212,6 +210,3 @@ def export(
     if output is not None:
         typer.echo(f"exported {count} events to {output}", err=True)
 
-
-if __name__ == "__main__":
-    app()

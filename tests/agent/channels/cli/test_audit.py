@@ -48,7 +48,7 @@ def run(workdir: Path, *args: str, entry_point: bool = False) -> subprocess.Comp
     if entry_point:
         cmd = [str(Path(sys.executable).with_name("dsadmin")), *args]
     else:
-        cmd = [sys.executable, "-m", "audit.cli", *args]
+        cmd = [sys.executable, "-m", "agent.channels.cli", "audit", *args]
     return subprocess.run(cmd, cwd=workdir, env=env, capture_output=True, text=True, timeout=60)
 
 
@@ -104,7 +104,7 @@ def test_mounted_under_the_dsadmin_entry_point_with_a_config_flag(workdir, tmp_p
 def invoke(cwd: Path, monkeypatch, *args: str):
     from typer.testing import CliRunner
 
-    from audit.cli import app
+    from agent.channels.cli.audit import app
 
     monkeypatch.chdir(cwd)
     return CliRunner().invoke(app, list(args))

@@ -4,8 +4,6 @@ Only typer is imported at module level (``dsadmin --help`` stays fast); the sand
 each command. State lives in ``--state-dir`` (default ``$DSADMIN_HOME/sandbox``).
 """
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -100,7 +98,7 @@ def serve(
         raise typer.Exit(1) from None
     base = f"http://{host}:{sock.getsockname()[1]}"
     demo = sb.demo_integration
-    from agent.config import dsadmin_home
+    from audit.home import dsadmin_home
 
     typer.echo(f"DocuSign sandbox: {sb.state.organization.name} (organization {sb.organization_id})")
     typer.echo(f"  Admin API base URL: {base}/Management")
@@ -176,7 +174,7 @@ def idp_token(
     ),
 ) -> None:
     """Print a bearer token from the sandbox's identity provider, for scripts calling the HTTP API."""
-    from agent.config import dsadmin_home
+    from audit.home import dsadmin_home
     from tools.docusign.sandbox._oidc import IdentityProvider, OIDCError, sandbox_people
 
     idp = IdentityProvider(dsadmin_home(), sandbox_people(_open(None)))

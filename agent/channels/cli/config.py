@@ -6,8 +6,6 @@ API) and each has a precise fix. The check walks the same path the agent takes (
 list organizations) and stops at the first broken step with that fix, never printing a secret.
 """
 
-from __future__ import annotations
-
 from collections.abc import Callable
 from typing import Any
 
@@ -119,7 +117,7 @@ def _target(config: Any, transport: Any) -> dict[str, Any]:
             "transport": transport,
             "redirect": {"redirect_uri": ds.redirect_uri} if ds.redirect_uri else {},
         }
-    from agent.config import dsadmin_home
+    from audit.home import dsadmin_home
     from tools.docusign.sandbox import SANDBOX_ADMIN_URL, SANDBOX_OAUTH_URL, Sandbox
 
     state_dir = config.sandbox.state_dir or (dsadmin_home() / "sandbox")

@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 from typer.testing import CliRunner
 
-from agent.cli import app
+from agent.channels.cli.main import app
 from tools.docusign.sandbox import SANDBOX_ADMIN_URL, Sandbox
 
 ADMIN = ["--as", "admin@acme.com"]

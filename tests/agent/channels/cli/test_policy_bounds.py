@@ -5,8 +5,8 @@ from __future__ import annotations
 import yaml
 from typer.testing import CliRunner
 
+from agent.channels.cli.policy import app
 from policies import DEFAULT_POLICY_PATH
-from policies.cli import app
 
 
 def _policy(tmp_path, **changes) -> str:

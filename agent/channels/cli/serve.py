@@ -4,8 +4,6 @@ Only typer is imported at module level (``dsadmin --help`` stays fast). Exit cod
 0 done, 1 failure, 2 usage.
 """
 
-from __future__ import annotations
-
 import json
 import time
 
@@ -96,9 +94,9 @@ def login(
     ),
 ) -> None:
     """Sign in with your identity provider's device sign-in (RFC 8628); the token is cached (0600)."""
+    from agent.channel_settings import secret_from_env
     from agent.channels.identity import save_login
     from agent.channels.oidc import AuthError, OIDCClient
-    from agent.channels.settings import secret_from_env
     from agent.config import ConfigError, load_config
 
     try:

@@ -3,8 +3,6 @@
 Only typer is imported at module level, so ``dsadmin --help`` stays fast.
 """
 
-from __future__ import annotations
-
 from pathlib import Path
 
 import typer
@@ -28,8 +26,8 @@ def serve(
     ),
 ) -> None:
     """Serve /slack/events (or socket mode) with the tokens from the environment."""
+    from agent.channels.cli.ask import _fail, _runtime
     from agent.channels.slack.web import SlackSetupError, asgi_app, run_socket_mode, slack_app
-    from agent.commands import _fail, _runtime
 
     with _runtime() as rt:
         try:

@@ -6,8 +6,6 @@ typed. Exit codes: 0 when the request was handled whatever its outcome (a denial
 imported at module level, so ``dsadmin --help`` stays fast.
 """
 
-from __future__ import annotations
-
 import json
 from contextlib import contextmanager
 from typing import Any
@@ -175,7 +173,7 @@ def _access_refused(reply: Any) -> str | None:
     """The fix to print when DocuSign refused a request for consent or access (HTTP 403): the
     set-up, not the request, is wrong, so ``ask`` exits 1 with the hint ``config check`` gives.
     Read from the gate's typed ``Error.cause``, never from the message's words."""
-    from agent.config_cli import PLAN_HINT
+    from agent.channels.cli.config import PLAN_HINT
 
     causes = {getattr(r, "cause", None) for r in reply.results}
     if "consent_required" in causes:

@@ -5,9 +5,6 @@ keeps (a CSV for the review, JSON for a script), and both must say how they were
 export job or paging) so a figure can be trusted.
 """
 
-from __future__ import annotations
-
-import csv
 import json
 import sys
 from dataclasses import astuple
@@ -35,7 +32,7 @@ def changes_command(
     as_: str | None = typer.Option(None, "--as", help=AS_HELP),
 ) -> None:
     """Who changed since then, and whether dsadmin made the change (else: outside dsadmin)."""
-    from agent.commands import _actor, _fail, _runtime
+    from agent.channels.cli.ask import _actor, _fail, _runtime
     from tools.docusign import errors
     from tools.operations import reviews
 
@@ -69,7 +66,7 @@ def access_command(
     as_: str | None = typer.Option(None, "--as", help=AS_HELP),
 ) -> None:
     """Every user x account x permission profile x groups x status x last modified."""
-    from agent.commands import _actor, _fail, _runtime
+    from agent.channels.cli.ask import _actor, _fail, _runtime
     from tools.docusign import bulk, errors
     from tools.docusign.resolvers import ResolutionError
     from tools.operations import OperationError, reviews
@@ -94,6 +91,8 @@ def access_command(
     if fmt == "json":
         typer.echo(json.dumps({"via": used, "rows": [r.as_dict() for r in rows]}))
         return
+    import csv
+
     writer = csv.writer(sys.stdout, lineterminator="\n")
     writer.writerow(reviews.COLUMNS)
     writer.writerows(astuple(r) for r in rows)

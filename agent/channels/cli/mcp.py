@@ -7,8 +7,6 @@ a self-asserted email would let anyone with a shell act as an admin, so it is re
 Only typer is imported at module level, so ``dsadmin --help`` stays fast.
 """
 
-from __future__ import annotations
-
 import typer
 
 
@@ -24,8 +22,8 @@ def mcp(
     """Serve the four guarded actions to an MCP client (Claude Desktop, Claude Code) over stdio."""
     import anyio
 
+    from agent.channels.cli.ask import _actor, _check_as, _fail, _runtime
     from agent.channels.identity import IdentityError, cli_email
-    from agent.commands import _actor, _check_as, _fail, _runtime
     from agent.config import ConfigError, load_config
 
     _check_as(as_)

@@ -10,7 +10,7 @@ import json
 
 from typer.testing import CliRunner
 
-from agent.cli import app
+from agent.channels.cli.main import app
 
 EXAMPLE = "Change john.doe@acme.com's permission profile to \"Account Administrator\" on the EMEA account"
 ROW = {"account": "EMEA", "field": "permission_profile", "before": "DocuSign Sender",

@@ -7,8 +7,8 @@ import json
 import yaml
 from typer.testing import CliRunner
 
+from agent.channels.cli.sandbox import app
 from tools.docusign.sandbox import Sandbox
-from tools.docusign.sandbox.cli import app
 from tools.docusign.sandbox.generate import generate_org
 
 

@@ -1,28 +1,29 @@
-"""The ``dsadmin`` command line: one root that mounts each layer's own commands.
+"""The ``dsadmin`` command line: one root that mounts every command group of this package.
 
-Each mounted module imports only typer at import time and loads its layer inside the command,
+Each mounted module imports only typer at import time and loads the layers below inside the command,
 so ``dsadmin --help`` starts fast. Exit codes: 0 when a request was handled whatever its outcome,
 1 on failure, 2 on usage errors.
 """
-
-from __future__ import annotations
 
 import os
 from pathlib import Path
 
 import typer
 
-import agent.bulk_cli as bulk_cli
-import agent.report_cli as report_cli
-import agent.store_cli as store_cli
-from agent import catalogue_cli, commands, config_cli
-from agent.channels import cli as channels_cli
-from agent.channels.mcp import cli as mcp_cli
-from agent.channels.slack import cli as slack_cli
-from audit import cli as audit_cli
-from evals import cli as evals_cli
-from policies import cli as policies_cli
-from tools.docusign.sandbox import cli as sandbox_cli
+from agent.channels.cli import ask as ask_cli
+from agent.channels.cli import audit as audit_cli
+from agent.channels.cli import bulk as bulk_cli
+from agent.channels.cli import catalogue as catalogue_cli
+from agent.channels.cli import config as config_cli
+from agent.channels.cli import eval as evals_cli
+from agent.channels.cli import mcp as mcp_cli
+from agent.channels.cli import policy as policies_cli
+from agent.channels.cli import report as report_cli
+from agent.channels.cli import sandbox as sandbox_cli
+from agent.channels.cli import serve as channels_cli
+from agent.channels.cli import slack as slack_cli
+from agent.channels.cli import start
+from agent.channels.cli import store as store_cli
 
 app = typer.Typer(
     name="dsadmin",
@@ -30,6 +31,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # plain help: typer's rich help renderer alone costs another typer import
 )
 
 
@@ -44,7 +46,7 @@ def _root(
         os.environ["DSADMIN_CONFIG"] = str(config)
 
 
-commands.register(app)
+ask_cli.register(app)
 config_cli.register(app)
 channels_cli.register(app)
 evals_cli.register(app)
@@ -60,4 +62,5 @@ catalogue_cli.register(app)  # dsadmin catalogue
 
 
 def main() -> None:
-    app()
+    """The console script (``dsadmin``); ``python -m agent.channels.cli`` runs the same."""
+    start.command(app)()

@@ -11,8 +11,8 @@ from agent_stack import membership, stack, user
 from typer.testing import CliRunner
 
 import policies
-from agent import bulk_cli
-from agent.cli import app
+from agent.channels.cli import bulk as bulk_cli
+from agent.channels.cli.main import app
 from policies import load_policy
 from tools.docusign.guard import GateBypassError
 

@@ -4,8 +4,6 @@ Only typer is imported at module level (``dsadmin --help`` stays fast); the poli
 load inside the command.
 """
 
-from __future__ import annotations
-
 from pathlib import Path
 from typing import TYPE_CHECKING
 

@@ -1,0 +1,10 @@
+"""The ``dsadmin`` command line: the root app (``main``) and one module per command group.
+
+The CLI is a channel like the service, Slack and MCP: it sits above the agent, and nothing in the
+agent, tools, policies or audit imports it. Each module imports only typer at module level and
+loads what a command uses inside the command, so ``dsadmin --help`` starts fast (checked by
+``tests/agent/channels/cli/test_start.py``; measured by ``evals/bench/bench_start.py``).
+
+These modules do not use ``from __future__ import annotations``: typer reads every command's
+annotations at start-up, and string annotations cost a compile and an eval each (about 300).
+"""

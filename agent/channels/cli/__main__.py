@@ -1,0 +1,5 @@
+"""``python -m agent.channels.cli ...`` runs ``dsadmin ...`` (for tests and when no script is installed)."""
+
+from agent.channels.cli.main import main
+
+main()
