@@ -10,12 +10,23 @@ else happens), and the typed input the operations code consumes. A model's propo
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
-ActionName = Literal["list_users", "manage_user", "list_account", "manage_account_membership"]
-ACTION_NAMES: tuple[str, ...] = ("list_users", "manage_user", "list_account", "manage_account_membership")
+ActionName = Literal["list_users", "manage_user", "list_account", "manage_account_membership", "bulk_users"]
+ACTION_NAMES: tuple[str, ...] = (
+    "list_users", "manage_user", "list_account", "manage_account_membership", "bulk_users",
+)
 
 EMAIL_RE = re.compile(r"^[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$")
 
@@ -27,6 +38,16 @@ Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 Email = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, max_length=100,
                                          pattern=EMAIL_RE.pattern)]
 GroupList = Annotated[list[Text], Field(max_length=20)]
+# "since when": an ISO 8601 date or date-time, a span back from now (90m, 24h, 3d, 2w), today or yesterday
+SINCE_RE = re.compile(
+    r"^(\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?)?"
+    r"|\d{1,5}[mhdw]|today|yesterday)$"
+)
+Since = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, max_length=40,
+                                         pattern=SINCE_RE.pattern)]
+# a CSV named by the person: a relative path inside the folder dsadmin reads bulk files from
+FileName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200,
+                                            pattern=r"^[^\x00-\x1f\x7f]+$")]
 
 
 class ToolCall(BaseModel):
@@ -64,10 +85,27 @@ class ListUsers(_Action):
         None, description="Fragment of the person's name or of the email's user part, e.g. 'maya'."
     )
     account: Text | None = Field(None, description="Account name or id; omit for all accounts.")
+    last_modified_since: Since | None = Field(
+        None, description="Only users changed since then ('what changed since yesterday', 'who was "
+        "modified in the last 3 days'): an ISO 8601 date or date-time in UTC (2026-11-30, "
+        "2026-11-30T09:00:00Z), a span back from now ('90m' minutes, '24h', '3d', '2w'), or 'today' / "
+        "'yesterday' "
+        "(from the start of that UTC day)."
+    )
     page_size: int = Field(50, ge=1, le=100, description="Rows per page, at most 100.")
     cursor: Annotated[str, StringConstraints(max_length=200)] | None = Field(
         None, description="The `next_cursor` of a previous page, to continue; omit for the first page."
     )
+
+    @field_validator("last_modified_since")
+    @classmethod
+    def _since_is_a_date(cls, since: str | None) -> str | None:
+        if since and since[0].isdigit() and since[-1] not in "mhdw":
+            try:
+                datetime.fromisoformat(since.upper().replace("Z", "+00:00"))
+            except ValueError:
+                raise ValueError(f"{since!r} is not a real date; use YYYY-MM-DD") from None
+        return since
 
 
 class ManageUser(_Action):
@@ -198,14 +236,37 @@ class ManageAccountMembership(_Action):
         return self
 
 
+class BulkUsers(_Action):
+    """Add, update or close many users from a CSV file in DocuSign's bulk import format (a write):
+    "provision everyone in new_hires.csv", "import users from new_hires.csv", "close everyone in
+    leavers.csv". Every row is checked and judged first; nothing is sent while a row is invalid;
+    the person confirms the counts and previews before one DocuSign import job runs. Use it only
+    when the person names a .csv file; one or a few named people go through manage_user."""
+
+    operation: Literal["add", "update", "close"] = Field(
+        description="add = new users (columns AccountID, UserEmail, PermissionSet, UserName or "
+        "FirstName/LastName; optional UserTitle, Group1..GroupN). update = change existing "
+        "memberships (AccountID, UserEmail, PermissionSet and/or Group1..GroupN). close = end "
+        "memberships (AccountID, UserEmail)."
+    )
+    file: FileName = Field(
+        description="The CSV file as the person named it, e.g. 'new_hires.csv': a path relative to "
+        "the folder dsadmin reads bulk files from (the working directory unless configured)."
+    )
+    skip_invalid: bool = Field(
+        False, description="true only when the person asked to send the valid rows despite invalid ones."
+    )
+
+
 ACTION_MODELS: dict[str, type[_Action]] = {
     "list_users": ListUsers,
     "manage_user": ManageUser,
     "list_account": ListAccount,
     "manage_account_membership": ManageAccountMembership,
+    "bulk_users": BulkUsers,
 }
-AnyAction = ListUsers | ManageUser | ListAccount | ManageAccountMembership
-WRITE_ACTIONS = frozenset({"manage_user", "manage_account_membership"})
+AnyAction = ListUsers | ManageUser | ListAccount | ManageAccountMembership | BulkUsers
+WRITE_ACTIONS = frozenset({"manage_user", "manage_account_membership", "bulk_users"})
 
 
 class InvalidCall(ValueError):
@@ -233,6 +294,9 @@ def parse_call(call: ToolCall) -> AnyAction:
                 msg = "unknown field; remove it"
             elif err["type"] == "string_pattern_mismatch" and "email" in where:
                 msg = f"{err.get('input')!r} is not a valid email address"
+            elif err["type"] == "string_pattern_mismatch" and where == "last_modified_since":
+                msg = (f"{err.get('input')!r} is not a date; use an ISO date (2026-11-30), a span back "
+                       "from now (90m, 24h, 3d, 2w), today or yesterday")
             elif err["type"] == "string_pattern_mismatch":
                 msg = "must be printable text without control characters"
             problems.append(f"{where}: {msg}")
