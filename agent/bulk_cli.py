@@ -75,6 +75,7 @@ def run(
     interval: float = 0.5,
 ) -> int:
     """The whole run; returns the exit code (0 done, 1 refused or failed)."""
+    from policies.approvals import crash_point
     from policies.call import BatchCall
     from tools.docusign import bulk as jobs
     from tools.docusign import errors
@@ -144,6 +145,7 @@ def run(
         import_id = status.id
         resume.parent.mkdir(parents=True, exist_ok=True)
         resume.write_text(json.dumps({"import_id": import_id, "kind": kind}))
+        crash_point("after_bulk_submit")  # a test stops the process here; the next one resumes
     else:
         out.note(f"Resuming import {import_id} submitted earlier for this file (not sending it again).")
     org = rt.gate.organization_id

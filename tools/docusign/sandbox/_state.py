@@ -11,6 +11,8 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from tools.docusign.sandbox._jobs import MemJobs
+
 MEMBERSHIP_STATUSES = ("active", "activation_required", "activation_sent", "closed", "disabled")
 PENDING = ("activation_required", "activation_sent")
 USER_STATUSES = ("active", "created", "closed")
@@ -198,6 +200,7 @@ class State:
     users: Any = field(default_factory=MemUsers)  # MemUsers, or the SQLite store's table
     integrations: dict[str, Integration] = field(default_factory=dict)
     tokens: dict[str, Token] = field(default_factory=dict)
+    jobs: Any = field(default_factory=MemJobs)  # bulk imports and exports (see _jobs)
 
     def user_by_email(self, email: str) -> User | None:
         return self.users.find_email(email)
