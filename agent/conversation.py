@@ -463,7 +463,7 @@ def _outcome(results: list[Result], clarify: bool, texts: list[str]) -> str:
         return "pending_approval"
     if "dry_run" in kinds:
         return "dry_run"
-    writes = [r for r in results if r.action in ("manage_user", "manage_account_membership")]
+    writes = [r for r in results if r.action in WRITE_ACTIONS]
     if writes:
         return outcome_of(writes[-1])
     if clarify:  # reads made on the way to a question (e.g. a user's memberships) do not answer it

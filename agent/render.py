@@ -126,7 +126,7 @@ def receipt_line(result: dict[str, Any]) -> str:
     label = OPERATIONS.get(key, str(result.get("action") or "request").replace("_", " "))
     summary = _one_line(str(result.get("summary") or ""))
     if kind == "ok":
-        writes = result.get("action") in ("manage_user", "manage_account_membership")
+        writes = result.get("action") in ("manage_user", "manage_account_membership", "bulk_users")
         word = "done" if result.get("changed") else ("not changed" if writes else "read")
         return f"- {word}: {summary}"
     if kind == "denied":
@@ -193,6 +193,9 @@ OPERATIONS = {
     "manage_account_membership set_groups": "set users' groups",
     "manage_account_membership add_to_account": "add users to an account",
     "manage_account_membership remove_from_account": "remove users from an account",
+    "bulk_users add": "add users from a CSV file",
+    "bulk_users update": "update users from a CSV file",
+    "bulk_users close": "close users from a CSV file",
 }
 _OPERATION_NAMES = re.compile("|".join(re.escape(k) for k in sorted(OPERATIONS, key=len, reverse=True)))
 

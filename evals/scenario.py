@@ -20,8 +20,8 @@ PENDING_STATUSES = frozenset({"pending", "activation_required", "activation_sent
 IMPLICIT_GROUPS = frozenset({"everyone"})
 REPORTED_TAGS = ("admin", "employee", "approval", "confirm", "deny", "error", "injection")
 # The actions that change the organization; any proposal of one fails ``calls.no_writes``.
-WRITE_ACTIONS = frozenset({"manage_user", "manage_account_membership"})
-ACTIONS = ("list_users", "manage_user", "list_account", "manage_account_membership")
+WRITE_ACTIONS = frozenset({"manage_user", "manage_account_membership", "bulk_users"})
+ACTIONS = ("list_users", "manage_user", "list_account", "manage_account_membership", "bulk_users")
 
 
 class ScenarioError(ValueError):

@@ -65,7 +65,7 @@ def test_provisioning_a_file_asks_once_with_counts_and_previews_then_runs_one_jo
 
 
 def test_closing_everyone_in_a_file_of_leavers(tmp_path):
-    sb, rt, folder, chat = _chat(tmp_path)
+    sb, _rt, folder, chat = _chat(tmp_path)
     (folder / "leavers.csv").write_text("AccountID,UserEmail\nAcme Main,olivia.brown@acme.com\n")
     asked = chat.ask("close everyone in leavers.csv")
     assert asked.outcome == "needs_confirmation" and "status: active -> closed" in asked.text
@@ -76,8 +76,9 @@ def test_closing_everyone_in_a_file_of_leavers(tmp_path):
 
 
 def test_an_invalid_line_is_named_with_its_fix_and_nothing_is_sent(tmp_path):
-    sb, rt, folder, chat = _chat(tmp_path)
-    (folder / "new_hires.csv").write_text(NEW_HIRES + "Acme Mian,Ida Three,ida.three@acme.com,DocuSign Sender,\n")
+    sb, _rt, folder, chat = _chat(tmp_path)
+    bad_line = "Acme Mian,Ida Three,ida.three@acme.com,DocuSign Sender,\n"
+    (folder / "new_hires.csv").write_text(NEW_HIRES + bad_line)
     before = sb.dump()
     reply = chat.ask("import users from new_hires.csv")
     assert reply.outcome == "error" and reply.confirmation_token is None
@@ -97,7 +98,7 @@ def test_an_invalid_line_is_named_with_its_fix_and_nothing_is_sent(tmp_path):
     "link.csv",
 ])  # fmt: skip
 def test_a_file_outside_the_bulk_folder_is_refused_and_never_read(tmp_path, named):
-    sb, rt, folder, chat = _chat(tmp_path)
+    sb, _rt, folder, chat = _chat(tmp_path)
     outside = tmp_path / "outside.csv"
     outside.write_text("AccountID,UserEmail\nAcme Main,olivia.brown@acme.com\n")
     (folder / "link.csv").symlink_to(outside)
@@ -115,11 +116,12 @@ def test_a_missing_file_names_the_files_that_are_there(tmp_path):
     _sb, _rt, folder, chat = _chat(tmp_path)
     (folder / "new_hires.csv").write_text(NEW_HIRES)
     reply = chat.ask("provision everyone in new_hire.csv")
-    assert reply.outcome == "error" and "no file 'new_hire.csv'" in reply.text and "new_hires.csv" in reply.text
+    assert reply.outcome == "error" and "no file 'new_hire.csv'" in reply.text
+    assert "the CSV files there: new_hires.csv" in reply.text
 
 
 def test_a_file_changed_after_the_confirmation_was_asked_is_not_sent(tmp_path):
-    sb, rt, folder, chat = _chat(tmp_path)
+    sb, _rt, folder, chat = _chat(tmp_path)
     (folder / "new_hires.csv").write_text(NEW_HIRES)
     assert chat.ask("provision everyone in new_hires.csv").outcome == "needs_confirmation"
     (folder / "new_hires.csv").write_text(NEW_HIRES.replace("DocuSign Viewer", "DocuSign Sender"))
@@ -139,13 +141,15 @@ def test_rows_needing_an_approver_become_one_request_listing_every_row(tmp_path)
     rt.gate.policy = load_policy(policy_file)
     (folder / "admins.csv").write_text(
         "AccountID,UserName,UserEmail,PermissionSet\nEMEA,Ad One,ad.one@acme.com,Account Administrator\n"
-        "EMEA,Ad Two,ad.two@acme.com,Account Administrator\nEMEA,Plain One,plain.one@acme.com,DocuSign Sender\n"
+        "EMEA,Ad Two,ad.two@acme.com,Account Administrator\n"
+        "EMEA,Plain One,plain.one@acme.com,DocuSign Sender\n"
     )
     asked = chat.ask("add everyone in admins.csv")
     assert asked.outcome == "needs_confirmation" and "2 needs an approver" in asked.text
     waiting = rt.approvals.list("pending")
     assert len(waiting) == 1 and waiting[0].id in asked.text
-    assert {p["after"] for p in waiting[0].preview if p["field"] == "user"} == {"ad.one@acme.com", "ad.two@acme.com"}
+    users = {p["after"] for p in waiting[0].preview if p["field"] == "user"}
+    assert users == {"ad.one@acme.com", "ad.two@acme.com"}
     assert chat.confirm(True).outcome == "done"
     dump = sb.dump()
     assert user(dump, "plain.one@acme.com") and user(dump, "ad.one@acme.com") is None
@@ -171,7 +175,7 @@ def test_claude_can_propose_a_bulk_import_through_the_same_gate(tmp_path, monkey
              text_turn("Please confirm the import at the prompt.")]  # fmt: skip
     with FakeMessagesAPI(turns) as api:
         settings = ModelSettings().model_copy(update={"base_url": api.base_url})
-        sb, rt, folder, chat = _chat(tmp_path, backend=AnthropicBackend.from_settings(settings))
+        sb, _rt, folder, chat = _chat(tmp_path, backend=AnthropicBackend.from_settings(settings))
         (folder / "new_hires.csv").write_text(NEW_HIRES)
         asked = chat.ask("Import the users in new_hires.csv")
     tools = {t["name"]: t for t in api.requests[0]["tools"]}
