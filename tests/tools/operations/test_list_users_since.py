@@ -56,7 +56,8 @@ def test_only_the_users_changed_since_then_are_listed_one_filtered_request_per_a
 
     bench = open_bench(sandbox, f"sqlite:///{tmp_path / 'store.db'}", transport=Recording())
     changed = bench.submit(ADMIN, "manage_account_membership", operation="change_permission_profile",
-                           email="sam.lee@acme.com", account="Acme Main", permission_profile="DocuSign Viewer")
+                           email="sam.lee@acme.com", account="Acme Main",
+                           permission_profile="DocuSign Viewer")
     assert changed.kind == "ok", changed
     queries.clear()
     result = bench.submit(ADMIN, "list_users", last_modified_since="1d")
