@@ -184,3 +184,23 @@ def test_claude_can_propose_a_bulk_import_through_the_same_gate(tmp_path, monkey
     assert json.dumps(api.requests[1]).count(asked.confirmation_token) == 0  # the model never sees the token
     assert chat.confirm(True).outcome == "done"
     assert membership(sb.dump(), "ida.two@acme.com", "EMEA")["permission_profile"] == "DocuSign Viewer"
+
+
+def test_an_import_interrupted_in_a_conversation_is_followed_when_asked_again_not_resent(tmp_path):
+    sb, rt, folder, chat = _chat(tmp_path)
+    (folder / "new_hires.csv").write_text(NEW_HIRES)
+    assert chat.ask("Provision everyone in new_hires.csv").outcome == "needs_confirmation"
+
+    def interrupted(_seconds):
+        raise KeyboardInterrupt
+
+    rt.gate.job_sleep = interrupted
+    with pytest.raises(KeyboardInterrupt):
+        chat.confirm(True)
+    assert len(_imports(sb)) == 1 and user(sb.dump(), "ida.one@acme.com") is None
+    rt.gate.job_sleep = lambda s: sb.advance_clock(seconds=s)
+    again = Conversation(rt, rt.actor(ADMIN), OfflineBackend()).ask("Provision everyone in new_hires.csv")
+    assert again.outcome == "done" and "Followed the earlier import" in again.text
+    assert "2 of 2 row(s) done" in again.text
+    assert len(_imports(sb)) == 1  # never sent twice
+    assert membership(sb.dump(), "ida.two@acme.com", "EMEA")["permission_profile"] == "DocuSign Viewer"
