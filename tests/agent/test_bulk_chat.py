@@ -204,3 +204,34 @@ def test_an_import_interrupted_in_a_conversation_is_followed_when_asked_again_no
     assert "2 of 2 row(s) done" in again.text
     assert len(_imports(sb)) == 1  # never sent twice
     assert membership(sb.dump(), "ida.two@acme.com", "EMEA")["permission_profile"] == "DocuSign Viewer"
+
+
+def test_a_held_bulk_call_asks_the_approver_for_its_rows_before_sending_the_rest(tmp_path):
+    """The blast-radius stop (a question, or too many writes) plans the file without sending it;
+    the yes then sends the job and the approver's rows still wait in one request."""
+    from tools.actions import ToolCall
+
+    sb, rt, folder, _chat_unused = _chat(tmp_path)
+    text = (Path(policies.__file__).parent / "default.yaml").read_text()
+    policy_file = tmp_path / "policy.yaml"
+    policy_file.write_text(text.replace(
+        "approval_required_profiles: []",
+        'approval_required_profiles: ["Account Administrator"]\n'
+        "  profile_approval: {role: approver, ttl_seconds: 86400}"))  # fmt: skip
+    rt.gate.policy = load_policy(policy_file)
+    (folder / "admins.csv").write_text(
+        "AccountID,UserName,UserEmail,PermissionSet\nEMEA,Ad One,ad.one@acme.com,Account Administrator\n"
+        "EMEA,Plain One,plain.one@acme.com,DocuSign Sender\n"
+    )
+    actor = rt.actor(ADMIN)
+    call = ToolCall(id="t1", action="bulk_users", args={"operation": "add", "file": "admins.csv"})
+    [held] = rt.gate.hold(actor, [call], why="the request reads as a question")
+    assert held.kind == "needs_confirmation" and not _imports(sb) and not rt.approvals.list("pending")
+    [done] = rt.gate.confirm_all(actor, held.token)
+    assert done.kind == "ok", done
+    dump = sb.dump()
+    assert user(dump, "plain.one@acme.com") and user(dump, "ad.one@acme.com") is None
+    waiting = rt.approvals.list("pending")
+    assert len(waiting) == 1 and {p["after"] for p in waiting[0].preview if p["field"] == "user"} == {
+        "ad.one@acme.com"
+    }

@@ -67,21 +67,22 @@ def handle(gate: Any, actor: Any, call: ToolCall, action: BulkUsers, session_id:
     csv_text = bulk.job_csv(kind, rows) if sendable else ""
     digest = hashlib.sha256(f"{kind}\n{csv_text}".encode()).hexdigest()
     preview = [p for r in sendable for p in r.preview]
-    if consent.fingerprint is not None:  # the person's yes: only for this exact job
-        if digest != consent.fingerprint or not sendable:
-            return gate._failed(actor, session_id, call, consent.origin, OperationError(
-                f"{name} or the users it names changed since you confirmed (the import would now differ); "
-                "it is void and nothing was sent", fix="ask again to see the rows as they are now"),
-                ids, consent)
-        return _submit(gate, actor, call, ids, kind, name, rows, csv_text, marker, session_id, consent)
     waiting = [r for r in rows if r.decision == "needs_approval"]
     tally = _tally(rows)
+    if consent.fingerprint is not None and (digest != consent.fingerprint or not sendable):
+        return gate._failed(actor, session_id, call, consent.origin, OperationError(
+            f"{name} or the users it names changed since you confirmed (the import would now differ); "
+            "it is void and nothing was sent", fix="ask again to see the rows as they are now"),
+            ids, consent)  # fmt: skip
     if consent.dry_run:
         return DryRun(**ids, summary=f"Would {kind} {len(sendable)} user(s) from {name} in one DocuSign "
                       f"import job ({tally}) (dry run: nothing was changed).",
                       decision="needs_confirmation" if sendable else "needs_approval" if waiting else "allow",
                       preview=preview, fingerprint=digest)  # fmt: skip
+    # the approver's rows wait in one request (asked once: the same rows again find the same request)
     approval = _ask_approval(gate, actor, kind, name, waiting, session_id) if waiting else None
+    if consent.fingerprint is not None:  # the person's yes, for this exact job: send it
+        return _submit(gate, actor, call, ids, kind, name, rows, csv_text, marker, session_id, consent)
     if not sendable:
         if approval is not None:
             request, role = approval

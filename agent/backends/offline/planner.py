@@ -20,7 +20,7 @@ from agent.backends.offline.followups import follow_up, session_calls
 from agent.backends.offline.frame import Frame
 from agent.backends.offline.grounding import Lexicon, normalize
 from agent.backends.offline.guards import Grounding, check
-from agent.backends.offline.intents import READ_START, classify
+from agent.backends.offline.intents import READ_START, classify, is_question
 from agent.backends.offline.since import BULK_CUE, bulk_file, bulk_kind, changed_since, skip_invalid
 from agent.backends.offline.slots import fill
 from agent.backends.offline.unsupported import declined, filter_refusal, unsupported_filter
@@ -646,6 +646,8 @@ def _bulk_plan(text: str) -> Plan | None:
     is asked about, never guessed."""
     name = bulk_file(text)
     if name is None or (not name.lower().endswith(".csv") and not BULK_CUE.search(text.lower())):
+        return None
+    if is_question(text.lower()):  # "which users in new_hires.csv exist already?": never a write
         return None
     kind = bulk_kind(text)
     if kind is None:
