@@ -266,8 +266,9 @@ class Planner:
         lexed = self.lexicon.lex(stripped)
         intent = classify(lexed)
         changed = None if pending else changed_since(stripped)
-        if changed and intent in (None, "list_users", "list_org"):
-            intent = "list_users"  # "what changed since yesterday?": a listing of who changed
+        if changed and (intent in (None, "list_users", "list_org") or (
+                intent == "update" and not lexed.entities("email"))):
+            intent = "list_users"  # "what changed since yesterday?", "users updated since ...": who changed
         changed = changed if intent == "list_users" else None
         refused_filter = (
             unsupported_filter(stripped) if intent == "list_users" and not pending and not changed else None
