@@ -56,7 +56,7 @@ def _turn_result(result: Any) -> TurnResult:
     return TurnResult(outcome=outcome_of(result), text=result_text(result.model_dump(mode="json")))
 
 
-def _no_approval() -> TurnResult:
+def no_approval() -> TurnResult:
     return TurnResult(outcome="error", text="There is no pending approval request.", nothing_pending=True)
 
 
@@ -106,13 +106,13 @@ class AgentSession:
         """``approver`` approves the newest pending approval request, through the gate."""
         approval_id = self._newest_pending_approval()
         if approval_id is None:
-            return _no_approval()
+            return no_approval()
         return _turn_result(self.rt.gate.approve(self.rt.actor(approver), approval_id))
 
     def deny(self, approver: str) -> TurnResult:
         approval_id = self._newest_pending_approval()
         if approval_id is None:
-            return _no_approval()
+            return no_approval()
         return _turn_result(self.rt.gate.deny(self.rt.actor(approver), approval_id,
                                               reason="denied in an eval"))
 

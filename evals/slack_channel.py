@@ -14,7 +14,7 @@ import hashlib
 import os
 from typing import Any
 
-from evals.harness import AgentHarness, AgentSession, _no_approval
+from evals.harness import AgentHarness, AgentSession, no_approval
 from evals.runner import TurnResult
 from evals.scenario import Scenario
 
@@ -106,7 +106,7 @@ class SlackSession(AgentSession):
 
         found = self._approval_button(ui.APPROVE)
         if found is None or self._newest_pending_approval() is None:
-            return _no_approval()
+            return no_approval()
         message, button = found
         self.driver.press(_slack_id(approver), ui.APPROVE, button["value"], {"ts": "2.0"}, message["channel"])
         return self._turn()
@@ -116,7 +116,7 @@ class SlackSession(AgentSession):
 
         found = self._approval_button(ui.DENY)
         if found is None or self._newest_pending_approval() is None:
-            return _no_approval()
+            return no_approval()
         message, button = found
         self.driver.press(_slack_id(approver), ui.DENY, button["value"], {"ts": "2.0"}, message["channel"])
         opened = self.slack.sent("views.open")

@@ -46,8 +46,14 @@ def confirmation_blocks(text: str, token: str, requester: str, session_id: str) 
 
 
 def approval_request_text(view: Any) -> str:
-    return (f"*Approval needed* — request `{view.id}`\n*From:* {view.requester}\n*Change:* {view.summary}\n"
-            f"*Expires:* {view.expires_at:%Y-%m-%d %H:%M} UTC")
+    """The request in the gate's words: its description, then every row it would change (before -> after),
+    so the approver consents to the rows, not to a paraphrase."""
+    from policies.preview import preview_lines, rows_from
+
+    rows = preview_lines(rows_from(view.preview), indent="• ")
+    changes = ("\n*What would change (before -> after):*\n" + "\n".join(rows)) if rows else ""
+    return (f"*Approval needed* — request `{view.id}`\n*From:* {view.requester}\n*Change:* {view.summary}"
+            f"{changes}\n*Expires:* {view.expires_at:%Y-%m-%d %H:%M} UTC")
 
 
 def approval_blocks(view: Any) -> list[dict[str, Any]]:

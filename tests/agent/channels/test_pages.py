@@ -136,6 +136,8 @@ def test_inbox_decisions_are_scoped_and_need_the_approver_role(service):
     approver = sign_in(service, "approver@acme.com")
     page = approver.get(f"{service.base}/inbox").text
     assert waiting.id in page and "sam.lee@acme.com" in page
+    row = page.split('class="preview"', 1)[1].split("</table>", 1)[0]  # the previewed rows, as a table
+    assert "EMEA" in row and "permission profile" in row and "DocuSign Viewer" in row
     r = approver.post(f"{service.base}/inbox/{waiting.id}/deny", data={"csrf": csrf_of(page), "reason": "no"})
     assert r.status_code == 200 and 'data-outcome="done"' in r.text
     assert service.rt.approvals.get(waiting.id).status == "denied"

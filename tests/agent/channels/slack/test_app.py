@@ -85,6 +85,8 @@ def test_a_seat_request_in_a_dm_is_approved_with_a_button_and_everyone_hears_bac
     request, approval_id = world.approval_message()
     assert request["channel"] == "UAPPR"  # the approver's DM
     assert "maya.chen@acme.com" in request["text"] and "Expires" in request["text"]
+    # the approver sees the rows the gate previewed, not only its one-line description
+    assert "Acme Main: permission profile: (none) -> DocuSign Sender" in request["text"]
     assert user(world.sandbox.dump(), "maya.chen@acme.com") is None  # nothing before the approval
 
     pressed = world.press("UAPPR", ui.APPROVE, approval_id, {"ts": "777.1"}, "UAPPR")
