@@ -40,8 +40,8 @@ Email = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, m
 GroupList = Annotated[list[Text], Field(max_length=20)]
 # "since when": an ISO 8601 date or date-time, a span back from now (90m, 24h, 3d, 2w), today or yesterday
 SINCE_RE = re.compile(
-    r"(?i)^(\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?)?"
-    r"|\d{1,5}[mhdw]|today|yesterday)$"
+    r"^(\d{4}-\d{2}-\d{2}([Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?([Zz]|[+-]\d{2}:?\d{2})?)?"
+    r"|\d{1,5}[mhdwMHDW]|[Tt]oday|[Yy]esterday)$"
 )
 Since = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, max_length=40,
                                          pattern=SINCE_RE.pattern)]
