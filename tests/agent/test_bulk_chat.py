@@ -38,6 +38,16 @@ def _chat(tmp_path, setup=None, backend=None):
     return sb, rt, folder, Conversation(rt, rt.actor(ADMIN), backend or OfflineBackend())
 
 
+def _admin_grants_need_an_approver(rt, tmp_path):
+    text = (Path(policies.__file__).parent / "default.yaml").read_text()
+    policy_file = tmp_path / "policy.yaml"
+    policy_file.write_text(text.replace(
+        "approval_required_profiles: []",
+        'approval_required_profiles: ["Account Administrator"]\n'
+        "  profile_approval: {role: approver, ttl_seconds: 86400}"))  # fmt: skip
+    rt.gate.policy = load_policy(policy_file)
+
+
 def _imports(sb):
     return [r for r in sb.requests if r.method == "POST" and r.path_template.startswith(IMPORTS)]
 
@@ -132,13 +142,7 @@ def test_a_file_changed_after_the_confirmation_was_asked_is_not_sent(tmp_path):
 
 def test_rows_needing_an_approver_become_one_request_listing_every_row(tmp_path):
     sb, rt, folder, chat = _chat(tmp_path)
-    text = (Path(policies.__file__).parent / "default.yaml").read_text()
-    policy_file = tmp_path / "policy.yaml"
-    policy_file.write_text(text.replace(
-        "approval_required_profiles: []",
-        'approval_required_profiles: ["Account Administrator"]\n'
-        "  profile_approval: {role: approver, ttl_seconds: 86400}"))  # fmt: skip
-    rt.gate.policy = load_policy(policy_file)
+    _admin_grants_need_an_approver(rt, tmp_path)
     (folder / "admins.csv").write_text(
         "AccountID,UserName,UserEmail,PermissionSet\nEMEA,Ad One,ad.one@acme.com,Account Administrator\n"
         "EMEA,Ad Two,ad.two@acme.com,Account Administrator\n"
@@ -212,13 +216,7 @@ def test_a_held_bulk_call_asks_the_approver_for_its_rows_before_sending_the_rest
     from tools.actions import ToolCall
 
     sb, rt, folder, _chat_unused = _chat(tmp_path)
-    text = (Path(policies.__file__).parent / "default.yaml").read_text()
-    policy_file = tmp_path / "policy.yaml"
-    policy_file.write_text(text.replace(
-        "approval_required_profiles: []",
-        'approval_required_profiles: ["Account Administrator"]\n'
-        "  profile_approval: {role: approver, ttl_seconds: 86400}"))  # fmt: skip
-    rt.gate.policy = load_policy(policy_file)
+    _admin_grants_need_an_approver(rt, tmp_path)
     (folder / "admins.csv").write_text(
         "AccountID,UserName,UserEmail,PermissionSet\nEMEA,Ad One,ad.one@acme.com,Account Administrator\n"
         "EMEA,Plain One,plain.one@acme.com,DocuSign Sender\n"
