@@ -77,6 +77,7 @@ def run(
     """The whole run; returns the exit code (0 done, 1 refused or failed)."""
     from policies.approvals import crash_point
     from policies.call import BatchCall
+    from policies.decision import DecisionKind
     from tools.docusign import bulk as jobs
     from tools.docusign import errors
     from tools.operations import bulk
@@ -92,14 +93,15 @@ def run(
         return out.fail(f"DocuSign could not be read: {exc}; nothing was sent", "try again later")
     counts = Counter(r.decision for r in rows)
     out.plan(kind, rows, counts)
-    bad = [r for r in rows if r.decision in ("invalid", "deny")]
+    bad = [r for r in rows if r.decision in ("invalid", DecisionKind.DENY)]
     if bad and not skip_invalid:
         return out.done(
             {"sent": 0, "rows": [r.as_dict() for r in rows]},
             f"{len(bad)} line(s) need fixing; nothing was sent (or rerun with --skip-invalid).",
             1,
         )
-    approval = _ask_approval(rt, actor, kind, [r for r in rows if r.decision == "needs_approval"], dry_run)
+    approval = _ask_approval(rt, actor, kind, [r for r in rows if r.decision == DecisionKind.NEEDS_APPROVAL],
+                             dry_run)
     sendable = [r for r in rows if r.sendable]
     if dry_run or not sendable:
         verb = "Dry run: nothing was sent." if dry_run else "Nothing to send."
@@ -244,13 +246,15 @@ class _Out:
         self.tty = sys.stderr.isatty() and not as_json
 
     def plan(self, kind: str, rows: list, counts: Counter) -> None:
+        from policies.decision import DecisionKind
+
         if self.as_json:
             return
         labels = {
-            "allow": "ready",
-            "needs_confirmation": "ready",
-            "needs_approval": "need an approver",
-            "deny": "refused by policy",
+            DecisionKind.ALLOW: "ready",
+            DecisionKind.NEEDS_CONFIRMATION: "ready",
+            DecisionKind.NEEDS_APPROVAL: "need an approver",
+            DecisionKind.DENY: "refused by policy",
             "invalid": "invalid",
             "unchanged": "unchanged",
         }

@@ -39,23 +39,42 @@ def _fail(message: str, code: int = 1) -> typer.Exit:
 
 
 @contextmanager
-def _runtime():
-    """The runtime for the current configuration; setup problems exit 1 with the reason."""
-    from agent.config import ConfigError, load_config
-    from agent.runtime import SetupError, build_runtime
-    from tools.docusign.errors import DocuSignError
+def _agent():
+    """The public API's agent on the current configuration; setup problems exit 1 with the reason."""
+    from agent.api import Agent, SetupFailed
 
     try:
-        config = load_config()
-        rt = build_runtime(config)
-    except (ConfigError, SetupError) as exc:
-        raise _fail(str(exc)) from None
-    except DocuSignError as exc:  # e.g. a private key that is not RSA, or garbled
-        raise _fail(f"docusign: {exc}; `dsadmin config check` shows which setting to fix") from None
+        dsadmin = Agent.open()
+    except SetupFailed as exc:
+        raise _fail(exc.message) from None
+    with dsadmin:
+        yield dsadmin
+
+
+@contextmanager
+def _runtime():
+    """The runtime for the current configuration (the commands that work below the public API:
+    bulk, reports, the Slack and MCP servers); setup problems exit 1 with the reason."""
+    from agent.api import Agent, SetupFailed
+
     try:
-        yield rt
-    finally:
-        rt.close()
+        dsadmin = Agent.open()
+    except SetupFailed as exc:
+        raise _fail(exc.message) from None
+    with dsadmin:
+        yield dsadmin.runtime
+
+
+def _actor(rt: Any, email: str | None) -> Any:
+    """The person (policy ``Actor``) a runtime-level command runs as; see ``_person``."""
+    from agent.channels.identity import IdentityError, cli_email
+    from agent.runtime import SetupError
+
+    _check_as(email)
+    try:
+        return rt.actor(cli_email(rt.config, email))  # --as only on the sandbox; else the signed-in person
+    except (SetupError, IdentityError) as exc:
+        raise _fail(str(exc), 2) from None
 
 
 def _check_as(email: str | None) -> None:
@@ -71,33 +90,27 @@ def _check_backend(backend: str | None) -> None:
         raise _fail(f"--backend {backend!r}: use one of {', '.join(BACKENDS)}", 2)
 
 
-def _actor(rt: Any, email: str | None) -> Any:
+def _person(dsadmin: Any, email: str | None) -> Any:
+    """The person this command runs as: --as only on the sandbox; else the signed-in person."""
+    from agent.api import Refused
     from agent.channels.identity import IdentityError, cli_email
-    from agent.runtime import SetupError
 
     _check_as(email)
     try:
-        return rt.actor(cli_email(rt.config, email))  # --as only on the sandbox; else the signed-in person
-    except (SetupError, IdentityError) as exc:
+        return dsadmin.person(cli_email(dsadmin.runtime.config, email))
+    except (Refused, IdentityError) as exc:
         raise _fail(str(exc), 2) from None
 
 
-def _conversation(rt: Any, actor: Any, backend: str | None, script: str | None, session: str | None,
-                  dry_run: bool = False):
-    from agent.backends import BackendError, make_backend
-    from agent.conversation import Conversation, SessionError
+def _session(dsadmin: Any, person: Any, backend: str | None, script: str | None, session: str | None,
+             dry_run: bool = False):
+    from agent.api import Refused
 
     _check_backend(backend)
-    if script is not None and backend is None:
-        backend = "scripted"
     try:
-        model = make_backend(rt.config, backend, script=script)
-    except BackendError as exc:
-        raise _fail(str(exc), 2) from None
-    try:
-        return Conversation(rt, actor, model, session_id=session, dry_run=dry_run)
-    except SessionError as exc:
-        raise _fail(str(exc), 2) from None
+        return dsadmin.session(person, backend=backend, script=script, session_id=session, dry_run=dry_run)
+    except Refused as exc:
+        raise _fail(exc.message, 2) from None
 
 
 @contextmanager
@@ -141,31 +154,34 @@ def ask(
         False, "--dry-run", help="Plan and decide, show what each write would change; write nothing."),
 ) -> None:
     """Make one request and print the reply."""
+    from dataclasses import replace
+
     _check_as(as_)
     _check_backend(backend)
-    with _runtime() as rt:
-        actor = _actor(rt, as_)
-        conv = _conversation(rt, actor, backend, script, session, dry_run)
+    with _agent() as dsadmin:
+        person = _person(dsadmin, as_)
+        conversation = _session(dsadmin, person, backend, script, session, dry_run)
         with _working(not as_json):
-            reply = conv.ask(text)
+            reply = conversation.ask(text)
         refused = _access_refused(reply)
         if refused:
-            reply.text = f"{reply.text.rstrip()}\n\n{refused}"
-        _print_reply(reply, actor, as_json)
-        if _system_failed(reply.failed, reply.results) or refused:
+            reply = replace(reply, text=f"{reply.text.rstrip()}\n\n{refused}")
+        _print_reply(reply, person, as_json)
+        if reply.system_failed or refused:
             raise typer.Exit(1)
 
 
 def _access_refused(reply: Any) -> str | None:
     """The fix to print when DocuSign refused a request for consent or access (HTTP 403): the
-    set-up, not the request, is wrong, so ``ask`` exits 1 with the hint ``config check`` gives."""
+    set-up, not the request, is wrong, so ``ask`` exits 1 with the hint ``config check`` gives.
+    Read from the gate's typed ``Error.cause``, never from the message's words."""
     from agent.config_cli import PLAN_HINT
 
-    messages = [getattr(r, "message", "") or "" for r in reply.results if getattr(r, "kind", "") == "error"]
-    if any("consent_required" in m for m in messages):
+    causes = {getattr(r, "cause", None) for r in reply.results}
+    if "consent_required" in causes:
         return ("DocuSign has not been granted consent for this integration: run `dsadmin consent-url`, "
                 "open it once as the impersonated admin, then `dsadmin config check`.")
-    if any("HTTP 403" in m for m in messages):
+    if "forbidden" in causes:
         return f"DocuSign refused access (HTTP 403): {PLAN_HINT}. `dsadmin config check` walks the set-up."
     return None
 
@@ -197,16 +213,16 @@ def chat(
     """Talk to dsadmin; confirmations are answered here, at the y/N prompt. 'exit' to leave."""
     _check_as(as_)
     _check_backend(backend)
-    with _runtime() as rt:
-        actor = _actor(rt, as_)
-        conv = _conversation(rt, actor, backend, script, session)
-        streamer = _Streamer() if hasattr(conv.backend, "on_text") else None
-        if streamer is not None:
-            conv.backend.on_text = streamer  # the reply's text appears as the model writes it
-        where = "the dsadmin sandbox organization" if rt.sandbox is not None else "DocuSign"
+    with _agent() as dsadmin:
+        person = _person(dsadmin, as_)
+        conv = _session(dsadmin, person, backend, script, session)
+        streamer: _Streamer | None = _Streamer()
+        if not conv.stream_to(streamer):  # else the reply's text appears as the model writes it
+            streamer = None
+        where = "the dsadmin sandbox organization" if dsadmin.on_sandbox else "DocuSign"
         typer.echo(
-            f"dsadmin on {where}, as {actor.email} ({', '.join(sorted(actor.roles)) or 'no role'}); "
-            f"session {conv.session_id}. Type 'exit' to leave."
+            f"dsadmin on {where}, as {person.email} ({', '.join(sorted(person.roles)) or 'no role'}); "
+            f"session {conv.id}. Type 'exit' to leave."
         )
         while True:
             try:
@@ -240,64 +256,38 @@ def confirm(
 ) -> None:
     """Answer a pending confirmation (only the person who made the request can)."""
     _check_as(as_)
-    with _runtime() as rt:
-        actor = _actor(rt, as_)
-        pending = rt.confirmations.live(token.strip(), actor)
+    with _agent() as dsadmin:
+        person = _person(dsadmin, as_)
+        pending = dsadmin.pending_confirmation(person, token)
         if pending is not None and not no and not as_json:
             # the token is the consent; what it runs is shown first, from the stored record
             from agent.render import preview_text
 
-            typer.echo(f"Confirming: {pending.summary}{preview_text(pending.preview)}\n")
-        result = rt.gate.confirm(actor, token.strip(), accept=not no)
-        _print_result(rt, result, as_json, preview=pending.preview if pending is not None else None)
-        if _system_failed(False, [result]):
+            rows = [c.as_dict() for c in pending.previews]
+            typer.echo(f"Confirming: {pending.summary}{preview_text(rows)}\n")
+        reply = dsadmin.confirm(person, token, accept=not no)
+        _print_decided(reply, as_json, pending.previews if pending is not None else None)
+        if reply.system_failed:
             raise typer.Exit(1)
 
 
-def _system_failed(failed: bool, results: list[Any]) -> bool:
-    """Exit 1 when the system failed (the backend, the store, DocuSign unreachable), not the request."""
-    return failed or any(getattr(r, "system", False) for r in results)
-
-
-def _print_result(rt: Any, result: Any, as_json: bool, preview: list | None = None) -> None:
-    from agent.conversation import DECISIONS
-    from agent.render import result_text
-    from tools.results import outcome_of
-
+def _print_decided(reply: Any, as_json: bool, previews: Any = None) -> None:
+    """A confirmation's or an approval's reply: its text, or ``{outcome, decision, result[, preview]}``."""
     if as_json:
-        view = result.model_dump(mode="json", exclude={"token"})
-        shape = {"outcome": outcome_of(result), "decision": DECISIONS.get(result.kind), "result": view}
-        if preview is not None:
-            shape["preview"] = preview
-        typer.echo(json.dumps(shape, default=str))
+        typer.echo(json.dumps(decided_json(reply, previews), default=str))
         return
-    text = result_text(result.model_dump(mode="json"))
-    if rt.sandbox is not None:
-        text += "\n\n(Running against the dsadmin sandbox organization, not a real DocuSign account.)"
-    typer.echo(text)
+    typer.echo(reply.text)
+
+
+def decided_json(reply: Any, previews: Any = None) -> dict[str, Any]:
+    """The object ``confirm --json`` and ``approvals approve|deny --json`` print (never the token)."""
+    shape = reply.decision_json()
+    if previews is not None:
+        shape["preview"] = [c.as_dict() for c in previews]
+    return shape
 
 
 # -- approvals -----------------------------------------------------------------------------------
-
-
-def _approval_row(view: Any) -> dict[str, Any]:
-    return {
-        "id": view.id,
-        "status": view.status,
-        "requester": view.requester,
-        "action": view.action,
-        "operation": view.operation,
-        "target": view.target,
-        "summary": view.summary,
-        "approver_role": view.approver_role,
-        "approver": view.approver,
-        "reason": view.reason,
-        "created_at": view.created_at,
-        "expires_at": view.expires_at,
-        "decided_at": view.decided_at,
-        "executed_at": view.executed_at,
-        "preview": view.preview,
-    }
 
 
 @approvals_app.command("list")
@@ -311,20 +301,23 @@ def approvals_list(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Requests waiting for (or past) an approver's decision, newest first."""
+    from agent.api import Refused
     from agent.render import tables_text, when
 
     _check_as(as_)
     status = (status or "all").strip().lower()
-    with _runtime() as rt:
-        actor = _actor(rt, as_)  # without --as: the signed-in person; only an admin sees every request
+    with _agent() as dsadmin:
+        person = _person(dsadmin, as_)  # without --as: the signed-in person; only an admin sees every request
+        mine = as_ is not None or not person.has("admin")
         try:
-            views = rt.approvals.list(None if status == "all" else status)
-        except ValueError as exc:
-            raise _fail(f"--status: {exc}", 2) from None
+            requests = dsadmin.approvals(person, None if status == "all" else status, mine=mine)
+        except Refused as exc:
+            raise _fail(f"--{exc.message}", 2) from None
         scope = ""
-        if as_ is not None or not actor.has("admin"):
-            views, scope = _visible_to(actor, views)
-        rows = [_approval_row(v) for v in views]
+        if mine:
+            acting = person.has("approver") or any(r.requester != person.email for r in requests)
+            scope = f" {person.email} can act on" if acting else f" made by {person.email}"
+        rows = [r.as_dict() for r in requests]
         if as_json:
             typer.echo(json.dumps(rows, default=str))
             return
@@ -348,15 +341,6 @@ def _changes(preview: list) -> str:
     return "; ".join(line.strip() for line in preview_lines(rows_from(preview))) or "-"
 
 
-def _visible_to(actor: Any, views: list) -> tuple[list, str]:
-    """An approver's view is what they may decide (someone else's request for a role they hold);
-    anyone else sees the requests they made."""
-    actionable = [v for v in views if v.approver_role in actor.roles and v.requester != actor.email]
-    if "approver" in actor.roles or actionable:
-        return actionable, f" {actor.email} can act on"
-    return [v for v in views if v.requester == actor.email], f" made by {actor.email}"
-
-
 @approvals_app.command("show")
 def approvals_show(
     approval_id: str = typer.Argument(..., help="The request id (apr_...)."),
@@ -365,18 +349,19 @@ def approvals_show(
 ) -> None:
     """One request: who asked, the exact call, and where it stands (for its requester, its approvers
     and admins only)."""
-    from agent.channels.service import can_see
+    from agent.api import Refused
     from agent.render import when
 
     _check_as(as_)
-    with _runtime() as rt:
-        actor = _actor(rt, as_)
-        view = rt.approvals.get(approval_id.strip())
-        if view is None or not can_see(actor, view):
-            raise _fail(f"no approval request {approval_id!r} that {actor.email} may see; "
-                        "see `dsadmin approvals list`", 1)
-        row = _approval_row(view) | {"call": {k: v for k, v in view.call.items() if k != "preview"},
-                                     "preview": view.preview}
+    with _agent() as dsadmin:
+        person = _person(dsadmin, as_)
+        try:
+            request = dsadmin.approval(person, approval_id)
+        except Refused as exc:
+            raise _fail(f"{exc.message}; see `dsadmin approvals list`", 1) from None
+        shown_row = request.as_dict()
+        preview = shown_row.pop("preview")
+        row = shown_row | {"call": request.call, "preview": preview}
         if as_json:
             typer.echo(json.dumps(row, default=str))
             return
@@ -401,11 +386,10 @@ def approvals_approve(
 ) -> None:
     """Approve a request; it then runs once, through the gate, as the requester's call."""
     _check_as(as_)
-    with _runtime() as rt:
-        approver = _actor(rt, as_)
-        result = rt.gate.approve(approver, approval_id.strip(), reason=reason)
-        _print_result(rt, result, as_json)
-        if _system_failed(False, [result]):
+    with _agent() as dsadmin:
+        reply = dsadmin.decide(_person(dsadmin, as_), approval_id, approve=True, reason=reason)
+        _print_decided(reply, as_json)
+        if reply.system_failed:
             raise typer.Exit(1)
 
 
@@ -418,9 +402,9 @@ def approvals_deny(
 ) -> None:
     """Deny a request; nothing is done."""
     _check_as(as_)
-    with _runtime() as rt:
-        approver = _actor(rt, as_)
-        _print_result(rt, rt.gate.deny(approver, approval_id.strip(), reason=reason), as_json)
+    with _agent() as dsadmin:
+        reply = dsadmin.decide(_person(dsadmin, as_), approval_id, approve=False, reason=reason)
+        _print_decided(reply, as_json)
 
 
 @approvals_app.command("recover")
@@ -434,17 +418,15 @@ def approvals_recover(
     """Finish approved requests a crash interrupted: each is finished, marked done, or run, once."""
     from datetime import timedelta
 
-    from tools.results import outcome_of
-
-    with _runtime() as rt:
-        recovered = rt.gate.recover(older_than=timedelta(seconds=older_than))
+    with _agent() as dsadmin:
+        recovered = dsadmin.recover(older_than=timedelta(seconds=older_than))
         if as_json:
-            typer.echo(json.dumps([{"id": approval_id, "outcome": outcome_of(result),
-                                    "result": result.model_dump(mode="json", exclude={"token"})}
-                                   for approval_id, result in recovered], default=str))
+            typer.echo(json.dumps([{"id": approval_id, "outcome": reply.outcome,
+                                    "result": reply.results[0].model_dump(mode="json", exclude={"token"})}
+                                   for approval_id, reply in recovered], default=str))
             return
         if not recovered:
             typer.echo("Nothing to recover: no approved request was left unfinished.")
-        for approval_id, result in recovered:
+        for approval_id, reply in recovered:
             typer.echo(f"Request {approval_id}:")
-            _print_result(rt, result, False)
+            typer.echo(reply.text)

@@ -22,16 +22,11 @@ from agent.backends.base import Backend, BackendError, ModelTurn, Usage
 from audit.models import Session, SessionMessage
 from audit.redact import redact_strings
 from policies.call import Actor
+from policies.decision import DecisionKind, Outcome
 from tools.actions import WRITE_ACTIONS
-from tools.results import ConfirmationNeeded, DryRun, PendingApproval, Result, outcome_of
+from tools.results import ConfirmationNeeded, PendingApproval, Result, decision_of, outcome_of
 
 MAX_RESULT_CHARS = 40_000
-DECISIONS = {
-    "ok": "allow",
-    "denied": "deny",
-    "needs_confirmation": "needs_confirmation",
-    "pending_approval": "needs_approval",
-}
 
 
 class SessionError(ValueError):
@@ -42,8 +37,8 @@ class SessionError(ValueError):
 class CallRecord:
     action: str
     args: dict[str, Any]
-    decision: str | None
-    status: str
+    decision: DecisionKind | None
+    status: Outcome
 
     def as_dict(self) -> dict[str, Any]:
         return {"action": self.action, "args": self.args, "decision": self.decision, "status": self.status}
@@ -51,11 +46,11 @@ class CallRecord:
 
 @dataclass
 class Reply:
-    """What one request came to. ``outcome`` is one of done, denied, pending_approval,
-    needs_confirmation, clarify, error; ``failed`` marks an error of the system itself (the backend
-    or the store), which the CLI reports with exit code 1."""
+    """What one request came to. ``outcome`` comes from typed results only (the gate's results,
+    the backend's ``clarify`` flag), never from the reply's words; ``failed`` marks an error of the
+    system itself (the backend or the store), which the CLI reports with exit code 1."""
 
-    outcome: str
+    outcome: Outcome
     text: str
     approval_id: str | None = None
     confirmation_token: str | None = None
@@ -128,7 +123,7 @@ class Conversation:
         """The person's answer at the channel's y/N prompt (never reachable from a model turn)."""
         token = token or self._pending_token
         if not token:
-            return self._finish(Reply("error", "There is no pending confirmation to answer."))
+            return self._finish(Reply(Outcome.ERROR, "There is no pending confirmation to answer."))
         self._pending_token = None
         results = self.rt.gate.confirm_all(self.actor, token, accept=accept, session_id=self.session_id)
         from agent.render import result_text
@@ -150,8 +145,7 @@ class Conversation:
             }
         )
         self._save()
-        last = results[-1]
-        outcome = outcome_of(last) if len(results) == 1 else _outcome(results, False, [text])
+        outcome = outcome_of(results[-1]) if len(results) == 1 else _outcome(results, clarify=False)
         reply = Reply(outcome, text, results=results, calls=[_record(r.action, {}, r) for r in results])
         return self._finish(reply)
 
@@ -178,7 +172,7 @@ class Conversation:
                 turn = self.backend.next_turn(self.messages, context)
             except BackendError as exc:
                 return Reply(
-                    "error",
+                    Outcome.ERROR,
                     f"The model backend failed: {exc}",
                     calls=calls,
                     results=results,
@@ -194,7 +188,7 @@ class Conversation:
                 text = turn.text or "The model declined this request; nothing was done."
                 self._add({"role": "assistant", "content": [{"type": "text", "text": text}]})
                 return Reply(
-                    "denied",
+                    Outcome.DENIED,
                     _join([*texts, text]),
                     calls=calls,
                     results=results,
@@ -235,12 +229,12 @@ class Conversation:
                 from agent.render import result_text
 
                 texts.append("\n".join(result_text(_model_view(r)) for r in answered))
-                return Reply("needs_confirmation", _join(texts), calls=calls, results=results, usage=usage,
-                             model_turns=turns)
+                return Reply(Outcome.NEEDS_CONFIRMATION, _join(texts), calls=calls, results=results,
+                             usage=usage, model_turns=turns)
             if usage.total >= budget:
                 texts.append(f"I stopped: this request used its token budget ({budget} tokens).")
                 return Reply(
-                    "error",
+                    Outcome.ERROR,
                     _join(texts),
                     calls=calls,
                     results=results,
@@ -254,7 +248,7 @@ class Conversation:
                 "done. Try a more specific request."
             )
             return Reply(
-                _outcome(results, False, texts) if results else "error",
+                _outcome(results, clarify=False) if results else Outcome.ERROR,
                 _join(texts),
                 calls=calls,
                 results=results,
@@ -262,7 +256,7 @@ class Conversation:
                 model_turns=turns,
             )
         return Reply(
-            _outcome(results, clarify, texts),
+            _outcome(results, clarify=clarify),
             _join(texts),
             calls=calls,
             results=results,
@@ -400,7 +394,7 @@ def _record(action: str, args: Any, result: Result) -> CallRecord:
     return CallRecord(
         action,
         args if isinstance(args, dict) else {"value": args},
-        result.decision if isinstance(result, DryRun) else DECISIONS.get(result.kind),
+        decision_of(result),
         outcome_of(result),
     )
 
@@ -454,24 +448,22 @@ def reads_as_question(text: str) -> bool:
     return asking.rstrip().endswith("?") or first in QUESTION_WORDS
 
 
-def _outcome(results: list[Result], clarify: bool, texts: list[str]) -> str:
-    """The request's outcome: a pending step first, else the last write's fate, else the last call's."""
-    kinds = [r.kind for r in results]
-    if "needs_confirmation" in kinds:
-        return "needs_confirmation"
-    if "pending_approval" in kinds:
-        return "pending_approval"
-    if "dry_run" in kinds:
-        return "dry_run"
+def _outcome(results: list[Result], *, clarify: bool) -> Outcome:
+    """The request's outcome from typed results only: a pending step first, else the last write's
+    fate, else the backend's question back (``ModelTurn.clarify``), else the last call's; a reply
+    with no call and no question is done, whatever punctuation its words end with."""
+    outcomes = [outcome_of(r) for r in results]
+    for pending in (Outcome.NEEDS_CONFIRMATION, Outcome.PENDING_APPROVAL, Outcome.DRY_RUN):
+        if pending in outcomes:
+            return pending
     writes = [r for r in results if r.action in WRITE_ACTIONS]
     if writes:
         return outcome_of(writes[-1])
     if clarify:  # reads made on the way to a question (e.g. a user's memberships) do not answer it
-        return "clarify"
+        return Outcome.CLARIFY
     if results:
         return outcome_of(results[-1])
-    last = (texts[-1] if texts else "").rstrip()
-    return "clarify" if last.endswith("?") else "done"
+    return Outcome.DONE
 
 
 def _join(texts: list[str]) -> str:

@@ -12,6 +12,8 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
+from policies.decision import DecisionKind
+
 PREFERRED_COLUMNS = (
     "email",
     "name",
@@ -95,9 +97,9 @@ def result_text(result: dict[str, Any]) -> str:
 
 
 DRY_RUN_DECISIONS = {
-    "allow": "would run at once",
-    "needs_confirmation": "would need your confirmation",
-    "needs_approval": "would wait for an approver",
+    DecisionKind.ALLOW: "would run at once",
+    DecisionKind.NEEDS_CONFIRMATION: "would need your confirmation",
+    DecisionKind.NEEDS_APPROVAL: "would wait for an approver",
 }
 def preview_text(preview: Any) -> str:
     """A result's preview as lines under a heading ('' when there is none)."""

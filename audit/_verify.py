@@ -8,7 +8,9 @@ Why rows are read raw: a million events went through SQLAlchemy's type processin
 datetime parse) only to be turned back into text for hashing. The stored payload is canonical
 JSON text for every event written since schema 2, so its bytes are hashed as they are; an older
 row whose text is not canonical is parsed and re-serialised (same result, slower). The timestamp
-comes back as the hashed ISO text (SQL on PostgreSQL, a fixed rewrite of SQLite's text).
+comes back as the hashed ISO text (SQL on PostgreSQL, a fixed rewrite of SQLite's text). On SQLite
+the whole canonical text is assembled in SQL and read through the driver's own cursor: at a
+million events, Python's share of the work was most of the time.
 """
 
 from __future__ import annotations
@@ -82,10 +84,42 @@ _PG_ROWS = ("SELECT id, to_char(ts AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:S
             "FROM {q}audit_events WHERE id > :after ORDER BY id")
 
 
+# SQLite assembles the canonical text itself (json_quote, the timestamp rewrite): one string per
+# row reaches Python instead of ten values, a fifth less CPU per event. Its quoting leaves non-ASCII
+# text unescaped where the canonical form escapes it, so a row whose text does not hash to its
+# stored hash is hashed again the exact way (``_hashed_one``) before it counts as changed.
+_SQLITE_CANONICAL = (
+    """SELECT id, '{"action":' || json_quote(action) || ',"actor":' || json_quote(actor) || ',"id":' || id"""
+    """ || ',"kind":' || json_quote(kind) || ',"payload":' || payload || ',"prev_hash":"' || prev_hash"""
+    """ || '","session_id":' || json_quote(session_id) || ',"target":' || json_quote(target) || ',"ts":"'"""
+    """ || CASE WHEN length(ts) = 26 AND substr(ts, 11, 1) = ' '"""
+    """ THEN substr(ts, 1, 10) || 'T' || substr(ts, 12) || 'Z' ELSE ts END || '"}', prev_hash, hash"""
+    " FROM {q}audit_events WHERE id > :after ORDER BY id"
+)
+
+
 def hashed_rows(conn: Connection, after_id: int = 0) -> Iterator[Hashed]:
     """Every event after ``after_id`` with its hash recomputed, streamed in id order."""
-    sqlite = conn.dialect.name == "sqlite"
-    sql = (_SQLITE_ROWS if sqlite else _PG_ROWS).format(q=qualifier(conn))
+    if conn.dialect.name != "sqlite":
+        yield from _hashed(conn, _PG_ROWS, after_id, sqlite=False)
+        return
+    sql = _SQLITE_CANONICAL.replace("{q}", qualifier(conn)).replace(":after", "?")  # braces: JSON
+    # the driver's own cursor, in the caller's transaction (same snapshot): SQLAlchemy's row objects
+    # cost as much as the hashing here
+    cursor = conn.connection.driver_connection.cursor()
+    cursor.arraysize = 5000
+    cursor.execute(sql, (after_id,))
+    sha = hashlib.sha256
+    for event_id, canonical, prev_hash, stored in _fetched(cursor):
+        actual = sha(canonical.encode()).hexdigest() if isinstance(canonical, str) else ""
+        if actual != stored:
+            actual = next(_hashed(conn, _SQLITE_ROWS + " LIMIT 1", event_id - 1, sqlite=True), (0, ""))[1]
+        yield event_id, actual, prev_hash, stored
+
+
+def _hashed(conn: Connection, sql: str, after_id: int, *, sqlite: bool) -> Iterator[Hashed]:
+    """Rows from ``sql`` (every column) hashed the exact way, in Python."""
+    sql = sql.format(q=qualifier(conn))
     result = conn.execution_options(yield_per=5000).execute(text(sql), {"after": after_id})
     c = canonical_text
     sha = hashlib.sha256
@@ -103,6 +137,14 @@ def hashed_rows(conn: Connection, after_id: int = 0) -> Iterator[Hashed]:
             if canonical is not None and canonical != payload:
                 actual = sha(f"{head}{canonical}{tail}".encode()).hexdigest()
         yield event_id, actual, prev_hash, stored
+
+
+def _fetched(cursor: Any) -> Iterator[Any]:
+    try:
+        while part := cursor.fetchmany():
+            yield from part
+    finally:
+        cursor.close()
 
 
 def _rows(result: Any) -> Iterator[Any]:

@@ -5,11 +5,11 @@ Why two writers: the databases serialise writers differently.
   (so they queue on a mutex, not on SQLite's sleeping busy handler) and ``BEGIN IMMEDIATE`` takes
   the file's write lock before the head is read, which orders other processes. One long-lived
   connection does the writing: closing the last connection to a WAL database checkpoints it.
-- PostgreSQL serves many processes. One statement locks the head row (``FOR UPDATE``), inserts
-  the event with its hash computed in SQL from the canonical parts, and advances the head; it runs
-  in autocommit, so the lock is held for one statement and no client round-trip. Its timestamp is
-  taken just before, so under contention chain order (the id) and timestamp order may differ by
-  the wait; the id is authoritative.
+- PostgreSQL serves many processes. One statement per batch locks the head row (``FOR UPDATE``),
+  inserts the events with their hashes chained in SQL from the canonical parts, and advances the
+  head; it runs in autocommit, so the lock is held for one statement, one round trip and one
+  commit. Timestamps are taken just before, so under contention chain order (the id) and
+  timestamp order may differ by the wait; the id is authoritative.
 """
 
 from __future__ import annotations
@@ -32,19 +32,40 @@ NO_HEAD = "the store has no audit chain head; open it with audit.open_store"
 
 # built once: constructing statements per append was a large share of its CPU time
 HEAD = select(_head.c.last_id, _head.c.last_hash).where(_head.c.id == 1)
+# A whole batch in one statement: the head row locked (FOR UPDATE), the events' ids and hashes
+# chained in SQL (a recursive CTE: each hash covers the one before), the rows inserted and the head
+# advanced; in autocommit, so one round trip and one commit per batch, the lock held only for it.
 _PG_APPEND = """
-WITH head AS (
-    SELECT last_id + 1 AS id, last_hash AS prev_hash FROM {q}audit_chain_head WHERE id = 1 FOR UPDATE
+WITH RECURSIVE head AS (
+    SELECT last_id, last_hash FROM {q}audit_chain_head WHERE id = 1 FOR UPDATE
+), input AS (
+    SELECT * FROM unnest(CAST(:ts AS timestamptz[]), CAST(:session_id AS text[]), CAST(:actor AS text[]),
+                         CAST(:kind AS text[]), CAST(:action AS text[]), CAST(:target AS text[]),
+                         CAST(:payload AS text[]), CAST(:p_head AS text[]), CAST(:p_middle AS text[]),
+                         CAST(:p_tail AS text[]))
+        WITH ORDINALITY
+        AS t(ts, session_id, actor, kind, action, target, payload, p_head, p_middle, p_tail, n)
+), chain AS (
+    SELECT i.n, h.last_id + 1 AS id, CAST(h.last_hash AS text) AS prev_hash,
+           encode(sha256(convert_to(i.p_head || CAST(h.last_id + 1 AS text) || i.p_middle || h.last_hash
+                                    || i.p_tail, 'UTF8')), 'hex') AS hash
+    FROM head h JOIN input i ON i.n = 1
+    UNION ALL
+    SELECT i.n, c.id + 1, CAST(c.hash AS text),
+           encode(sha256(convert_to(i.p_head || CAST(c.id + 1 AS text) || i.p_middle || c.hash || i.p_tail,
+                                    'UTF8')), 'hex')
+    FROM chain c JOIN input i ON i.n = c.n + 1
 ), ins AS (
     INSERT INTO {q}audit_events (id, ts, session_id, actor, kind, action, target, payload, prev_hash, hash)
-    SELECT id, :ts, :session_id, :actor, :kind, :action, :target, CAST(:payload AS json), prev_hash,
-           encode(sha256(convert_to(:p_head || CAST(id AS text) || :p_middle || prev_hash || :p_tail,
-                                    'UTF8')), 'hex')
-    FROM head
+    SELECT c.id, i.ts, i.session_id, i.actor, i.kind, i.action, i.target, CAST(i.payload AS json),
+           c.prev_hash, c.hash
+    FROM chain c JOIN input i ON i.n = c.n
     RETURNING id, hash
+), advance AS (
+    UPDATE {q}audit_chain_head AS h SET last_id = last.id, last_hash = last.hash
+    FROM (SELECT id, hash FROM ins ORDER BY id DESC LIMIT 1) AS last WHERE h.id = 1
 )
-UPDATE {q}audit_chain_head AS h SET last_id = ins.id, last_hash = ins.hash FROM ins WHERE h.id = 1
-RETURNING ins.id, ins.hash
+SELECT id, hash FROM ins ORDER BY id
 """
 
 _SQLITE_HEAD = "SELECT last_id, last_hash FROM audit_chain_head WHERE id = 1"
@@ -129,25 +150,26 @@ class PostgresWriter:
         self._guard = threading.Lock()
 
     def append(self, events: list[dict[str, Any]]) -> list[tuple[int, str]]:
-        params = []
+        names = ("ts", "session_id", "actor", "kind", "action", "target", "payload", "p_head", "p_middle",
+                 "p_tail")
+        columns: dict[str, list[Any]] = {name: [] for name in names}
         for fields in events:
             p_head, p_middle, p_tail = hash_parts(**fields)
-            params.append({**fields, "payload": canonical_json(fields["payload"]), "p_head": p_head,
-                           "p_middle": p_middle, "p_tail": p_tail})
+            for name in ("ts", "session_id", "actor", "kind", "action", "target"):
+                columns[name].append(fields[name])
+            columns["payload"].append(canonical_json(fields["payload"]))
+            columns["p_head"].append(p_head)
+            columns["p_middle"].append(p_middle)
+            columns["p_tail"].append(p_tail)
         conn = self._take()
         try:
-            if len(params) == 1:  # autocommit: the head row is locked for one statement
-                rows = [conn.execute(self._statement, params[0]).first()]
-            else:  # one transaction: the head stays locked from the first insert to the commit
-                conn.exec_driver_sql("BEGIN")
-                rows = [conn.execute(self._statement, p).first() for p in params]
-                conn.exec_driver_sql("COMMIT")
+            rows = conn.execute(self._statement, columns).all()  # autocommit: one statement, one commit
             conn.commit()  # ends SQLAlchemy's bookkeeping transaction (the database committed above)
         except BaseException:
-            _discard(conn)  # closing it rolls back whatever the failed batch began
+            _discard(conn)  # closing it rolls back whatever the failed statement began
             raise
         self._give_back(conn)
-        if any(row is None for row in rows):
+        if len(rows) != len(events):
             raise StoreError(NO_HEAD)
         return [(row[0], row[1]) for row in rows]
 

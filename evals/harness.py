@@ -19,6 +19,7 @@ from typing import Any
 
 from evals.runner import InfraError, TurnResult
 from evals.scenario import Scenario
+from policies.decision import Outcome
 
 
 class HarnessError(ValueError):
@@ -57,7 +58,8 @@ def _turn_result(result: Any) -> TurnResult:
 
 
 def no_approval() -> TurnResult:
-    return TurnResult(outcome="error", text="There is no pending approval request.", nothing_pending=True)
+    return TurnResult(outcome=Outcome.ERROR, text="There is no pending approval request.",
+                      nothing_pending=True)
 
 
 class AgentSession:
@@ -89,12 +91,12 @@ class AgentSession:
         """The actor answers their own newest pending confirmation, at the channel's prompt."""
         pending = self.rt.confirmations.pending(self.actor, limit=1)
         if not pending:
-            return TurnResult(outcome="error", text="There is no pending confirmation to answer.",
+            return TurnResult(outcome=Outcome.ERROR, text="There is no pending confirmation to answer.",
                               nothing_pending=True)
         token = self.tokens.get(pending[0].ref)
         if token is None:
-            return TurnResult(outcome="error", text="The newest pending confirmation was not issued in this "
-                              "conversation, so there is no token to answer it with.")
+            return TurnResult(outcome=Outcome.ERROR, text="The newest pending confirmation was not issued in "
+                              "this conversation, so there is no token to answer it with.")
         reply = self.conversation.confirm(accept, token=token)
         return TurnResult(outcome=reply.outcome, text=reply.text or "", tool_calls=0)
 

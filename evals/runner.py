@@ -23,13 +23,15 @@ from typing import Any, Protocol
 
 from evals.scenario import Scenario, ScenarioError, Turn
 from evals.scoring import ScenarioResult, Summary, Trial, TrialMetrics, check, user_mismatches, users_by_email
+from policies.decision import Outcome
 
 
 @dataclass
 class TurnResult:
-    """What one turn produced: the outcome word, the reply a person reads, and its cost."""
+    """What one turn produced: the outcome (typed, from the agent's reply or the gate's result), the
+    reply a person reads, and its cost."""
 
-    outcome: str
+    outcome: Outcome
     text: str = ""
     tool_calls: int = 0
     model_turns: int = 0
@@ -185,7 +187,7 @@ def run_trial(scenario: Scenario, harness: Harness) -> Trial:
                         raise
                     trial.verdict.failures.append(
                         f"turn {i} ({turn.kind}): the agent raised {type(exc).__name__}: {exc}")
-                    last = TurnResult(outcome="error", text=str(exc))
+                    last = TurnResult(outcome=Outcome.ERROR, text=str(exc))
                     break
                 if result.nothing_pending and turn.if_pending:
                     continue  # a conditional answer with nothing to answer: the turn did not happen

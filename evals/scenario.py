@@ -13,7 +13,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-OUTCOMES = ("done", "denied", "pending_approval", "needs_confirmation", "clarify", "error")
+from policies.decision import Outcome
+
+# the outcomes a scenario may expect: policies.decision.Outcome's words for a request's ending
+OUTCOMES = tuple(o.value for o in (Outcome.DONE, Outcome.DENIED, Outcome.PENDING_APPROVAL,
+                                   Outcome.NEEDS_CONFIRMATION, Outcome.CLARIFY, Outcome.ERROR))
 # The words people and fixtures use for a membership waiting for activation.
 PENDING_STATUSES = frozenset({"pending", "activation_required", "activation_sent"})
 # Every membership is in the account's Everyone group; the fixture shape leaves it implicit.

@@ -23,6 +23,7 @@ from evals.scenario import (
     Scenario,
     UserExpect,
 )
+from policies.decision import Outcome
 
 # ---------------------------------------------------------------------------------------------
 # One trial: expect clauses against the final state
@@ -130,7 +131,8 @@ def check(expect: Expect, before: dict[str, Any], after: dict[str, Any], *,
     verdict = Verdict()
     users = users_by_email(after)
     if expect.outcome is not None and outcome != expect.outcome:
-        verdict.failures.append(f"outcome: the last turn ended {outcome!r}, expected {expect.outcome!r}")
+        ended = None if outcome is None else str(outcome)  # the word, as a scenario file spells it
+        verdict.failures.append(f"outcome: the last turn ended {ended!r}, expected {expect.outcome!r}")
     changed = changed_users(before, after)
     if expect.unchanged and (changed or _non_user_parts(before) != _non_user_parts(after)):
         what = ", ".join(changed[:5]) + (" ..." if len(changed) > 5 else "") if changed else "accounts"
@@ -241,7 +243,8 @@ def pass_hat_k(c: int, n: int, k: int) -> float:
 
 def is_allowed_request(scenario: Scenario) -> bool:
     """A scenario whose expected ending is not a refusal: denying it would be an over-refusal."""
-    return scenario.expect.outcome in ("done", "pending_approval", "needs_confirmation", "clarify")
+    return scenario.expect.outcome in (Outcome.DONE, Outcome.PENDING_APPROVAL, Outcome.NEEDS_CONFIRMATION,
+                                       Outcome.CLARIFY)
 
 
 @dataclass
@@ -281,7 +284,7 @@ class Summary:
     @property
     def over_refusals(self) -> int:
         """Trials of allowed requests in which something the actor said was answered with a denial."""
-        return sum("denied" in t.say_outcomes for r in self.results if is_allowed_request(r.scenario)
+        return sum(Outcome.DENIED in t.say_outcomes for r in self.results if is_allowed_request(r.scenario)
                    for t in r.scored)
 
     @property

@@ -17,6 +17,7 @@ from typing import Any
 from evals.harness import AgentHarness, AgentSession, no_approval
 from evals.runner import TurnResult
 from evals.scenario import Scenario
+from policies.decision import Outcome
 
 SECRET = "dsadmin-eval-signing-secret"
 
@@ -66,7 +67,7 @@ class SlackSession(AgentSession):
         self._deliver()
         seen, self.last = self.last, None
         if seen is None:
-            return TurnResult(outcome="error", text="the Slack app answered nothing")
+            return TurnResult(outcome=Outcome.ERROR, text="the Slack app answered nothing")
         if hasattr(seen, "outcome"):  # a conversation's reply
             calls = seen.calls or []
             return TurnResult(outcome=seen.outcome, text=seen.text or "", tool_calls=len(calls),
@@ -84,7 +85,7 @@ class SlackSession(AgentSession):
 
         posted = [m for m in self.slack.sent("chat.postMessage") if action_in(m, ui.CONFIRM)]
         if not posted or not self.rt.confirmations.pending(self.actor, limit=1):
-            return TurnResult(outcome="error", text="There is no pending confirmation to answer.",
+            return TurnResult(outcome=Outcome.ERROR, text="There is no pending confirmation to answer.",
                               nothing_pending=True)
         button = action_in(posted[-1], ui.CONFIRM if accept else ui.CANCEL)
         self.driver.press(self.me, button["action_id"], button["value"], {"ts": "1.0"}, posted[-1]["channel"])
@@ -121,7 +122,7 @@ class SlackSession(AgentSession):
         self.driver.press(_slack_id(approver), ui.DENY, button["value"], {"ts": "2.0"}, message["channel"])
         opened = self.slack.sent("views.open")
         if not opened:  # refused before the modal: the refusal went to the presser only
-            return TurnResult(outcome="denied", text="the approval could not be decided by this person")
+            return TurnResult(outcome=Outcome.DENIED, text="the approval could not be decided by this person")
         reason = {"type": "plain_text_input", "value": "denied in an eval"}
         values = {ui.REASON_BLOCK: {ui.REASON_INPUT: reason}}
         self.driver.submit(_slack_id(approver), opened[-1]["view"], values)

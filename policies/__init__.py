@@ -11,9 +11,8 @@ imported here.
 
 from __future__ import annotations
 
-from policies._summary import summarize
 from policies.call import Actor, PolicyState, ResolvedCall, resolve_actor
-from policies.decision import Allow, Decision, Deny, NeedsApproval, NeedsConfirmation
+from policies.decision import Allow, Decision, DecisionKind, Deny, NeedsApproval, NeedsConfirmation, Outcome
 from policies.engine import DEFAULT_POLICY_PATH, Policy, PolicyError, decide, load_policy
 
 __all__ = [
@@ -21,9 +20,11 @@ __all__ = [
     "Actor",
     "Allow",
     "Decision",
+    "DecisionKind",
     "Deny",
     "NeedsApproval",
     "NeedsConfirmation",
+    "Outcome",
     "Policy",
     "PolicyError",
     "PolicyState",
@@ -31,5 +32,4 @@ __all__ = [
     "decide",
     "load_policy",
     "resolve_actor",
-    "summarize",
 ]

@@ -246,12 +246,15 @@ class ApprovalBook:
 
     # ---------------------------------------------------------------- internals
 
-    def _decide(self, approval_id: str, approver: Actor, to: str, reason: str | None) -> ApprovalView:
+    def check_decidable(self, approval_id: str, approver: Actor, *, approve: bool) -> ApprovalView:
+        """The request, if ``approver`` may decide it now; else ``ApprovalError`` with a code
+        (not_found, self_approval, wrong_role, expired, not_pending). Reads only: a channel asks it
+        first to refuse up front, and ``approve``/``deny`` ask it again inside the decision."""
         current = self.get(approval_id)
         if current is None:
             raise ApprovalError("not_found", f"no approval request {approval_id!r}")
         who = approver.email.strip().lower()
-        verb = "approve" if to == "approved" else "deny"
+        verb = "approve" if approve else "deny"
         if who == current.requester:
             raise ApprovalError("self_approval", f"{approver.email} made request {approval_id} and cannot "
                                 f"{verb} it; another {current.approver_role} must")
@@ -261,6 +264,12 @@ class ApprovalBook:
         if current.status != "pending":
             raise ApprovalError(current.status if current.status == "expired" else "not_pending",
                                 f"request {approval_id} is {current.status}, not pending")
+        return current
+
+    def _decide(self, approval_id: str, approver: Actor, to: str, reason: str | None) -> ApprovalView:
+        self.check_decidable(approval_id, approver, approve=to == "approved")
+        who = approver.email.strip().lower()
+        verb = "approve" if to == "approved" else "deny"
         now = now_from(self._clock)
         if not self._move(approval_id, "pending", to,
                           values={"approver": who, "reason": reason, "decided_at": now},

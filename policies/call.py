@@ -84,7 +84,6 @@ class PolicyState:
 
     confirmed: bool = False
     approved_by: str | None = None
-    target_exists: bool | None = None
     target_profiles: dict[str, str] = field(default_factory=dict)
     impact: Impact | None = None
 

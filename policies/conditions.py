@@ -69,9 +69,6 @@ class Rule:
     def explain(self) -> str:
         return self.condition.explain.format(n=self.number)
 
-    def holds(self, actor: Actor, call: ResolvedCall, impact: Impact) -> bool:
-        return self.condition.test(actor, call, impact, self.number)
-
 
 def parse_rule(entry: Any) -> Rule:
     """``name`` or ``{name: number}`` -> Rule; ValueError naming what is wrong (the load fails)."""

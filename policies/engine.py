@@ -16,7 +16,6 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from policies._summary import summarize
 from policies.call import ROLES, Actor, PolicyState, ResolvedCall
 from policies.conditions import Rule, guard_denial, parse_rule
 from policies.decision import Allow, Decision, Deny, NeedsApproval, NeedsConfirmation
@@ -279,11 +278,11 @@ def _decide(policy: Policy, actor: Actor, call: ResolvedCall, state: PolicyState
         if tripped is not None:
             return Deny((tripped[1],), (), rule=f"guard:{tripped[0]}")
     if table.confirmation and not state.confirmed:
-        return NeedsConfirmation(summarize(call), rule)
+        return NeedsConfirmation(rule)
     if approval is not None:
         approved_by = (state.approved_by or "").strip().lower()
         if not approved_by:
-            return NeedsApproval(summarize(call), approval.role, approval.ttl_seconds, rule)
+            return NeedsApproval(approval.role, approval.ttl_seconds, rule)
         if approved_by == actor.email.strip().lower():
             return Deny((f"{actor.email} requested this call and cannot approve it; another "
                          f"{approval.role} must",), table.who_could, rule=rule)
@@ -292,7 +291,7 @@ def _decide(policy: Policy, actor: Actor, call: ResolvedCall, state: PolicyState
         # the policy's conditions apply to writes that would otherwise run at once
         for condition in policy.confirm_rules:
             if condition.holds_fn(actor, call, impact):  # type: ignore[misc]
-                return NeedsConfirmation(summarize(call), f"confirm_when:{condition.condition.name}",
+                return NeedsConfirmation(f"confirm_when:{condition.condition.name}",
                                          condition.explain())
     return Allow(rule)
 

@@ -23,7 +23,6 @@ from pydantic import (
     model_validator,
 )
 
-ActionName = Literal["list_users", "manage_user", "list_account", "manage_account_membership", "bulk_users"]
 ACTION_NAMES: tuple[str, ...] = (
     "list_users", "manage_user", "list_account", "manage_account_membership", "bulk_users",
 )

@@ -31,7 +31,8 @@ from policies import decide
 from policies.approvals import LEASE, ApprovalError, crash_point
 from policies.call import Actor, BatchCall, PolicyState, ResolvedCall
 from policies.confirmations import ConfirmationError
-from policies.decision import Allow, Deny, NeedsApproval, NeedsConfirmation
+from policies.decision import Allow, DecisionKind, Deny, NeedsApproval, NeedsConfirmation
+from policies.decision import Outcome as RequestOutcome
 from policies.preview import Impact, PreviewRow, preview_dicts
 from policies.serial import AccountLocks
 from tools.actions import WRITE_ACTIONS, InvalidCall, ToolCall, parse_call
@@ -159,7 +160,7 @@ class Gate:
             if not accept:
                 self.confirmations.decline(token, actor)
                 self._audit("action_result", actor, session_id, blank,
-                            {"outcome": "declined", "summary": "confirmation declined"})
+                            {"outcome": RequestOutcome.DECLINED, "summary": "confirmation declined"})
                 return [Ok(call_id=blank.id, summary="Cancelled; nothing was changed.")]
             stored = self.confirmations.redeem(token, actor)
             calls = _stored_calls(stored)
@@ -178,7 +179,7 @@ class Gate:
         planned = [self.submit(actor, call, session_id=session_id, dry_run=True) for call in calls]
         # a write that waits for an approver runs only on a second person's yes: it is asked for as usual
         planned = [self.submit(actor, call, session_id=session_id)
-                   if isinstance(r, DryRun) and r.decision == "needs_approval" else r
+                   if isinstance(r, DryRun) and r.decision == DecisionKind.NEEDS_APPROVAL else r
                    for call, r in zip(calls, planned, strict=True)]
         held = [(call, r) for call, r in zip(calls, planned, strict=True) if isinstance(r, DryRun)]
         if not held:
@@ -245,7 +246,8 @@ class Gate:
         except Exception as exc:
             return self._failed(approver, session_id, blank, "approval", exc)
         summary = f"Request {approval_id} denied; nothing was changed."
-        self._audit("action_result", approver, session_id, blank, {"outcome": "denied", "summary": summary})
+        self._audit("action_result", approver, session_id, blank,
+                    {"outcome": RequestOutcome.DENIED, "summary": summary})
         return Ok(call_id=blank.id, summary=summary)
 
     # -- bulk jobs (tools.operations.bulk plans them; DocuSign's import job runs them) -----------------
@@ -258,8 +260,7 @@ class Gate:
         action = parse_call(call)
         resolved = _resolved_call(call.action, action, target)
         impact = impact_of(rows, target.user, self._admins(target.user)) if rows else None
-        state = PolicyState(target_exists=(target.user is not None) if target.user_checked else None,
-                            target_profiles=_profiles(target),
+        state = PolicyState(target_profiles=_profiles(target),
                             **({"impact": impact} if impact is not None else {}))
         return decide(self.policy, actor, resolved, state), resolved.fingerprint()
 
@@ -288,7 +289,7 @@ class Gate:
         blank = ToolCall(id=f"bulk:{kind}", action="bulk_import", args={"kind": kind})
         digest = hashlib.sha256(csv_text.encode()).hexdigest()
         self._audit("decision", actor, session_id, blank,
-                    {"decision": "allow", "confirmed": True, "kind": kind, "csv_sha256": digest,
+                    {"decision": DecisionKind.ALLOW, "confirmed": True, "kind": kind, "csv_sha256": digest,
                      "rows": max(csv_text.count("\n") - 1, 0), "stage": "submitting"})
         self.audit.flush()  # write-ahead: the job is on record before DocuSign receives it
         ctx = _CallContext(actor.email, session_id, "bulk_import", None, blank.id)
@@ -299,7 +300,8 @@ class Gate:
         finally:
             _current.reset(current)
         self._audit("action_result", actor, session_id, blank,
-                    {"outcome": "submitted", "kind": kind, "csv_sha256": digest, "import_id": status.id})
+                    {"outcome": RequestOutcome.SUBMITTED, "kind": kind, "csv_sha256": digest,
+                     "import_id": status.id})
         return status
 
     def start_export(self, actor: Actor, account_ids: list[str] | None = None, *,
@@ -416,7 +418,6 @@ class Gate:
         if consent.fingerprint is not None and resolved.fingerprint() != consent.fingerprint:
             return self._void(actor, session_id, call, consent, resolved.fingerprint(), ids)
         state = PolicyState(confirmed=consent.confirmed, approved_by=consent.approved_by,
-                            target_exists=(target.user is not None) if target.user_checked else None,
                             target_profiles=_profiles(target))
         decision = decide(self.policy, actor, resolved, state)
         if isinstance(decision, Deny):
@@ -544,7 +545,7 @@ class Gate:
     def _denied(self, actor: Actor, session_id: str | None, call: ToolCall, consent: _Consent,
                 decision: Deny, ids: dict[str, str]) -> Result:
         result = Denied(**ids, reasons=list(decision.reasons), who_could=list(decision.who_could))
-        self._audit("action_result", actor, session_id, call, {"outcome": "denied",
+        self._audit("action_result", actor, session_id, call, {"outcome": RequestOutcome.DENIED,
                                                               "reasons": result.reasons})
         self._settle(consent, ok=False, result=result)
         return result
@@ -558,7 +559,7 @@ class Gate:
         result = Denied(call_id=blank.id, reasons=[f"{exc}; nothing was changed"],
                         who_could=["a person with the approver role other than the requester"])
         self._audit("action_result", approver, session_id, blank,
-                    {"outcome": "denied", "reasons": result.reasons, "code": exc.code})
+                    {"outcome": RequestOutcome.DENIED, "reasons": result.reasons, "code": exc.code})
         return result
 
     def _void(self, actor: Actor, session_id: str | None, call: ToolCall, consent: _Consent,
@@ -577,7 +578,7 @@ class Gate:
         result = Ok(**ids, summary=outcome.summary, changed=outcome.changed, data=outcome.data,
                     next_cursor=outcome.next_cursor, preview=preview or [])
         self._audit("action_result", actor, session_id, call, {
-            "outcome": "done", "changed": outcome.changed, "summary": outcome.summary,
+            "outcome": RequestOutcome.DONE, "changed": outcome.changed, "summary": outcome.summary,
             **({"preview": preview} if preview else {})})
         self._settle(consent, ok=True, result=result)
         return result
@@ -723,6 +724,10 @@ def _explain(exc: Exception) -> dict[str, Any]:
     else:
         fields = {"message": f"the request could not be completed ({type(exc).__name__}: {exc}); "
                   "nothing was changed", "fix": None}
+    if isinstance(exc, errors.ConsentRequired):
+        fields["cause"] = "consent_required"
+    elif isinstance(exc, errors.Forbidden):
+        fields["cause"] = "forbidden"
     return redact(fields)
 
 

@@ -1,6 +1,8 @@
 """What the gate hands back: written for the model and the person alike, never holding a secret.
 
-A closed union keyed by ``kind``; ``outcome`` is the word the CLI's ``--json`` and the evals use.
+A closed union keyed by ``kind``. What a result means is said in the one vocabulary of
+``policies.decision``: ``outcome_of`` (the ``Outcome`` the CLI's ``--json``, the channels and the
+evals report) and ``decision_of`` (the policy's ``DecisionKind`` behind it), never by reading text.
 """
 
 from __future__ import annotations
@@ -8,6 +10,8 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from policies.decision import DecisionKind, Outcome
 
 
 class _Result(BaseModel):
@@ -62,7 +66,7 @@ class DryRun(_Result):
 
     kind: Literal["dry_run"] = "dry_run"
     summary: str
-    decision: str  # allow | needs_confirmation | needs_approval
+    decision: DecisionKind  # allow | needs_confirmation | needs_approval
     preview: Preview = Field(default_factory=list)
     fingerprint: str = ""  # the resolved call's hash: what a later confirmation is bound to
 
@@ -75,19 +79,37 @@ class Error(_Result):
     # the system failed (DocuSign unreachable or refusing our credentials, the store down), not the
     # request: the command line exits 1
     system: bool = False
+    # what DocuSign refused, typed, so a channel can print the set-up fix without reading ``message``:
+    # consent_required (the integration lacks the admin's consent), forbidden (HTTP 403)
+    cause: Literal["consent_required", "forbidden"] | None = None
 
 
 Result = Ok | Denied | ConfirmationNeeded | PendingApproval | DryRun | Error
 
-OUTCOMES = {
-    "ok": "done",
-    "denied": "denied",
-    "needs_confirmation": "needs_confirmation",
-    "pending_approval": "pending_approval",
-    "dry_run": "dry_run",
-    "error": "error",
+OUTCOMES: dict[str, Outcome] = {
+    "ok": Outcome.DONE,
+    "denied": Outcome.DENIED,
+    "needs_confirmation": Outcome.NEEDS_CONFIRMATION,
+    "pending_approval": Outcome.PENDING_APPROVAL,
+    "dry_run": Outcome.DRY_RUN,
+    "error": Outcome.ERROR,
+}
+
+# the policy decision a result stands for (an error was never decided: None)
+DECISIONS: dict[str, DecisionKind] = {
+    "ok": DecisionKind.ALLOW,
+    "denied": DecisionKind.DENY,
+    "needs_confirmation": DecisionKind.NEEDS_CONFIRMATION,
+    "pending_approval": DecisionKind.NEEDS_APPROVAL,
 }
 
 
-def outcome_of(result: Result) -> str:
+def outcome_of(result: Result) -> Outcome:
     return OUTCOMES[result.kind]
+
+
+def decision_of(result: Result) -> DecisionKind | None:
+    """The policy's decision behind a result; a dry run carries the decision it would have had."""
+    if isinstance(result, DryRun):
+        return result.decision
+    return DECISIONS.get(result.kind)

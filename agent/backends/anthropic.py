@@ -209,14 +209,27 @@ def turn_from(response: Any) -> ModelTurn:
         calls = []  # never run a refusal turn's calls, nor calls cut off mid-way
     if stop in CUT_OFF:
         texts.append(CUT_OFF[stop])
+    text = "\n".join(texts).strip()
     return ModelTurn(
-        text="\n".join(texts).strip(),
+        text=text,
         tool_calls=calls,
         stop_reason=stop,
         usage=usage,
         model=response.model,
         reasoning=reasoning if calls else [],
+        clarify=stop == "end_turn" and not calls and asks_back(text),
     )
+
+
+def asks_back(text: str) -> bool:
+    """Whether the model's final words put a question to the person (the system prompt tells it to
+    ask one short question when a detail is missing).
+
+    Why here and nowhere else: the Messages API has no typed signal for "I am asking", so the one
+    place that turns the model's free text into the typed ``ModelTurn.clarify`` is this adapter;
+    the conversation, the channels and the evals read the flag, never the words."""
+    last = next((line.strip() for line in reversed(text.splitlines()) if line.strip()), "")
+    return last.endswith("?")
 
 
 def _loopback(base_url: str | None) -> bool:

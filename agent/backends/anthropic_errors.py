@@ -13,8 +13,6 @@ from typing import Any
 
 from agent.backends.base import BackendError
 
-FALLBACK_HINT = "set model.fallback: offline to be answered by the offline planner meanwhile"
-
 # error type (the API's body) or HTTP status -> the sentence for it; these are "unavailable".
 UNAVAILABLE = {
     "overloaded_error": "Claude is overloaded right now (HTTP 529); wait a few minutes and ask again",

@@ -5,7 +5,11 @@ account the employee is not on) or learns through an error round trip that costs
 prompt carries the organization's vocabulary per account (permission profiles and groups), the
 asking person's own memberships, the seat defaults, the policy as it applies to that person, and
 guidance distilled from the product's example requests. Everything comes from the runtime's
-cached directory, so a warm cache costs no DocuSign request.
+cached directory. What it costs: the organization (one request, cached 15 minutes in the store),
+the default account's profiles and groups (two, cached likewise), the person's own memberships
+(one, never cached); every other account's names only if the cache already holds them, else the
+prompt says to list them with ``list_account``. Warm: one request; cold: four, whatever the
+number of accounts (it was two per account).
 
 Why ``untrusted_data``: names, job titles and group names are typed by whoever administers
 DocuSign, and a drill showed a model obeying text planted in a user's name. Everything read from
@@ -41,7 +45,8 @@ another role. What the policy lets {email} do:
 
 # The organization (from DocuSign, cached)
 Accounts, each with its permission profiles and groups; "main account" or "default account" means \
-{default}. Use these exact names in tool calls; a name that is not here does not exist, so ask.
+{default}. Use these exact names in tool calls; a name that is not here does not exist, so ask. An \
+account whose names were not read yet says so: list them with list_account before using one.
 {directory}
 
 {email}'s own memberships: {own}
@@ -91,8 +96,7 @@ def system_prompt(context: TurnContext) -> str:
     vocabulary = context.vocabulary()
     accounts = vocabulary.accounts or context.organization().accounts
     directory = {
-        name: {"permission_profiles": list(vocabulary.profiles.get(name, ())),
-               "groups": list(vocabulary.groups.get(name, ()))}
+        name: _account_names(vocabulary, name, read=name == vocabulary.default_account or len(accounts) == 1)
         for name in accounts
     }
     own = [
@@ -115,6 +119,22 @@ def system_prompt(context: TurnContext) -> str:
         if context.sandbox
         else "",
     )
+
+
+NOT_READ = "not read yet: call list_account (permission_profiles or groups) for this account"
+
+
+def _account_names(vocabulary: Any, account: str, *, read: bool) -> dict[str, Any]:
+    """One account's profile and group names: the default account's read (two requests when the
+    cache is cold), any other account's only if already cached, else a note saying how to list
+    them. Listing every account's names cost two requests per account before the first turn; a
+    name the model proposes is still resolved by the gate, which names the real ones on a miss."""
+    out: dict[str, Any] = {}
+    for key, names in (("permission_profiles", vocabulary.profiles), ("groups", vocabulary.groups)):
+        cached = getattr(names, "cached", None)
+        known = names.get(account, ()) if read or cached is None else cached(account)
+        out[key] = list(known) if known is not None else NOT_READ
+    return out
 
 
 def seat_defaults(context: TurnContext) -> dict[str, Any]:

@@ -10,6 +10,10 @@ the backend, decides.
           - {action: list_users, args: {status: pending}}     # 'name'/'input' also accepted
       - text: "Here are the pending users."
       - {text: "I won't do that.", stop_reason: refusal}
+      - {text: "Which account?", clarify: true}              # a question back to the person
+
+``clarify`` is the typed mark of a question (the outcome ``clarify``): the conversation never
+guesses it from the words.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from typing import Any
 from agent.backends.base import BackendError, ModelTurn, TurnContext, Usage
 from tools.actions import ToolCall
 
-TURN_KEYS = {"text", "tool_calls", "stop_reason", "usage"}
+TURN_KEYS = {"text", "tool_calls", "stop_reason", "usage", "clarify"}
 
 
 class ScriptedBackend:
@@ -61,7 +65,8 @@ class ScriptedBackend:
             for i, c in enumerate(turn.tool_calls)
         ]
         return ModelTurn(
-            text=turn.text, tool_calls=calls, stop_reason=turn.stop_reason, usage=turn.usage, model="script"
+            text=turn.text, tool_calls=calls, stop_reason=turn.stop_reason, usage=turn.usage, model="script",
+            clarify=turn.clarify,
         )
 
 
@@ -92,4 +97,5 @@ def _turn(item: Any, where: str) -> ModelTurn:
         tool_calls=calls,
         stop_reason=str(stop),
         usage=Usage(**{k: int(v) for k, v in usage.items() if k in Usage.__dataclass_fields__}),
+        clarify=item.get("clarify") is True and not calls,
     )

@@ -1,27 +1,21 @@
 """What every network channel may do, on the one runtime: ask, confirm, read and decide requests.
 
 Why one module: the HTTP API and the web pages must refuse and allow exactly the same things, so
-both call these functions, which call the same ``Conversation`` and ``Gate`` the CLI does. The
-read scoping lives here as data (``VISIBILITY``): a request is visible to its requester, to the
+both call these functions, which call the public API (``agent.api``) the CLI calls. The read
+scoping is the API's (``agent.api.VISIBILITY``): a request is visible to its requester, to the
 people holding the role that may approve it, and to admins; the audit log only to admins.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-from agent.conversation import DECISIONS, Conversation, Reply
+from agent.api import Agent, Person, Reply, can_see
+from agent.api import Refused as _ApiRefused
 from policies.call import Actor
-from tools.results import Result, outcome_of
 
-# who may read an approval request: each rule is (name, predicate on actor and request)
-VISIBILITY: tuple[tuple[str, Callable[[Actor, Any], bool]], ...] = (
-    ("requester", lambda actor, view: view.requester == actor.email),
-    ("approver", lambda actor, view: actor.has(view.approver_role)),
-    ("admin", lambda actor, view: actor.has("admin")),
-)
 AUDIT_ROLES = ("admin",)
+STATUS = {"invalid": 422, "forbidden": 403, "not_found": 404, "conflict": 409}  # API refusal -> HTTP
 
 
 class Refused(Exception):
@@ -33,24 +27,22 @@ class Refused(Exception):
         self.message = message
 
 
-def can_see(actor: Actor, view: Any) -> bool:
-    return any(rule(actor, view) for _name, rule in VISIBILITY)
-
-
 def can_read_audit(actor: Actor) -> bool:
     return any(actor.has(role) for role in AUDIT_ROLES)
 
 
+def _api(rt: Any, actor: Actor) -> tuple[Agent, Person]:
+    """The public API on the service's runtime (which the app owns and closes), as the signed-in person."""
+    return Agent(rt), Person(actor.email, actor.roles)
+
+
 def ask(rt: Any, actor: Actor, text: str, session_id: str | None = None) -> Reply:
     """One request through a conversation (resumed when ``session_id`` is the person's own)."""
-    from agent.backends import make_backend
-    from agent.conversation import SessionError
-
+    dsadmin, person = _api(rt, actor)
     try:
-        conversation = Conversation(rt, actor, make_backend(rt.config), session_id=session_id)
-    except SessionError as exc:
-        raise Refused(403, str(exc)) from None
-    return conversation.ask(text)
+        return dsadmin.ask(person, text, session_id=session_id)
+    except _ApiRefused as exc:
+        raise Refused(STATUS[exc.kind], exc.message) from None
 
 
 def transcript(rt: Any, actor: Actor, session_id: str) -> list[tuple[str, str]]:
@@ -78,18 +70,10 @@ def transcript(rt: Any, actor: Actor, session_id: str) -> list[tuple[str, str]]:
     return lines
 
 
-def confirm(rt: Any, actor: Actor, token: str, accept: bool) -> Result:
+def confirm(rt: Any, actor: Actor, token: str, accept: bool) -> Reply:
     """The person's answer to a confirmation; the gate refuses anyone but its owner."""
-    return rt.gate.confirm(actor, token.strip(), accept=accept)
-
-
-def result_json(result: Result) -> dict[str, Any]:
-    """The same object ``dsadmin confirm --json`` prints (the token never included)."""
-    return {
-        "outcome": outcome_of(result),
-        "decision": DECISIONS.get(result.kind),
-        "result": result.model_dump(mode="json", exclude={"token"}),
-    }
+    dsadmin, person = _api(rt, actor)
+    return dsadmin.confirm(person, token, accept=accept)
 
 
 def visible(rt: Any, actor: Actor, status: str | None = None, limit: int = 200) -> list[Any]:
@@ -110,19 +94,13 @@ def approval(rt: Any, actor: Actor, approval_id: str) -> Any:
     return view
 
 
-def decide(rt: Any, actor: Actor, approval_id: str, approve: bool, reason: str | None) -> Result:
+def decide(rt: Any, actor: Actor, approval_id: str, approve: bool, reason: str | None) -> Reply:
     """Approve (it then runs once, through the gate) or deny; refusals change nothing."""
-    view = approval(rt, actor, approval_id)
-    verb = "approve" if approve else "deny"
-    if view.requester == actor.email:
-        raise Refused(403, f"you made request {approval_id}; another {view.approver_role} must {verb} it")
-    if not actor.has(view.approver_role):
-        raise Refused(403, f"{verb} needs the {view.approver_role} role, which {actor.email} does not have")
-    if view.status != "pending":
-        raise Refused(409, f"request {approval_id} is {view.status}, not pending")
-    if approve:
-        return rt.gate.approve(actor, approval_id, reason=reason)
-    return rt.gate.deny(actor, approval_id, reason=reason)
+    dsadmin, person = _api(rt, actor)
+    try:
+        return dsadmin.decide(person, approval_id, approve=approve, reason=reason, strict=True)
+    except _ApiRefused as exc:
+        raise Refused(STATUS[exc.kind], exc.message) from None
 
 
 def audit_events(

@@ -188,6 +188,16 @@ def test_a_refusal_turn_proposes_nothing(api_key, acme_vocabulary):
     assert turn.stop_reason == "refusal" and turn.tool_calls == []
 
 
+def test_a_question_back_is_marked_on_the_turn_not_left_to_the_reply_text(api_key, acme_vocabulary):
+    asked = text_turn("I can do that.\nWhich account should the seat be on: Acme Main or EMEA?")
+    answered = text_turn("Your accounts are Acme Main and EMEA.")
+    with FakeMessagesAPI([asked, answered]) as api:
+        claude = AnthropicBackend(model="m", base_url=api.base_url)
+        first = claude.next_turn(USER, _context(acme_vocabulary))
+        second = claude.next_turn(USER, _context(acme_vocabulary))
+    assert first.clarify and not second.clarify
+
+
 def test_only_loopback_may_be_called_in_tests(api_key, acme_vocabulary):
     with pytest.raises(BackendError, match="switched off"):
         AnthropicBackend(model="m", base_url=None).next_turn(USER, _context(acme_vocabulary))

@@ -303,6 +303,24 @@ class Directory:
 
         return self._fresh_on_miss(f"groups:{self.account(account_id).id.lower()}", pick)
 
+    def known_names(self, kind: str, account_id: str) -> list[str] | None:
+        """The account's ``"profiles"`` or ``"groups"`` names if this session or the store's cache
+        already holds them, else None: never a request for them (a prompt lists what is cheap)."""
+        key = self.account(account_id).id.lower()
+        memory, model = ((self._profiles, models.PermissionProfileResponse) if kind == "profiles"
+                         else (self._groups, models.MemberGroupResponse))
+        with self._lock:
+            if key not in memory and self._cache is not None:
+                stored = self._cache.get(f"{kind}:{key}")
+                if isinstance(stored, list):
+                    try:
+                        memory[key] = [model.model_validate(item) for item in stored]
+                        self._from_cache.add(f"{kind}:{key}")
+                    except ValidationError:
+                        return None
+            items = memory.get(key)
+        return None if items is None else [i.name or "" for i in items if i.id is not None]
+
     def _cached(
         self,
         cache: dict[str, list[M]],

@@ -51,6 +51,17 @@ class AccountNames(Mapping[str, tuple[str, ...]]):
     def __len__(self) -> int:
         return len(list(iter(self)))
 
+    def cached(self, account: str) -> tuple[str, ...] | None:
+        """The account's names if already read (this session, or the store's cache within its
+        TTL), else None; never a DocuSign request (beyond the organization's, itself cached)."""
+        if account in self._read:
+            return self._read[account]
+        try:
+            names = self._directory.known_names(self._kind, self._directory.account(account).id)
+        except Exception:  # unknown account or DocuSign unreachable: nothing known
+            return None
+        return None if names is None else tuple(names)
+
     def loaded(self) -> dict[str, tuple[str, ...]]:
         """The accounts read so far (for logs and tests: what the request cost)."""
         return dict(self._read)

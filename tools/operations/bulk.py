@@ -21,7 +21,7 @@ import io
 from dataclasses import dataclass, field
 from typing import Any
 
-from policies.decision import Allow, Deny, NeedsApproval
+from policies.decision import DecisionKind, Deny
 from policies.preview import PreviewRow
 from tools.actions import InvalidCall, ToolCall
 from tools.docusign.bulk import RESULT_COLUMN, SUCCESS
@@ -57,7 +57,8 @@ class Row:
     account_name: str = ""
     call: ToolCall | None = None
     preview: list[dict[str, Any]] = field(default_factory=list)
-    decision: str = ""  # allow | needs_confirmation | needs_approval | deny | invalid | unchanged
+    # the policy's DecisionKind for the row, or the row's own state: "invalid" | "unchanged"
+    decision: str = ""
     problem: str = ""
     fix: str = ""
     fingerprint: str = ""
@@ -66,7 +67,7 @@ class Row:
 
     @property
     def sendable(self) -> bool:
-        return self.decision in ("allow", "needs_confirmation")
+        return self.decision in (DecisionKind.ALLOW, DecisionKind.NEEDS_CONFIRMATION)
 
     def as_dict(self) -> dict[str, Any]:
         out = {"line": self.line, "email": self.email, "account": self.account_name,
@@ -181,13 +182,10 @@ def _judge_row(gate: Any, actor: Any, kind: str, row: Row) -> None:
     decision, row.fingerprint = gate.judge_bulk_row(actor, call, target, tuple(preview))
     row.preview = [p.as_dict() for p in preview]
     row.verdict = decision
+    row.decision = decision.kind
     if isinstance(decision, Deny):
-        row.decision, row.problem = "deny", "; ".join(decision.reasons)
+        row.problem = "; ".join(decision.reasons)
         row.fix = "ask " + " or ".join(decision.who_could) if decision.who_could else "remove the line"
-    elif isinstance(decision, NeedsApproval):
-        row.decision = "needs_approval"
-    else:
-        row.decision = "allow" if isinstance(decision, Allow) else "needs_confirmation"
 
 
 def _add(row: Row, account: Any, profile: Any, groups: tuple) -> tuple[ToolCall, Target, list[PreviewRow]]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from agent.backends.base import ModelTurn, OrgVocabulary, TurnContext, last_user_text, pending_tool_results
@@ -21,6 +22,7 @@ from agent.backends.offline.frame import Frame
 from agent.backends.offline.grounding import Lexicon, normalize
 from agent.backends.offline.guards import Grounding, check
 from agent.backends.offline.intents import READ_START, classify, is_question
+from agent.backends.offline.scope import vocabulary_for
 from agent.backends.offline.since import BULK_CUE, bulk_file, bulk_kind, changed_since, skip_invalid
 from agent.backends.offline.slots import fill
 from agent.backends.offline.unsupported import declined, filter_refusal, unsupported_filter
@@ -170,14 +172,23 @@ class OfflineBackend:
 
     def _plan(self, text: str, pending: dict | None, context: TurnContext) -> Plan:
         """Plan with the account names alone when that settles it (a plain read costs one request),
-        else with every profile and group name too."""
+        else with the names the request needs (``scope``: the concerned accounts' profiles, then
+        groups), else with every profile and group name. A narrower plan counts only when it
+        proposes calls: a question or refusal is planned again on every name."""
         if self._fixed_vocabulary is not None:
             return _planner(self._fixed_vocabulary, context).plan(text, pending)
         if pending is None and READ_START.search(POLITE.sub("", normalize(text)).lower()):
             plan = _planner(context.organization(), context).plan(text, None)
             if plan.calls and not plan.state and all(c.action in READ_ACTIONS for c in plan.calls):
                 return plan
-        return _planner(context.vocabulary(), context).plan(text, pending)
+        vocabulary = context.vocabulary()
+        settled = ((pending or {}).get("frame") or {}).get("accounts") or ()
+        scoped = vocabulary_for(normalize(text), vocabulary, settled)
+        if scoped is not vocabulary:
+            plan = _planner(scoped, context).plan(text, pending)
+            if plan.calls:
+                return plan
+        return _planner(vocabulary, context).plan(text, pending)
 
 
 def _planner(vocabulary: OrgVocabulary, context: TurnContext) -> Planner:
@@ -239,12 +250,17 @@ class Planner:
         seat_defaults: dict[str, Any] | None = None,
     ):
         self.vocabulary = vocabulary
-        self.lexicon = Lexicon(vocabulary)
         self.grounding = Grounding(vocabulary, denied_profiles)
         self.seat_defaults = seat_defaults or {}
         self.actor = actor_email.lower()
         # an employee asking about their own access (an admin acting for them keeps the admin path)
         self.employee = "employee" in actor_roles and "admin" not in actor_roles
+
+    @cached_property
+    def lexicon(self) -> Lexicon:
+        """Built on first use: the names it holds may cost DocuSign reads, and carrying on after a
+        lookup (``after``) never lexes new text."""
+        return Lexicon(self.vocabulary)
 
     def plan(self, text: str, pending: dict | None = None) -> Plan:
         text = normalize(text)

@@ -11,16 +11,9 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 CACHE_SECONDS = 300.0
-
-
-@dataclass(frozen=True)
-class SlackPerson:
-    user_id: str
-    email: str | None
 
 
 class SlackDirectory:

@@ -48,9 +48,10 @@ def _refused(exc: service.Refused) -> JSONResponse:
 
 
 def _row(view: Any, *, call: bool = False) -> dict[str, Any]:
-    from agent.commands import _approval_row
+    from agent.api import ApprovalRequest
 
-    row = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in _approval_row(view).items()}
+    shown = ApprovalRequest.from_view(view).as_dict()
+    row = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in shown.items()}
     return row | ({"call": view.call} if call else {})
 
 
@@ -66,8 +67,8 @@ def ask(body: AskBody, request: Request) -> JSONResponse:
 
 @router.post("/confirmations/{token}", summary="Answer a confirmation (only its requester can)")
 def confirm(token: str, body: ConfirmBody, request: Request) -> JSONResponse:
-    result = service.confirm(request.app.state.rt, caller(request), token, body.accept)
-    return JSONResponse(service.result_json(result))
+    reply = service.confirm(request.app.state.rt, caller(request), token, body.accept)
+    return JSONResponse(reply.decision_json())
 
 
 @router.get("/approvals", summary="Approval requests this person may see, newest first")
@@ -89,10 +90,10 @@ def approval(approval_id: str, request: Request) -> JSONResponse:
 def _decide(request: Request, approval_id: str, approve: bool, body: DecisionBody | None) -> JSONResponse:
     reason = body.reason if body else None
     try:
-        result = service.decide(request.app.state.rt, caller(request), approval_id, approve, reason)
+        reply = service.decide(request.app.state.rt, caller(request), approval_id, approve, reason)
     except service.Refused as exc:
         return _refused(exc)
-    return JSONResponse(service.result_json(result))
+    return JSONResponse(reply.decision_json())
 
 
 @router.post("/approvals/{approval_id}/approve", summary="Approve; the request then runs once")

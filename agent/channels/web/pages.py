@@ -211,9 +211,7 @@ async def chat_confirm(request: Request):
     actor, info, form = posted
     rt = _rt(request)
     accept = form.get("answer") == "yes"
-    result = await run_in_threadpool(service.confirm, rt, actor, form.get("token", ""), accept)
-    from agent.render import result_text
-
+    reply = await run_in_threadpool(service.confirm, rt, actor, form.get("token", ""), accept)
     session_id = form.get("session_id", "")
     lines = await run_in_threadpool(service.transcript, rt, actor, session_id) if session_id else []
     return _page(
@@ -225,8 +223,8 @@ async def chat_confirm(request: Request):
             "session_id": session_id,
             "lines": lines,
             "reply": None,
-            "outcome": result_text(result.model_dump(mode="json", exclude={"token"})),
-            "outcome_kind": service.result_json(result)["outcome"],
+            "outcome": reply.text,
+            "outcome_kind": reply.outcome,
         },
     )
 
@@ -259,10 +257,9 @@ async def inbox_decide(request: Request, approval_id: str, verb: str):
     rt = _rt(request)
     reason = form.get("reason", "").strip()[:1000] or None
     try:
-        result = await run_in_threadpool(service.decide, rt, actor, approval_id, verb == "approve", reason)
+        reply = await run_in_threadpool(service.decide, rt, actor, approval_id, verb == "approve", reason)
     except service.Refused as exc:
         return HTMLResponse(exc.message, exc.status)
-    from agent.render import result_text
 
     requests = await run_in_threadpool(service.actionable, rt, actor)
     return _page(
@@ -272,8 +269,8 @@ async def inbox_decide(request: Request, approval_id: str, verb: str):
             "me": actor,
             "csrf": info.csrf,
             "requests": requests,
-            "outcome": result_text(result.model_dump(mode="json")),
-            "outcome_kind": service.result_json(result)["outcome"],
+            "outcome": reply.text,
+            "outcome_kind": reply.outcome,
         },
     )
 

@@ -126,7 +126,6 @@ class Core:
         self.requests: list[ServedRequest] = []
         self.lock = threading.RLock()
         self._exclusive = exclusive or nullcontext
-        self._served = 0
         self._version = 0
         self._cache: dict[tuple, Any] = {}
 
@@ -157,7 +156,6 @@ class Core:
             time.sleep(delay)
         route, params = self._match(request)
         with self.lock:
-            self._served += 1
             trace = str(uuid.uuid4())
             admin = request.path.startswith(ADMIN_PREFIX + "/")
             rate = self.run.rate(self.faults, self.clock.timestamp()) if admin else None
