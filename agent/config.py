@@ -168,6 +168,12 @@ class SandboxSettings(_Section):
     state_dir: Path | None = Field(None, description="default: $DSADMIN_HOME/sandbox")
 
 
+class BulkSettings(_Section):
+    """Where CSV files named in a conversation ("import users from new_hires.csv") are read from."""
+
+    folder: Path | None = Field(None, description="default: the working directory of the process")
+
+
 class ModelSettings(_Section):
     provider: Literal["anthropic", "offline", "scripted"] | None = Field(
         None, description="default: anthropic when ANTHROPIC_API_KEY is set, else offline"
@@ -275,6 +281,7 @@ class SlackSettings(_Section):
 class Config(_Section):
     docusign: DocuSignSettings | None = None
     sandbox: SandboxSettings = Field(default_factory=SandboxSettings)
+    bulk: BulkSettings = Field(default_factory=BulkSettings)
     model: ModelSettings = Field(default_factory=ModelSettings)
     store: StoreSettings = Field(default_factory=StoreSettings)
     policy: PolicySettings = Field(default_factory=PolicySettings)

@@ -215,6 +215,8 @@ def build_runtime(
         clock=clock,
         actors=actors,
     )
+    gate.bulk_files = Path(config.bulk.folder).expanduser() if config.bulk.folder else None
+    gate.bulk_state = dsadmin_home() / "bulk"  # imports submitted from a conversation, until followed
     if shared:  # names read by one command serve the next ones (see tools.docusign.resolvers)
         from tools.docusign.resolvers import store_cache
 

@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 # What a field holds; ``tools.actions`` maps each kind onto a pydantic type and a test checks it.
-KINDS = ("operation", "email", "text", "name", "texts", "choice", "integer", "boolean", "cursor")
+KINDS = ("operation", "email", "text", "name", "texts", "choice", "integer", "boolean", "cursor", "since",
+         "file")
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,13 +137,19 @@ ACTIONS: tuple[Action, ...] = (
             _f("name_contains", "text",
                "Fragment of the person's name or of the email's user part, e.g. 'maya'."),
             _f("account", "text", "Account name or id; omit for all accounts."),
+            _f("last_modified_since", "since",
+               "Only users changed since then ('what changed since yesterday', 'who was modified in the "
+               "last 3 days'): an ISO 8601 date or date-time in UTC (2026-11-30, 2026-11-30T09:00:00Z), a "
+               "span back from now ('90m' minutes, '24h', '3d', '2w'), or 'today' / 'yesterday' (from the "
+               "start of that UTC day)."),
             _f("page_size", "integer", "Rows per page, at most 100.", default=50, minimum=1, maximum=100),
             _f("cursor", "cursor",
                "The `next_cursor` of a previous page, to continue; omit for the first page."),
         ),
         (
             Operation("list", "list and search users", "list or search users",
-                      optional=("email", "status", "name_contains", "account", "page_size", "cursor")),
+                      optional=("email", "status", "name_contains", "account", "last_modified_since",
+                                "page_size", "cursor")),
         ),
     ),
     Action(
@@ -245,6 +252,34 @@ ACTIONS: tuple[Action, ...] = (
                       "remove users from an account", required=("email", "account")),
         ),
         "What to change; required fields per operation (email and account always): ",
+    ),
+    Action(
+        "bulk_users", True,
+        "Add, update or close many users from a CSV file in DocuSign's bulk import format (a write): "
+        "\"provision everyone in new_hires.csv\", \"import users from new_hires.csv\", \"close everyone in "
+        "leavers.csv\". Every row is checked and judged first; nothing is sent while a row is invalid; "
+        "the person confirms the counts and previews before one DocuSign import job runs. Use it only "
+        "when the person names a .csv file; one or a few named people go through manage_user.",
+        (
+            _f("file", "file", "The CSV file as the person named it, e.g. 'new_hires.csv': a path "
+               "relative to the folder dsadmin reads bulk files from (the working directory unless "
+               "configured)."),
+            _f("skip_invalid", "boolean",
+               "true only when the person asked to send the valid rows despite invalid ones.",
+               default=False),
+        ),
+        (
+            Operation("add", "new users (columns AccountID, UserEmail, PermissionSet, UserName or "
+                      "FirstName/LastName; optional UserTitle, Group1..GroupN).",
+                      "add users from a CSV file", required=("file",), optional=("skip_invalid",),
+                      targets_user=False),
+            Operation("update", "change existing memberships (AccountID, UserEmail, PermissionSet and/or "
+                      "Group1..GroupN).", "update users from a CSV file", required=("file",),
+                      optional=("skip_invalid",), targets_user=False),
+            Operation("close", "end memberships (AccountID, UserEmail).", "close users from a CSV file",
+                      required=("file",), optional=("skip_invalid",), targets_user=False),
+        ),
+        "What to do with every row: ",
     ),
 )
 
@@ -367,4 +402,5 @@ def _kind(spec: FieldSpec) -> str:
         return " | ".join(spec.choices)
     if spec.kind == "integer":
         return f"integer {spec.minimum}–{spec.maximum}, default {spec.default}"
-    return {"texts": "list of text", "name": "text", "cursor": "text"}.get(spec.kind, spec.kind)
+    return {"texts": "list of text", "name": "text", "cursor": "text", "since": "date or span back",
+            "file": "CSV file name"}.get(spec.kind, spec.kind)

@@ -15,9 +15,18 @@ turns it into one of these.
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Annotated, Any, ClassVar, Literal, cast
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from policies import catalogue
 from policies.call import ToolCall as ToolCall  # re-exported: callers above policies import it here
@@ -36,6 +45,16 @@ Email = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, m
                                          pattern=EMAIL_RE.pattern)]
 Cursor = Annotated[str, StringConstraints(max_length=200)]
 GroupList = Annotated[list[Text], Field(max_length=20)]
+# "since when": an ISO 8601 date or date-time, a span back from now (90m, 24h, 3d, 2w), today or yesterday
+SINCE_RE = re.compile(
+    r"^(\d{4}-\d{2}-\d{2}([Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?([Zz]|[+-]\d{2}:?\d{2})?)?"
+    r"|\d{1,5}[mhdwMHDW]|[Tt]oday|[Yy]esterday)$"
+)
+Since = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, max_length=40,
+                                         pattern=SINCE_RE.pattern)]
+# a CSV named by the person: a relative path inside the folder dsadmin reads bulk files from
+FileName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200,
+                                            pattern=r"^[^\x00-\x1f\x7f]+$")]
 
 
 def _about(action: str, name: str) -> str:
@@ -74,8 +93,20 @@ class ListUsers(_Action):
         None, description=_about(action_name, "status"))
     name_contains: Text | None = Field(None, description=_about(action_name, "name_contains"))
     account: Text | None = Field(None, description=_about(action_name, "account"))
+    last_modified_since: Since | None = Field(
+        None, description=_about(action_name, "last_modified_since"))
     page_size: int = Field(50, ge=1, le=100, description=_about(action_name, "page_size"))
     cursor: Cursor | None = Field(None, description=_about(action_name, "cursor"))
+
+    @field_validator("last_modified_since")
+    @classmethod
+    def _since_is_a_date(cls, since: str | None) -> str | None:
+        if since and since[0].isdigit() and since[-1] not in "mhdw":
+            try:
+                datetime.fromisoformat(since.upper().replace("Z", "+00:00"))
+            except ValueError:
+                raise ValueError(f"{since!r} is not a real date; use YYYY-MM-DD") from None
+        return since
 
 
 class ManageUser(_Action):
@@ -122,10 +153,21 @@ class ManageAccountMembership(_Action):
     groups: GroupList | None = Field(None, description=_about(action_name, "groups"))
 
 
+class BulkUsers(_Action):
+    """bulk_users: many rows from a CSV file, judged row by row (the catalogue says what the model reads)."""
+
+    action_name: ClassVar[str] = "bulk_users"
+
+    operation: Literal["add", "update", "close"] = Field(description=_about(action_name, "operation"))
+    file: FileName = Field(description=_about(action_name, "file"))
+    skip_invalid: bool = Field(False, description=_about(action_name, "skip_invalid"))
+
+
 ACTION_MODELS: dict[str, type[_Action]] = {
-    model.action_name: model for model in (ListUsers, ManageUser, ListAccount, ManageAccountMembership)
+    model.action_name: model
+    for model in (ListUsers, ManageUser, ListAccount, ManageAccountMembership, BulkUsers)
 }
-AnyAction = ListUsers | ManageUser | ListAccount | ManageAccountMembership
+AnyAction = ListUsers | ManageUser | ListAccount | ManageAccountMembership | BulkUsers
 
 
 class InvalidCall(ValueError):
@@ -154,6 +196,9 @@ def parse_call(call: ToolCall) -> AnyAction:
                 msg = "unknown field; remove it"
             elif err["type"] == "string_pattern_mismatch" and "email" in where:
                 msg = f"{err.get('input')!r} is not a valid email address"
+            elif err["type"] == "string_pattern_mismatch" and where == "last_modified_since":
+                msg = (f"{err.get('input')!r} is not a date; use an ISO date (2026-11-30), a span back "
+                       "from now (90m, 24h, 3d, 2w), today or yesterday")
             elif err["type"] == "string_pattern_mismatch":
                 msg = "must be printable text without control characters"
             problems.append(f"{where}: {msg}")

@@ -16,11 +16,13 @@ refusal or an error result: the gate fails closed.
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from contextlib import suppress
 from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from audit.db import StoreError
@@ -38,7 +40,7 @@ from tools.docusign import errors
 from tools.docusign._sender import RequestRecord
 from tools.docusign.guard import permit
 from tools.docusign.resolvers import Directory, ResolutionError
-from tools.operations import OPERATIONS, Env, Operation, OperationError, Outcome, Target
+from tools.operations import OPERATIONS, Env, Operation, OperationError, Outcome, Target, bulk_request
 from tools.operations._common import User
 from tools.operations._impact import AdminProfiles, admin_accounts, another_admin, impact_of
 from tools.ports import Approvals, AuditTrail, Confirmations
@@ -135,6 +137,14 @@ class Gate:
         self._actors = actors or (lambda email: Actor(email=email, roles=frozenset({"employee"})))
         self._locks = AccountLocks(getattr(audit, "engine", None))
         self._issued: dict[tuple[str, str], tuple[str, datetime]] = {}  # live tokens, reused per call
+        # bulk files named in a conversation (tools.operations.bulk_request): read only from this folder
+        # (None: the working directory); imports submitted but not yet followed are remembered in
+        # bulk_state so asking again follows them; jobs are polled every job_interval seconds
+        self.bulk_files: Path | None = None
+        self.bulk_state: Path | None = None
+        self.job_sleep: Callable[[float], None] = time.sleep
+        self.job_interval = 0.5
+        self.job_timeout = 600.0
 
     # -- public surface -------------------------------------------------------------------------------
 
@@ -165,9 +175,9 @@ class Gate:
                             {"outcome": RequestOutcome.DECLINED, "summary": "confirmation declined"})
                 return [Ok(call_id=blank.id, summary="Cancelled; nothing was changed.")]
             stored = self.confirmations.redeem(token, actor)
+            calls = _stored_calls(stored)
         except Exception as exc:  # refused, expired, used, wrong person, store down: all refusals
             return [self._failed(actor, session_id, blank, "confirmation", exc)]
-        calls = _stored_calls(stored)
         return [self._guarded(actor, call, session_id,
                               _Consent(confirmed=True, fingerprint=fingerprint, origin="confirmation"))
                 for call, fingerprint in calls]
@@ -272,18 +282,26 @@ class Gate:
         the job is on the audit record before it leaves. Returns the job's first status."""
         import hashlib
 
-        from tools.docusign import bulk
-
-        blank = ToolCall(id=f"bulk:{kind}", action="bulk_import", args={"kind": kind})
         digest = hashlib.sha256(csv_text.encode()).hexdigest()
         stored = self.confirmations.redeem(token, actor)  # raises when not this person's or spent
         items = (stored.call or {}).get("batch") or []
         if not any(i.get("csv_sha256") == digest and i.get("kind") == kind for i in items):
             raise OperationError("the file differs from the one confirmed; nothing was sent",
                                  fix="run the bulk command again and confirm the file as it is now")
+        return self.submit_job(actor, kind, csv_text, session_id=session_id)
+
+    def submit_job(self, actor: Actor, kind: str, csv_text: str, *, session_id: str | None = None) -> Any:
+        """The import itself, for a batch whose confirmation was just redeemed (by ``submit_bulk``) or
+        re-checked against its fingerprint (``tools.operations.bulk_request``); never called otherwise."""
+        import hashlib
+
+        from tools.docusign import bulk
+
+        blank = ToolCall(id=f"bulk:{kind}", action="bulk_import", args={"kind": kind})
+        digest = hashlib.sha256(csv_text.encode()).hexdigest()
         self._audit("decision", actor, session_id, blank,
                     {"decision": DecisionKind.ALLOW, "confirmed": True, "kind": kind, "csv_sha256": digest,
-                     "rows": len(items) - 1, "stage": "submitting"})
+                     "rows": max(csv_text.count("\n") - 1, 0), "stage": "submitting"})
         self.audit.flush()  # write-ahead: the job is on record before DocuSign receives it
         ctx = _CallContext(actor.email, session_id, "bulk_import", None, blank.id)
         current = _current.set(ctx)
@@ -379,6 +397,8 @@ class Gate:
                             "are invalid; nothing was changed", fix="; ".join(exc.problems))
             self._settle(consent, ok=False, result=invalid)
             return invalid
+        if call.action == "bulk_users":  # a file of calls: each row judged, one import job (see module)
+            return bulk_request.handle(self, actor, call, action, session_id, consent)
         step = _Step(actor, call, session_id, consent, action, OPERATIONS[call.action],
                      {**_ids(call), "operation": action.operation_name()},
                      Env(self.client, self.directory, self.organization_id, self._clock,
@@ -642,6 +662,14 @@ def _stored_calls(stored: ApprovalView | ConfirmationView) -> list[tuple[ToolCal
     if body.get("action") != "batch":
         return [_stored_call(stored)]
     items = body.get("batch") or []
+    job = next((i for i in items if "csv_sha256" in i), None)
+    if job is not None:  # a bulk file: the yes re-runs the file, bound to the job's exact CSV
+        if not job.get("file"):
+            raise OperationError("this confirmation belongs to a `dsadmin bulk` run and is answered there",
+                                 fix="run the same `dsadmin bulk` command again")
+        args = {"operation": job["kind"], "file": job["file"], "skip_invalid": bool(job.get("skip_invalid"))}
+        return [(ToolCall(id=f"bulk_users:{str(job['fingerprint'])[:12]}", action="bulk_users", args=args),
+                 str(job["fingerprint"]))]
     return [(ToolCall(id=f"{i['action']}:{str(i['fingerprint'])[:12]}", action=i["action"],
                       args=dict(i.get("args") or {})), str(i["fingerprint"])) for i in items]
 

@@ -771,8 +771,43 @@ def test_what_the_admin_api_cannot_serve_is_declined_not_listed(acme_vocabulary,
 
 
 def test_a_filter_no_action_supports_is_named(acme_vocabulary):
-    plan = Planner(acme_vocabulary, ADMIN).plan("Which users changed since yesterday?")
-    assert plan.calls is None and "changed since yesterday" in plan.text
+    plan = Planner(acme_vocabulary, ADMIN).plan("Which users joined since Monday?")
+    assert plan.calls is None and "joined since monday" in plan.text
+
+
+@pytest.mark.parametrize(("text", "since"), [
+    ("Which users changed since yesterday?", "yesterday"),
+    ("who was modified in the last 3 days", "3d"),
+    ("what changed in the past week on EMEA", "1w"),
+    ("users updated since 2026-11-28", "2026-11-28"),
+    ("any changes in the last 90 minutes?", "90m"),
+])  # fmt: skip
+def test_change_detection_is_a_listing_filtered_by_last_modified(acme_vocabulary, text, since):
+    plan = Planner(acme_vocabulary, ADMIN).plan(text)
+    assert [c.action for c in plan.calls] == ["list_users"]
+    assert plan.calls[0].args["last_modified_since"] == since
+    assert set(plan.calls[0].args) <= {"last_modified_since", "account"}
+
+
+@pytest.mark.parametrize(("text", "args"), [
+    ("provision everyone in new_hires.csv", {"operation": "add", "file": "new_hires.csv"}),
+    ("Import users from new_hires.csv", {"operation": "add", "file": "new_hires.csv"}),
+    ("close everyone in leavers.csv", {"operation": "close", "file": "leavers.csv"}),
+    ("offboard the leavers in lists/q4_leavers.csv", {"operation": "close", "file": "lists/q4_leavers.csv"}),
+    ("update everyone in changes.csv, skip the invalid rows",
+     {"operation": "update", "file": "changes.csv", "skip_invalid": True}),
+    ("import users from /etc/passwd", {"operation": "add", "file": "/etc/passwd"}),
+])  # fmt: skip
+def test_a_named_csv_is_one_bulk_call_with_the_file_as_written(acme_vocabulary, text, args):
+    plan = Planner(acme_vocabulary, ADMIN).plan(text)
+    assert [(c.action, c.args) for c in plan.calls] == [("bulk_users", args)]
+
+
+def test_a_csv_without_a_verb_is_asked_about_and_a_question_never_writes(acme_vocabulary):
+    plan = Planner(acme_vocabulary, ADMIN).plan("new_hires.csv")
+    assert plan.calls is None and plan.clarify and "add them" in plan.text
+    question = Planner(acme_vocabulary, ADMIN).plan("Which users in new_hires.csv are already set up?")
+    assert not any(c.action == "bulk_users" for c in question.calls or [])
 
 
 @pytest.mark.parametrize(

@@ -13,6 +13,9 @@
 |                           | takes one value, so two filtered listings per account; requests grow    |
 |                           | with the pending users, not with the account's size                     |
 | name_contains             | filtered here on first, last, user name and email (case-insensitive)    |
+| last_modified_since       | last_modified_since= sent to DocuSign, per account (the spec wants an   |
+|                           | account with it, so an email alone is also asked per account); spans    |
+|                           | ("3d") and today/yesterday are made a UTC moment on the gate's clock    |
 | (linked accounts)         | GET /v2/organizations  (via the Directory's cache)                       |
 
 Why the listing is assembled here and paged with our own cursor: DocuSign pages per account, a
@@ -27,6 +30,7 @@ import hashlib
 import json
 from concurrent.futures import ThreadPoolExecutor
 from contextvars import copy_context
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tools.actions import ListUsers
@@ -46,19 +50,32 @@ def resolve(action: ListUsers, env: Env) -> Target:
 
 def plan(action: ListUsers, target: Target, env: Env) -> Plan:
     offset = _read_cursor(action)
+    since = since_moment(action.last_modified_since, env.now()) if action.last_modified_since else None
     where = target.accounts[0].name if target.accounts else "all accounts"
     summary = f"list users on {where}" + (f" with status {action.status}" if action.status else "")
-    return Plan.reading(summary, lambda: _run(action, target, env, offset))
+    return Plan.reading(summary, lambda: _run(action, target, env, offset, since))
 
 
-def _run(action: ListUsers, target: Target, env: Env, offset: int) -> Outcome:
-    if action.email and not target.accounts:
+def since_moment(since: str, now: datetime) -> datetime:
+    """'90m', '24h', '3d', '2w', 'today', 'yesterday' or an ISO date(-time) as a UTC moment (naive = UTC)."""
+    if since in ("today", "yesterday"):
+        start = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+        return start - timedelta(days=1) if since == "yesterday" else start
+    if since[-1] in "mhdw" and since[:-1].isdigit():
+        minutes = int(since[:-1]) * {"m": 1, "h": 60, "d": 1440, "w": 10080}[since[-1]]
+        return now.astimezone(UTC) - timedelta(minutes=minutes)
+    moment = datetime.fromisoformat(since.upper().replace("Z", "+00:00"))
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _run(action: ListUsers, target: Target, env: Env, offset: int, since: datetime | None = None) -> Outcome:
+    if action.email and not target.accounts and since is None:
         users = _by_email(action, env)
     else:
         scopes = [target.accounts[0]] if target.accounts else env.directory.accounts()
         merged: dict[str, dict[str, Any]] = {}
         jobs = [(scope, status) for scope in scopes for status in _server_statuses(action)]
-        for (scope, _), rows in zip(jobs, _fetch(action, env, jobs), strict=True):
+        for (scope, _), rows in zip(jobs, _fetch(action, env, jobs, since), strict=True):
             for row in rows:
                 if not _matches(action, row.membership_status, row):
                     continue
@@ -74,6 +91,8 @@ def _run(action: ListUsers, target: Target, env: Env, offset: int) -> Outcome:
     next_cursor = _make_cursor(action, following) if following < len(users) else None
     where = target.accounts[0].name if target.accounts else "all accounts"
     status = f" with status {action.status}" if action.status else ""
+    if since is not None:
+        status += f" changed since {_iso(since)}"
     shown = f"{offset + 1}-{following} of {len(users)}" if page else f"0 of {len(users)}"
     return Outcome(summary=f"Users on {where}{status}: {shown}", data={"users": page, "total": len(users)},
                    next_cursor=next_cursor)
@@ -97,8 +116,12 @@ def _server_statuses(action: ListUsers) -> list[str | None]:
     return [SERVER_STATUS.get(action.status or "")]
 
 
-def _fetch(action: ListUsers, env: Env,
-           jobs: list[tuple[AccountRef, str | None]]) -> list[list[OrganizationUserResponse]]:
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _fetch(action: ListUsers, env: Env, jobs: list[tuple[AccountRef, str | None]],
+           since: datetime | None = None) -> list[list[OrganizationUserResponse]]:
     """One filtered listing per (account, membership status), concurrently; rows in job order."""
 
     def one(job: tuple[AccountRef, str | None]) -> list[OrganizationUserResponse]:
@@ -108,6 +131,8 @@ def _fetch(action: ListUsers, env: Env,
             query["email"] = action.email
         if membership_status:
             query["membership_status"] = membership_status
+        if since is not None:
+            query["last_modified_since"] = _iso(since)
         return list(env.client.users(env.org_id, **query))
 
     if len(jobs) == 1:

@@ -40,6 +40,7 @@ class Frame:
     last_name: str | None = None
     job_title: str | None = None
     page_size: int | None = None
+    since: str | None = None  # last_modified_since, as the action takes it ("yesterday", "3d", a date)
     person: str | None = None  # named without an email: looked up, never guessed
     more_people: list[str] = field(default_factory=list)  # further names, looked up with it
     asking_about: str | None = None  # the name a question is pending on (ambiguous or unknown)

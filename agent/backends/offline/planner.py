@@ -21,8 +21,9 @@ from agent.backends.offline.followups import follow_up, session_calls
 from agent.backends.offline.frame import Frame
 from agent.backends.offline.grounding import Lexicon, normalize
 from agent.backends.offline.guards import Grounding, check
-from agent.backends.offline.intents import CALLS, READ_START, classify
+from agent.backends.offline.intents import CALLS, READ_START, classify, is_question
 from agent.backends.offline.scope import vocabulary_for
+from agent.backends.offline.since import BULK_CUE, bulk_file, bulk_kind, changed_since, skip_invalid
 from agent.backends.offline.slots import fill
 from agent.backends.offline.unsupported import declined, filter_refusal, unsupported_filter
 from policies import catalogue
@@ -264,9 +265,19 @@ class Planner:
         refusal = None if pending else declined(stripped)
         if refusal:
             return Plan(refusal)
+        bulk = None if pending else _bulk_plan(stripped)
+        if bulk is not None:
+            return bulk
         lexed = self.lexicon.lex(stripped)
         intent = classify(lexed)
-        refused_filter = unsupported_filter(stripped) if intent == "list_users" and not pending else None
+        changed = None if pending else changed_since(stripped)
+        if changed and (intent in (None, "list_users", "list_org") or (
+                intent == "update" and not lexed.entities("email"))):
+            intent = "list_users"  # "what changed since yesterday?", "users updated since ...": who changed
+        changed = changed if intent == "list_users" else None
+        refused_filter = (
+            unsupported_filter(stripped) if intent == "list_users" and not pending and not changed else None
+        )
         refused_filter = refused_filter or (
             _attribute_filter(fill(intent, lexed)) if intent == "list_users" else None
         )
@@ -297,7 +308,10 @@ class Planner:
                 f"I could not understand \u201c{text[:200]}\u201d. I understand requests like:\n{EXAMPLES}",
                 clarify=True,
             )
-        return self._complete(fill(intent, lexed))
+        frame = fill(intent, lexed)
+        if changed:
+            frame.since = changed[0]
+        return self._complete(frame)
 
     def _several(self, text: str) -> Plan | None:
         """'List pending users and show the profiles on Acme Legal': each part planned on its own,
@@ -570,6 +584,7 @@ class Planner:
                 "name_contains": frame.name_contains,
                 "email": next((e for e in frame.emails if e != self.actor), None),
                 "account": frame.accounts[0] if frame.accounts else None,
+                "last_modified_since": frame.since,
                 "page_size": frame.page_size,
             }
             return "list_users", {k: v for k, v in args.items() if v is not None}
@@ -622,6 +637,23 @@ class Planner:
     def _account_labels(self) -> list[str]:
         default = self.vocabulary.default_account
         return [f"{a} (default)" if a == default else a for a in self.vocabulary.accounts]
+
+
+def _bulk_plan(text: str) -> Plan | None:
+    """'provision everyone in new_hires.csv', 'close everyone in leavers.csv': one bulk_users call
+    with the file as named (the gate confines it and judges every row); a file with no clear verb
+    is asked about, never guessed."""
+    name = bulk_file(text)
+    if name is None or (not name.lower().endswith(".csv") and not BULK_CUE.search(text.lower())):
+        return None
+    if is_question(text.lower()):  # "which users in new_hires.csv exist already?": never a write
+        return None
+    kind = bulk_kind(text)
+    if kind is None:
+        return Plan(f"What should I do with the users in {name}: add them (new users), update their "
+                    "profiles or groups, or close their memberships?", clarify=True)
+    args = {"operation": kind, "file": name, **({"skip_invalid": True} if skip_invalid(text) else {})}
+    return Plan(calls=[ToolCall(id="", action="bulk_users", args=args)])
 
 
 def _about_someone(intent: str | None, lexed) -> str | None:

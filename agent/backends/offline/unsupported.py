@@ -4,7 +4,8 @@ Why: "Which users haven't sent an envelope in 90 days?" once listed every user, 
 answer and is not one. The DocuSign Admin API that dsadmin drives manages users, their account
 memberships, permission profiles and groups; envelopes, usage, passwords, brands, licences and
 transfers live elsewhere. Each row: what gives such a request away, and the words for it. A filter
-that the listing cannot apply ("changed since yesterday") is named back, never dropped.
+that the listing cannot apply ("joined since Monday") is named back, never dropped; "changed since
+yesterday" is a filter the listing has (``since.changed_since``).
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ TOPICS: tuple[tuple[str, str], ...] = (
 UNSUPPORTED_FILTERS = re.compile(
     r"\b((changed|modified|updated|edited|created|added|joined|invited)\s+)?"
     r"(since (yesterday|today|last \w+|monday|tuesday|wednesday|thursday|friday|\d[\w/-]*)|"
-    r"in (the )?(last |past )?\d+ (days?|weeks?|months?|hours?)|(yesterday|last week|last month)|"
+    r"in (the )?(last |past )?\d+ (days?|weeks?|months?|hours?|minutes?)|(yesterday|last week|last month)|"
     r"(before|after) \d[\w/-]*)"
 )
 
@@ -61,5 +62,6 @@ def unsupported_filter(text: str) -> str | None:
 def filter_refusal(phrase: str) -> str:
     return (
         f"I cannot filter users by \u201c{phrase}\u201d: a user listing filters only by status, account, "
-        "email or name. Ask for one of those (for example \u201clist pending users on EMEA\u201d)."
+        "email, name or when a user last changed. Ask for one of those (for example \u201clist pending "
+        "users on EMEA\u201d or \u201cwho changed in the last 3 days?\u201d)."
     )

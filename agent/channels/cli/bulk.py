@@ -74,6 +74,7 @@ def run(
     """The whole run; returns the exit code (0 done, 1 refused or failed)."""
     import hashlib
 
+    from policies.approvals import crash_point
     from policies.call import BatchCall
     from policies.decision import DecisionKind
     from tools.docusign import bulk as jobs
@@ -145,6 +146,7 @@ def run(
         import_id = status.id
         resume.parent.mkdir(parents=True, exist_ok=True)
         resume.write_text(json.dumps({"import_id": import_id, "kind": kind}))
+        crash_point("after_bulk_submit")  # a test stops the process here; the next one resumes
     else:
         out.note(f"Resuming import {import_id} submitted earlier for this file (not sending it again).")
     org = rt.gate.organization_id

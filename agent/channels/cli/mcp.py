@@ -19,7 +19,7 @@ def mcp(
         None, "--as", help="Who you are (an email), sandbox only; else whoever `dsadmin login` signed in."
     ),
 ) -> None:
-    """Serve the four guarded actions to an MCP client (Claude Desktop, Claude Code) over stdio."""
+    """Serve the five guarded actions to an MCP client (Claude Desktop, Claude Code) over stdio."""
     import anyio
 
     from agent.channels.cli.ask import _actor, _check_as, _fail, _runtime

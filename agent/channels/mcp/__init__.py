@@ -1,1 +1,1 @@
-"""The MCP channel: dsadmin's four guarded actions for any Model Context Protocol client."""
+"""The MCP channel: dsadmin's five guarded actions for any Model Context Protocol client."""

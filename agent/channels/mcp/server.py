@@ -1,4 +1,4 @@
-"""dsadmin as an MCP server: the four guarded actions for any MCP client, through the one gate.
+"""dsadmin as an MCP server: the five guarded actions for any MCP client, through the one gate.
 
 Why a channel and not a second path: an MCP client (Claude Desktop, Claude Code, another assistant)
 brings its own model, so here the *client's* model proposes the calls — exactly the role our own
@@ -191,7 +191,7 @@ class McpChannel:
 
 
 def build_server(channel: McpChannel) -> Server:
-    """The MCP server for one person's channel: four tools, two resources."""
+    """The MCP server for one person's channel: five tools, two resources."""
     return Server(
         "dsadmin",
         version="1",

@@ -9,8 +9,8 @@ and a listing made after completion shows every change), then reads ``completed`
 judged by the same rules as the single-user writes (``_writes``), and a row DocuSign would reject
 is reported in its results line with DocuSign's error type, never applied.
 
-Jobs live with this process's sandbox (``Core``), not in the state file: a file-backed sandbox
-opened by another process does not see them.
+Jobs live with the org's state (``_jobs``): a file-backed sandbox keeps them in its SQLite file,
+so another process, or ``sandbox serve`` after a restart, answers for a job submitted earlier.
 """
 
 from __future__ import annotations
@@ -19,15 +19,14 @@ import csv
 import email.parser
 import email.policy
 import io
-import weakref
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from tools.docusign.sandbox import _params as p
 from tools.docusign.sandbox import _render as render
 from tools.docusign.sandbox._http import ApiError, SandboxRequest, SandboxResponse
 from tools.docusign.sandbox._ids import guid, is_guid
+from tools.docusign.sandbox._jobs import Job
 from tools.docusign.sandbox._state import Account, User, UserQuery
 from tools.docusign.sandbox._writes import _add_membership, _close_one, _new_status, _new_user
 
@@ -47,39 +46,14 @@ EXPORT_COLUMNS = (
 )  # fmt: skip
 
 
-@dataclass
-class Job:
-    id: str
-    kind: str  # add | update | close | export
-    requestor_id: str
-    created: float
-    header: list[str]
-    rows: list[dict[str, str]]
-    results: list[str] = field(default_factory=list)
-    counts: dict[str, int] = field(default_factory=dict)
-    export_type: str = ""
-    account_ids: list[str] = field(default_factory=list)
-    export_csv: str = ""
-
-    def status(self, now: float) -> str:
-        if len(self.results) >= len(self.rows) and now >= self.created + QUEUED_SECONDS:
-            return "completed"
-        return "queued" if now < self.created + QUEUED_SECONDS else "processing"
-
-
-_JOBS: weakref.WeakKeyDictionary[Any, dict[str, Job]] = weakref.WeakKeyDictionary()
-
-
-def _jobs(ctx: Context) -> dict[str, Job]:
-    return _JOBS.setdefault(ctx.core, {})
+def _jobs(ctx: Context) -> Any:
+    return ctx.state.jobs
 
 
 # -- settling: apply the rows whose moment has come -------------------------------------------------------
 def settle(ctx: Context) -> None:
     """Apply every row of every job whose time has passed (called before each Admin request)."""
-    for job in list(_JOBS.get(ctx.core, {}).values()):
-        if job.kind == "export" or len(job.results) >= len(job.rows):
-            continue
+    for job in _jobs(ctx).unfinished():
         due = int((ctx.now - job.created - QUEUED_SECONDS) * ROWS_PER_SECOND)
         due = min(len(job.rows), max(0, due))
         if due <= len(job.results):
@@ -89,6 +63,7 @@ def settle(ctx: Context) -> None:
             outcome = _apply_row(ctx, requestor, job.kind, row)
             job.results.append(outcome)
             job.counts[outcome] = job.counts.get(outcome, 0) + 1
+        _jobs(ctx).save(job)
 
 
 def _apply_row(ctx: Context, requestor: User | None, kind: str, row: dict[str, str]) -> str:
@@ -262,9 +237,15 @@ def _parse(text: str, kind: str) -> tuple[list[str], list[dict[str, str]]]:
     return header, rows
 
 
+def status_of(job: Job, now: float) -> str:
+    if len(job.results) >= len(job.rows) and now >= job.created + QUEUED_SECONDS:
+        return "completed"
+    return "queued" if now < job.created + QUEUED_SECONDS else "processing"
+
+
 def _import_body(ctx: Context, job: Job) -> dict[str, Any]:
     settle(ctx)
-    status = job.status(ctx.now)
+    status = status_of(job, ctx.now)
     counts = job.counts
     errors = {k: v for k, v in counts.items() if k not in _SUCCESS}
     org = f"/v2/organizations/{ctx.state.organization.id}/imports/bulk_users/{job.id}"
@@ -315,9 +296,9 @@ def _job(ctx: Context, job_id: str, kinds: tuple[str, ...]) -> Job:
 
 def _submit(ctx: Context, kind: str) -> dict[str, Any]:
     header, rows = _parse(_uploaded_csv(ctx.request), kind)
-    job_id = guid("import", ctx.state.organization.id, str(ctx.now), str(len(_jobs(ctx))))
+    job_id = guid("import", ctx.state.organization.id, str(ctx.now), str(_jobs(ctx).count()))
     job = Job(job_id, kind, ctx.caller.id, ctx.now, header, rows)
-    _jobs(ctx)[job_id] = job
+    _jobs(ctx).add(job)
     return _import_body(ctx, job)
 
 
@@ -338,7 +319,7 @@ def import_close(ctx: Context, organizationId: str) -> dict[str, Any]:
 
 def imports(ctx: Context, organizationId: str) -> dict[str, Any]:
     """GET .../imports/bulk_users: every import of this process's sandbox, newest first."""
-    found = [j for j in _jobs(ctx).values() if j.kind != "export"]
+    found = _jobs(ctx).of_kind(export=False)
     return {"imports": [_import_body(ctx, j) for j in sorted(found, key=lambda j: -j.created)]}
 
 
@@ -350,10 +331,9 @@ def import_get(ctx: Context, organizationId: str, importId: str) -> dict[str, An
 def import_results(ctx: Context, organizationId: str, importId: str) -> SandboxResponse:
     """GET .../imports/bulk_users/{importId}/results_csv: every row again, plus ProcessingResults."""
     job = _job(ctx, importId, ("add", "update", "close"))
-    settle(ctx)
-    if job.status(ctx.now) != "completed":
+    if status_of(job, ctx.now) != "completed":
         raise ApiError(
-            400, "import_not_complete", f"import {job.id} is still {job.status(ctx.now)}; poll it first"
+            400, "import_not_complete", f"import {job.id} is still {status_of(job, ctx.now)}; poll it first"
         )
     out = io.StringIO()
     writer = csv.DictWriter(out, [*job.header, RESULT], extrasaction="ignore", lineterminator="\r\n")
@@ -378,11 +358,12 @@ def export_create(ctx: Context, organizationId: str) -> dict[str, Any]:
     for i, raw in enumerate(p.array("accounts", body.get("accounts"), required=False)):
         account_id = p.guid_field(f"accounts[{i}].account_id", p.obj(f"accounts[{i}]", raw).get("account_id"))
         account_ids.append(p.account_of(ctx.state, account_id or "", f"accounts[{i}].account_id").id)
-    job_id = guid("export", ctx.state.organization.id, str(ctx.now), str(len(_jobs(ctx))))
+    job_id = guid("export", ctx.state.organization.id, str(ctx.now), str(_jobs(ctx).count()))
     job = Job(job_id, "export", ctx.caller.id, ctx.now, list(EXPORT_COLUMNS), [], export_type=kind,
               account_ids=account_ids)  # fmt: skip
-    job.export_csv = _export_csv(ctx, account_ids)  # a snapshot at request time, as DocuSign takes it
-    _jobs(ctx)[job_id] = job
+    text = _export_csv(ctx, account_ids)  # a snapshot at request time, as DocuSign takes it
+    job.export_rows, job.export_bytes = max(0, text.count("\r\n") - 1), len(text.encode())
+    _jobs(ctx).add(job, text)
     return _export_body(ctx, job)
 
 
@@ -415,7 +396,7 @@ def _export_body(ctx: Context, job: Job) -> dict[str, Any]:
     base = f"{ctx.request.base_url}/Management/v2/organizations/{org}/exports/user_list/{job.id}"
     waiting = "queued" if ctx.now < job.created + QUEUED_SECONDS else "in_progress"
     percent = min(99, int(100 * (ctx.now - job.created) / EXPORT_SECONDS))
-    rows = max(0, job.export_csv.count("\r\n") - 1)
+    rows, size = job.export_rows, job.export_bytes
     return render.compact(
         {
             "id": job.id,
@@ -430,9 +411,9 @@ def _export_body(ctx: Context, job: Job) -> dict[str, Any]:
             "metadata_url": base,
             "percent_completed": 100 if done else percent,
             "number_rows": rows if done else None,
-            "size_bytes": len(job.export_csv.encode()) if done else None,
+            "size_bytes": size if done else None,
             "results": [{"id": job.id, "site_id": 1, "url": f"{base}/results", "number_rows": rows,
-                         "size_bytes": len(job.export_csv.encode())}] if done else None,
+                         "size_bytes": size}] if done else None,
             "success": True if done else None,
         }
     )  # fmt: skip
@@ -440,7 +421,7 @@ def _export_body(ctx: Context, job: Job) -> dict[str, Any]:
 
 def exports(ctx: Context, organizationId: str) -> dict[str, Any]:
     """GET .../exports/user_list."""
-    found = [j for j in _jobs(ctx).values() if j.kind == "export"]
+    found = _jobs(ctx).of_kind(export=True)
     return {"exports": [_export_body(ctx, j) for j in sorted(found, key=lambda j: -j.created)]}
 
 
@@ -452,7 +433,7 @@ def export_get(ctx: Context, organizationId: str, exportId: str) -> dict[str, An
 def export_delete(ctx: Context, organizationId: str, exportId: str) -> dict[str, Any]:
     """DELETE .../exports/user_list/{exportId}."""
     job = _job(ctx, exportId, ("export",))
-    del _jobs(ctx)[job.id]
+    _jobs(ctx).delete(job.id)
     return {}
 
 
@@ -461,7 +442,7 @@ def export_results(ctx: Context, organizationId: str, exportId: str) -> SandboxR
     job = _job(ctx, exportId, ("export",))
     if ctx.now < job.created + EXPORT_SECONDS:
         raise ApiError(400, "export_not_complete", f"export {job.id} is still in progress; poll it first")
-    return csv_response(job.export_csv)
+    return csv_response(_jobs(ctx).export_csv(job))
 
 
 def routes(route: Callable[..., Any], prefix: str) -> list[Any]:

@@ -41,6 +41,7 @@ _USER_KEYS = {
     "default_account",
     "memberships",
     "created_days_ago",
+    "modified_days_ago",
     "absent",
     "redacted",
     "user_status",
@@ -250,7 +251,9 @@ def _merge_user(state: State, where: str, raw: dict[str, Any], now: float) -> No
         user.default_account_id = default if default in user.memberships else next(iter(user.memberships))
     if raw.get("redacted"):
         user.redacted_on = now
-    user.last_modified_on = now
+    # an org that exists already: its users last changed a while ago (a fixture may say when), so
+    # "who changed since yesterday" names what changed since, not everyone the fixture holds
+    user.last_modified_on = max(created, now - float(raw.get("modified_days_ago", 7)) * DAY)
 
 
 def _merge_membership(

@@ -148,7 +148,7 @@ class Sandbox:
             else:  # the merge validates a whole draft: work on an in-memory copy, then store it
                 full = self._store.load_full()
                 merge_into(full, setup, self.clock.timestamp())
-                self._store.replace(full, self.clock.offset_seconds)
+                self._store.replace(full, self.clock.offset_seconds, keep_jobs=True)
             self._core.touch()
 
     def reset(self, fixture: str | Path | dict[str, Any] = "acme") -> None:

@@ -11,6 +11,8 @@ from collections.abc import Iterable, Iterator, MutableMapping
 from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
+from tools.docusign.sandbox._jobs import MemJobs
+
 MEMBERSHIP_STATUSES = ("active", "activation_required", "activation_sent", "closed", "disabled")
 PENDING = ("activation_required", "activation_sent")
 USER_STATUSES = ("active", "created", "closed")
@@ -226,6 +228,7 @@ class State:
     users: UserTable = field(default_factory=MemUsers)
     integrations: MutableMapping[str, Integration] = field(default_factory=dict)
     tokens: MutableMapping[str, Token] = field(default_factory=dict)
+    jobs: Any = field(default_factory=MemJobs)  # bulk imports and exports (see _jobs)
 
     def user_by_email(self, email: str) -> User | None:
         return self.users.find_email(email)

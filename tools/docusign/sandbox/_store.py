@@ -20,6 +20,8 @@ from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
 
+from tools.docusign.sandbox._jobs import SCHEMA as JOBS_SCHEMA
+from tools.docusign.sandbox._jobs import SqlJobs
 from tools.docusign.sandbox._state import Integration, Organization, State, Token, account_from_json
 from tools.docusign.sandbox._tables import (
     INSERT_MEMBERSHIP,
@@ -95,7 +97,7 @@ class SqliteStore:
             conn.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_SECONDS * 1000)}")
             self._conn = conn
             with self._immediate():  # eight processes starting at once create the tables once
-                for statement in filter(str.strip, _SCHEMA.split(";")):
+                for statement in filter(str.strip, (_SCHEMA + ";" + JOBS_SCHEMA).split(";")):
                     conn.execute(statement)
         return self._conn
 
@@ -131,7 +133,7 @@ class SqliteStore:
             users, integrations, tokens = self._tables = (
                 SqlUsers(self), EntityMap(self, "integration", Integration), EntityMap(self, "token", Token))
             self.state = State(organization=organization, users=users, integrations=integrations,
-                               tokens=tokens)
+                               tokens=tokens, jobs=SqlJobs(lambda: self.conn))
         self._refresh()
         return self.state
 
@@ -226,15 +228,16 @@ class SqliteStore:
         self.conn.execute("COMMIT")
 
     # -- whole-org operations (reset, merge, import) ------------------------------------------------------
-    def replace(self, state: State, clock_offset: float = 0.0) -> None:
-        """Make the database hold ``state`` (an in-memory one) and nothing else: reset and merge.
+    def replace(self, state: State, clock_offset: float = 0.0, *, keep_jobs: bool = False) -> None:
+        """Make the database hold ``state`` (an in-memory one) and nothing else: reset, and merge
+        (``keep_jobs``: a merge keeps the bulk jobs, which an in-memory copy does not carry).
         Inside a transaction it joins it; else it is its own."""
         conn = self.conn
         own = self._depth == 0
         if own:
             conn.execute("BEGIN IMMEDIATE")
         try:
-            for table in ("users", "memberships", "entities", "meta"):
+            for table in ("users", "memberships", "entities", "meta", *(() if keep_jobs else ("jobs",))):
                 conn.execute(f"DELETE FROM {table}")
             conn.executemany(
                 INSERT_USER,

@@ -213,3 +213,33 @@ def test_a_stored_import_docusign_does_not_know_is_not_resent(tmp_path, capsys):
     assert not stored.exists()
     assert membership(sb.dump(), "olivia.brown@acme.com", "Acme Main")["status"] == "active"
     assert not [r for r in sb.requests if r.method == "POST" and "imports" in r.path_template]
+
+
+def test_an_import_submitted_by_a_process_that_died_is_resumed_by_the_next(tmp_path):
+    """Two processes: the first is killed right after DocuSign took the import; the second finds
+    the import id and the sandbox's job (kept in its SQLite state), follows it and sends nothing."""
+    import os
+    import subprocess
+    import sys
+
+    from tools.docusign.sandbox import Sandbox
+
+    csv_file = tmp_path / "new_hires.csv"
+    csv_file.write_text(
+        "AccountID,UserName,UserEmail,PermissionSet\nAcme Main,Two Proc,two.proc@acme.com,DocuSign Sender\n"
+    )
+    dsadmin = str(Path(sys.executable).with_name("dsadmin"))  # the installed console script
+    command = [dsadmin, "bulk", "add", str(csv_file), "--yes", "--json", "--as", "admin@acme.com"]
+    env = {**os.environ, "DSADMIN_TEST_CRASH_AT": "after_bulk_submit"}
+    first = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    assert first.returncode == -9, first.stderr
+    stored = json.loads(next((Path(os.environ["DSADMIN_HOME"]) / "bulk").glob("*.json")).read_text())
+    env.pop("DSADMIN_TEST_CRASH_AT")
+    second = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    assert second.returncode == 0, second.stderr
+    shown = json.loads(second.stdout)
+    assert shown["import_id"] == stored["import_id"] and shown["status"] == "completed"
+    assert [r["outcome"] for r in shown["rows"]] == ["user_added"]
+    sb = Sandbox.open(Path(os.environ["DSADMIN_HOME"]) / "sandbox")
+    assert len(sb.state.jobs.of_kind(export=False)) == 1  # submitted once, by the first process
+    assert membership(sb.dump(), "two.proc@acme.com", "Acme Main")["permission_profile"] == "DocuSign Sender"

@@ -70,7 +70,7 @@ def test_an_admin_reads_and_a_purge_is_confirmed_by_elicitation_then_approved(se
         return names, read, purge
 
     names, read, purge = _run(service, "admin@acme.com", body, elicitation_callback=elicit)
-    assert names == {"list_users", "manage_user", "list_account", "manage_account_membership"}
+    assert names == {"list_users", "manage_user", "list_account", "manage_account_membership", "bulk_users"}
     assert read.is_error is False and read.structured_content["outcome"] == "done"
     assert len(asked) == 1 and "tom.baker@acme.com" in asked[0]
     assert purge.structured_content["outcome"] == "pending_approval"

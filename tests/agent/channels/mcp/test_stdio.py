@@ -52,7 +52,7 @@ def test_a_purge_over_stdio_is_confirmed_by_the_person_then_approved_elsewhere(t
             return names, read, purge
 
     names, read, purge = anyio.run(main)
-    assert names == {"list_users", "manage_user", "list_account", "manage_account_membership"}
+    assert names == {"list_users", "manage_user", "list_account", "manage_account_membership", "bulk_users"}
     assert read.is_error is False and "Acme Legal" in read.content[0].text
     assert len(asked) == 1 and "tom.baker@acme.com" in asked[0]
     assert purge.structured_content["outcome"] == "pending_approval"

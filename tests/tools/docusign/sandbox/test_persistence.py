@@ -101,3 +101,30 @@ def test_writers_in_two_instances_lose_nothing(tmp_path):
     assert failures == []
     emails = {u["email"] for u in Sandbox.open(tmp_path / "state").dump()["users"]}
     assert {f"new{i}.{n}@acme.com" for i in range(2) for n in range(8)} <= emails
+
+
+def test_bulk_jobs_outlive_the_instance_that_took_them(tmp_path):
+    """`sandbox serve` restarted mid-job: the new instance answers for the import and finishes it;
+    a merge keeps the jobs, a reset drops them."""
+    first = Sandbox.open(tmp_path)
+    org, main = first.organization_id, first.account_id("Acme Main")
+    api = httpx.Client(transport=first.transport(), base_url=SANDBOX_ADMIN_URL,
+                       headers={"Authorization": f"Bearer {first.issue_token()}"})  # fmt: skip
+    text = f"AccountID,UserName,UserEmail,PermissionSet\n{main},Job Kept,job.kept@acme.com,DocuSign Sender\n"
+    job = api.post(f"/v2/organizations/{org}/imports/bulk_users/add",
+                   files={"file.csv": ("users.csv", text, "text/csv")}).json()  # fmt: skip
+    assert job["status"] == "queued"
+    restarted = Sandbox.open(tmp_path)
+    restarted.merge({"users": [{"email": "merged.in@acme.com", "first_name": "Mer", "last_name": "Ged",
+                                "memberships": {"EMEA": {"status": "active"}}}]})  # fmt: skip
+    restarted.advance_clock(seconds=5)
+    again = httpx.Client(transport=restarted.transport(), base_url=SANDBOX_ADMIN_URL,
+                         headers={"Authorization": f"Bearer {restarted.issue_token()}"})  # fmt: skip
+    done = again.get(f"/v2/organizations/{org}/imports/bulk_users/{job['id']}").json()
+    assert done["status"] == "completed" and done["added_user_count"] == 1
+    results = again.get(f"/v2/organizations/{org}/imports/bulk_users/{job['id']}/results_csv").text
+    assert "job.kept@acme.com" in results and "user_added" in results
+    assert any(u["email"] == "job.kept@acme.com" for u in restarted.dump()["users"])
+    restarted.reset()
+    gone = again.get(f"/v2/organizations/{org}/imports/bulk_users/{job['id']}")
+    assert gone.status_code in (401, 404)

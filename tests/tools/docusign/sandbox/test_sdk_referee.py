@@ -205,3 +205,37 @@ def test_drives_a_bulk_import_and_a_user_list_export(served, sdk, tmp_path):
     assert isinstance(finished.results[0], docusign_admin.OrganizationExportTaskResponse)
     live = [u for u in sb.state.users.values() if u.redacted_on is None]
     assert finished.number_rows == sum(len(u.memberships) for u in live)
+
+
+def test_an_import_the_sdk_submitted_survives_a_restart_of_sandbox_serve(tmp_path, monkeypatch):
+    """`sandbox serve` on a state directory, restarted between the upload and the poll: the SDK
+    finds its import on the new server, sees it complete and downloads the results CSV."""
+    monkeypatch.setenv("DSADMIN_HOME", str(tmp_path / "home"))
+    first = Sandbox.open(tmp_path / "state")
+    org, main = first.organization_id, first.account_id("Acme Main")
+    token = first.issue_token()
+    running = serve_in_thread(first)
+    try:
+        client = docusign_admin.ApiClient(host=running.admin_url)
+        client.set_default_header("Authorization", f"Bearer {token}")
+        upload = tmp_path / "leavers.csv"
+        upload.write_text(f"AccountID,UserEmail\n{main},olivia.brown@acme.com\n")
+        job = docusign_admin.BulkImportsApi(client).create_bulk_import_close_users_request(org, str(upload))
+        assert job.status == "queued"
+    finally:
+        running.stop()
+    restarted = Sandbox.open(tmp_path / "state")
+    restarted.advance_clock(seconds=10)
+    running = serve_in_thread(restarted)
+    try:
+        client = docusign_admin.ApiClient(host=running.admin_url)
+        client.set_default_header("Authorization", f"Bearer {token}")  # tokens are kept too
+        imports = docusign_admin.BulkImportsApi(client)
+        done = imports.get_bulk_user_import_request(org, job.id)
+        assert done.status == "completed" and done.closed_user_count == 1
+        results = imports.get_bulk_user_import_csv(org, job.id)
+        assert "olivia.brown@acme.com" in str(results) and "user_closed" in str(results)
+    finally:
+        running.stop()
+    closed = next(u for u in restarted.dump()["users"] if u["email"] == "olivia.brown@acme.com")
+    assert closed["memberships"]["Acme Main"]["status"] == "closed"
