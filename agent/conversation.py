@@ -440,6 +440,10 @@ QUESTION_WORDS = frozenset({
 })
 POLITE = frozenset({"can", "could", "would", "will", "may", "please"})
 GREETINGS = frozenset({"hi", "hello", "hey", "thanks", "ok", "okay"})
+# "Do you mind adding…?", "Is it possible to close…?": asking someone to do it, in a question's form
+ASKS_FOR_AN_ACT = re.compile(
+    r"^(do you mind \w+ing|is it possible (for you )?to|any chance you (could|can))\b"
+)
 
 
 def reads_as_question(text: str) -> bool:
@@ -455,7 +459,7 @@ def reads_as_question(text: str) -> bool:
     asking = next((part for part in reversed(sentences) if part.rstrip().endswith("?")), sentences[0])
     words = [w for w in (w.strip(",.!?:;") for w in asking.lower().split()) if w and w not in GREETINGS]
     first = words[0] if words else ""
-    if first in POLITE:
+    if first in POLITE or ASKS_FOR_AN_ACT.match(" ".join(words)):
         return False
     return asking.rstrip().endswith("?") or first in QUESTION_WORDS
 

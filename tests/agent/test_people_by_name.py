@@ -100,12 +100,14 @@ def test_no_match_says_so_and_asks_for_the_email(tmp_path):
     assert "No user matches \u201cQuentin Blake\u201d" in reply.text and "email" in reply.text
 
 
-def test_an_employee_cannot_look_people_up_and_is_asked_for_the_email(tmp_path):
+def test_an_employee_acting_on_someone_named_is_refused_not_asked(tmp_path):
+    """An employee may not search users, and a question for the email could lead nowhere: the
+    policy's refusal is the answer, and nothing changes."""
     before, after, [reply] = _talk(
         tmp_path, ["Close Maya's membership in Contractors"], MAYA_BOTH, actor="sam.lee@acme.com"
     )
-    assert after == before and reply.outcome == "clarify"
-    assert "cannot look up who \u201cMaya\u201d is: your role may not search users" in reply.text
+    assert after == before and reply.outcome == "denied"
+    assert "only about your own DocuSign access" in reply.text and "\u201cMaya\u201d" in reply.text
 
 
 def test_a_name_never_becomes_a_write_without_the_read(acme_vocabulary):

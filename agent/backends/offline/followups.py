@@ -23,8 +23,9 @@ SAME_FOR = re.compile(
     r"|^(and |what about |how about )(for |on )?(?P<name2>.+?)\??$"
 )
 UNDO = re.compile(
-    r"^(undo|revert|roll ?back|reverse)( (that|it|this|the last (change|one)))?\b|"
-    r"^(put|change) it back\b"
+    r"^((actually|oops|sorry|hmm|wait|no|ok|okay|oh)[,.!]* )*(please )?(can you |could you )?(please )?"
+    r"((undo|revert|roll ?back|reverse)( (that|it|this|the last (change|one)))?\b|"
+    r"(put|change|set|switch) (it|that|him|her|them) back\b)"
 )
 INVERSE_OPERATION = {"add_groups": "remove_groups", "remove_groups": "add_groups"}
 

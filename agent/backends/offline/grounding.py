@@ -247,7 +247,8 @@ class Lexicon:
 
 # Verbs after which a capitalised word is the person acted on ("Give Chris sender rights").
 OBJECT_VERBS = frozenset(
-    {"give", "make", "grant", "let", "get", "set", "promote", "move", "bump", "put", "assign"}
+    {"give", "make", "grant", "let", "get", "set", "promote", "move", "bump", "put", "assign", "close",
+     "remove", "revoke", "strip", "take", "drop"}
 )
 KIND_NOUNS = {
     "account": ("account", "accounts"),

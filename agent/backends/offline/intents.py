@@ -147,6 +147,7 @@ INTENTS: tuple[Intent, ...] = (
             (STRONG_SEAT, 4.2),
             (SEAT, 4.0),
             (r"\baccess (to|on|in) <acct>|\b(add|added|join)\b.*<acct>", 4.0),
+            (r"\b(a|an) (new )?(<prof> )?membership\b", 4.0),  # "give X a DocuSign Sender membership"
             (
                 r"\b(need|want|request|like|get)\b( a| an| some)?( new)?( docusign)? "
                 r"(access|seat|licen[cs]e)\b",
@@ -249,6 +250,13 @@ CALLS: dict[str, tuple[str, str] | None] = {
 }
 
 
+# what the speaker may do to someone else ("can I make X an admin?"): a question about possibility
+CAN_I_ACT_ON_OTHERS = re.compile(
+    r"(can|could|may) i (make|give|add|set|change|grant|promote|demote|close|remove|put|assign|switch|move|"
+    r"purge|reactivate|provision|upgrade|downgrade) (?!i\b|myself\b)"
+)
+
+
 def is_question(s: str) -> bool:
     """Whether the placeholder sentence asks rather than requests ("can I get…" is a request)."""
     s = s.replace("<self>", "i")  # the speaker's words, as typed: "I wonder whether…"
@@ -256,6 +264,8 @@ def is_question(s: str) -> bool:
         return True  # "if I remove X from Legal, will she…?": a hypothetical
     if re.match(r"(can|could|may) (i|we) (get|have|be)\b", s):
         return False
+    if CAN_I_ACT_ON_OTHERS.match(s):
+        return True  # "can I make X an admin?": whether it is possible, not an order
     return bool(QUESTION.search(s))
 
 

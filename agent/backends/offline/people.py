@@ -63,8 +63,33 @@ def people_named(toks: list[Token], taken: list[str]) -> list[str]:
         if not any(run in name or name in run for name in found):
             offer(run)
     if not found:
-        offer(_after_verb(toks))
+        offer(_after_verb(toks) or _question_subject(toks))
     return found
+
+
+# "does emma have…", "what profile does sam have on EMEA?", "can ken send…": the subject of a
+# question about someone's access is the word between the auxiliary and what is asked
+QUESTION_AUX = frozenset({"does", "did", "is", "has", "can", "could", "was"})
+AFTER_SUBJECT = frozenset(
+    {"have", "has", "got", "still", "an", "a", "the", "on", "in", "send", "sign", "view", "belong", "hold",
+     "need", "currently", "already", "really", "?"}
+)
+
+
+def _question_subject(toks: list[Token]) -> str | None:
+    for i, tok in enumerate(toks[:-2]):
+        if tok.entity is not None or tok.low not in QUESTION_AUX:
+            continue
+        words: list[str] = []
+        for nxt in toks[i + 1 : i + 3]:
+            if not _name_word(nxt, lower_ok=True) or nxt.low in AFTER_SUBJECT:
+                break
+            words.append(nxt.text)
+        after = toks[i + 1 + len(words)] if i + 1 + len(words) < len(toks) else None
+        if words and (after is None or (after.entity is None and after.low in AFTER_SUBJECT)):
+            return " ".join(words)
+        return None
+    return None
 
 
 def person_named(toks: list[Token], taken: list[str]) -> str | None:
@@ -194,6 +219,8 @@ def chosen(answer: str, candidates: list[str]) -> str | None:
     """An answer to "which one?" that names a candidate by its number ("2", "the second one")."""
     ordinals = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth")
     low = answer.lower().strip(" .!")
+    if len(candidates) == 1 and re.fullmatch(r"(yes|yep|yeah|y|correct|right|that's right|exactly)\b.*", low):
+        return candidates[0]  # "did you mean X?" - "yes"
     m = re.fullmatch(r"(?:(?:the|number|no\.?|#)\s*)?(\d{1,2})(?:st|nd|rd|th)?(?:\s+one)?", low)
     index = int(m.group(1)) - 1 if m else None
     if index is None:

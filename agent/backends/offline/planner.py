@@ -24,7 +24,8 @@ from agent.backends.offline.guards import Grounding, check
 from agent.backends.offline.intents import CALLS, READ_START, classify, is_question
 from agent.backends.offline.scope import vocabulary_for
 from agent.backends.offline.since import BULK_CUE, bulk_file, bulk_kind, changed_since, skip_invalid
-from agent.backends.offline.slots import fill
+from agent.backends.offline.polite import as_request
+from agent.backends.offline.slots import HANDLE, fill
 from agent.backends.offline.unsupported import declined, filter_refusal, unsupported_filter
 from policies import catalogue
 from tools.actions import ToolCall
@@ -63,7 +64,8 @@ SEVERAL = re.compile(
     re.IGNORECASE,
 )
 ACCESS_WORDS = re.compile(
-    r"\b(accounts?|memberships?|profiles?|permissions?|access|groups?|roles?|rights)\b|<acct>|<prof>|<grp>"
+    r"\b(accounts?|memberships?|profiles?|permissions?|access|groups?|roles?|rights|send|sign|admin)\b|"
+    r"<acct>|<prof>|<grp>"
 )
 APPROVALS_HELP = (
     "Approval requests are not something I act on in a conversation. To see them, run "
@@ -190,6 +192,10 @@ def _planner(vocabulary: OrgVocabulary, context: TurnContext) -> Planner:
     )
 
 
+_NOT_YOURS = (
+    "You can ask only about your own DocuSign access: anything about {who} has to come from an "
+    "administrator. Nothing was changed."
+)
 NO_ACCESS = (
     "\n\nYou have no DocuSign access yet. If you need it, say \u201cI need a DocuSign seat\u201d and I "
     "will send the seat request to an approver."
@@ -253,7 +259,7 @@ class Planner:
 
     def plan(self, text: str, pending: dict | None = None) -> Plan:
         text = normalize(text)
-        stripped = POLITE.sub("", OPENING.sub("", text)).strip(" .!")
+        stripped = POLITE.sub("", as_request(OPENING.sub("", text))).strip(" .!")
         low = stripped.lower()
         if pending and CANCEL.match(low):
             return Plan("OK, I dropped that request; nothing was changed.")
@@ -365,6 +371,7 @@ class Planner:
 
     def _complete(self, frame: Frame, memberships_read: bool = False) -> Plan:
         frame.emails = [self.actor if e == "<self>" else e for e in frame.emails]
+        self._colleague_by_handle(frame)
         if (frame.person or frame.more_people) and frame.intent in NEEDS_EMAIL and not frame.asking_about:
             return self._look_up_people(frame)
         if frame.intent == "user_memberships" and not frame.emails:
@@ -394,7 +401,26 @@ class Planner:
 
     def _propose(self, frame: Frame) -> Plan:
         """The calls, once every value is grounded or plausible; else the question naming it."""
-        return self._problem(frame) or Plan(calls=self._calls(frame))
+        return self._problem(frame) or self._domain_slip(frame) or Plan(calls=self._calls(frame))
+
+    def _domain_slip(self, frame: Frame) -> Plan | None:
+        """'maya.chen@acme.con': a domain one letter away from the organization's own (the speaker's)
+        is a slip, and a write would create or look for the wrong address. Asked, never corrected."""
+        if frame.intent in READ_INTENTS:
+            return None
+        own = self.actor.rpartition("@")[2]
+        for email in frame.emails:
+            local, _, domain = email.rpartition("@")
+            if domain != own and _one_edit(domain, own):
+                frame.emails, frame.candidates = [], [f"{local}@{own}"]
+                state = {"pending": {"frame": frame.as_dict(), "missing": "emails"}}
+                return Plan(
+                    f"\u201c{email}\u201d is not at {own}: did you mean {local}@{own}? Say yes, or give the "
+                    "email address again.",
+                    clarify=True,
+                    state=state,
+                )
+        return None
 
     def _problem(self, frame: Frame, early: bool = False) -> Plan | None:
         problem = check(frame, self.grounding, write=frame.intent not in READ_INTENTS, early=early)
@@ -441,6 +467,17 @@ class Planner:
             frame.groups = list(defaults["groups"])
         return self._complete(frame, memberships_read=True)
 
+    def _colleague_by_handle(self, frame: Frame) -> None:
+        """An employee naming a colleague by an email's user part ("make liam.oconnor a viewer"): an
+        employee may not search users, so the colleague is named by the speaker's own domain and the
+        call goes to the policy, which refuses an employee acting on someone else. Never the speaker."""
+        if not (self.employee and frame.person and HANDLE.match(frame.person) and "@" not in frame.person):
+            return
+        email = f"{frame.person}@{self.actor.rpartition('@')[2]}".lower()
+        if email != self.actor and email not in frame.emails:
+            frame.emails.append(email)
+        frame.person = frame.more_people.pop(0) if frame.more_people else None
+
     def _own(self, frame: Frame) -> bool:
         """An employee asking about their own memberships: those are read before a question or a
         profile change, so a question offers only their accounts and a missing seat is requested."""
@@ -470,6 +507,8 @@ class Planner:
                 notes.append(f"\u201c{name}\u201d is {people.describe(exact[0])}, the only user by that name")
                 continue
             frame.more_people = names[index + 1 :]
+            if self.employee and result.get("kind") == "denied":
+                return Plan(_NOT_YOURS.format(who=f"\u201c{name}\u201d"))  # no question leads anywhere
             plan = self._ask_who(frame, name, result, (exact, near, complete))
             return _noted(plan, notes)
         return _noted(self._complete(frame), notes)
@@ -502,6 +541,8 @@ class Planner:
 
     def after_lookup(self, frame: Frame, result: dict[str, Any]) -> Plan:
         """Carry on with the account the memberships leave, or ask, showing them."""
+        if self.employee and result.get("kind") == "denied" and not self._own(frame):
+            return Plan(_NOT_YOURS.format(who=frame.emails[0]))  # the policy's refusal stands, no question
         wanted_closed = frame.intent == "reactivate"
         candidates = [
             m["account"]
@@ -684,6 +725,19 @@ def _memberships(result: dict[str, Any]) -> list[dict[str, Any]]:
     """The memberships a user_memberships read returned (none when it failed)."""
     rows = ((result.get("data") or {}).get("memberships") or []) if result.get("kind") == "ok" else []
     return [m for m in rows if isinstance(m, dict) and m.get("account")]
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """Whether ``a`` becomes ``b`` by one letter changed, added, removed or two swapped."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        i, j = [*diff, 0, 0][:2]
+        swapped = len(diff) == 2 and j == i + 1 and (a[i], a[j]) == (b[j], b[i])
+        return len(diff) == 1 or swapped
+    short, long_ = sorted((a, b), key=len)
+    return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
 
 
 def _noted(plan: Plan, notes: list[str]) -> Plan:

@@ -19,7 +19,10 @@ CAN_DO = (
 )
 # (pattern over the lower-cased request, what it is about)
 TOPICS: tuple[tuple[str, str], ...] = (
-    (r"\btransfer(ring|red|s)?\b", "transfers of envelopes or ownership"),
+    # "Olivia is transferring to the Contractors team" is context about a person, not a transfer
+    (r"\btransfer(ring|red|s)?\b"
+     r"(?! (over )?to (the )?[\w-]+( [\w-]+)? (team|department|office|division|unit)\b)",
+     "transfers of envelopes or ownership"),
     # "envelopes", "who hasn't sent a document": what was sent, not someone's need to send
     (r"\benvelopes?\b|\b(sent|signed) (any|a|an|no) (documents?|contracts?)\b|"
      r"\b(sent|signed|signing|sending) (anything|nothing)\b", "envelopes"),

@@ -1,0 +1,71 @@
+"""Indirect requests, said back as the order they are: "Would you mind adding X to Sales?" is "add X
+to Sales".
+
+Why a rewrite before anything is classified: people ask for an act in the form of a question about
+willingness or possibility ("would you mind", "is it possible to", "could you possibly", "can we
+get X set up"), and the question guard — rightly — never lets a question write. These openings ask
+someone to *do* something, so they are rewritten to the imperative first; a question about what the
+speaker may do to someone else ("can I make X an admin?") is left a question. Each row is data: an
+opening (a regular expression over the lower-cased request) and what replaces it.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Verbs a request may be phrased with, for "would you mind adding" -> "add".
+VERBS = (
+    "add", "put", "give", "make", "set", "get", "change", "switch", "move", "remove", "drop", "close",
+    "reactivate", "reopen", "restore", "provision", "create", "invite", "onboard", "grant", "assign",
+    "promote", "demote", "upgrade", "downgrade", "update", "rename", "purge", "deactivate", "include",
+    "enrol", "enroll", "take", "kick", "revoke", "bump",
+)
+
+
+def _gerunds() -> dict[str, str]:
+    """'adding' -> 'add', 'closing' -> 'close', 'putting' -> 'put'."""
+    out: dict[str, str] = {}
+    for verb in VERBS:
+        out[verb + "ing"] = verb
+        if verb.endswith("e"):
+            out[verb[:-1] + "ing"] = verb
+        out[verb + verb[-1] + "ing"] = verb
+    return out
+
+
+GERUNDS = _gerunds()
+_GERUND = "|".join(sorted(GERUNDS, key=len, reverse=True))
+_VERB = "|".join(VERBS)
+# (opening, replacement): the replacement keeps the verb the opening captured as group "v"
+OPENINGS: tuple[tuple[str, str], ...] = (
+    (rf"^(would|do|will) you (mind|be so kind as to|kindly) (?P<v>{_GERUND})\b", "gerund"),
+    (rf"^(would|could|will|can) you (possibly|maybe|perhaps|kindly|please|just) (?P<v>{_VERB})\b", "verb"),
+    (rf"^(would|could|will) you be able to (?P<v>{_VERB})\b", "verb"),
+    (rf"^(is|would) it be possible to (?P<v>{_VERB})\b", "verb"),
+    (rf"^is it possible (for you )?to (?P<v>{_VERB})\b", "verb"),
+    (rf"^(is there )?any chance (you|we) (could|can) (?P<v>{_VERB})\b", "verb"),
+    (r"^(can|could) we (please )?(?P<v>get|have|add|give|make|set|put|switch|move|close)\b", "verb"),
+)
+# "for me to send documents from EMEA": the need behind it is the right to send there
+SELF_SEND = re.compile(
+    r"^(would|is) it (be )?possible for me to send( (documents|docs|envelopes|contracts|things))?"
+    r" (from|on|in|through|via|out of)\b",
+    re.I,
+)
+# "I need X to be able to send on Y": the Sender profile, said as what it lets them do
+ABLE_TO_SEND = re.compile(r"\bto be able to send( (documents|docs|envelopes|contracts|things))?\b", re.I)
+
+
+def as_request(text: str) -> str:
+    """``text`` with an indirect opening rewritten to the order it asks for (else unchanged)."""
+    self_send = SELF_SEND.match(text)
+    if self_send:
+        return "I need sender rights on" + text[self_send.end() :]
+    text = ABLE_TO_SEND.sub("to have sender rights", text)
+    low = text.lower()
+    for pattern, form in OPENINGS:
+        m = re.match(pattern, low)
+        if m:
+            verb = GERUNDS[m.group("v")] if form == "gerund" else m.group("v")
+            return (verb + text[m.end() :]).rstrip(" ?")
+    return text
