@@ -81,6 +81,9 @@ class Action:
     operations: tuple[Operation, ...]
     operation_intro: str = ""
     operation_outro: str = ""
+    # True: the policy never judges the action itself; each row it carries is judged as the single-
+    # user call it stands for (bulk_users' rows as manage_user / manage_account_membership calls)
+    judged_by_rows: bool = False
     _ops: dict[str, Operation] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -279,7 +282,8 @@ ACTIONS: tuple[Action, ...] = (
             Operation("close", "end memberships (AccountID, UserEmail).", "close users from a CSV file",
                       required=("file",), optional=("skip_invalid",), targets_user=False),
         ),
-        "What to do with every row: ",
+        "What to do with every row of the file: ",
+        judged_by_rows=True,
     ),
 )
 
@@ -287,6 +291,8 @@ CATALOGUE: Mapping[str, Action] = {a.name: a for a in ACTIONS}
 ACTION_NAMES: tuple[str, ...] = tuple(CATALOGUE)
 WRITE_ACTIONS: frozenset[str] = frozenset(a.name for a in ACTIONS if a.write)
 READ_ACTIONS: frozenset[str] = frozenset(a.name for a in ACTIONS if not a.write)
+# The actions a policy file names and ``decide`` judges (not those judged row by row)
+POLICY_ACTIONS: tuple[Action, ...] = tuple(a for a in ACTIONS if not a.judged_by_rows)
 
 
 def action(name: str) -> Action | None:

@@ -22,14 +22,14 @@ ROLE_NAMES: tuple[str, ...] = ("admin", "approver", "employee")
 # Every operation of every action, as the catalogue declares them; reads first, the order people
 # read them in (`policy check`).
 OPERATIONS: dict[str, tuple[str, ...]] = {
-    a.name: a.operation_names for a in sorted(catalogue.ACTIONS, key=lambda a: a.write)
+    a.name: a.operation_names for a in sorted(catalogue.POLICY_ACTIONS, key=lambda a: a.write)
 }
 # Reads of organization data that concern no particular user: "for themselves only" is meaningless.
 TARGETLESS: frozenset[tuple[str, str]] = frozenset(
-    (a.name, op.name) for a, op in catalogue.operations() if not op.targets_user)
+    (a.name, op.name) for a in catalogue.POLICY_ACTIONS for op in a.operations if not op.targets_user)
 # Calls that name no account without meaning "every account": allowed under a limited account scope.
 ACCOUNT_FREE: frozenset[tuple[str, str]] = frozenset(
-    (a.name, op.name) for a, op in catalogue.operations() if op.account_free)
+    (a.name, op.name) for a in catalogue.POLICY_ACTIONS for op in a.operations if op.account_free)
 
 UNCONFIRMED_PURGE = (
     "actions.manage_user.purge.confirmation: a purge is irreversible and must be confirmed by a "
@@ -159,6 +159,10 @@ class PolicyDocument(_Strict):
             act = catalogue.action(str(name))
             if act is None:
                 problems.append(f"actions.{name}: {catalogue.unknown_action(str(name))}")
+            elif act.judged_by_rows:
+                problems.append(f"actions.{name}: {name} is judged row by row, each row as the "
+                                "manage_user or manage_account_membership call it stands for; write the "
+                                "rules there")
             elif isinstance(operations, dict):
                 problems += [f"actions.{name}.{op}: {catalogue.unknown_operation(act.name, str(op))}"
                              for op in operations if act.operation(str(op)) is None]

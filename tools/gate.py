@@ -35,7 +35,7 @@ from policies.decision import Allow, Decision, DecisionKind, Deny, NeedsApproval
 from policies.decision import Outcome as RequestOutcome
 from policies.preview import Impact, PreviewRow, preview_dicts
 from policies.serial import AccountLocks
-from tools.actions import WRITE_ACTIONS, AnyAction, InvalidCall, ToolCall, parse_call
+from tools.actions import WRITE_ACTIONS, AnyAction, BulkUsers, InvalidCall, ToolCall, parse_call
 from tools.docusign import errors
 from tools.docusign._sender import RequestRecord
 from tools.docusign.guard import permit
@@ -290,7 +290,8 @@ class Gate:
                                  fix="run the bulk command again and confirm the file as it is now")
         return self.submit_job(actor, kind, csv_text, session_id=session_id)
 
-    def submit_job(self, actor: Actor, kind: str, csv_text: str, *, session_id: str | None = None) -> Any:
+    def submit_job(self, actor: Actor, kind: str, csv_text: str, *,
+                   session_id: str | None = None) -> JobStatus:
         """The import itself, for a batch whose confirmation was just redeemed (by ``submit_bulk``) or
         re-checked against its fingerprint (``tools.operations.bulk_request``); never called otherwise."""
         import hashlib
@@ -397,7 +398,7 @@ class Gate:
                             "are invalid; nothing was changed", fix="; ".join(exc.problems))
             self._settle(consent, ok=False, result=invalid)
             return invalid
-        if call.action == "bulk_users":  # a file of calls: each row judged, one import job (see module)
+        if isinstance(action, BulkUsers):  # a file of calls: each row judged, one import job (see module)
             return bulk_request.handle(self, actor, call, action, session_id, consent)
         step = _Step(actor, call, session_id, consent, action, OPERATIONS[call.action],
                      {**_ids(call), "operation": action.operation_name()},

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from policies.approvals import ApprovalView
-from policies.call import Actor, BatchCall, ResolvedCall
+from policies.call import Actor, BatchCall, BoundCall, ResolvedCall
 from policies.confirmations import ConfirmationView
 
 
@@ -41,7 +41,7 @@ class AuditTrail(Protocol):
 class Approvals(Protocol):
     """The approval book: requests waiting for a second person, claimed once when they run."""
 
-    def request(self, requester: Actor, call: ResolvedCall, summary: str, approver_role: str,
+    def request(self, requester: Actor, call: BoundCall, summary: str, approver_role: str,
                 ttl_seconds: int, session_id: str | None = None,
                 preview: list[dict[str, Any]] | None = None) -> ApprovalView: ...
 

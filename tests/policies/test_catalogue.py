@@ -59,7 +59,9 @@ def test_each_operation_names_only_its_actions_fields_once(act):
 
 def test_policy_tables_follow_the_catalogue():
     assert {(a, o) for a, ops in OPERATIONS.items() for o in ops} == \
-        {(a.name, o.name) for a, o in catalogue.operations()}
+        {(a.name, o.name) for a in catalogue.POLICY_ACTIONS for o in a.operations}
+    # bulk_users is judged row by row (each row as manage_user / manage_account_membership)
+    assert "bulk_users" not in OPERATIONS and catalogue.CATALOGUE["bulk_users"].judged_by_rows
     targetless = {("list_account", "organization"), ("list_account", "permission_profiles"),
                   ("list_account", "groups")}
     assert targetless == TARGETLESS
@@ -80,7 +82,7 @@ def test_operation_problems_name_what_to_fix():
         "reactivate, purge"]
     assert catalogue.operation_problems("drop_users", {}) == [
         "unknown action 'drop_users'; the actions are list_users, manage_user, list_account, "
-        "manage_account_membership"]
+        "manage_account_membership, bulk_users"]
 
 
 def readme_section() -> str:

@@ -107,7 +107,7 @@ def test_tool_schemas_are_anthropic_tools():
 # -- the models agree with the catalogue, field by field -------------------------------------------
 
 SAMPLE = {"email": "a@acme.com", "text": "EMEA", "name": "Ann", "texts": ["Sales"], "boolean": True,
-          "integer": 10, "cursor": "c1", "choice": None}
+          "integer": 10, "cursor": "c1", "choice": None, "since": "24h", "file": "new_hires.csv"}
 
 
 def _schema_of(spec_kind: str, prop: dict) -> dict:
@@ -145,6 +145,8 @@ def test_each_model_agrees_with_the_catalogue_field_by_field(act):
             "boolean": {"type": "boolean"},
             "integer": {"type": "integer", "minimum": spec.minimum, "maximum": spec.maximum},
             "choice": {"type": "string", "enum": list(spec.choices)},
+            "since": {"type": "string", "maxLength": 40},
+            "file": {"type": "string", "minLength": 1, "maxLength": 200},
         }[spec.kind]
         assert {k: shape.get(k) for k in expected} == expected, spec.name
 

@@ -20,9 +20,10 @@ import hashlib
 import json
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from policies.call import BatchCall
+from policies.call import Actor, BatchCall
+from policies.decision import NeedsApproval
 from tools.actions import BulkUsers, ToolCall
 from tools.docusign import bulk as jobs
 from tools.docusign import errors
@@ -31,13 +32,16 @@ from tools.operations._common import OperationError
 from tools.operations.bulk_files import read_bulk_file
 from tools.results import ConfirmationNeeded, DryRun, Ok, PendingApproval, Result
 
+if TYPE_CHECKING:  # annotations only: the gate imports this module
+    from tools.gate import Gate, _Consent
+
 MAX_LINES_SHOWN = 25
 LABELS = {"allow": "ready", "needs_confirmation": "ready", "needs_approval": "needs an approver",
           "deny": "refused by policy", "invalid": "invalid", "unchanged": "unchanged"}  # fmt: skip
 
 
-def handle(gate: Any, actor: Any, call: ToolCall, action: BulkUsers, session_id: str | None,
-           consent: Any) -> Result:
+def handle(gate: Gate, actor: Actor, call: ToolCall, action: BulkUsers, session_id: str | None,
+           consent: _Consent) -> Result:
     """The whole bulk request: judged, then asked for (confirmation, approval) or, once confirmed, run."""
     ids = {"call_id": call.id, "action": call.action, "operation": action.operation}
     kind, name = action.operation, action.file
@@ -45,8 +49,8 @@ def handle(gate: Any, actor: Any, call: ToolCall, action: BulkUsers, session_id:
         _path, text = read_bulk_file(name, Path(gate.bulk_files or Path.cwd()))
         rows = bulk.read_csv(text, kind)
     except bulk.BulkFileError as exc:
-        exc = OperationError(f"{name}: {exc.message}; nothing was sent", fix=exc.fix)
-        return gate._failed(actor, session_id, call, "resolve", exc, ids, consent)
+        unusable = OperationError(f"{name}: {exc.message}; nothing was sent", fix=exc.fix)
+        return gate._failed(actor, session_id, call, "resolve", unusable, ids, consent)
     except OperationError as exc:
         return gate._failed(actor, session_id, call, "resolve", exc, ids, consent)
     marker = _marker(gate, kind, text)
@@ -91,8 +95,9 @@ def handle(gate: Any, actor: Any, call: ToolCall, action: BulkUsers, session_id:
                                    f"({tally}).", approval_id=request, approver_role=role,
                                    preview=[p for r in waiting for p in r.preview])  # fmt: skip
         return Ok(**ids, summary=f"Nothing to send from {name}: {tally}.", data={"rows": _rows(rows)})
-    items = tuple({"action": r.call.action, "args": r.call.args, "fingerprint": r.fingerprint,
-                   "preview": r.preview} for r in sendable if r.call is not None)  # fmt: skip
+    items: tuple[dict[str, Any], ...] = tuple(
+        {"action": r.call.action, "args": r.call.args, "fingerprint": r.fingerprint, "preview": r.preview}
+        for r in sendable if r.call is not None)  # fmt: skip
     items += ({"kind": kind, "file": name, "skip_invalid": action.skip_invalid, "fingerprint": digest,
                "csv_sha256": hashlib.sha256(csv_text.encode()).hexdigest()},)  # fmt: skip
     what = f"{kind} {len(sendable)} user(s) from {name} as one DocuSign import job"
@@ -104,7 +109,9 @@ def handle(gate: Any, actor: Any, call: ToolCall, action: BulkUsers, session_id:
                               why="a bulk import always shows its rows and asks first")  # fmt: skip
 
 
-def _submit(gate, actor, call, ids, kind, name, rows, csv_text, marker, session_id, consent) -> Result:
+def _submit(gate: Gate, actor: Actor, call: ToolCall, ids: dict[str, str], kind: str, name: str,
+            rows: list[bulk.Row], csv_text: str, marker: Path | None, session_id: str | None,
+            consent: _Consent) -> Result:
     try:
         status = gate.submit_job(actor, kind, csv_text, session_id=session_id)
     except errors.OutcomeUnknown as exc:
@@ -120,8 +127,9 @@ def _submit(gate, actor, call, ids, kind, name, rows, csv_text, marker, session_
     return _follow(gate, actor, call, ids, kind, name, rows, status.id, marker, session_id, consent)
 
 
-def _follow(gate, actor, call, ids, kind, name, rows, import_id, marker, session_id, consent, *,
-            resumed: bool = False) -> Result:
+def _follow(gate: Gate, actor: Actor, call: ToolCall, ids: dict[str, str], kind: str, name: str,
+            rows: list[bulk.Row], import_id: str, marker: Path | None, session_id: str | None,
+            consent: _Consent, *, resumed: bool = False) -> Result:
     """Poll the import to its end, read its results per row, audit them, report."""
     org = gate.organization_id
     try:
@@ -177,9 +185,12 @@ def _from_results(rows: list[bulk.Row], results: list[dict[str, str]]) -> list[b
     return sent
 
 
-def _ask_approval(gate, actor, kind, name, rows, session_id) -> tuple[str, str]:
+def _ask_approval(gate: Gate, actor: Actor, kind: str, name: str, rows: list[bulk.Row],
+                  session_id: str | None) -> tuple[str, str]:
     """ONE approval request listing every row's change (the same request again is not repeated)."""
     verdict = rows[0].verdict
+    if not isinstance(verdict, NeedsApproval):  # only rows the policy sent to an approver come here
+        raise OperationError(f"line {rows[0].line} of {name} does not need an approver", fix="ask again")
     items = tuple({"action": r.call.action, "args": r.call.args, "fingerprint": r.fingerprint,
                    "preview": r.preview} for r in rows if r.call is not None)  # fmt: skip
     batch = BatchCall(items)
@@ -192,7 +203,7 @@ def _ask_approval(gate, actor, kind, name, rows, session_id) -> tuple[str, str]:
     return request.id, verdict.approver_role
 
 
-def _marker(gate: Any, kind: str, text: str) -> Path | None:
+def _marker(gate: Gate, kind: str, text: str) -> Path | None:
     state = getattr(gate, "bulk_state", None)
     if state is None:
         return None

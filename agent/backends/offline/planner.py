@@ -22,9 +22,9 @@ from agent.backends.offline.frame import Frame
 from agent.backends.offline.grounding import Lexicon, normalize
 from agent.backends.offline.guards import Grounding, check
 from agent.backends.offline.intents import CALLS, READ_START, classify, is_question
+from agent.backends.offline.polite import as_request
 from agent.backends.offline.scope import vocabulary_for
 from agent.backends.offline.since import BULK_CUE, bulk_file, bulk_kind, changed_since, skip_invalid
-from agent.backends.offline.polite import as_request
 from agent.backends.offline.slots import HANDLE, fill
 from agent.backends.offline.unsupported import declined, filter_refusal, unsupported_filter
 from policies import catalogue
@@ -79,8 +79,10 @@ APPROVALS = re.compile(
 )
 READ_ACTIONS = catalogue.READ_ACTIONS
 READ_INTENTS = frozenset(name for name, call in CALLS.items() if call and call[0] in READ_ACTIONS)
-# a write operation's name -> its action ("close" -> manage_user)
-WRITE_ACTION_OF = {op.name: act.name for act, op in catalogue.operations() if act.write}
+# a write operation's name -> its action ("close" -> manage_user); bulk_users reuses some operation
+# names (add, update, close) and is planned on its own (``_bulk_plan``), so it stays out of this map
+WRITE_ACTION_OF = {op.name: act.name for act, op in catalogue.operations()
+                   if act.write and act.name != "bulk_users"}
 # The frame slot that fills each catalogue field.
 SLOT_OF = {"email": "emails", "account": "accounts", "accounts": "accounts", "all_accounts": "accounts",
            "permission_profile": "profile", "groups": "groups", "first_name": "changes",
@@ -276,11 +278,7 @@ class Planner:
             return bulk
         lexed = self.lexicon.lex(stripped)
         intent = classify(lexed)
-        changed = None if pending else changed_since(stripped)
-        if changed and (intent in (None, "list_users", "list_org") or (
-                intent == "update" and not lexed.entities("email"))):
-            intent = "list_users"  # "what changed since yesterday?", "users updated since ...": who changed
-        changed = changed if intent == "list_users" else None
+        intent, changed = _changed_listing(intent, lexed, None if pending else changed_since(stripped))
         refused_filter = (
             unsupported_filter(stripped) if intent == "list_users" and not pending and not changed else None
         )
@@ -291,7 +289,8 @@ class Planner:
             return Plan(filter_refusal(refused_filter), clarify=True)
         if not pending and intent in (None, "list_users", "list_org") and APPROVALS.search(low):
             return Plan(APPROVALS_HELP.replace("YOUR_EMAIL", self.actor), clarify=True)
-        intent = _about_someone(intent, lexed)
+        if not changed:  # "who was modified in the last 3 days" is a listing, not a person named "modified"
+            intent = _about_someone(intent, lexed)
         if pending:
             frame = Frame.from_dict(pending["frame"])
             standalone = fill(intent, lexed) if intent else None
@@ -695,6 +694,15 @@ def _bulk_plan(text: str) -> Plan | None:
                     "profiles or groups, or close their memberships?", clarify=True)
     args = {"operation": kind, "file": name, **({"skip_invalid": True} if skip_invalid(text) else {})}
     return Plan(calls=[ToolCall(id="", action="bulk_users", args=args)])
+
+
+def _changed_listing(intent: str | None, lexed, changed):
+    """'what changed since yesterday?', 'users updated since ...': a listing of who changed, with the
+    period; the period is dropped for any other intent."""
+    if changed and (intent in (None, "list_users", "list_org") or (
+            intent == "update" and not lexed.entities("email"))):
+        intent = "list_users"
+    return intent, (changed if intent == "list_users" else None)
 
 
 def _about_someone(intent: str | None, lexed) -> str | None:

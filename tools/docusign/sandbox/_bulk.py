@@ -288,7 +288,8 @@ def _requestor_of(ctx: Context, job: Job) -> dict[str, Any]:
 
 
 def _job(ctx: Context, job_id: str, kinds: tuple[str, ...]) -> Job:
-    job = _jobs(ctx).get(p.guid_param("importId" if "export" not in kinds else "exportId", job_id))
+    param = "importId" if "export" not in kinds else "exportId"
+    job: Job | None = _jobs(ctx).get(p.guid_param(param, job_id))
     if job is None or job.kind not in kinds:
         raise ApiError(404, "not_found", f"no job {job_id} in this organization")
     return job
