@@ -55,7 +55,7 @@ def _open_log() -> "AuditLog":
         raise _fail(str(exc)) from None
 
 
-def _checkpointer(log: AuditLog) -> Checkpointer:
+def _checkpointer(log: "AuditLog") -> "Checkpointer":
     """The log's checkpointer: ``_open_log`` always gives it one (the key and file in the home)."""
     if log.checkpoints is None:
         raise _fail("no checkpoint key and file are configured for this audit log")

@@ -111,7 +111,7 @@ def _bounded(text: str) -> str:
     return text if len(text) <= _SHOWN else text[:_SHOWN] + f"… ({len(text) - _SHOWN} more characters)"
 
 
-def _explain_conditions(console: Console, policy: Policy) -> None:
+def _explain_conditions(console: "Console", policy: "Policy") -> None:
     """The confirmation conditions, guards and per-request limits, each as a person reads it."""
     from policies.conditions import GUARDS
 
@@ -132,7 +132,7 @@ def _explain_conditions(console: Console, policy: Policy) -> None:
                   "identical request joins the one already waiting.")
 
 
-def _cell(grant: RoleGrant | None) -> str:
+def _cell(grant: "RoleGrant | None") -> str:
     if grant is None:
         return "[red]no[/]"
     terms = ["[green]yes[/]"]

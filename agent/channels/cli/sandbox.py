@@ -33,7 +33,7 @@ def _state_dir(state_dir: Path | None) -> Path:
 
 
 def _open(state_dir: Path | None, fixture: str | dict[str, Any] | None = None, *, reset: bool = False,
-          **kwargs: Any) -> Sandbox:
+          **kwargs: Any) -> "Sandbox":
     from tools.docusign.sandbox import FixtureError, Sandbox
 
     try:
