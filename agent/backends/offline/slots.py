@@ -411,13 +411,18 @@ def _name_fragment(toks: list[Token]) -> str | None:
     return None
 
 
+# arrows, dashes and colons before a value ("-> ", "=> ", ": ", "— "): marks, never part of a name or title
+LEADING_MARKS = re.compile(r"^[^\w(\[\"']+")
+
+
 def _names(lexed: Lexed, frame: Frame) -> None:
     """Names and job title as typed in the request (never re-spaced): see ``_read_names``."""
     _read_names(lexed, frame)
     for name in ("first_name", "last_name", "job_title"):
         value = getattr(frame, name)
-        if value:
-            setattr(frame, name, _as_typed(lexed.text, value))
+        if value:  # "title -> Payroll Manager": the arrow introduces the value, it is not part of it
+            value = LEADING_MARKS.sub("", value)
+            setattr(frame, name, _as_typed(lexed.text, value) if value else None)
 
 
 def _as_typed(text: str, value: str) -> str | None:
