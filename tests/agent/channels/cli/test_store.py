@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from agent.channels.cli.main import app
 from audit.migrations import HEAD
 
-LEGACY_V2 = Path(__file__).parents[1] / "audit" / "legacy_v2_sqlite.sql"
+LEGACY_V2 = Path(__file__).parents[3] / "audit" / "legacy_v2_sqlite.sql"
 
 
 def _store() -> Path:
