@@ -1,6 +1,7 @@
-"""The held-out test set (evals/heldout/) is usable: every file parses and builds its sandbox.
+"""The held-out test sets (evals/heldout/, evals/heldout2/) are usable: every file parses and builds
+its sandbox.
 
-Only that: whether the planner passes these scenarios is a measurement (evals/heldout/BASELINE.md),
+Only that: whether the planner passes these scenarios is a measurement (each set's BASELINE.md),
 never a test, because a test that must pass is something a planner gets tuned on.
 """
 
@@ -8,25 +9,32 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from evals.runner import check_setups
 from evals.scenario import load_scenarios
 
 EVALS = Path(__file__).resolve().parents[2] / "evals"
-HELDOUT = EVALS / "heldout"
+SETS = {"heldout": 45, "heldout2": 70}  # folder -> the fewest scenarios it must hold
 
 
-def test_every_heldout_scenario_loads_and_builds_its_sandbox():
-    scenarios = load_scenarios([HELDOUT])
+@pytest.mark.parametrize(("folder", "least"), SETS.items())
+def test_every_heldout_scenario_loads_and_builds_its_sandbox(folder, least):
+    scenarios = load_scenarios([EVALS / folder])
     check_setups(scenarios)  # raises ScenarioError naming each broken file
-    assert len(scenarios) >= 45
-    assert all(s.id.startswith("heldout-") and s.tags for s in scenarios)
+    assert len(scenarios) >= least
+    assert all(s.id.startswith(f"{folder}-") and s.tags for s in scenarios)
     actors = [("employee" in s.tags, "admin" in s.tags) for s in scenarios]
     assert all(employee != admin for employee, admin in actors), "each is tagged admin or employee"
 
 
-def test_the_heldout_set_is_apart_from_the_development_set():
-    """Not under the default folder (so `dsadmin eval` and CI never run it), and no shared ids,
-    so both folders can be run together."""
-    assert not HELDOUT.is_relative_to(EVALS / "scenarios")
-    dev = {s.id for s in load_scenarios([EVALS / "scenarios"])}
-    assert dev.isdisjoint(s.id for s in load_scenarios([HELDOUT]))
+def test_the_heldout_sets_are_apart_from_the_development_set_and_each_other():
+    """Not under the default folder (so `dsadmin eval` and CI never run them), and no shared ids,
+    so every folder can be run together."""
+    folders = [EVALS / "scenarios", *(EVALS / name for name in SETS)]
+    assert not any(EVALS.joinpath(name).is_relative_to(EVALS / "scenarios") for name in SETS)
+    seen: set[str] = set()
+    for folder in folders:
+        ids = {s.id for s in load_scenarios([folder])}
+        assert seen.isdisjoint(ids), folder
+        seen |= ids
