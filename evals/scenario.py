@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from policies import catalogue
 from policies.decision import Outcome
+from policies.problems import field_problems
 
 # the outcomes a scenario may expect: policies.decision.Outcome's words for a request's ending
 OUTCOMES = tuple(o.value for o in (Outcome.DONE, Outcome.DENIED, Outcome.PENDING_APPROVAL,
@@ -209,14 +210,11 @@ class Scenario(_Strict):
 
 
 def _describe(error: ValidationError, source: str) -> str:
-    lines = [f"{source}: {error.error_count()} problem(s) in the scenario:"]
-    for item in error.errors():
-        where = ".".join(str(p) for p in item["loc"]) or "(top level)"
-        msg = item["msg"].removeprefix("Value error, ")
-        if item["type"] == "extra_forbidden":
-            msg = "unknown key; check its spelling against the scenario format (evals/README.md)"
-        lines.append(f"  {where}: {msg}")
-    return "\n".join(lines)
+    lines = field_problems(
+        error, unknown="unknown key; check its spelling against the scenario format (evals/README.md)"
+    )
+    heading = f"{source}: {error.error_count()} problem(s) in the scenario:"
+    return "\n".join([heading, *(f"  {line}" for line in lines)])
 
 
 def parse_scenario(data: object, source: str = "<scenario>") -> Scenario:
@@ -233,13 +231,9 @@ def parse_scenario(data: object, source: str = "<scenario>") -> Scenario:
 
 
 def load_scenario(path: Path) -> Scenario:
-    from policies.textfiles import FileProblem, load_yaml
+    from policies.textfiles import load_yaml
 
-    try:
-        data = load_yaml(path, "scenario")
-    except FileProblem as exc:
-        raise ScenarioError(str(exc)) from None
-    return parse_scenario(data, str(path))
+    return parse_scenario(load_yaml(path, "scenario", error=ScenarioError), str(path))
 
 
 def _scenario_files(path: Path) -> list[Path]:
