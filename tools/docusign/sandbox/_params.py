@@ -59,10 +59,15 @@ def array(where: str, value: Any, *, required: bool = True) -> list[Any]:
     return value
 
 
+def _absent(where: str, value: Any, required: bool) -> bool:
+    """True for a missing optional value; a missing required one is DocuSign's 400."""
+    if value is None and required:
+        raise bad(f"{where} is required")
+    return value is None
+
+
 def text(where: str, value: Any, *, required: bool = False) -> str | None:
-    if value is None:
-        if required:
-            raise bad(f"{where} is required")
+    if _absent(where, value, required):
         return None
     if not isinstance(value, str):
         raise bad(f"{where} must be a string")
@@ -72,9 +77,7 @@ def text(where: str, value: Any, *, required: bool = False) -> str | None:
 
 
 def integer(where: str, value: Any, *, required: bool = False) -> int | None:
-    if value is None:
-        if required:
-            raise bad(f"{where} is required")
+    if _absent(where, value, required):
         return None
     if isinstance(value, bool):
         raise bad(f"{where} must be an integer")
