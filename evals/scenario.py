@@ -236,12 +236,14 @@ def load_scenario(path: Path) -> Scenario:
     return parse_scenario(load_yaml(path, "scenario", error=ScenarioError), str(path))
 
 
-def _scenario_files(path: Path) -> list[Path]:
+def _scenario_files(path: Path) -> tuple[list[Path], str | None]:
+    """The scenario files ``path`` names, or a problem saying why it names none."""
     if path.is_dir():
-        return sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
+        files = sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
+        return files, None if files else f"{path}: no *.yaml scenario files in this folder"
     if path.is_file():
-        return [path]
-    raise ScenarioError(f"{path}: no such scenario file or folder")
+        return [path], None
+    return [], f"{path}: no such scenario file or folder"
 
 
 def load_scenarios(paths: list[Path], tags: list[str] | None = None) -> list[Scenario]:
@@ -253,13 +255,9 @@ def load_scenarios(paths: list[Path], tags: list[str] | None = None) -> list[Sce
     problems: list[str] = []
     seen: dict[str, str] = {}
     for path in paths:
-        try:
-            files = _scenario_files(path)
-        except ScenarioError as exc:
-            problems.append(str(exc))
-            continue
-        if not files and path.is_dir():
-            problems.append(f"{path}: no *.yaml scenario files in this folder")
+        files, problem = _scenario_files(path)
+        if problem:
+            problems.append(problem)
         for file in files:
             try:
                 scenario = load_scenario(file)
