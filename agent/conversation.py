@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 
-from agent.backends.base import Backend, BackendError, ModelTurn, Usage
+from agent.backends.base import CUT_OFF_STOPS, Backend, BackendError, ModelTurn, Usage
 from audit.models import Session, SessionMessage
 from audit.redact import redact_strings
 from policies.call import Actor
@@ -198,6 +198,19 @@ class Conversation:
                     calls=calls,
                     results=results,
                     usage=usage,
+                    model_turns=turns,
+                )
+            if turn.stop_reason in CUT_OFF_STOPS:
+                # the request did not finish: nothing the turn was writing runs, and the person is told
+                text = turn.text or "The model's reply was cut off; nothing it was about to propose was run."
+                self._add({"role": "assistant", "content": [{"type": "text", "text": text}]})
+                return Reply(
+                    _outcome(results, clarify=False) if results else Outcome.ERROR,
+                    _join([*texts, text]),
+                    calls=calls,
+                    results=results,
+                    usage=usage,
+                    failed=True,
                     model_turns=turns,
                 )
             meta = {"pending": turn.state["pending"]} if turn.state and "pending" in turn.state else None
