@@ -25,9 +25,9 @@ from agent.backends.offline.frame import Frame
 from agent.backends.offline.grounding import Lexed
 from agent.backends.offline.words import MODIFIERS, words
 
-# a role word and the word its profile's name holds ("admins" -> "Account Administrator")
+# a role word and the word its profile's name holds ("admins" -> "Account Administrator", "Global Admin")
 ROLE_WORDS: tuple[tuple[str, str], ...] = (
-    (r"admins?|administrators?", "administrator"),
+    (r"admins?|administrators?", r"admin(istrator)?"),
     (r"senders?", "sender"),
     (r"viewers?", "viewer"),
 )
@@ -101,7 +101,7 @@ def refine(frame: Frame, lexed: Lexed, vocabulary: OrgVocabulary) -> str | None:
     names = _profiles(vocabulary, account) if said or frame.profile or unknown else []  # read only if asked
     if said:
         bare = _bare_role(said)
-        frame.profile = (_profile_for(bare, names) if bare else None) or said
+        frame.profile = (_profile_for(bare, names) if bare else None) or bare or said
     elif unknown and not frame.profile:
         frame.profile = unknown[0]
     unread = (frame.profile and not names) or (frame.groups and not _groups(vocabulary, account))

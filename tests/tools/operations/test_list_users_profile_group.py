@@ -138,7 +138,8 @@ def test_pages_of_a_filtered_listing_add_up_to_the_whole(world):
 
 
 def test_a_cursor_from_another_filter_is_refused(world):
-    first = world.submit(ADMIN, "list_users", account="EMEA", permission_profile="DocuSign Sender", page_size=2)
-    other = world.submit(ADMIN, "list_users", account="EMEA", permission_profile="DocuSign Viewer", page_size=2,
-                         cursor=first.next_cursor)
+    first = world.submit(ADMIN, "list_users", account="EMEA", permission_profile="DocuSign Sender",
+                         page_size=2)
+    other = world.submit(ADMIN, "list_users", account="EMEA", permission_profile="DocuSign Viewer",
+                         page_size=2, cursor=first.next_cursor)
     assert other.kind == "error" and "different query" in other.message
