@@ -95,6 +95,8 @@ class ListUsers(_Action):
         None, description=_about(action_name, "status"))
     name_contains: Text | None = Field(None, description=_about(action_name, "name_contains"))
     account: Text | None = Field(None, description=_about(action_name, "account"))
+    permission_profile: Text | None = Field(None, description=_about(action_name, "permission_profile"))
+    group: Text | None = Field(None, description=_about(action_name, "group"))
     last_modified_since: Since | None = Field(
         None, description=_about(action_name, "last_modified_since"))
     page_size: int = Field(50, ge=1, le=100, description=_about(action_name, "page_size"))

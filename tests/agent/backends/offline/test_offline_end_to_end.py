@@ -124,8 +124,10 @@ def test_a_question_about_my_own_profile_reads_and_changes_nothing(acme_stack):
     sandbox, rt = acme_stack()
     with unchanged(sandbox):
         reply = _talk(rt, ADMIN).ask("Do I have the DocuSign Viewer profile on EMEA?")
-        assert reply.outcome == "done" and [c.action for c in reply.calls] == ["list_account"]
-        assert "Account Administrator" in reply.text
+        # a yes/no question about one person: that person's listing by the profile, answered first
+        assert reply.outcome == "done" and [c.action for c in reply.calls] == ["list_users"]
+        assert reply.text.startswith("No: admin@acme.com does not have permission profile 'DocuSign Viewer' "
+                                     "on EMEA (EMEA: Account Administrator")
 
 
 def test_an_unsupported_request_is_declined_not_answered_with_every_user(acme_stack):
