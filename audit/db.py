@@ -18,6 +18,9 @@ from sqlalchemy.pool import ConnectionPoolEntry, NullPool
 from audit._canonical import canonical_json
 
 GENESIS_HASH = "0" * 64
+# How long a SQLite write waits for another process's write lock before failing "database is locked":
+# long enough for any command's transaction, short enough that a stuck holder is reported.
+SQLITE_BUSY_TIMEOUT_S: float = 30
 
 
 def qualifier(engine_or_conn: Engine | Connection) -> str:
@@ -38,7 +41,7 @@ def make_engine(url: str, *, schema: str | None = None) -> Engine:
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             _create_private(Path(path.split("?", 1)[0]))
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_S},
                                json_serializer=canonical_json,
                                poolclass=NullPool if path and path != ":memory:" else None)
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -66,7 +69,7 @@ def _sqlite_pragmas(dbapi_conn: DBAPIConnection, _record: ConnectionPoolEntry) -
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_TIMEOUT_S * 1000)}")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.close()
 
