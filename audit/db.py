@@ -41,8 +41,8 @@ def make_engine(url: str, *, schema: str | None = None) -> Engine:
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             _create_private(Path(path.split("?", 1)[0]))
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_S},
-                               json_serializer=canonical_json,
+        connect = {"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_S}
+        engine = create_engine(url, connect_args=connect, json_serializer=canonical_json,
                                poolclass=NullPool if path and path != ":memory:" else None)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine

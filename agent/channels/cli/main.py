@@ -65,4 +65,4 @@ def main() -> None:
     """The console script (``dsadmin``); ``python -m agent.channels.cli`` runs the same."""
     from agent.channels.cli import failures
 
-    failures.run(start.command(app))
+    failures.run(lambda: start.command(app)())  # building the command is interruptible too
