@@ -262,7 +262,8 @@ def _check_length(text: str) -> None:
     length = len((text or "").strip())
     if length > MAX_REQUEST_CHARS:
         raise Refused("invalid", f"the request is {length:,} characters long; at most {MAX_REQUEST_CHARS:,} "
-                      "characters are taken: shorten it (many users at once go in a CSV file: `dsadmin bulk`)")
+                      "characters are taken: shorten it (many users at once go in a CSV file: "
+                      "`dsadmin bulk`)")
 
 
 class Agent:
