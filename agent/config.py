@@ -363,7 +363,7 @@ def load_config(path: str | Path | None = None) -> Config:
     from policies.textfiles import FileProblem, load_yaml
 
     file = Path(candidate).expanduser()
-    if not file.is_file():
+    if not file.exists():
         raise ConfigError(f"{file}: no such configuration file; fix --config or $DSADMIN_CONFIG")
     try:
         data = load_yaml(file, "configuration file")
