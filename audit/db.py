@@ -85,8 +85,17 @@ def open_store(url: str, *, schema: str | None = None) -> Engine:
     except StoreError:
         raise
     except Exception as exc:  # driver errors vary by backend; the person needs the URL and cause
-        raise StoreError(f"cannot open the store at {_safe(url)}: {exc}") from exc
+        raise StoreError(f"cannot open the store at {_safe(url)}: {cause(exc)}") from exc
     return engine
+
+
+def cause(exc: BaseException) -> str:
+    """A database error as the person needs it: the driver's own words, without the SQL statement
+    and its parameters (request data) or SQLAlchemy's link to its error catalogue."""
+    text = str(getattr(exc, "orig", None) or exc)
+    noise = ("(Background on this error", "[SQL", "[parameters")
+    kept = [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith(noise)]
+    return " ".join(kept) or type(exc).__name__
 
 
 def _safe(url: str) -> str:

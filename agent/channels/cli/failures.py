@@ -35,17 +35,17 @@ def explain(exc: BaseException) -> str:
     """The sentence for ``exc``: the store's failures by cause, anything else as a defect."""
     from sqlalchemy.exc import DBAPIError
 
-    from audit.db import SQLITE_BUSY_TIMEOUT_S, StoreError
+    from audit.db import SQLITE_BUSY_TIMEOUT_S, StoreError, cause
 
     if isinstance(exc, StoreError):
         return str(exc)
     if isinstance(exc, DBAPIError):
-        cause = str(exc.orig or exc).strip().splitlines()[0]
-        if "locked" in cause or "busy" in cause:
+        why = cause(exc)
+        if "locked" in why or "busy" in why:
             return (f"the store is locked by another process (waited {SQLITE_BUSY_TIMEOUT_S:g} s): another "
                     "dsadmin command or a program with the SQLite file open holds a write; try again when "
                     f"it has finished.{_AFTER}")
-        return (f"the store failed ({cause}); check it is reachable with `dsadmin config check`, then try "
+        return (f"the store failed ({why}); check it is reachable with `dsadmin config check`, then try "
                 f"again.{_AFTER}")
     detail = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     return (f"dsadmin failed unexpectedly ({type(exc).__name__}{': ' + detail[:200] if detail else ''}). "
