@@ -94,7 +94,8 @@ def cause(exc: BaseException) -> str:
     and its parameters (request data) or SQLAlchemy's link to its error catalogue."""
     text = str(getattr(exc, "orig", None) or exc)
     noise = ("(Background on this error", "[SQL", "[parameters")
-    kept = [line.strip() for line in text.splitlines() if line.strip() and not line.lstrip().startswith(noise)]
+    lines = (line.strip() for line in text.splitlines())
+    kept = [line for line in lines if line and not line.startswith(noise)]
     return " ".join(kept) or type(exc).__name__
 
 
