@@ -160,3 +160,10 @@ def test_a_request_longer_than_the_channels_take_is_refused_before_anything_runs
     assert dsadmin.ask(admin, edge).outcome is not Outcome.ERROR
     said = dsadmin.runtime.audit.tail(50, kind="user_message")[-1].payload["text"]
     assert said == edge  # the whole request the model read is on the record
+
+
+def test_a_sandbox_state_that_is_not_a_database_is_a_setup_failure_naming_reset(_isolated_home):
+    (_isolated_home / "sandbox").mkdir(parents=True, exist_ok=True)
+    (_isolated_home / "sandbox" / "state.db").write_bytes(b"garbage" * 200)
+    with pytest.raises(SetupFailed, match="dsadmin sandbox reset"):
+        Agent.open()
