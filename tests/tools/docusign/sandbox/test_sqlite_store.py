@@ -238,7 +238,9 @@ def test_a_state_file_that_is_not_a_database_is_named_and_reset_starts_over(tmp_
     assert dumped.exit_code == 1 and "dsadmin sandbox reset" in dumped.output
     reset = runner.invoke(app, ["sandbox", "reset", "--state-dir", str(tmp_path)])
     assert reset.exit_code == 0, reset.output
+
     def people(dump: dict) -> dict:
-        return {u["email"]: {a: m["status"] for a, m in u.get("memberships", {}).items()} for u in dump["users"]}
+        return {u["email"]: {a: m["status"] for a, m in u.get("memberships", {}).items()}
+                for u in dump["users"]}
 
     assert people(Sandbox.open(tmp_path).dump()) == people(Sandbox.from_fixture("acme").dump())
