@@ -106,28 +106,29 @@ class SlackSession(AgentSession):
         newest = self._newest_pending_approval()
         return ({"channel": "CAPPROVALS"}, {"value": newest}) if newest else None
 
+    def _press_approval(self, approver: str, action_id: str) -> bool:
+        """Press the pending approval's ``action_id`` button as ``approver``; False if there is none."""
+        found = self._approval_button(action_id)
+        if found is None or self._newest_pending_approval() is None:
+            return False
+        message, button = found
+        if button is None:
+            return False
+        self.driver.press(_slack_id(approver), action_id, button["value"], {"ts": "2.0"}, message["channel"])
+        return True
+
     def approve(self, approver: str) -> TurnResult:
         from agent.channels.slack import messages as ui
 
-        found = self._approval_button(ui.APPROVE)
-        if found is None or self._newest_pending_approval() is None:
+        if not self._press_approval(approver, ui.APPROVE):
             return no_approval()
-        message, button = found
-        if button is None:
-            return no_approval()
-        self.driver.press(_slack_id(approver), ui.APPROVE, button["value"], {"ts": "2.0"}, message["channel"])
         return self._turn()
 
     def deny(self, approver: str) -> TurnResult:
         from agent.channels.slack import messages as ui
 
-        found = self._approval_button(ui.DENY)
-        if found is None or self._newest_pending_approval() is None:
+        if not self._press_approval(approver, ui.DENY):
             return no_approval()
-        message, button = found
-        if button is None:
-            return no_approval()
-        self.driver.press(_slack_id(approver), ui.DENY, button["value"], {"ts": "2.0"}, message["channel"])
         opened = self.slack.sent("views.open")
         if not opened:  # refused before the modal: the refusal went to the presser only
             return TurnResult(outcome=Outcome.DENIED, text="the approval could not be decided by this person")
