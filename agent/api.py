@@ -265,13 +265,25 @@ class Session:
         return True
 
     def ask(self, text: str) -> Reply:
-        """One request in this session; never raises for a backend or gate failure (see ``failed``)."""
+        """One request in this session; never raises for a backend or gate failure (see ``failed``).
+        A request longer than ``MAX_REQUEST_CHARS`` is ``Refused`` before anything runs or is recorded."""
+        _check_length(text)
         return _reply(self._conversation.ask(text))
 
     def confirm(self, accept: bool = True, *, token: str | None = None) -> Reply:
         """Answer the confirmation this session's last reply asked for, or ``token`` (one an earlier
         reply of this session issued, e.g. carried by a channel's Confirm button)."""
         return _reply(self._conversation.confirm(accept=accept, token=token))
+
+
+def _check_length(text: str) -> None:
+    from agent.conversation import MAX_REQUEST_CHARS
+
+    length = len((text or "").strip())
+    if length > MAX_REQUEST_CHARS:
+        raise Refused("invalid", f"the request is {length:,} characters long; at most {MAX_REQUEST_CHARS:,} "
+                      "characters are taken: shorten it (many users at once go in a CSV file: "
+                      "`dsadmin bulk`)")
 
 
 class Agent:
@@ -381,6 +393,7 @@ class Agent:
 
     def ask(self, person: Person, text: str, **options: Any) -> Reply:
         """One request from ``person``, in plain language (``options`` as for ``session``)."""
+        _check_length(text)  # before the session is opened (and recorded)
         return self.session(person, **options).ask(text)
 
     def pending_confirmation(self, person: Person, token: str) -> PendingConfirmation | None:

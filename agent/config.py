@@ -369,7 +369,7 @@ def load_config(path: str | Path | None = None) -> Config:
     from policies.textfiles import load_yaml
 
     file = Path(candidate).expanduser()
-    if not file.is_file():
+    if not file.exists():
         raise ConfigError(f"{file}: no such configuration file; fix --config or $DSADMIN_CONFIG")
     data = load_yaml(file, "configuration file", error=ConfigError)
     return parse_config(data, str(file), require_people=True)

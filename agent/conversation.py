@@ -30,6 +30,10 @@ if TYPE_CHECKING:
     from agent.runtime import Runtime
 
 MAX_RESULT_CHARS = 40_000
+# The longest request a person may send, on every channel (the web form and the HTTP API say so too):
+# far above any real request (a list of names belongs in a CSV file, `dsadmin bulk`), and the audit
+# log records the whole of what the model reads, so the two never differ.
+MAX_REQUEST_CHARS = 4000
 # declarative tables: ``Base`` declares ``__table__`` as a Table (audit.models)
 _SESSIONS, _MESSAGES = Session.__table__, SessionMessage.__table__
 
@@ -110,14 +114,14 @@ class Conversation:
 
     def ask(self, text: str) -> Reply:
         """Handle one request from the person; never raises for a backend or gate failure."""
-        text = (text or "").strip()
+        text = (text or "").strip()[:MAX_REQUEST_CHARS]  # channels refuse longer (agent.api); never more
         self.rt.audit.append(
             "user_message",
             session_id=self.session_id,
             actor=self.actor.email,
-            payload={"text": text[:4000], "backend": self.backend.name},
+            payload={"text": text, "backend": self.backend.name},
         )
-        self._add({"role": "user", "content": [{"type": "text", "text": text[:20_000]}]})
+        self._add({"role": "user", "content": [{"type": "text", "text": text}]})
         reply = self._finish(self._loop(reads_as_question(text)))
         self._save()
         if reply.confirmation_token:

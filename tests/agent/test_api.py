@@ -200,3 +200,31 @@ def test_request_status_notice_and_decidability_for_channels(api):
     assert own.value.kind == "forbidden"
     assert "EMEA" in dsadmin.organization(sam).accounts
     assert sandbox.dump()["users"] and dsadmin.approval_status(approval_id) == "pending"  # nothing decided
+
+
+def test_a_request_longer_than_the_channels_take_is_refused_before_anything_runs(api):
+    """The web page and the HTTP API take at most 4,000 characters; ``ask`` from the command line or a
+    program used to take any length, audit its first 4,000 and give the model 20,000, so what the model
+    read (16,000 characters of it) was on no record. One limit now, refused with the fix."""
+    from agent.conversation import MAX_REQUEST_CHARS
+
+    sandbox, dsadmin = api
+    before, events = sandbox.dump(), len(dsadmin.runtime.audit.tail(1000))
+    admin = dsadmin.person("admin@acme.com")
+    long = "Close emma.johnson@acme.com on every account. " + "x" * 20_000
+    with pytest.raises(Refused, match="at most 4,000 characters") as caught:
+        dsadmin.ask(admin, long)
+    assert caught.value.kind == "invalid"
+    assert sandbox.dump() == before and len(dsadmin.runtime.audit.tail(1000)) == events
+    edge = "List every user with status pending " + "." * (MAX_REQUEST_CHARS - 36)
+    assert len(edge) == MAX_REQUEST_CHARS
+    assert dsadmin.ask(admin, edge).outcome is not Outcome.ERROR
+    said = dsadmin.runtime.audit.tail(50, kind="user_message")[-1].payload["text"]
+    assert said == edge  # the whole request the model read is on the record
+
+
+def test_a_sandbox_state_that_is_not_a_database_is_a_setup_failure_naming_reset(_isolated_home):
+    (_isolated_home / "sandbox").mkdir(parents=True, exist_ok=True)
+    (_isolated_home / "sandbox" / "state.db").write_bytes(b"garbage" * 200)
+    with pytest.raises(SetupFailed, match="dsadmin sandbox reset"):
+        Agent.open()
