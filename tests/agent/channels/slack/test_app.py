@@ -197,3 +197,15 @@ def test_a_purge_is_confirmed_with_a_button_only_the_requester_can_press(world):
     _, approval_id = world.approval_message()  # the purge now waits for an approver, who is told
     assert world.rt.approvals.get(approval_id).requester == "admin@acme.com"
     assert any(u["email"] == "tom.baker@acme.com" for u in world.sandbox.dump()["users"])
+
+
+def test_a_message_longer_than_a_request_may_be_is_refused_with_the_limit_and_runs_nothing(world):
+    """Slack takes 40,000 characters in a message; dsadmin reads at most 4,000 (what the audit log
+    keeps), so a longer one is refused with the limit, not cut to a prefix the person never chose."""
+    before, events = world.sandbox.dump(), len(world.rt.audit.tail(1000))
+    long = "Close emma.johnson@acme.com on every account. " + "x" * 5_000
+    assert world.dm("UADMIN", long).status_code == 200
+    told = [m["text"] for m in world.slack.sent("chat.postMessage") if m["channel"] == "DUADMIN"]
+    assert len(told) == 1 and "at most 4,000 characters" in told[0]
+    assert world.sandbox.dump() == before
+    assert not [e for e in world.rt.audit.tail(1000)[events:] if e.kind == "user_message"]
