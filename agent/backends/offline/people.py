@@ -15,7 +15,7 @@ from typing import Any
 
 from agent.backends.offline.frame import Frame
 from agent.backends.offline.grounding import Token
-from agent.backends.offline.slots import STOP
+from agent.backends.offline.tokens import STOP
 from tools.actions import ToolCall
 
 # Capitalised words that open or shape a request, not a person's name.
