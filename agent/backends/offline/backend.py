@@ -11,7 +11,8 @@ import json
 from typing import Any
 
 from agent.backends.base import ModelTurn, OrgVocabulary, TurnContext, last_user_text, pending_tool_results
-from agent.backends.offline.followups import follow_up, session_calls
+from agent.backends.offline import nearby
+from agent.backends.offline.followups import corrected_request, follow_up, session_calls
 from agent.backends.offline.grounding import normalize
 from agent.backends.offline.guards import Grounding
 from agent.backends.offline.intents import READ_START
@@ -32,10 +33,13 @@ class OfflineBackend:
     def next_turn(self, messages: list[dict[str, Any]], context: TurnContext) -> ModelTurn:
         results = pending_tool_results(messages)
         pending = resumed_frame(messages)
-        if results and not (pending and pending.get("lookup")):
-            text = report(results) + own_access_note(messages, context.actor_email)
-            return ModelTurn(text=text, stop_reason="end_turn")
-        if results:
+        if results and pending and pending.get("lookup") == "near_email":
+            plan = _near_email_answer(pending, [_result_of(r) for r in results])
+        elif results and not (pending and pending.get("lookup")):
+            plan = _near_email_search(messages, results) or Plan(
+                report(results) + own_access_note(messages, context.actor_email)
+            )
+        elif results:
             planner = _planner(self._fixed_vocabulary or context.vocabulary(), context)
             plan = planner.after(pending or {}, [_result_of(r) for r in results])
         else:
@@ -59,7 +63,8 @@ class OfflineBackend:
         vocabulary = self._fixed_vocabulary or context.vocabulary()
         found = follow_up(low, history, Grounding(vocabulary).account)
         if found is None:
-            return None
+            corrected = corrected_request(POLITE.sub("", normalize(text)).strip(" .!"), history)
+            return self._plan(corrected, None, context) if corrected else None
         answer, calls = found
         return Plan(answer, calls=calls, clarify=not calls)
 
@@ -82,6 +87,24 @@ class OfflineBackend:
             if plan.calls:
                 return plan
         return _planner(vocabulary, context).plan(text, pending)
+
+
+def _near_email_search(messages: list[dict[str, Any]], results: list[dict[str, Any]]) -> Plan | None:
+    """A write on an address that failed: search once for the users it may have meant."""
+    history = session_calls(messages)[-len(results):]
+    failed = nearby.failed_write([(p.action, p.args) for p in history], [_result_of(r) for r in results])
+    calls = nearby.search_calls(failed["args"]["email"]) if failed else []
+    if not failed or not calls:
+        return None
+    state = {"pending": {"lookup": "near_email", "failed": failed, "report": report(results)}}
+    return Plan(calls=calls, state=state)
+
+
+def _near_email_answer(pending: dict[str, Any], results: list[dict[str, Any]]) -> Plan:
+    """The users one slip from the failed address, asked about; else the failure as it was."""
+    failed = pending["failed"]
+    candidates = nearby.near(failed["args"]["email"], results)
+    return nearby.offer(failed, candidates) if candidates else Plan(pending["report"])
 
 
 def _planner(vocabulary: OrgVocabulary, context: TurnContext) -> Planner:

@@ -97,6 +97,8 @@ def _backward(toks: list[Token], i: int) -> str | None:
 # (cue word, direction, kinds it introduces, strong?) — weak cues only fill a slot the intent needs.
 CUES = [
     ("as", "f", ("profile",), True),
+    ("a", "f", ("profile",), False),  # "make priya a Chief Signer on EMEA": a profile, never a name
+    ("an", "f", ("profile",), False),
     ("profile", "b", ("profile",), True),
     ("role", "b", ("profile",), True),
     ("group", "b", ("group",), True),

@@ -45,6 +45,7 @@ class Frame:
     more_people: list[str] = field(default_factory=list)  # further names, looked up with it
     asking_about: str | None = None  # the name a question is pending on (ambiguous or unknown)
     candidates: list[str] = field(default_factory=list)  # the emails offered for it
+    respelled: list[str] = field(default_factory=list)  # the request as read, when a word was a typo
     seat: bool = False  # an employee's own seat request: configured defaults fill what is unsaid
 
     def as_dict(self) -> dict:

@@ -42,7 +42,7 @@ CONTEXT_TAIL = re.compile(
 )
 STRONG_SEAT = r"\b(provision|onboard|on-board|create|invite|register|new (docusign )?user)\b"
 SEAT = (
-    r"\b(set up|setup|seat|license|licence|add (a )?(new )?(docusign )?user|"
+    r"\b(set up|setup|set (\S+ ){1,2}up|seat|license|licence|add (a )?(new )?(docusign )?user|"
     r"(a|an) (new )?(docusign )?account|get (<self> )?(access|set up))\b"
 )
 WANT = (
@@ -128,6 +128,8 @@ INTENTS: tuple[Intent, ...] = (
         "close",
         True,
         ((r"\b(close|deactivate|offboard|off-board|terminate|suspend|revoke|disable|shut down)\b", 4.5),
+         # slang for the same: "kill her access", "nuke his access", "cut X off", "cut off X on EMEA"
+         (r"\b(kill|nuke|yank|cut off|cut-off|shut off|lock out)\b|\bcut( \S+){1,3} off\b", 4.5),
          (r"\b(left|leaves|leaving|quit|departed) (the )?(company|firm|organi[sz]ation)\b"
           r"|\bdeprovision", 4.5)),
         ("<email>", "<acct>"),
@@ -136,7 +138,8 @@ INTENTS: tuple[Intent, ...] = (
     Intent(
         "add_groups",
         True,
-        ((r"\b(add|put|include|join|place|assign|enrol|enroll)\b.*(<grp>|\bgroups?\b)", 4.3),),
+        ((r"\b(add|put|include|join|place|assign|enrol|enroll)\b.*(<grp>|\bgroups?\b)", 4.3),
+         (r"\b(make|become)\b.*\bmember of (the )?(<grp>|\S+ groups?\b)", 4.3)),
         ("<email>", "<acct>", "<grp>"),
         vetoes=(r"<prof>", STRONG_SEAT, SEAT),
     ),
@@ -165,6 +168,8 @@ INTENTS: tuple[Intent, ...] = (
                 rf"({PROFILE_WORD}|{AS_NAME}).*{WANT}|{WANT}.*({PROFILE_WORD}|{AS_NAME})",
                 3.5,
             ),
+            # "make priya a Chief Signer on EMEA": "make <someone> a <what>" names a profile, known or not
+            (r"^(make|turn) (<email>|[a-z][\w.'-]*)( [a-z][\w'-]*)? (a|an) (?!(new|member|list)\b)\w", 3.5),
             (
                 r"^(<self> )?<prof>( on <acct>)?( (pls|please|thanks|thx))?$",
                 3.0,

@@ -20,11 +20,24 @@ LEADING_MARKS = re.compile(r"^[^\w(\[\"']+")
 def read_names(lexed: Lexed, frame: Frame) -> None:
     """Names and job title as typed in the request (never re-spaced): see ``_read_names``."""
     _read_names(lexed, frame)
+    if not frame.job_title and frame.intent == "update" and any(t.low == "title" for t in lexed.tokens):
+        frame.job_title = _title_stated(lexed.tokens)
     for name in ("first_name", "last_name", "job_title"):
         value = getattr(frame, name)
         if value:  # "title -> Payroll Manager": the arrow introduces the value, it is not part of it
             value = LEADING_MARKS.sub("", value)
             setattr(frame, name, _as_typed(lexed.text, value) if value else None)
+
+
+def _title_stated(toks: list[Token]) -> str | None:
+    """'olivia@acme.com is now Office Manager, please update her title': the title is what the
+    person *is* now, said before the word "title" (only with "title" in the request)."""
+    for i, tok in enumerate(toks):
+        if getattr(tok.entity, "kind", None) in ("email", "self"):
+            value = _value_after(toks, i + 1, require_to=True)
+            if value and value.split()[0].lower() not in ("a", "an", "the", "my", "her", "his", "their"):
+                return value
+    return None
 
 
 def _as_typed(text: str, value: str) -> str | None:
@@ -93,22 +106,26 @@ def _name_beside(toks: list[Token], i: int) -> tuple[str, str] | None:
     return name(before[-2:])
 
 
+# Words between a field's cue and its value, in any order: "last name is now Chen", "first name,
+# it should be Amelie", "title of X will be AE". Connectors say a value follows (``require_to``).
+LEAD_INS = frozenset({"of", "for", "'s", ",", "-", "it", "it's", "its", "which", "that", "should", "will",
+                      "must", "now", "needs", "need", "has", "have", "got", "actually", "officially"})
+CONNECTORS = frozenset({"to", "as", ":", "=", "is", "be", "become", "becomes", "changed", "reads", "spelled",
+                        "spelt"})
+# Another field's cue ends a value: "first name to Noa and last name to Williams-Grant".
+FIELD_CUES = frozenset({"first", "last", "given", "family", "surname", "job", "title", "name"})
+
+
 def _value_after(toks: list[Token], i: int, require_to: bool = False) -> str | None:
-    """The free text after 'to' / 'as' / ':' up to an account mention or the end."""
-    j = i
+    """The free text after 'to' / 'as' / ':' up to an account mention, another field or the end."""
+    j, connected = i, False
     while j < len(toks) and (
-        getattr(toks[j].entity, "kind", None) in ("email", "self") or toks[j].low in ("of", "for", "'s")
+        getattr(toks[j].entity, "kind", None) in ("email", "self")
+        or (toks[j].entity is None and toks[j].low in LEAD_INS | CONNECTORS)
     ):
+        connected = connected or toks[j].low in CONNECTORS
         j += 1
-    while j < len(toks) and toks[j].entity is None and toks[j].low in ("should", "will", "must", "now"):
-        j += 1
-    if (
-        j < len(toks)
-        and toks[j].entity is None
-        and toks[j].low in ("to", "as", ":", "=", "is", "be", "become")
-    ):
-        j += 1
-    elif require_to:
+    if require_to and not connected:
         return None
     entity = toks[j].entity if j < len(toks) else None
     if entity is not None and entity.kind == "phrase":
@@ -119,6 +136,8 @@ def _value_after(toks: list[Token], i: int, require_to: bool = False) -> str | N
         if tok.entity is not None and tok.entity.kind not in ("profile", "group"):
             break
         if tok.entity is None and tok.low in ("on", "in", "at", "please", "thanks") and words:
+            break
+        if tok.low in ("and", ",") and words and _low(toks, j + 1) in FIELD_CUES | {"her", "his", "their"}:
             break
         if tok.text in PUNCT_STOP and tok.text not in ".-&'":
             break

@@ -20,11 +20,13 @@ from agent.backends.offline.grounding import Lexicon, normalize
 from agent.backends.offline.guards import Grounding, check
 from agent.backends.offline.intents import CALLS, classify, is_question
 from agent.backends.offline.lookups import Lookups
+from agent.backends.offline.nearby import one_edit
 from agent.backends.offline.plan import Plan
 from agent.backends.offline.polite import as_request
 from agent.backends.offline.questions import ask
 from agent.backends.offline.since import BULK_CUE, bulk_file, bulk_kind, changed_since, skip_invalid
 from agent.backends.offline.slots import fill
+from agent.backends.offline.timing import not_scheduled, untimed
 from agent.backends.offline.unsupported import declined, filter_refusal, unsupported_filter
 from policies import catalogue
 from tools.actions import ToolCall
@@ -40,7 +42,20 @@ EXAMPLES = (
     'Contractors as DocuSign Viewer"\n'
     '  - "Purge maya.chen@acme.com"  /  "Update john.doe@acme.com\'s job title to Account Executive"'
 )
-CANCEL = re.compile(r"^(cancel|never ?mind|forget (it|that)|stop|abort|no|nope|no thanks|don't|dont)\b")
+# a cancel is the whole answer ("no", "never mind"); "no wait, just close her on EMEA" is a correction
+CANCEL = re.compile(
+    r"^(cancel|never ?mind|forget (it|that)|stop|abort|no|nope|no thanks|don't|dont|no,? wait|wait)"
+    r"( (it|that|thanks|please|then))?[\s.!]*$"
+)
+CORRECTION = re.compile(
+    r"^((no|nope)([,.!;:-]+\s*|\s+(?=wait|actually|sorry|just|make|close|change))|"
+    r"(wait|actually|sorry|oops|hmm|scratch that|on second thought)[,.!;:-]*\s+)+(just |rather |instead )?",
+    re.IGNORECASE,
+)
+YES = re.compile(
+    r"^(yes|y|yep|yeah|yup|sure|correct|right|exactly|ok|okay|please do|go ahead|do it|that's right|"
+    r"confirm(ed)?)\b"
+)
 CONFIRM_WORDS = re.compile(r"^(yes|y|yep|confirm(ed)?|approve(d)?|i confirm|go ahead|do it)\b|\btoken\b")
 GREETING = re.compile(r"^(help|hi|hello|hey|\?|what can you do|how does this work|usage)\b")
 # "Hello! Could I ..." : a greeting that opens a request is dropped, not answered with the help text
@@ -140,6 +155,47 @@ class Planner(Lookups):
     def plan(self, text: str, pending: dict | None = None) -> Plan:
         text = normalize(text)
         stripped = POLITE.sub("", as_request(OPENING.sub("", text))).strip(" .!")
+        opening = self._opening(stripped, pending)
+        if opening is not None:
+            return opening
+        if pending and pending.get("missing") == "reading":
+            pending = None  # not a yes to the reading offered: the new words are read afresh
+        stripped = CORRECTION.sub("", stripped) or stripped  # "no wait, just close her on EMEA"
+        changed_in = None if pending else changed_since(stripped)  # "changed today" is a filter
+        stripped, until = untimed(stripped)
+        lexed = self.lexicon.lex(stripped)
+        intent, changed = _changed_listing(classify(lexed), lexed, changed_in)
+        aside = self._aside(intent, lexed, stripped, pending, changed)
+        if aside is not None:
+            return aside
+        if not changed:  # "who was modified in the last 3 days" is a listing, not a person named "modified"
+            intent = _about_someone(intent, lexed)
+        if pending:
+            standalone = fill(intent, lexed) if intent else None
+            if standalone is None or (
+                intent not in READ_INTENTS and not standalone.emails and not standalone.person
+            ):
+                frame = Frame.from_dict(pending["frame"])
+                return self._resume(frame, pending.get("missing"), lexed, stripped)
+        if CONFIRM_WORDS.search(stripped.lower()) and not intent:
+            return Plan(
+                "I cannot confirm anything myself: a pending confirmation is answered at the y/N "
+                "prompt, or with `dsadmin confirm TOKEN --as YOUR_EMAIL`.",
+                clarify=True,
+            )
+        combined = None if pending else self._several(stripped)
+        if combined is not None:
+            return combined
+        if intent is None:
+            return Plan(
+                f"I could not understand \u201c{text[:200]}\u201d. I understand requests like:\n{EXAMPLES}",
+                clarify=True,
+            )
+        return self._request(intent, lexed, changed, until)
+
+    def _opening(self, stripped: str, pending: dict | None) -> Plan | None:
+        """What is answered before the request is read: a cancel, a greeting, a yes to the reading
+        of a misspelt request, a request the Admin API cannot serve, a CSV file."""
         low = stripped.lower()
         if pending and CANCEL.match(low):
             return Plan("OK, I dropped that request; nothing was changed.")
@@ -148,15 +204,17 @@ class Planner(Lookups):
                 f"I administer the {self._org()} DocuSign organization. Try, for example:\n{EXAMPLES}",
                 clarify=True,
             )
+        if pending and pending.get("missing") == "reading" and YES.match(low):
+            frame = Frame.from_dict(pending["frame"])
+            frame.respelled = []  # the person said yes to the corrected reading
+            return self._propose(frame)
         refusal = None if pending else declined(stripped)
         if refusal:
             return Plan(refusal)
-        bulk = None if pending else _bulk_plan(stripped)
-        if bulk is not None:
-            return bulk
-        lexed = self.lexicon.lex(stripped)
-        intent = classify(lexed)
-        intent, changed = _changed_listing(intent, lexed, None if pending else changed_since(stripped))
+        return None if pending else _bulk_plan(stripped)
+
+    def _aside(self, intent: str | None, lexed, stripped: str, pending: dict | None, changed) -> Plan | None:
+        """A listing it cannot filter as asked, or a question about approval requests."""
         refused_filter = (
             unsupported_filter(stripped) if intent == "list_users" and not pending and not changed else None
         )
@@ -165,36 +223,22 @@ class Planner(Lookups):
         )
         if refused_filter:
             return Plan(filter_refusal(refused_filter), clarify=True)
-        if not pending and intent in (None, "list_users", "list_org") and APPROVALS.search(low):
+        if not pending and intent in (None, "list_users", "list_org") and APPROVALS.search(stripped.lower()):
             return Plan(APPROVALS_HELP.replace("YOUR_EMAIL", self.actor), clarify=True)
-        if not changed:  # "who was modified in the last 3 days" is a listing, not a person named "modified"
-            intent = _about_someone(intent, lexed)
-        if pending:
-            frame = Frame.from_dict(pending["frame"])
-            standalone = fill(intent, lexed) if intent else None
-            if standalone is None or (
-                intent not in READ_INTENTS and not standalone.emails and not standalone.person
-            ):
-                return self._resume(frame, pending.get("missing"), lexed, stripped)
-        if CONFIRM_WORDS.search(low) and not intent:
-            return Plan(
-                "I cannot confirm anything myself: a pending confirmation is answered at the y/N "
-                "prompt, or with `dsadmin confirm TOKEN --as YOUR_EMAIL`.",
-                clarify=True,
-            )
-        if not pending:
-            combined = self._several(stripped)
-            if combined is not None:
-                return combined
-        if intent is None:
-            return Plan(
-                f"I could not understand \u201c{text[:200]}\u201d. I understand requests like:\n{EXAMPLES}",
-                clarify=True,
-            )
+        return None
+
+    def _request(self, intent: str, lexed, changed, until: str | None) -> Plan:
+        """A new request read in full: its frame, completed; a write read through a misspelt word
+        carries the corrected sentence, which is asked about before anything is proposed."""
         frame = fill(intent, lexed)
         if changed:
             frame.since = changed[0]
-        return self._complete(frame)
+        if intent not in READ_INTENTS and lexed.respelled():
+            frame.respelled = [respelled_text(lexed.text, lexed.respelled())]
+        plan = self._complete(frame)
+        if until and plan.calls and intent not in READ_INTENTS:
+            plan.text = "\n\n".join(filter(None, (plan.text, not_scheduled(until))))
+        return plan
 
     def _several(self, text: str) -> Plan | None:
         """'List pending users and show the profiles on Acme Legal': each part planned on its own,
@@ -278,7 +322,12 @@ class Planner(Lookups):
 
     def _propose(self, frame: Frame) -> Plan:
         """The calls, once every value is grounded or plausible; else the question naming it."""
-        return self._problem(frame) or self._domain_slip(frame) or Plan(calls=self._calls(frame))
+        return (
+            self._problem(frame)
+            or self._domain_slip(frame)
+            or _reading_asked(frame)
+            or Plan(calls=self._calls(frame))
+        )
 
     def _domain_slip(self, frame: Frame) -> Plan | None:
         """'maya.chen@acme.con': a domain one letter away from the organization's own (the speaker's)
@@ -288,7 +337,7 @@ class Planner(Lookups):
         own = self.actor.rpartition("@")[2]
         for email in frame.emails:
             local, _, domain = email.rpartition("@")
-            if domain != own and _one_edit(domain, own):
+            if domain != own and one_edit(domain, own):
                 frame.emails, frame.candidates = [], [f"{local}@{own}"]
                 state = {"pending": {"frame": frame.as_dict(), "missing": "emails"}}
                 return Plan(
@@ -379,6 +428,25 @@ class Planner(Lookups):
         return self.vocabulary.organization or "your"
 
 
+def respelled_text(text: str, respelled: list[tuple[str, str]]) -> str:
+    """The request with each misspelt word as it was read ("deactvate" -> "deactivate")."""
+    for typed, meant in respelled:
+        text = re.sub(rf"(?<![\w@.]){re.escape(typed)}(?![\w@])", meant, text, count=1)
+    return text
+
+
+def _reading_asked(frame: Frame) -> Plan | None:
+    """A write read through a misspelt word: the corrected sentence is shown and needs a yes."""
+    if not frame.respelled:
+        return None
+    return Plan(
+        f"Did you mean \u201c{frame.respelled[0]}\u201d? Say yes to go ahead, or say it again in other "
+        "words; nothing was changed.",
+        clarify=True,
+        state={"pending": {"frame": frame.as_dict(), "missing": "reading"}},
+    )
+
+
 def _bulk_plan(text: str) -> Plan | None:
     """'provision everyone in new_hires.csv', 'close everyone in leavers.csv': one bulk_users call
     with the file as named (the gate confines it and judges every row); a file with no clear verb
@@ -427,19 +495,6 @@ def _attribute_filter(frame: Frame) -> str | None:
     if frame.profile:
         return f"permission profile {frame.profile}"
     return f"group {frame.groups[0]}" if frame.groups else None
-
-
-def _one_edit(a: str, b: str) -> bool:
-    """Whether ``a`` becomes ``b`` by one letter changed, added, removed or two swapped."""
-    if a == b or abs(len(a) - len(b)) > 1:
-        return False
-    if len(a) == len(b):
-        diff = [i for i in range(len(a)) if a[i] != b[i]]
-        i, j = [*diff, 0, 0][:2]
-        swapped = len(diff) == 2 and j == i + 1 and (a[i], a[j]) == (b[j], b[i])
-        return len(diff) == 1 or swapped
-    short, long_ = sorted((a, b), key=len)
-    return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
 
 
 def _slot_filled(frame: Frame, slot: str) -> bool:

@@ -36,17 +36,14 @@ def fill(intent: str, lexed: Lexed, frame: Frame | None = None) -> Frame:
             frame.accounts.append(name)
     acting = _acting_tokens(lexed, intent)  # "…admin mode. Make X an Account Administrator": the request's
     profile = _wanted_profile(acting) or cued(acting, "profile", intent)
-    if profile and not frame.profile and not (intent == "demote" and not resuming):
+    if intent == "demote" and not resuming:
+        profile = _replacement_profile(acting)  # the first profile named is the one taken away
+    if profile and not frame.profile:
         frame.profile = profile
     for name in groups:
         if name.lower() not in {g.lower() for g in frame.groups}:
             frame.groups.append(name)
-    if re.search(r"\b(all|every|each|everywhere|entirely|completely|offboard|off-board|deprovision|"
-                 r"left the company)\b", s) and intent in (
-        "close",
-        "delete",
-    ):
-        frame.all_accounts = True
+    frame.all_accounts = frame.all_accounts or _every_account(s, intent, frame)
     if intent == "list_users":
         if not re.match(r"(is|are|has|have|did) <email>", s):  # "is X activated?" asks, it does not filter
             frame.status = frame.status or status_of(s)
@@ -65,6 +62,18 @@ def fill(intent: str, lexed: Lexed, frame: Frame | None = None) -> Frame:
         if names:
             frame.person, frame.more_people = names[0], names[1:]
     return frame
+
+
+def _every_account(s: str, intent: str, frame: Frame) -> bool:
+    """'close X everywhere', 'X left the company', 'kill her access' (no account named): every
+    membership of the user."""
+    if intent not in ("close", "delete"):
+        return False
+    if re.search(r"\b(all|every|each|everywhere|entirely|completely|offboard|off-board|deprovision|"
+                 r"left the company)\b", s):
+        return True
+    no_account = intent == "close" and not frame.accounts
+    return no_account and bool(re.search(r"\b(access|everything|all of it)\b", s))
 
 
 HANDLE = re.compile(r"^[a-z][a-z'-]*[._][a-z][a-z'._-]*@?$", re.I)
@@ -121,6 +130,13 @@ def _wanted_profile(toks: list[Token]) -> str | None:
     wanted = [e.value for i, e in named if _low(toks, i - 1) not in ("from", "of", "than")]
     listed: list[str | None] = [*(wanted or [e.value for _, e in named])]
     return (listed or [None])[0]
+
+
+def _replacement_profile(toks: list[Token]) -> str | None:
+    """'revoke sender rights for X, make her a viewer': a removal names the profile taken away
+    first; a second profile, if any, is the one to give instead (none: the planner asks)."""
+    named = [t.entity.value for t in toks if t.entity is not None and "profile" in t.entity.kinds]
+    return named[-1] if len(named) >= 2 and named[-1] != named[0] else None
 
 
 def _accounts_and_groups(toks: list[Token], intent: str) -> tuple[list[str], list[str]]:
