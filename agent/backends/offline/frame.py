@@ -17,7 +17,8 @@ STATUS_WORDS = [
         r" (yet )?(been )?activat\w*)\b",
         "pending",
     ),
-    (r"\b(closed|deactivated)\b", "closed"),
+    # "who's been deactivated": the placeholder sentence reads "deactivated" as the cue "deactivate"
+    (r"\b(closed|deactivated|(been|were|was|got|are|is) deactivate)\b", "closed"),
     (r"\b(disabled)\b", "disabled"),
     (r"\b(active|activated)\b", "active"),
 ]

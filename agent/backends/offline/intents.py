@@ -24,7 +24,9 @@ ENTITY_BONUS = 0.25
 READ_START = re.compile(
     r"^(list|show|display|find|search|look ?up|lookup|fetch|print|who|whom|which|what|what's|whats|"
     r"how many|how|are there|is there|tell me|give me (a |the )?(list|rundown|overview|summary)|can i see|"
-    r"let me see|i (want|need|would like|'d like) to (see|know)|view|see|check|do i|does|do we|am i)\b"
+    r"let me see|i (want|need|would like|'d like) to (see|know)|view|see|check|do i|does|do we|am i|"
+    r"((just|i|we) )*(need|want|would like|'d like) (a|an|the) (quick |full |current )?"
+    r"(list|rundown|overview|summary|report|count))\b"
 )
 # A question, however it is worded, is answered by reading: it never proposes a write.
 QUESTION = re.compile(
@@ -52,7 +54,7 @@ WANT = (
 MAY_I = r"\b(can|could|may) <self>"
 AS_NAME = r"\bas (a |an |the )?\w"
 PROFILE_WORD = r"(<prof>|\b(profile|role|rights|permissions?)\b)"
-REMOVE = r"\b(remove|take|drop|delete|pull|kick)\b"
+REMOVE = r"\b(remove|take|drop|delete|pull|kick|get rid of)\b"
 
 
 @dataclass(frozen=True)
@@ -134,7 +136,9 @@ INTENTS: tuple[Intent, ...] = (
           r"|\bdeprovision", 4.5)),
         ("<email>", "<acct>"),
     ),
-    Intent("delete", True, ((r"\b(remove|delete|drop|kick)\b", 4.4),), ("<email>",), needs_target=True),
+    Intent(
+        "delete", True, ((r"\b(remove|delete|drop|kick|get rid of)\b", 4.4),), ("<email>",), needs_target=True
+    ),
     Intent(
         "add_groups",
         True,
@@ -190,6 +194,7 @@ INTENTS: tuple[Intent, ...] = (
             ),
             (r"\bprofiles?\b.*\bshould (<self>|we) (use|pick|choose|give)\b", 4),
             (r"\bwhich\b.*\bprofile\b.*\bshould\b", 4),
+            (r"\bwhat (can|could|may|should) <self> (ask|request|apply) for\b", 4),  # "what can I ask for?"
         ),
         ("<acct>",),
     ),

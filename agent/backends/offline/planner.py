@@ -311,7 +311,7 @@ class Planner(Lookups):
                 if (
                     slot == "accounts"
                     and len(frame.emails) == 1
-                    and (frame.intent in LOOKUP_INTENTS or (frame.intent == "close" and self._own(frame)))
+                    and (frame.intent in LOOKUP_INTENTS or (frame.intent == "close" and self.employee))
                 ):
                     return self._look_up_memberships(frame)
                 return self._ask(frame, slot)

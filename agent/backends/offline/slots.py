@@ -64,6 +64,14 @@ def fill(intent: str, lexed: Lexed, frame: Frame | None = None) -> Frame:
     return frame
 
 
+# With no account named, a close meant for every membership: "kill her access", "lock him out",
+# "he quit", "her last day was Friday", "was let go".
+LEFT_FOR_GOOD = re.compile(
+    r"\b(access|everything|all of it|lock(ed)? (\S+ )?out|kill|nuke|quit|quits|resigned|retired|fired|"
+    r"let go|laid off|last day|no longer (with us|here|works here|at)|(has )?left( us)?\b(?! \S+ group))"
+)
+
+
 def _every_account(s: str, intent: str, frame: Frame) -> bool:
     """'close X everywhere', 'X left the company', 'kill her access' (no account named): every
     membership of the user."""
@@ -73,7 +81,7 @@ def _every_account(s: str, intent: str, frame: Frame) -> bool:
                  r"left the company)\b", s):
         return True
     no_account = intent == "close" and not frame.accounts
-    return no_account and bool(re.search(r"\b(access|everything|all of it)\b", s))
+    return no_account and bool(LEFT_FOR_GOOD.search(s))
 
 
 HANDLE = re.compile(r"^[a-z][a-z'-]*[._][a-z][a-z'._-]*@?$", re.I)
@@ -127,9 +135,21 @@ def _wanted_profile(toks: list[Token]) -> str | None:
     named = [
         (i, t.entity) for i, t in enumerate(toks) if t.entity is not None and "profile" in t.entity.kinds
     ]
-    wanted = [e.value for i, e in named if _low(toks, i - 1) not in ("from", "of", "than")]
+    wanted = [e.value for i, e in named if _before_article(toks, i) not in NOT_WANTED]
     listed: list[str | None] = [*(wanted or [e.value for _, e in named])]
     return (listed or [None])[0]
+
+
+# A profile after these is the one left behind: "from Sender", "instead of Viewer", "no longer an admin".
+NOT_WANTED = frozenset({"from", "of", "than", "longer", "not", "never", "n't", "without"})
+
+
+def _before_article(toks: list[Token], i: int) -> str:
+    """The word before token ``i``, past an article ("no longer *an* admin")."""
+    j = i - 1
+    while j >= 0 and _low(toks, j) in ("a", "an", "the"):
+        j -= 1
+    return _low(toks, j)
 
 
 def _replacement_profile(toks: list[Token]) -> str | None:

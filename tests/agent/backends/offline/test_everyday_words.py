@@ -162,3 +162,51 @@ def test_no_wait_corrects_the_pending_question_instead_of_cancelling(acme):
     assert (args["operation"], args["email"], args["account"]) == ("close", "emma.johnson@acme.com", "EMEA")
     assert not _plan(acme, "no", asked.state["pending"]).calls
     assert not _plan(acme, "no wait", asked.state["pending"]).calls
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["terminate lucas.martin@acme.com today, he quit", "lock out ana.silva@acme.com",
+     "close ana.silva@acme.com, her last day was friday"],
+)
+def test_someone_leaving_for_good_closes_every_membership(acme, text):
+    (action, args), = _args(_plan(acme, text))
+    assert (action, args["operation"], args.get("all_accounts")) == ("manage_user", "close", True)
+
+
+def test_leaving_a_team_is_no_close(acme):
+    text = "remove hannah.schmidt@acme.com from the Litigation group on acme legal, she left the team"
+    plan = _plan(acme, text)
+    assert [c.args["operation"] for c in plan.calls or []] == ["remove_groups"]
+
+
+def test_an_employee_closing_a_colleague_goes_to_the_policy_never_to_a_question(acme):
+    sam = Planner(acme, "sam.lee@acme.com", ("employee",))
+    plan = sam.plan("please close olivia.brown@acme.com, she quit")
+    assert not plan.clarify and plan.calls
+    plan = sam.plan("close olivia.brown@acme.com")
+    assert [(c.action, c.args.get("operation")) for c in plan.calls or []] == [
+        ("list_account", "user_memberships")]  # read as her (the policy refuses it), never a question
+
+
+def test_a_profile_someone_should_no_longer_have_is_not_the_one_asked_for(acme):
+    text = "Can we make sure george.harris@acme.com is no longer an admin on acme main? make him a sender"
+    (_, args), = _args(_plan(acme, text))
+    assert (args["operation"], args["permission_profile"]) == ("change_permission_profile", "DocuSign Sender")
+
+
+@pytest.mark.parametrize(
+    ("text", "args"),
+    [
+        ("Just need a quick list of who's been deactivated on EMEA", {"status": "closed", "account": "EMEA"}),
+        ("I'd like a full list of the pending users", {"status": "pending"}),
+    ],
+)
+def test_a_request_for_a_list_in_words_of_need_is_a_listing(acme, text, args):
+    assert _args(_plan(acme, text)) == [("list_users", args)]
+
+
+def test_what_can_i_ask_for_lists_the_profiles(acme):
+    plan = Planner(acme, "sam.lee@acme.com", ("employee",)).plan("what can i ask for on EMEA?")
+    assert [(c.action, c.args) for c in plan.calls or []] == [
+        ("list_account", {"operation": "permission_profiles", "account": "EMEA"})]
