@@ -23,7 +23,14 @@ from agent.backends.offline.lookups import Lookups
 from agent.backends.offline.nearby import one_edit
 from agent.backends.offline.plan import Plan
 from agent.backends.offline.polite import as_request
-from agent.backends.offline.questions import ask
+from agent.backends.offline.questions import ask, bare_answer, slot_filled
+from agent.backends.offline.readings import (
+    about_someone,
+    attribute_filter,
+    changed_listing,
+    reading_asked,
+    respelled_text,
+)
 from agent.backends.offline.since import BULK_CUE, bulk_file, bulk_kind, changed_since, skip_invalid
 from agent.backends.offline.slots import fill
 from agent.backends.offline.timing import not_scheduled, untimed
@@ -76,10 +83,6 @@ SEVERAL = re.compile(
     r"what|which|who|how many|provision|create|onboard|close|purge|reactivate|change|make|give|add|remove|"
     r"update|set|rename|deactivate)\b)",
     re.IGNORECASE,
-)
-ACCESS_WORDS = re.compile(
-    r"\b(accounts?|memberships?|profiles?|permissions?|access|groups?|roles?|rights|send|sign|admin)\b|"
-    r"<acct>|<prof>|<grp>"
 )
 APPROVALS_HELP = (
     "Approval requests are not something I act on in a conversation. To see them, run "
@@ -164,12 +167,12 @@ class Planner(Lookups):
         changed_in = None if pending else changed_since(stripped)  # "changed today" is a filter
         stripped, until = untimed(stripped)
         lexed = self.lexicon.lex(stripped)
-        intent, changed = _changed_listing(classify(lexed), lexed, changed_in)
+        intent, changed = changed_listing(classify(lexed), lexed, changed_in)
         aside = self._aside(intent, lexed, stripped, pending, changed)
         if aside is not None:
             return aside
         if not changed:  # "who was modified in the last 3 days" is a listing, not a person named "modified"
-            intent = _about_someone(intent, lexed)
+            intent = about_someone(intent, lexed)
         if pending:
             standalone = fill(intent, lexed) if intent else None
             if standalone is None or (
@@ -219,7 +222,7 @@ class Planner(Lookups):
             unsupported_filter(stripped) if intent == "list_users" and not pending and not changed else None
         )
         refused_filter = refused_filter or (
-            _attribute_filter(fill(intent, lexed)) if intent == "list_users" else None
+            attribute_filter(fill(intent, lexed)) if intent == "list_users" else None
         )
         if refused_filter:
             return Plan(filter_refusal(refused_filter), clarify=True)
@@ -281,7 +284,7 @@ class Planner(Lookups):
                 frame.person = people.person_named(lexed.tokens, [])
             if len(frame.emails) > before or frame.person:
                 frame.asking_about, frame.candidates = None, []
-        bare = _bare_answer(raw)
+        bare = bare_answer(raw)
         if missing == "accounts" and not frame.accounts and not frame.all_accounts and bare:
             frame.accounts.append(bare)
         elif missing == "profile" and not frame.profile and bare:
@@ -307,7 +310,7 @@ class Planner(Lookups):
             # requested again); with an account named, the request goes as asked
             return self._look_up_memberships(frame, lookup="own_seat")
         for slot, intents in REQUIRED:
-            if frame.intent in intents and not _slot_filled(frame, slot):
+            if frame.intent in intents and not slot_filled(frame, slot):
                 if (
                     slot == "accounts"
                     and len(frame.emails) == 1
@@ -325,7 +328,7 @@ class Planner(Lookups):
         return (
             self._problem(frame)
             or self._domain_slip(frame)
-            or _reading_asked(frame)
+            or reading_asked(frame)
             or Plan(calls=self._calls(frame))
         )
 
@@ -428,25 +431,6 @@ class Planner(Lookups):
         return self.vocabulary.organization or "your"
 
 
-def respelled_text(text: str, respelled: list[tuple[str, str]]) -> str:
-    """The request with each misspelt word as it was read ("deactvate" -> "deactivate")."""
-    for typed, meant in respelled:
-        text = re.sub(rf"(?<![\w@.]){re.escape(typed)}(?![\w@])", meant, text, count=1)
-    return text
-
-
-def _reading_asked(frame: Frame) -> Plan | None:
-    """A write read through a misspelt word: the corrected sentence is shown and needs a yes."""
-    if not frame.respelled:
-        return None
-    return Plan(
-        f"Did you mean \u201c{frame.respelled[0]}\u201d? Say yes to go ahead, or say it again in other "
-        "words; nothing was changed.",
-        clarify=True,
-        state={"pending": {"frame": frame.as_dict(), "missing": "reading"}},
-    )
-
-
 def _bulk_plan(text: str) -> Plan | None:
     """'provision everyone in new_hires.csv', 'close everyone in leavers.csv': one bulk_users call
     with the file as named (the gate confines it and judges every row); a file with no clear verb
@@ -462,65 +446,5 @@ def _bulk_plan(text: str) -> Plan | None:
                     "profiles or groups, or close their memberships?", clarify=True)
     args = {"operation": kind, "file": name, **({"skip_invalid": True} if skip_invalid(text) else {})}
     return Plan(calls=[ToolCall(id="", action="bulk_users", args=args)])
-
-
-def _changed_listing(intent: str | None, lexed, changed):
-    """'what changed since yesterday?', 'users updated since ...': a listing of who changed, with the
-    period; the period is dropped for any other intent."""
-    if changed and (intent in (None, "list_users", "list_org") or (
-            intent == "update" and not lexed.entities("email"))):
-        intent = "list_users"
-    return intent, (changed if intent == "list_users" else None)
-
-
-def _about_someone(intent: str | None, lexed) -> str | None:
-    """'Show Tom Baker's memberships', 'What accounts does John Doe have?': a question about a named
-    person's access is about their memberships, not the organization's."""
-    if intent == "list_users":  # "who is Ken Watanabe?": no filter, only a person
-        listing = fill(intent, lexed)  # "Is Nina Patel activated?" has a status, and still one person
-        if listing.name_contains or listing.emails or listing.accounts:
-            return intent
-    elif intent not in (None, "list_org", "list_profiles", "list_groups") or not ACCESS_WORDS.search(
-        lexed.skeleton()
-    ):
-        return intent
-    return "user_memberships" if fill("user_memberships", lexed).person else intent
-
-
-def _attribute_filter(frame: Frame) -> str | None:
-    """'who has the Paralegal profile?', 'people in the Litigation group': a listing by profile or
-    group, which list_users cannot filter on (named, never dropped for an unfiltered listing)."""
-    if frame.emails and frame.emails != ["<self>"]:
-        return None
-    if frame.profile:
-        return f"permission profile {frame.profile}"
-    return f"group {frame.groups[0]}" if frame.groups else None
-
-
-def _slot_filled(frame: Frame, slot: str) -> bool:
-    if slot == "emails":
-        return bool(frame.emails) and not frame.asking_about
-    if slot == "choice":
-        return frame.intent != "delete"
-    if slot == "accounts":
-        return bool(frame.accounts) or (frame.intent == "close" and frame.all_accounts)
-    if slot == "changes":
-        return _has_changes(frame)
-    return bool(getattr(frame, slot))
-
-
-def _has_changes(frame: Frame) -> bool:
-    return bool(frame.first_name or frame.last_name or frame.job_title)
-
-
-def _bare_answer(raw: str) -> str | None:
-    """An answer that is just a name ('the DocuSign Sender profile' -> 'DocuSign Sender')."""
-    text = re.sub(
-        r"^(it'?s |use |make it |on |in |as |to |with |the |an? )+", "", raw.strip(" .!?\"'"), flags=re.I
-    )
-    text = re.sub(r"\s+(profile|account|group|groups|role|please)$", "", text, flags=re.I).strip(" \"'")
-    if not text or "@" in text or len(text) > 100:
-        return None
-    return text
 
 

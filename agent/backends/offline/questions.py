@@ -6,6 +6,8 @@ a guess, and keeps the half-filled request in its state so the answer completes 
 
 from __future__ import annotations
 
+import re
+
 from agent.backends.base import OrgVocabulary
 from agent.backends.offline.frame import Frame
 from agent.backends.offline.guards import Grounding
@@ -63,3 +65,30 @@ def ask(
     else:
         question = f"What should I change for {who}: first name, last name or job title, and to what?"
     return Plan(question, clarify=True, state={"pending": {"frame": frame.as_dict(), "missing": slot}})
+
+
+def slot_filled(frame: Frame, slot: str) -> bool:
+    if slot == "emails":
+        return bool(frame.emails) and not frame.asking_about
+    if slot == "choice":
+        return frame.intent != "delete"
+    if slot == "accounts":
+        return bool(frame.accounts) or (frame.intent == "close" and frame.all_accounts)
+    if slot == "changes":
+        return has_changes(frame)
+    return bool(getattr(frame, slot))
+
+
+def has_changes(frame: Frame) -> bool:
+    return bool(frame.first_name or frame.last_name or frame.job_title)
+
+
+def bare_answer(raw: str) -> str | None:
+    """An answer that is just a name ('the DocuSign Sender profile' -> 'DocuSign Sender')."""
+    text = re.sub(
+        r"^(it'?s |use |make it |on |in |as |to |with |the |an? )+", "", raw.strip(" .!?\"'"), flags=re.I
+    )
+    text = re.sub(r"\s+(profile|account|group|groups|role|please)$", "", text, flags=re.I).strip(" \"'")
+    if not text or "@" in text or len(text) > 100:
+        return None
+    return text
