@@ -10,6 +10,7 @@ half-filled request in the conversation; ``people`` reads the directory for name
 an email.
 """
 
-from agent.backends.offline.planner import OfflineBackend, Planner
+from agent.backends.offline.backend import OfflineBackend
+from agent.backends.offline.planner import Planner
 
 __all__ = ["OfflineBackend", "Planner"]

@@ -27,6 +27,14 @@ UNDO = re.compile(
     r"((undo|revert|roll ?back|reverse)( (that|it|this|the last (change|one)))?\b|"
     r"(put|change|set|switch) (it|that|him|her|them) back\b)"
 )
+# "actually make it Viewer", "no wait, make that DocuSign Sender": the last change, with another profile
+CORRECTED = re.compile(
+    r"^((actually|no|nope|wait|sorry|oops|hmm|scratch that|on second thought)[,.!]*\s+)*"
+    r"(make (it|that|him|her|them)|change (it|that) to|switch (it|that) to|i meant|use)\s+"
+    r"(?P<what>[^,.;!?]+?)(\s+instead)?[.!]*$",
+    re.IGNORECASE,
+)
+PROFILE_OPERATIONS = frozenset({"provision", "add_to_account", "change_permission_profile", "reactivate"})
 INVERSE_OPERATION = {"add_groups": "remove_groups", "remove_groups": "add_groups"}
 
 
@@ -150,3 +158,17 @@ def _undo(history: list[Past]) -> tuple[str, list[ToolCall] | None]:
         "changed back to.",
         None,
     )
+
+
+def corrected_request(low: str, history: list[Past]) -> str | None:
+    """'actually make it Viewer' after a change that gave a profile: the same person and account
+    with the new profile, as a request the planner reads like any other (so the profile is grounded
+    or asked about, and the gate decides)."""
+    m = CORRECTED.match(low)
+    if m is None:
+        return None
+    last = next((p for p in reversed(history) if p.args.get("operation") in PROFILE_OPERATIONS), None)
+    if last is None or not last.args.get("email") or not last.args.get("account"):
+        return None
+    what = re.sub(r"^(a|an|the)\s+", "", m.group("what").strip())
+    return f"change {last.args['email']} to {what} on {last.args['account']}"

@@ -17,7 +17,8 @@ STATUS_WORDS = [
         r" (yet )?(been )?activat\w*)\b",
         "pending",
     ),
-    (r"\b(closed|deactivated)\b", "closed"),
+    # "who's been deactivated": the placeholder sentence reads "deactivated" as the cue "deactivate"
+    (r"\b(closed|deactivated|(been|were|was|got|are|is) deactivate)\b", "closed"),
     (r"\b(disabled)\b", "disabled"),
     (r"\b(active|activated)\b", "active"),
 ]
@@ -45,6 +46,7 @@ class Frame:
     more_people: list[str] = field(default_factory=list)  # further names, looked up with it
     asking_about: str | None = None  # the name a question is pending on (ambiguous or unknown)
     candidates: list[str] = field(default_factory=list)  # the emails offered for it
+    respelled: list[str] = field(default_factory=list)  # the request as read, when a word was a typo
     seat: bool = False  # an employee's own seat request: configured defaults fill what is unsaid
 
     def as_dict(self) -> dict:

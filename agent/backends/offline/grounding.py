@@ -19,7 +19,7 @@ from functools import lru_cache
 
 from agent.backends.base import OrgVocabulary
 from agent.backends.offline.frame import STATUS_NAMES
-from agent.backends.offline.words import CUE_WORDS, FUNCTION_WORDS, MODIFIERS
+from agent.backends.offline.words import CUE_WORDS, FUNCTION_WORDS, MODIFIERS, SHORT_CUES
 
 QUOTES = str.maketrans(
     {
@@ -94,13 +94,26 @@ class Lexed:
                 parts.append(f"<{SKELETON_TAGS.get(tok.entity.kind, tok.entity.kind)}>")
         return " ".join(parts)
 
+    def respelled(self) -> list[tuple[str, str]]:
+        """(typed, read as) for every word read as the cue word it misspells: shown back to the
+        person before any write, since a typo is never acted on unconfirmed."""
+        return [
+            (tok.text, cue_spelling(tok.low)) for tok in self.tokens
+            if tok.entity is None and cue_spelling(tok.low) != tok.low
+            and not _inflected(tok.low, cue_spelling(tok.low))
+        ]
+
     def entities(self, kind: str) -> list[Entity]:
         return [t.entity for t in self.tokens if t.entity is not None and kind in t.entity.kinds]
 
 
 @lru_cache(maxsize=4096)
 def cue_spelling(low: str) -> str:
-    """``low`` as the cue word it misspells, else unchanged (words of five letters or more)."""
+    """``low`` as the cue word it misspells, else unchanged: words of five letters or more, and
+    four-letter ones only by two neighbouring letters swapped ("mkae" is "make", "mate" is not)."""
+    if len(low) == 4 and low.isalpha() and low not in SHORT_CUES:
+        swaps = {low[:i] + low[i + 1] + low[i] + low[i + 2 :] for i in range(3)}
+        return next((w for w in sorted(SHORT_CUES) if w in swaps), low)
     if len(low) < 5 or low in CUE_WORDS or not low.isalpha():
         return low
     close = difflib.get_close_matches(low, CUE_WORDS, n=1, cutoff=0.8)
@@ -108,6 +121,11 @@ def cue_spelling(low: str) -> str:
     if close and close[0][0] == low[0] and abs(len(close[0]) - len(low)) <= 1:
         return close[0]
     return low
+
+
+def _inflected(typed: str, cue: str) -> bool:
+    """'removed', 'closes', 'given': the cue word with an ending, not a typo of it."""
+    return typed.startswith(cue) or typed.startswith(cue.removesuffix("e"))
 
 
 def normalize(text: str) -> str:

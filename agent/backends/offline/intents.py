@@ -24,7 +24,9 @@ ENTITY_BONUS = 0.25
 READ_START = re.compile(
     r"^(list|show|display|find|search|look ?up|lookup|fetch|print|who|whom|which|what|what's|whats|"
     r"how many|how|are there|is there|tell me|give me (a |the )?(list|rundown|overview|summary)|can i see|"
-    r"let me see|i (want|need|would like|'d like) to (see|know)|view|see|check|do i|does|do we|am i)\b"
+    r"let me see|i (want|need|would like|'d like) to (see|know)|view|see|check|do i|does|do we|am i|"
+    r"((just|i|we) )*(need|want|would like|'d like) (a|an|the) (quick |full |current )?"
+    r"(list|rundown|overview|summary|report|count))\b"
 )
 # A question, however it is worded, is answered by reading: it never proposes a write.
 QUESTION = re.compile(
@@ -42,7 +44,7 @@ CONTEXT_TAIL = re.compile(
 )
 STRONG_SEAT = r"\b(provision|onboard|on-board|create|invite|register|new (docusign )?user)\b"
 SEAT = (
-    r"\b(set up|setup|seat|license|licence|add (a )?(new )?(docusign )?user|"
+    r"\b(set up|setup|set (\S+ ){1,2}up|seat|license|licence|add (a )?(new )?(docusign )?user|"
     r"(a|an) (new )?(docusign )?account|get (<self> )?(access|set up))\b"
 )
 WANT = (
@@ -52,7 +54,7 @@ WANT = (
 MAY_I = r"\b(can|could|may) <self>"
 AS_NAME = r"\bas (a |an |the )?\w"
 PROFILE_WORD = r"(<prof>|\b(profile|role|rights|permissions?)\b)"
-REMOVE = r"\b(remove|take|drop|delete|pull|kick)\b"
+REMOVE = r"\b(remove|take|drop|delete|pull|kick|get rid of)\b"
 
 
 @dataclass(frozen=True)
@@ -128,15 +130,20 @@ INTENTS: tuple[Intent, ...] = (
         "close",
         True,
         ((r"\b(close|deactivate|offboard|off-board|terminate|suspend|revoke|disable|shut down)\b", 4.5),
+         # slang for the same: "kill her access", "nuke his access", "cut X off", "cut off X on EMEA"
+         (r"\b(kill|nuke|yank|cut off|cut-off|shut off|lock out)\b|\bcut( \S+){1,3} off\b", 4.5),
          (r"\b(left|leaves|leaving|quit|departed) (the )?(company|firm|organi[sz]ation)\b"
           r"|\bdeprovision", 4.5)),
         ("<email>", "<acct>"),
     ),
-    Intent("delete", True, ((r"\b(remove|delete|drop|kick)\b", 4.4),), ("<email>",), needs_target=True),
+    Intent(
+        "delete", True, ((r"\b(remove|delete|drop|kick|get rid of)\b", 4.4),), ("<email>",), needs_target=True
+    ),
     Intent(
         "add_groups",
         True,
-        ((r"\b(add|put|include|join|place|assign|enrol|enroll)\b.*(<grp>|\bgroups?\b)", 4.3),),
+        ((r"\b(add|put|include|join|place|assign|enrol|enroll)\b.*(<grp>|\bgroups?\b)", 4.3),
+         (r"\b(make|become)\b.*\bmember of (the )?(<grp>|\S+ groups?\b)", 4.3)),
         ("<email>", "<acct>", "<grp>"),
         vetoes=(r"<prof>", STRONG_SEAT, SEAT),
     ),
@@ -165,6 +172,8 @@ INTENTS: tuple[Intent, ...] = (
                 rf"({PROFILE_WORD}|{AS_NAME}).*{WANT}|{WANT}.*({PROFILE_WORD}|{AS_NAME})",
                 3.5,
             ),
+            # "make priya a Chief Signer on EMEA": "make <someone> a <what>" names a profile, known or not
+            (r"^(make|turn) (<email>|[a-z][\w.'-]*)( [a-z][\w'-]*)? (a|an) (?!(new|member|list)\b)\w", 3.5),
             (
                 r"^(<self> )?<prof>( on <acct>)?( (pls|please|thanks|thx))?$",
                 3.0,
@@ -185,6 +194,7 @@ INTENTS: tuple[Intent, ...] = (
             ),
             (r"\bprofiles?\b.*\bshould (<self>|we) (use|pick|choose|give)\b", 4),
             (r"\bwhich\b.*\bprofile\b.*\bshould\b", 4),
+            (r"\bwhat (can|could|may|should) <self> (ask|request|apply) for\b", 4),  # "what can I ask for?"
         ),
         ("<acct>",),
     ),

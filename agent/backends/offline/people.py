@@ -15,7 +15,7 @@ from typing import Any
 
 from agent.backends.offline.frame import Frame
 from agent.backends.offline.grounding import Token
-from agent.backends.offline.slots import STOP
+from agent.backends.offline.tokens import STOP
 from tools.actions import ToolCall
 
 # Capitalised words that open or shape a request, not a person's name.
@@ -26,7 +26,8 @@ _NOT_NAME_WORDS = """
     reinstate remove rename reopen restore revoke scrub search set should show strip suspend switch take
     terminate update upgrade want wants what which who wipe would yes no dear team someone somebody
     anyone anybody everyone everybody nobody new sender senders viewer viewers admin administrator
-    job title first last name surname
+    job title first last name surname just quick please pls also so actually really kindly urgent
+    thanks thank quickly fyi btw
 """
 NOT_NAMES = frozenset(_NOT_NAME_WORDS.split())
 NAME_WORD = re.compile(r"^[^\W\d_][^\W\d_'\u2019.-]*(?:['\u2019-][^\W\d_]+)*$")

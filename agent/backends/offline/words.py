@@ -52,3 +52,7 @@ CUE_WORDS = tuple(
         )
     )
 )
+
+# Short verbs, read through a typo only when two neighbouring letters are swapped ("mkae"): a
+# looser match on four letters would turn real words into verbs.
+SHORT_CUES = words("make give move kill nuke drop kick bump list show find")

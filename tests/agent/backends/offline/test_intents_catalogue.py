@@ -9,7 +9,8 @@ import pytest
 from agent.backends.offline import Planner
 from agent.backends.offline.frame import Frame
 from agent.backends.offline.intents import CALLS, INTENTS
-from agent.backends.offline.planner import READ_INTENTS, REQUIRED, _slot_filled
+from agent.backends.offline.planner import READ_INTENTS, REQUIRED
+from agent.backends.offline.questions import slot_filled
 from policies import catalogue
 from tools.actions import parse_call
 
@@ -41,7 +42,7 @@ def _frame(intent: str) -> Frame:
             frame.job_title = "Engineer"
         else:
             setattr(frame, slot, SLOTS[slot])
-        assert _slot_filled(frame, slot), (intent, slot)
+        assert slot_filled(frame, slot), (intent, slot)
     return frame
 
 

@@ -1,0 +1,111 @@
+"""An email that names nobody: the users whose address is one slip away are offered, never used.
+
+Why after the gate and not before: the planner cannot know an address is unknown without reading
+the directory, and reading it before every write would cost every request a DocuSign call. So a
+write that failed is followed, once, by a search on the address's parts; if the address really
+names nobody and one or more users are one slip away ("david.kimm" for "david.kim", "jhon.doe"
+for "john.doe" or "jon.doe"), the person is asked which one they meant. Their yes resumes the
+request with that address; it never runs on a guess.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from agent.backends.offline.frame import Frame
+from agent.backends.offline.intents import CALLS
+from agent.backends.offline.plan import Plan
+from tools.actions import WRITE_ACTIONS, ToolCall
+
+# operations on someone who must already exist (a provision creates the address it is given)
+ON_EXISTING = frozenset(
+    call[1] for call in CALLS.values() if call and call[0] in WRITE_ACTIONS and call[1] != "provision"
+)
+# the catalogue field -> the frame slot it came from, for a resumed request
+SLOTS = {"account": "accounts", "accounts": "accounts", "permission_profile": "profile", "groups": "groups",
+         "first_name": "first_name", "last_name": "last_name", "job_title": "job_title",
+         "all_accounts": "all_accounts"}
+MIN_PART = 3
+
+
+def one_edit(a: str, b: str) -> bool:
+    """Whether ``a`` becomes ``b`` by one letter changed, added, removed or two swapped."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        i, j = [*diff, 0, 0][:2]
+        swapped = len(diff) == 2 and j == i + 1 and (a[i], a[j]) == (b[j], b[i])
+        return len(diff) == 1 or swapped
+    short, long_ = sorted((a, b), key=len)
+    return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
+
+
+# The gate's answer for an address that names no user (``tools.operations._common.require_user``);
+# the end-to-end tests of this module fail if that wording changes. Any other failure (a purge of an
+# active user, a membership the user lacks) is reported as it came, with no search.
+UNKNOWN_USER = re.compile(r"\bno DocuSign user with email (?P<email>\S+) in this organization\b")
+
+
+def failed_write(calls: list[tuple[str, dict[str, Any]]], results: list[dict[str, Any]]) -> dict | None:
+    """The one write on an existing user that came back an error, if that is all this turn did."""
+    if len(calls) != 1 or len(results) != 1 or results[0].get("kind") != "error" or results[0].get("system"):
+        return None
+    action, args = calls[0]
+    if args.get("operation") not in ON_EXISTING or "@" not in str(args.get("email", "")):
+        return None
+    unknown = UNKNOWN_USER.search(str(results[0].get("message", "")))
+    if unknown is None or unknown.group("email").lower() != str(args["email"]).lower():
+        return None
+    return {"action": action, "args": args}
+
+
+def search_calls(email: str) -> list[ToolCall]:
+    """Users whose name or address contains a part of the typed address's user part."""
+    local = email.rpartition("@")[0].lower()
+    parts = sorted({p for p in re.split(r"[._+-]", local) if len(p) >= MIN_PART}, key=len, reverse=True)[:2]
+    return [ToolCall(id="", action="list_users", args={"name_contains": p, "page_size": 100}) for p in parts]
+
+
+def near(email: str, results: list[dict[str, Any]]) -> list[str] | None:
+    """The addresses one slip from ``email`` (None: ``email`` exists, so the error was another)."""
+    found: list[str] = []
+    for result in results:
+        rows = (result.get("data") or {}).get("users") or [] if result.get("kind") == "ok" else []
+        for row in rows:
+            address = str(row.get("email", "")).lower() if isinstance(row, dict) else ""
+            if address == email.lower():
+                return None
+            if address and address not in found and _slip(email.lower(), address):
+                found.append(address)
+    return found
+
+
+def _slip(typed: str, real: str) -> bool:
+    local, _, domain = typed.rpartition("@")
+    real_local, _, real_domain = real.rpartition("@")
+    return one_edit(typed, real) or (domain == real_domain and one_edit(local, real_local))
+
+
+def offer(failed: dict, candidates: list[str]) -> Plan:
+    """The question naming the users the address may have meant, with the request kept to resume."""
+    args = failed["args"]
+    intent = next(name for name, call in CALLS.items() if call == (failed["action"], args["operation"]))
+    frame = Frame(intent, candidates=candidates)
+    for field, slot in SLOTS.items():
+        value = args.get(field)
+        if value is None:
+            continue
+        if slot == "accounts":
+            frame.accounts = list(value) if isinstance(value, list) else [value]
+        else:
+            setattr(frame, slot, list(value) if isinstance(value, list) else value)
+    typed = args["email"]
+    if len(candidates) == 1:
+        question = f"Did you mean {candidates[0]}? Say yes to go ahead with it, or give the right address."
+    else:
+        listed = "\n".join(f"{i}. {c}" for i, c in enumerate(candidates, 1))
+        question = f"Did you mean one of these?\n{listed}\nSay which (its number or address)."
+    text = f"There is no user {typed} in this organization; nothing was changed. {question}"
+    return Plan(text, clarify=True, state={"pending": {"frame": frame.as_dict(), "missing": "emails"}})
