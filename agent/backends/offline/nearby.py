@@ -16,6 +16,7 @@ from typing import Any
 from agent.backends.offline.frame import Frame
 from agent.backends.offline.intents import CALLS
 from agent.backends.offline.plan import Plan
+from agent.backends.offline.words import CUE_WORDS
 from tools.actions import WRITE_ACTIONS, ToolCall
 
 # operations on someone who must already exist (a provision creates the address it is given)
@@ -40,6 +41,22 @@ def one_edit(a: str, b: str) -> bool:
         return len(diff) == 1 or swapped
     short, long_ = sorted((a, b), key=len)
     return any(long_[:i] + long_[i + 1 :] == short for i in range(len(long_)))
+
+
+def plain_slip(typed: str, meant: str) -> bool:
+    """A typo with one reading only: five letters or more, one slip from the word it was read as
+    ("chnage", "provison", "remvoe") and from no other word a request is read by. Such a word is
+    understood (the reply says how it was read); any other respelling is asked about first, since
+    a doubtful reading must never become a write."""
+    typed = typed.lower()
+    return (len(typed) >= 5 and one_edit(typed, meant)
+            and sum(1 for cue in CUE_WORDS if one_edit(typed, cue)) == 1)
+
+
+def read_as(respelled: list[tuple[str, str]]) -> str:
+    """The line that tells the person how their typos were read, before what was done."""
+    words = ", ".join(f"\u201c{typed}\u201d as \u201c{meant}\u201d" for typed, meant in respelled)
+    return f"(Read {words}.)"
 
 
 # The gate's answer for an address that names no user (``tools.operations._common.require_user``);

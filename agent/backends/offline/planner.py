@@ -20,7 +20,7 @@ from agent.backends.offline.grounding import Lexicon, normalize
 from agent.backends.offline.guards import Grounding, check
 from agent.backends.offline.intents import CALLS, classify, is_question
 from agent.backends.offline.lookups import Lookups
-from agent.backends.offline.nearby import one_edit
+from agent.backends.offline.nearby import one_edit, plain_slip, read_as
 from agent.backends.offline.plan import Plan
 from agent.backends.offline.polite import as_request
 from agent.backends.offline.questions import ask, bare_answer, slot_filled
@@ -228,17 +228,21 @@ class Planner(Lookups):
         return None
 
     def _request(self, intent: str, lexed, changed, until: str | None) -> Plan:
-        """A new request read in full: its frame, completed; a write read through a misspelt word
-        carries the corrected sentence, which is asked about before anything is proposed."""
+        """A new request read in full: its frame, completed. A write read through a plain slip of one
+        word ("chnage") goes ahead and says how it was read; any doubtful respelling carries the
+        corrected sentence, which is asked about before anything is proposed."""
         frame = fill(intent, lexed)
         if changed:
             frame.since = changed[0]
         asked = filters.refine(frame, lexed, self.vocabulary)  # "admins": the org's profile, or a question
         if asked:
             return Plan(asked, clarify=True)
-        if intent not in READ_INTENTS and lexed.respelled():
-            frame.respelled = [respelled_text(lexed.text, lexed.respelled())]
+        respelled = lexed.respelled() if intent not in READ_INTENTS else []
+        if any(not plain_slip(typed, meant) for typed, meant in respelled):
+            frame.respelled = [respelled_text(lexed.text, respelled)]
         plan = self._complete(frame)
+        if respelled and not frame.respelled and plan.calls:
+            plan.text = "\n\n".join(filter(None, (read_as(respelled), plan.text)))
         if until and plan.calls and intent not in READ_INTENTS:
             plan.text = "\n\n".join(filter(None, (plan.text, not_scheduled(until))))
         return plan

@@ -8,6 +8,7 @@ import pytest
 
 from agent.backends.offline import Planner
 from agent.backends.offline.grounding import cue_spelling
+from agent.backends.offline.nearby import plain_slip
 from agent.backends.offline.timing import untimed
 
 ADMIN = "admin@acme.com"
@@ -130,19 +131,42 @@ def test_short_verbs_are_read_through_a_swap_only(typed, read):
 @pytest.mark.parametrize(
     ("text", "reading"),
     [
-        ("deactvate john.doe@acme.com on EMEA", "deactivate john.doe@acme.com on EMEA"),
         ("mkae john.doe@acme.com a viewer on EMEA", "make john.doe@acme.com a viewer on EMEA"),
-        ("remvoe sofia.rossi@acme.com from the finance group on emea",
-         "remove sofia.rossi@acme.com from the finance group on emea"),
+        ("chngae john.doe@acme.com to docusign viewer on emea",
+         "change john.doe@acme.com to docusign viewer on emea"),
     ],
 )
-def test_a_misspelt_write_is_read_back_and_runs_only_after_yes(acme, text, reading):
+def test_a_doubtful_respelling_is_read_back_and_runs_only_after_yes(acme, text, reading):
     asked = _plan(acme, text)
     assert asked.clarify and not asked.calls
     assert reading in asked.text
     assert not _plan(acme, "no", asked.state["pending"]).calls  # a no drops it
     done = _plan(acme, "yes", asked.state["pending"])
     assert done.calls and all(c.action in WRITES for c in done.calls)
+
+
+@pytest.mark.parametrize(
+    ("text", "typed", "read", "operation"),
+    [
+        ("deactvate john.doe@acme.com on EMEA", "deactvate", "deactivate", "close"),
+        ("chnage john.doe@acme.com to docusign viewer on emea", "chnage", "change",
+         "change_permission_profile"),
+        ("remvoe sofia.rossi@acme.com from the finance group on emea", "remvoe", "remove", "remove_groups"),
+    ],
+)
+def test_a_plain_slip_in_a_verb_is_understood_and_said_back(acme, text, typed, read, operation):
+    plan = _plan(acme, text)
+    assert not plan.clarify and [args["operation"] for _, args in _args(plan)] == [operation]
+    assert f"\u201c{typed}\u201d as \u201c{read}\u201d" in plan.text and "Did you mean" not in plan.text
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant", "plain"),
+    [("chnage", "change", True), ("provsion", "provision", True), ("chngae", "change", False),
+     ("mkae", "make", False), ("clsoe", "close", True)],
+)
+def test_a_plain_slip_is_one_edit_from_one_word_only(typed, meant, plain):
+    assert plain_slip(typed, meant) is plain
 
 
 def test_an_inflected_verb_is_no_typo(acme):
