@@ -6,6 +6,16 @@ force, and the only permits product code opens are in this package (here for a s
 ``_jobs`` for an import job); a test walks the repository to keep it so. The decision is flushed
 to the audit log before the permit opens (write-ahead), so a write DocuSign receives is always on
 record as attempted.
+
+Why an allowed write costs two durable commits and no fewer (``audit.batch`` holds the rest): the
+first commit (proposal, the reads that resolved the target, the decision) must be durable before
+DocuSign can receive the write, or a crash between DocuSign's accepting it and our commit would
+leave no trace that a write was attempted; the second (the write's ``docusign_request`` and the
+``action_result``) can only be written once DocuSign has answered. One transaction would have to
+be committed either before the write (then it cannot hold the result) or after it (then a crash
+loses the attempt). A crash between the two leaves a decision with no result: the record of an
+attempt whose outcome must be read back (``Gate.recover`` does so for approved requests). Calls
+that write nothing (reads, no-ops, refusals, questions) commit once.
 """
 
 from __future__ import annotations
@@ -113,19 +123,20 @@ class _Pipeline(_Outcomes):
         """Decide (who may), plan and preview, decide again on the preview (conditions, guards), run."""
         actor, call, session_id, consent, ids = step.actor, step.call, step.session_id, step.consent, step.ids
         resolved = _resolved_call(call.action, step.action, target)
-        if consent.fingerprint is not None and resolved.fingerprint() != consent.fingerprint:
-            return self._void(actor, session_id, call, consent, resolved.fingerprint(), ids)
+        fingerprint = resolved.fingerprint()  # canonical JSON + SHA-256: computed once per call
+        if consent.fingerprint is not None and fingerprint != consent.fingerprint:
+            return self._void(actor, session_id, call, consent, fingerprint, ids)
         state = PolicyState(confirmed=consent.confirmed, approved_by=consent.approved_by,
                             target_profiles=_profiles(target))
         decision = decide(self.policy, actor, resolved, state)
         if isinstance(decision, Deny):
-            self._audit_decision(step, resolved, decision, ())
+            self._audit_decision(step, fingerprint, decision, ())
             return self._denied(actor, session_id, call, consent, decision, ids)
 
         try:
             plan = step.module.plan(step.action, target, step.env)
         except (OperationError, errors.DocuSignError) as exc:
-            self._audit_decision(step, resolved, decision, ())
+            self._audit_decision(step, fingerprint, decision, ())
             return self._failed(actor, session_id, call, "plan", exc, ids, consent)
         if plan.writes:
             admins = self._admins(target.user)
@@ -133,7 +144,7 @@ class _Pipeline(_Outcomes):
             if impact.removes_admin:
                 impact = replace(impact, last_admin=self._last_admin(step, plan.preview, impact, admins))
             decision = decide(self.policy, actor, resolved, replace(state, impact=impact))
-        self._audit_decision(step, resolved, decision, plan.preview)
+        self._audit_decision(step, fingerprint, decision, plan.preview)
         if isinstance(decision, Deny):
             return self._denied(actor, session_id, call, consent, decision, ids)
         preview = preview_dicts(plan.preview)
@@ -142,7 +153,7 @@ class _Pipeline(_Outcomes):
             return self._finish(actor, session_id, call, consent, ids, plan.run(step.env))
         if consent.dry_run and plan.writes:
             return DryRun(**ids, summary=f"{_DRY[0]}{plan.summary}{_DRY[1]}",
-                          decision=decision.kind, preview=preview, fingerprint=resolved.fingerprint())
+                          decision=decision.kind, preview=preview, fingerprint=fingerprint)
 
         if isinstance(decision, NeedsConfirmation):
             if consent.confirmed:
@@ -164,7 +175,7 @@ class _Pipeline(_Outcomes):
                                 consent)
 
         if consent.approval_id is not None and not consent.taken_over and \
-                not self.approvals.claim_for_execution(consent.approval_id, resolved.fingerprint()):
+                not self.approvals.claim_for_execution(consent.approval_id, fingerprint):
             return self._failed(actor, session_id, call, "execute", OperationError(
                 f"request {consent.approval_id} has already been carried out (or is being carried out); "
                 "it runs once"), ids)
@@ -172,7 +183,7 @@ class _Pipeline(_Outcomes):
             if plan.writes:
                 self.audit.flush()  # write-ahead: the decision is on record before DocuSign changes
                 crash_point("after_claim")
-                with permit(f"{call.action}.{step.action.operation_name()} {resolved.fingerprint()}"):
+                with permit(f"{call.action}.{step.action.operation_name()} {fingerprint}"):
                     outcome = plan.run(step.env)
                     crash_point("during_write")  # DocuSign has it; nothing of it is recorded here yet
             else:
@@ -192,11 +203,11 @@ class _Pipeline(_Outcomes):
         return tuple(name for name in impact.removes_admin
                      if not another_admin(step.env, ids[name], email, self._admins))
 
-    def _audit_decision(self, step: _Step, resolved: ResolvedCall, decision: Decision,
+    def _audit_decision(self, step: _Step, fingerprint: str, decision: Decision,
                         rows: tuple[PreviewRow, ...]) -> None:
         self._audit("decision", step.actor, step.session_id, step.call, {
             "decision": decision.kind, "rule": getattr(decision, "rule", None),
-            "reasons": list(getattr(decision, "reasons", ())), "fingerprint": resolved.fingerprint(),
+            "reasons": list(getattr(decision, "reasons", ())), "fingerprint": fingerprint,
             "confirmed": step.consent.confirmed, "approved_by": step.consent.approved_by,
             "preview": preview_dicts(rows), **({"dry_run": True} if step.consent.dry_run else {})})
 
