@@ -90,9 +90,20 @@ def user_mismatches(want: UserExpect, users: dict[str, dict[str, Any]]) -> list[
 
 
 def changed_users(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
-    """Emails whose entry differs between two dumps (added, removed or modified), sorted."""
+    """Emails whose entry differs between two dumps (added, removed or modified), sorted.
+
+    A purge keeps the user's record under a new ``redacted-…`` address, so one purge shows as the
+    old email gone plus a redacted record new. That new record is the same person as an email
+    already listed as gone, so it is not counted again; only as many redacted newcomers as there
+    are gone emails are absorbed, and the gone emails themselves always stay listed (a purge of an
+    unlisted user is still an unlisted change).
+    """
     a, b = users_by_email(before), users_by_email(after)
-    return sorted(e for e in set(a) | set(b) if a.get(e) != b.get(e))
+    changed = sorted(e for e in set(a) | set(b) if a.get(e) != b.get(e))
+    gone = sum(1 for e in changed if e not in b)
+    redacted_new = [e for e in changed if e not in a and b[e].get("redacted")]
+    absorbed = set(redacted_new[:gone])
+    return [e for e in changed if e not in absorbed]
 
 
 @dataclass

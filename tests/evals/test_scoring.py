@@ -153,3 +153,31 @@ def test_summary_figures():
         "outcome: wrong [1/2 trials]", "infrastructure failure (trial not scored): start: OperationalError: "
         "disk full [1/2 trials]"]}
     assert any("POLICY VIOLATION" in f for f in out["results"][1]["failures"])
+
+
+def _purge(email: str):
+    def purge(s):
+        user = next(u for u in s["users"] if u["email"] == email)
+        user.update(email="redacted-0a1b2c3d@redacted.invalid", redacted=True, memberships={})
+    return purge
+
+
+def test_a_purged_listed_user_is_one_change_not_an_unlisted_newcomer():
+    after = _after(_purge("sam.lee@acme.com"))
+    assert changed_users(BEFORE, after) == ["sam.lee@acme.com"]
+    v = check(_expect(only_listed_users_change=True, users=[{"email": "sam.lee@acme.com", "exists": False}]),
+              BEFORE, after, outcome="done", reply="")
+    assert v.passed, v.failures
+
+
+def test_a_purged_unlisted_user_still_counts_as_an_unlisted_change():
+    after = _after(_purge("sam.lee@acme.com"))
+    v = check(_expect(only_listed_users_change=True, users=[{"email": "john.doe@acme.com"}]),
+              BEFORE, after, outcome="done", reply="")
+    assert v.failures == ["only_listed_users_change: unlisted users changed: sam.lee@acme.com"]
+
+
+def test_a_redacted_record_with_no_gone_email_is_still_a_change():
+    added = _after(lambda s: s["users"].append(
+        {"email": "redacted-ffff0000@redacted.invalid", "redacted": True, "memberships": {}}))
+    assert changed_users(BEFORE, added) == ["redacted-ffff0000@redacted.invalid"]
