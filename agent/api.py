@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from policies.decision import DecisionKind, Outcome
 
 if TYPE_CHECKING:
+    from agent.backends.base import Backend, OrgVocabulary
     from agent.config import Config
     from agent.conversation import Conversation
     from agent.runtime import Runtime
@@ -51,6 +52,7 @@ __all__ = [
     "Reply",
     "Session",
     "SetupFailed",
+    "ToolSpec",
 ]
 
 RefusalKind = Literal["invalid", "forbidden", "not_found", "conflict"]
@@ -132,6 +134,13 @@ class Reply:
     session_id: str | None = None
     failed: bool = False  # the system failed (backend, store, DocuSign unreachable), not the request
     results: tuple[Result, ...] = field(default=(), repr=False)
+    model_turns: int = 0  # the backend's turns this request took (0: a confirmation, a decision)
+    tokens: int = 0  # the model tokens it cost, cache reads and writes included
+
+    @property
+    def is_error(self) -> bool:
+        """The gate refused or failed the (first) call: a tool error for a client's model."""
+        return any(getattr(r, "is_error", False) for r in self.results[:1])
 
     @property
     def approval_id(self) -> str | None:
@@ -170,6 +179,16 @@ class Reply:
         return {"outcome": str(self.outcome),
                 "decision": self.receipts[0].decision if self.receipts else None,
                 "result": first.model_dump(mode="json", exclude={"token"}) if first is not None else None}
+
+
+@dataclass(frozen=True)
+class ToolSpec:
+    """One action as a model is offered it (from the catalogue): an MCP client's tool list."""
+
+    name: str
+    description: str
+    input_schema: dict[str, Any]
+    writes: bool  # a write (read-only otherwise): clients mark it destructive
 
 
 @dataclass(frozen=True)
@@ -246,12 +265,25 @@ class Session:
         return True
 
     def ask(self, text: str) -> Reply:
-        """One request in this session; never raises for a backend or gate failure (see ``failed``)."""
+        """One request in this session; never raises for a backend or gate failure (see ``failed``).
+        A request longer than ``MAX_REQUEST_CHARS`` is ``Refused`` before anything runs or is recorded."""
+        _check_length(text)
         return _reply(self._conversation.ask(text))
 
-    def confirm(self, accept: bool = True) -> Reply:
-        """Answer the confirmation this session's last reply asked for."""
-        return _reply(self._conversation.confirm(accept=accept))
+    def confirm(self, accept: bool = True, *, token: str | None = None) -> Reply:
+        """Answer the confirmation this session's last reply asked for, or ``token`` (one an earlier
+        reply of this session issued, e.g. carried by a channel's Confirm button)."""
+        return _reply(self._conversation.confirm(accept=accept, token=token))
+
+
+def _check_length(text: str) -> None:
+    from agent.conversation import MAX_REQUEST_CHARS
+
+    length = len((text or "").strip())
+    if length > MAX_REQUEST_CHARS:
+        raise Refused("invalid", f"the request is {length:,} characters long; at most {MAX_REQUEST_CHARS:,} "
+                      "characters are taken: shorten it (many users at once go in a CSV file: "
+                      "`dsadmin bulk`)")
 
 
 class Agent:
@@ -293,6 +325,11 @@ class Agent:
         self.close()
 
     @property
+    def config(self) -> Config:
+        """The configuration this agent runs on (a channel reads its own section: ``slack``...)."""
+        return self.runtime.config
+
+    @property
     def on_sandbox(self) -> bool:
         """True when this agent administers the dsadmin sandbox organization, not DocuSign."""
         return self.runtime.sandbox is not None
@@ -326,22 +363,27 @@ class Agent:
 
     # -- requests -----------------------------------------------------------------------------------
 
-    def session(self, person: Person, *, backend: str | None = None, script: str | Path | None = None,
-                session_id: str | None = None, dry_run: bool = False) -> Session:
+    def session(self, person: Person, *, backend: str | Backend | None = None,
+                script: str | Path | None = None, session_id: str | None = None,
+                dry_run: bool = False) -> Session:
         """A conversation for ``person`` (resumed when ``session_id`` is theirs). ``backend``:
-        offline, anthropic or scripted (default: the configuration's); ``dry_run``: writes are
-        planned, decided and previewed, never run."""
+        offline, anthropic or scripted (default: the configuration's), or a backend object of the
+        caller's (a test double, a program's own model; it only proposes, the gate decides);
+        ``dry_run``: writes are planned, decided and previewed, never run."""
         from agent.backends import NAMES, BackendError, make_backend
         from agent.conversation import Conversation, SessionError
 
-        if backend is not None and backend not in NAMES:
-            raise Refused("invalid", f"backend {backend!r}: use one of {', '.join(NAMES)}")
-        if script is not None and backend is None:
-            backend = "scripted"
-        try:
-            model = make_backend(self.runtime.config, backend, script=script)
-        except BackendError as exc:
-            raise Refused("invalid", str(exc)) from None
+        if isinstance(backend, str | None):
+            if backend is not None and backend not in NAMES:
+                raise Refused("invalid", f"backend {backend!r}: use one of {', '.join(NAMES)}")
+            if script is not None and backend is None:
+                backend = "scripted"
+            try:
+                model = make_backend(self.runtime.config, backend, script=script)
+            except BackendError as exc:
+                raise Refused("invalid", str(exc)) from None
+        else:
+            model = backend
         try:
             conversation = Conversation(self.runtime, self._actor(person), model, session_id=session_id,
                                         dry_run=dry_run)
@@ -351,6 +393,7 @@ class Agent:
 
     def ask(self, person: Person, text: str, **options: Any) -> Reply:
         """One request from ``person``, in plain language (``options`` as for ``session``)."""
+        _check_length(text)  # before the session is opened (and recorded)
         return self.session(person, **options).ask(text)
 
     def pending_confirmation(self, person: Person, token: str) -> PendingConfirmation | None:
@@ -360,22 +403,54 @@ class Agent:
             return None
         return PendingConfirmation(stored.summary, _changes(stored.preview), stored.expires_at)
 
-    def confirm(self, person: Person, token: str, *, accept: bool = True) -> Reply:
+    def confirm(self, person: Person, token: str, *, accept: bool = True,
+                session_id: str | None = None) -> Reply:
         """``person``'s answer to a confirmation; the gate refuses anyone but its owner and re-checks
         the policy against current state before running the exact call that was confirmed."""
-        return self._decided(self.runtime.gate.confirm(self._actor(person), token.strip(), accept=accept))
+        return self._decided(self.runtime.gate.confirm(self._actor(person), token.strip(), accept=accept,
+                                                       session_id=session_id))
+
+    # -- a client's own model ---------------------------------------------------------------------
+
+    def tools(self) -> tuple[ToolSpec, ...]:
+        """The actions a model may propose, as tools (the catalogue's, the same the Claude backend
+        sends): for a channel whose client brings its own model (MCP)."""
+        from tools.actions import WRITE_ACTIONS, tool_schemas
+
+        return tuple(ToolSpec(t["name"], t["description"], t["input_schema"], t["name"] in WRITE_ACTIONS)
+                     for t in tool_schemas())
+
+    def call(self, person: Person, action: str, args: dict[str, Any] | None = None, *,
+             session_id: str | None = None, call_id: str | None = None) -> Reply:
+        """One call a model outside dsadmin proposed for ``person`` (an MCP client's), through the
+        gate like every backend's: validated, resolved, previewed, decided, audited. A call that
+        needs confirmation comes back with ``confirmation_token`` for the *person* to answer
+        (``confirm``); bad input is a typed error result (``is_error``), never an exception."""
+        import uuid
+
+        from tools.actions import ToolCall
+
+        call = ToolCall(id=call_id or f"call_{uuid.uuid4().hex[:16]}", action=action, args=dict(args or {}))
+        result = self.runtime.gate.submit(self._actor(person), call, session_id=session_id)
+        return self._decided(result, args=call.args)
+
+    def organization(self, person: Person) -> OrgVocabulary:
+        """The organization's names (accounts, each one's permission profiles and groups), as the
+        tools accept them; read from the runtime's cached directory."""
+        self._actor(person)
+        return self.runtime.vocabulary()
 
     # -- approvals ----------------------------------------------------------------------------------
 
     def approvals(self, person: Person, status: str | None = "pending", *, limit: int = 200,
-                  mine: bool = False) -> list[ApprovalRequest]:
+                  mine: bool = False, own: bool = False) -> list[ApprovalRequest]:
         """Requests ``person`` may see, newest first: their own, those for a role they hold, every one
         for an admin. ``status``: pending, approved, denied, expired, executed, failed, or None for
         all. ``mine``: an approver's actionable ones (someone else's, for a role they hold), anyone
-        else's own."""
+        else's own. ``own``: only those ``person`` made."""
         actor = self._actor(person)
         try:
-            views = self.runtime.approvals.list(status, limit=limit)
+            views = self.runtime.approvals.list(status, limit=limit, requester=actor.email if own else None)
         except ValueError as exc:
             raise Refused("invalid", f"status: {exc}") from None
         if mine:
@@ -392,8 +467,35 @@ class Agent:
             raise Refused("not_found", f"no approval request {approval_id!r} that {person.email} may see")
         return ApprovalRequest.from_view(view)
 
+    def approval_status(self, approval_id: str) -> str | None:
+        """The status of request ``approval_id`` (None: no such request), and nothing more: for a
+        channel showing buttons on a request message, which must say "nothing left to decide"
+        before a press reaches the gate. Whoever holds an id learns only whether it is pending; the
+        request itself is read with ``approval`` by those who may see it."""
+        view = self.runtime.approvals.get(approval_id.strip())
+        return None if view is None else str(view.status)
+
+    def approval_for_notice(self, approval_id: str) -> ApprovalRequest | None:
+        """A request as the notification outbox delivers it to the recipients the outbox chose (no
+        person asks: the outbox runs as the service)."""
+        view = self.runtime.approvals.get(approval_id.strip())
+        return None if view is None else ApprovalRequest.from_view(view)
+
+    def check_decidable(self, person: Person, approval_id: str, *, approve: bool) -> ApprovalRequest:
+        """The request, if ``person`` may decide it now; else ``Refused`` naming why (one they may not
+        see is not disclosed; their own, a role they lack: forbidden; no longer pending: conflict).
+        For a channel that asks for something (a reason) before deciding."""
+        from policies.approvals import ApprovalError
+
+        request = self.approval(person, approval_id)
+        try:
+            self.runtime.approvals.check_decidable(request.id, self._actor(person), approve=approve)
+        except ApprovalError as exc:
+            raise Refused(_UNDECIDABLE.get(exc.code, "conflict"), str(exc)) from None
+        return request
+
     def decide(self, person: Person, approval_id: str, *, approve: bool, reason: str | None = None,
-               strict: bool = False) -> Reply:
+               strict: bool = False, session_id: str | None = None) -> Reply:
         """Approve (the request then runs once, through the gate, as its requester's call) or deny.
 
         ``strict``: refuse up front (``Refused``) what the gate would refuse: one's own request, a
@@ -402,16 +504,10 @@ class Agent:
         actor = self._actor(person)
         approval_id = approval_id.strip()
         if strict:
-            from policies.approvals import ApprovalError
-
-            self.approval(person, approval_id)  # one the person may not see is not disclosed
-            try:
-                self.runtime.approvals.check_decidable(approval_id, actor, approve=approve)
-            except ApprovalError as exc:
-                raise Refused(_UNDECIDABLE.get(exc.code, "conflict"), str(exc)) from None
+            self.check_decidable(person, approval_id, approve=approve)
         gate = self.runtime.gate
-        result = gate.approve(actor, approval_id, reason=reason) if approve else \
-            gate.deny(actor, approval_id, reason=reason)
+        result = gate.approve(actor, approval_id, reason=reason, session_id=session_id) if approve else \
+            gate.deny(actor, approval_id, reason=reason, session_id=session_id)
         return self._decided(result)
 
     def recover(self, *, older_than: Any = None) -> list[tuple[str, Reply]]:
@@ -421,17 +517,19 @@ class Agent:
         return [(approval_id, self._decided(result))
                 for approval_id, result in self.runtime.gate.recover(**options)]
 
-    def _decided(self, result: Result) -> Reply:
-        """A confirmation's or approval's one result as a reply, worded by the gate's renderer."""
+    def _decided(self, result: Result, args: dict[str, Any] | None = None) -> Reply:
+        """One gate result (a call, a confirmation, a decision) as a reply, worded by its renderer."""
         from agent.render import receipt_line, result_text
         from tools.results import outcome_of
 
         text = result_text(result.model_dump(mode="json", exclude={"token"}))
         if self.on_sandbox:
             text += f"\n\n{SANDBOX_NOTE}"
+        asks = getattr(result, "kind", "") == "needs_confirmation"
+        token = getattr(result, "token", None) if asks else None
         return Reply(outcome_of(result), text, previews=_changes(getattr(result, "preview", [])),
-                     approval_ids=_approval_ids([result]), receipts=(_receipt(result, {}, receipt_line),),
-                     results=(result,))
+                     confirmation_token=token, approval_ids=_approval_ids([result]),
+                     receipts=(_receipt(result, args or {}, receipt_line),), results=(result,))
 
 
 # why the approval book refuses a decision -> the kind of refusal a channel maps (expired and
@@ -486,4 +584,4 @@ def _reply(reply: Any) -> Reply:
         waiting = [r for r in results if getattr(r, "kind", "") in ("pending_approval", "dry_run")]
         previews = tuple(row for r in waiting for row in _changes(r.preview))
     return Reply(reply.outcome, reply.text, previews, reply.confirmation_token, _approval_ids(results),
-                 receipts, reply.session_id, reply.failed, results)
+                 receipts, reply.session_id, reply.failed, results, reply.model_turns, reply.usage.total)

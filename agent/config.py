@@ -18,9 +18,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_core import ErrorDetails
 
 from agent.channel_settings import AuthSettings, NotifySettings
 from audit.home import dsadmin_home
+from policies.problems import field_problems
 
 OAUTH_HOSTS = {"production": "account.docusign.com", "demo": "account-d.docusign.com"}
 ADMIN_BASE_URLS = {
@@ -311,17 +313,21 @@ def embedded_default() -> Config:
 
 
 def _describe(error: ValidationError, source: str) -> str:
-    lines = [f"{source}: the configuration has {error.error_count()} problem(s):"]
-    for item in error.errors():
-        where = ".".join(str(p) for p in item["loc"]) or "(top level)"
-        msg = item["msg"].removeprefix("Value error, ")
-        if item["type"] == "extra_forbidden":
-            msg = "unknown setting; remove it or check its spelling against config.example.yaml"
-        elif item["loc"][:1] == ("docusign",) and item["type"] in ("missing", "string_too_short"):
-            field = str(item["loc"][-1])
-            msg = f"required; set it to {_DOCUSIGN_ID_HELP.get(field, 'a value (see config.example.yaml)')}"
-        lines.append(f"  {where}: {msg}")
-    return "\n".join(lines)
+    lines = field_problems(
+        error,
+        unknown="unknown setting; remove it or check its spelling against config.example.yaml",
+        reword=_docusign_id_help,
+    )
+    heading = f"{source}: the configuration has {error.error_count()} problem(s):"
+    return "\n".join([heading, *(f"  {line}" for line in lines)])
+
+
+def _docusign_id_help(item: ErrorDetails, _where: str) -> str | None:
+    """A missing DocuSign id is told where to find it."""
+    if item["loc"][:1] == ("docusign",) and item["type"] in ("missing", "string_too_short"):
+        field = str(item["loc"][-1])
+        return f"required; set it to {_DOCUSIGN_ID_HELP.get(field, 'a value (see config.example.yaml)')}"
+    return None
 
 
 _PEOPLE_HINT = (
@@ -360,13 +366,10 @@ def load_config(path: str | Path | None = None) -> Config:
         candidate = "dsadmin.yaml"
     if candidate is None:
         return embedded_default()
-    from policies.textfiles import FileProblem, load_yaml
+    from policies.textfiles import load_yaml
 
     file = Path(candidate).expanduser()
-    if not file.is_file():
+    if not file.exists():
         raise ConfigError(f"{file}: no such configuration file; fix --config or $DSADMIN_CONFIG")
-    try:
-        data = load_yaml(file, "configuration file")
-    except FileProblem as exc:
-        raise ConfigError(str(exc)) from None
+    data = load_yaml(file, "configuration file", error=ConfigError)
     return parse_config(data, str(file), require_people=True)

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
 
-from agent.backends.base import Backend, BackendError, ModelTurn, Usage
+from agent.backends.base import CUT_OFF_STOPS, Backend, BackendError, ModelTurn, Usage
 from audit.models import Session, SessionMessage
 from audit.redact import redact_strings
 from policies.call import Actor
@@ -30,6 +30,10 @@ if TYPE_CHECKING:
     from agent.runtime import Runtime
 
 MAX_RESULT_CHARS = 40_000
+# The longest request a person may send, on every channel (the web form and the HTTP API say so too):
+# far above any real request (a list of names belongs in a CSV file, `dsadmin bulk`), and the audit
+# log records the whole of what the model reads, so the two never differ.
+MAX_REQUEST_CHARS = 4000
 # declarative tables: ``Base`` declares ``__table__`` as a Table (audit.models)
 _SESSIONS, _MESSAGES = Session.__table__, SessionMessage.__table__
 
@@ -110,14 +114,14 @@ class Conversation:
 
     def ask(self, text: str) -> Reply:
         """Handle one request from the person; never raises for a backend or gate failure."""
-        text = (text or "").strip()
+        text = (text or "").strip()[:MAX_REQUEST_CHARS]  # channels refuse longer (agent.api); never more
         self.rt.audit.append(
             "user_message",
             session_id=self.session_id,
             actor=self.actor.email,
-            payload={"text": text[:4000], "backend": self.backend.name},
+            payload={"text": text, "backend": self.backend.name},
         )
-        self._add({"role": "user", "content": [{"type": "text", "text": text[:20_000]}]})
+        self._add({"role": "user", "content": [{"type": "text", "text": text}]})
         reply = self._finish(self._loop(reads_as_question(text)))
         self._save()
         if reply.confirmation_token:
@@ -198,6 +202,19 @@ class Conversation:
                     calls=calls,
                     results=results,
                     usage=usage,
+                    model_turns=turns,
+                )
+            if turn.stop_reason in CUT_OFF_STOPS:
+                # the request did not finish: nothing the turn was writing runs, and the person is told
+                text = turn.text or "The model's reply was cut off; nothing it was about to propose was run."
+                self._add({"role": "assistant", "content": [{"type": "text", "text": text}]})
+                return Reply(
+                    _outcome(results, clarify=False) if results else Outcome.ERROR,
+                    _join([*texts, text]),
+                    calls=calls,
+                    results=results,
+                    usage=usage,
+                    failed=True,
                     model_turns=turns,
                 )
             meta = {"pending": turn.state["pending"]} if turn.state and "pending" in turn.state else None

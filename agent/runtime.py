@@ -239,7 +239,10 @@ def open_sandbox(config: Config) -> Sandbox:
     from tools.docusign.sandbox import Sandbox
 
     state_dir = config.sandbox.state_dir or (dsadmin_home() / "sandbox")
-    return Sandbox.open(Path(state_dir).expanduser(), fixture=config.sandbox.fixture)
+    try:
+        return Sandbox.open(Path(state_dir).expanduser(), fixture=config.sandbox.fixture)
+    except ValueError as exc:  # an unreadable state file: the message names `dsadmin sandbox reset`
+        raise SetupError(str(exc)) from None
 
 
 def token_cache() -> TokenCache:

@@ -18,6 +18,9 @@ from sqlalchemy.pool import ConnectionPoolEntry, NullPool
 from audit._canonical import canonical_json
 
 GENESIS_HASH = "0" * 64
+# How long a SQLite write waits for another process's write lock before failing "database is locked":
+# long enough for any command's transaction, short enough that a stuck holder is reported.
+SQLITE_BUSY_TIMEOUT_S: float = 30
 
 
 def qualifier(engine_or_conn: Engine | Connection) -> str:
@@ -38,8 +41,8 @@ def make_engine(url: str, *, schema: str | None = None) -> Engine:
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             _create_private(Path(path.split("?", 1)[0]))
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
-                               json_serializer=canonical_json,
+        connect = {"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_S}
+        engine = create_engine(url, connect_args=connect, json_serializer=canonical_json,
                                poolclass=NullPool if path and path != ":memory:" else None)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
@@ -66,7 +69,7 @@ def _sqlite_pragmas(dbapi_conn: DBAPIConnection, _record: ConnectionPoolEntry) -
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_TIMEOUT_S * 1000)}")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.close()
 
@@ -82,8 +85,18 @@ def open_store(url: str, *, schema: str | None = None) -> Engine:
     except StoreError:
         raise
     except Exception as exc:  # driver errors vary by backend; the person needs the URL and cause
-        raise StoreError(f"cannot open the store at {_safe(url)}: {exc}") from exc
+        raise StoreError(f"cannot open the store at {_safe(url)}: {cause(exc)}") from exc
     return engine
+
+
+def cause(exc: BaseException) -> str:
+    """A database error as the person needs it: the driver's own words, without the SQL statement
+    and its parameters (request data) or SQLAlchemy's link to its error catalogue."""
+    text = str(getattr(exc, "orig", None) or exc)
+    noise = ("(Background on this error", "[SQL", "[parameters")
+    lines = (line.strip() for line in text.splitlines())
+    kept = [line for line in lines if line and not line.startswith(noise)]
+    return " ".join(kept) or type(exc).__name__
 
 
 def _safe(url: str) -> str:

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import json
 import logging
 import threading
 from collections.abc import Callable, Iterator, Mapping
@@ -41,7 +42,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import IO, Any
 
-from sqlalchemy import Connection, Engine, Row, select
+from sqlalchemy import Connection, Engine, Row, Text, cast, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from audit._canonical import canonical_json, iso_ts, plain_json
@@ -64,6 +65,10 @@ EXPORT_FIELDS = ("id", "ts", "session_id", "actor", "kind", "action", "target", 
 
 _events = AuditEvent.__table__
 _checkpoints = AuditCheckpoint.__table__
+# Readers take the payload as text and parse it per row (``_payload``): SQLite keeps JSON as text, so a
+# hand edit can leave one row that is not JSON, and the tail around a tampered event must still show.
+_READ = select(*(c for c in _events.c if c.name != "payload"), cast(_events.c.payload, Text).label("payload"))
+UNREADABLE = "not valid JSON: edited outside dsadmin; run dsadmin audit verify"
 _log = logging.getLogger("dsadmin.audit")
 
 
@@ -248,7 +253,7 @@ class AuditLog:
 
     def get(self, event_id: int) -> AuditRecord | None:
         with self._read() as conn:
-            row = conn.execute(select(_events).where(_events.c.id == event_id)).one_or_none()
+            row = conn.execute(_READ.where(_events.c.id == event_id)).one_or_none()
         return _record(row) if row is not None else None
 
     def tail(self, n: int = 20, *, actor: str | None = None, target: str | None = None,
@@ -259,7 +264,7 @@ class AuditLog:
             raise ValueError(f"n must be at least 1, not {n}")
         if kind is not None and kind not in KINDS:
             raise ValueError(f"unknown audit event kind {kind!r}; use one of {', '.join(sorted(KINDS))}")
-        query = select(_events)
+        query = _READ
         # stored lower-case (emails), so the (column, id) indexes serve these without lower()
         if actor:
             query = query.where(_events.c.actor == actor.strip().lower())
@@ -281,7 +286,7 @@ class AuditLog:
         """Every event with id > ``after_id``, in chain order, streamed."""
         with self._read() as conn:
             result = conn.execution_options(yield_per=500).execute(
-                select(_events).where(_events.c.id > after_id).order_by(_events.c.id))
+                _READ.where(_events.c.id > after_id).order_by(_events.c.id))
             for row in result:
                 yield _record(row)
 
@@ -403,5 +408,16 @@ def _pseudonymise(data: dict[str, Any], salt: str) -> dict[str, Any]:
 def _record(row: Row[*tuple[Any, ...]]) -> AuditRecord:
     ts = row.ts if row.ts.tzinfo is not None else row.ts.replace(tzinfo=UTC)
     return AuditRecord(id=row.id, ts=ts.astimezone(UTC), session_id=row.session_id, actor=row.actor,
-                       kind=row.kind, action=row.action, target=row.target, payload=row.payload,
+                       kind=row.kind, action=row.action, target=row.target, payload=_payload(row.payload),
                        prev_hash=row.prev_hash, hash=row.hash)
+
+
+def _payload(raw: str) -> dict[str, Any]:
+    """The stored payload; one that is not a JSON object is shown as such, never raised."""
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        value = None
+    if isinstance(value, dict):
+        return value
+    return {"unreadable_payload": raw, "problem": UNREADABLE}

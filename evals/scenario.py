@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from policies import catalogue
 from policies.decision import Outcome
+from policies.problems import field_problems
 
 # the outcomes a scenario may expect: policies.decision.Outcome's words for a request's ending
 OUTCOMES = tuple(o.value for o in (Outcome.DONE, Outcome.DENIED, Outcome.PENDING_APPROVAL,
@@ -209,14 +210,11 @@ class Scenario(_Strict):
 
 
 def _describe(error: ValidationError, source: str) -> str:
-    lines = [f"{source}: {error.error_count()} problem(s) in the scenario:"]
-    for item in error.errors():
-        where = ".".join(str(p) for p in item["loc"]) or "(top level)"
-        msg = item["msg"].removeprefix("Value error, ")
-        if item["type"] == "extra_forbidden":
-            msg = "unknown key; check its spelling against the scenario format (evals/README.md)"
-        lines.append(f"  {where}: {msg}")
-    return "\n".join(lines)
+    lines = field_problems(
+        error, unknown="unknown key; check its spelling against the scenario format (evals/README.md)"
+    )
+    heading = f"{source}: {error.error_count()} problem(s) in the scenario:"
+    return "\n".join([heading, *(f"  {line}" for line in lines)])
 
 
 def parse_scenario(data: object, source: str = "<scenario>") -> Scenario:
@@ -233,21 +231,19 @@ def parse_scenario(data: object, source: str = "<scenario>") -> Scenario:
 
 
 def load_scenario(path: Path) -> Scenario:
-    from policies.textfiles import FileProblem, load_yaml
+    from policies.textfiles import load_yaml
 
-    try:
-        data = load_yaml(path, "scenario")
-    except FileProblem as exc:
-        raise ScenarioError(str(exc)) from None
-    return parse_scenario(data, str(path))
+    return parse_scenario(load_yaml(path, "scenario", error=ScenarioError), str(path))
 
 
-def _scenario_files(path: Path) -> list[Path]:
+def _scenario_files(path: Path) -> tuple[list[Path], str | None]:
+    """The scenario files ``path`` names, or a problem saying why it names none."""
     if path.is_dir():
-        return sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
+        files = sorted(p for p in path.rglob("*") if p.suffix in (".yaml", ".yml") and p.is_file())
+        return files, None if files else f"{path}: no *.yaml scenario files in this folder"
     if path.is_file():
-        return [path]
-    raise ScenarioError(f"{path}: no such scenario file or folder")
+        return [path], None
+    return [], f"{path}: no such scenario file or folder"
 
 
 def load_scenarios(paths: list[Path], tags: list[str] | None = None) -> list[Scenario]:
@@ -259,13 +255,9 @@ def load_scenarios(paths: list[Path], tags: list[str] | None = None) -> list[Sce
     problems: list[str] = []
     seen: dict[str, str] = {}
     for path in paths:
-        try:
-            files = _scenario_files(path)
-        except ScenarioError as exc:
-            problems.append(str(exc))
-            continue
-        if not files and path.is_dir():
-            problems.append(f"{path}: no *.yaml scenario files in this folder")
+        files, problem = _scenario_files(path)
+        if problem:
+            problems.append(problem)
         for file in files:
             try:
                 scenario = load_scenario(file)

@@ -31,8 +31,8 @@ class SlackSession(AgentSession):
         from slack_sdk import WebClient
         from starlette.testclient import TestClient
 
-        from agent.channels.slack.app import SlackChannel, build_app
-        from agent.channels.slack.web import asgi_app
+        from agent.channels.slack.app import build_app
+        from agent.channels.slack.web import asgi_app, slack_channel
         from evals.slack_loopback import FakeSlack, SlackDriver
 
         super().__init__(harness, scenario, sandbox, store_url)
@@ -44,7 +44,7 @@ class SlackSession(AgentSession):
         self._saved_token = os.environ.get(self._token_env)
         os.environ[self._token_env] = "xoxb-eval"
         self.rt.config.slack.api_url = self.slack.url
-        channel = SlackChannel(self.rt, WebClient(token="xoxb-eval", base_url=self.slack.url))
+        channel = slack_channel(self.rt, WebClient(token="xoxb-eval", base_url=self.slack.url))
         # the harness's watched backend, not a new one
         channel.make_backend = lambda: self.backend  # type: ignore[method-assign]  # a test double's seam
         channel.observers.append(self._seen)
@@ -62,19 +62,15 @@ class SlackSession(AgentSession):
         run_once(self.rt)
 
     def _turn(self) -> TurnResult:
-        from agent.render import result_text
-        from tools.results import outcome_of
-
         self._deliver()
-        seen, self.last = self.last, None
+        seen, self.last = self.last, None  # the public API's Reply the channel handled
         if seen is None:
             return TurnResult(outcome=Outcome.ERROR, text="the Slack app answered nothing")
-        if hasattr(seen, "outcome"):  # a conversation's reply
-            calls = seen.calls or []
-            return TurnResult(outcome=seen.outcome, text=seen.text or "", tool_calls=len(calls),
-                              model_turns=seen.model_turns, tokens=seen.usage.total,
-                              actions=[c.action for c in calls])
-        return TurnResult(outcome=outcome_of(seen), text=result_text(seen.model_dump(mode="json")))
+        if seen.model_turns:  # a conversation's reply (a confirmation or a decision took no model turn)
+            return TurnResult(outcome=seen.outcome, text=seen.text or "", tool_calls=len(seen.receipts),
+                              model_turns=seen.model_turns, tokens=seen.tokens,
+                              actions=[r.action for r in seen.receipts])
+        return TurnResult(outcome=seen.outcome, text=seen.text or "")
 
     def say(self, text: str) -> TurnResult:
         self.driver.dm(self.me, text)
@@ -106,28 +102,29 @@ class SlackSession(AgentSession):
         newest = self._newest_pending_approval()
         return ({"channel": "CAPPROVALS"}, {"value": newest}) if newest else None
 
+    def _press_approval(self, approver: str, action_id: str) -> bool:
+        """Press the pending approval's ``action_id`` button as ``approver``; False if there is none."""
+        found = self._approval_button(action_id)
+        if found is None or self._newest_pending_approval() is None:
+            return False
+        message, button = found
+        if button is None:
+            return False
+        self.driver.press(_slack_id(approver), action_id, button["value"], {"ts": "2.0"}, message["channel"])
+        return True
+
     def approve(self, approver: str) -> TurnResult:
         from agent.channels.slack import messages as ui
 
-        found = self._approval_button(ui.APPROVE)
-        if found is None or self._newest_pending_approval() is None:
+        if not self._press_approval(approver, ui.APPROVE):
             return no_approval()
-        message, button = found
-        if button is None:
-            return no_approval()
-        self.driver.press(_slack_id(approver), ui.APPROVE, button["value"], {"ts": "2.0"}, message["channel"])
         return self._turn()
 
     def deny(self, approver: str) -> TurnResult:
         from agent.channels.slack import messages as ui
 
-        found = self._approval_button(ui.DENY)
-        if found is None or self._newest_pending_approval() is None:
+        if not self._press_approval(approver, ui.DENY):
             return no_approval()
-        message, button = found
-        if button is None:
-            return no_approval()
-        self.driver.press(_slack_id(approver), ui.DENY, button["value"], {"ts": "2.0"}, message["channel"])
         opened = self.slack.sent("views.open")
         if not opened:  # refused before the modal: the refusal went to the presser only
             return TurnResult(outcome=Outcome.DENIED, text="the approval could not be decided by this person")

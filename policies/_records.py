@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol, overload
 
@@ -70,11 +71,18 @@ def now_from(clock: Clock) -> datetime:
     return now.astimezone(UTC)
 
 
+@dataclass(frozen=True, slots=True)
 class StoredCall:
-    """Mixin for record views holding ``call_json``: the call as data and as a re-submittable proposal."""
+    """What every consent record holds, an approval's or a confirmation's: the call it is bound to
+    (as data and as a re-submittable proposal), its hash, what the person was told, and its lifetime.
+    The views add their own fields; keeping these here means both books read a call back the same way."""
 
-    __slots__ = ()
+    session_id: str | None
     call_json: str
+    call_hash: str
+    summary: str
+    created_at: datetime
+    expires_at: datetime
 
     @property
     def call(self) -> dict[str, Any]:

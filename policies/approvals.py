@@ -27,7 +27,7 @@ import builtins
 import os
 import secrets
 import signal
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from typing import Any, Literal, get_args
 
@@ -64,19 +64,13 @@ class ApprovalError(RefusedError):
 class ApprovalView(StoredCall):
     id: str
     requester: str
-    session_id: str | None
     action: str
     operation: str
     target: str | None
-    call_json: str
-    call_hash: str
-    summary: str
     approver_role: str
     status: ApprovalStatus
     approver: str | None
     reason: str | None
-    created_at: datetime
-    expires_at: datetime
     decided_at: datetime | None
     executed_at: datetime | None
     result_json: str | None
@@ -90,11 +84,14 @@ def crash_point(name: str) -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
+_VIEW_FIELDS = frozenset(f.name for f in fields(ApprovalView))
+
+
 def _view(row: Row[*tuple[Any, ...]]) -> ApprovalView:
     m = row._mapping
-    fields: dict[str, Any] = {k: (as_utc(v) if isinstance(v, datetime) else v)
-                              for k, v in m.items() if k in ApprovalView.__slots__}
-    return ApprovalView(**fields)
+    values: dict[str, Any] = {k: (as_utc(v) if isinstance(v, datetime) else v)
+                              for k, v in m.items() if k in _VIEW_FIELDS}
+    return ApprovalView(**values)
 
 
 class ApprovalBook:

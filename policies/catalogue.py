@@ -124,6 +124,10 @@ def _f(name: str, kind: str, description: str, **more: Any) -> FieldSpec:
 
 _EMAIL_SELF = "The user's email address (for employees: their own)."
 _PROFILE = "Permission profile name as listed for the account"
+# A profile or group name means something on one account only: how a listing filter reads one
+_ON_ACCOUNT = ("A name as listed for the account (any case); with `account`, on that account; without, "
+               "on every account that has one of that name (each membership judged on its own account). "
+               "A name no account in scope has is refused with the names there are, never ignored.")
 
 ACTIONS: tuple[Action, ...] = (
     Action(
@@ -131,7 +135,9 @@ ACTIONS: tuple[Action, ...] = (
         "List and search users across the organization (read-only). Use it for \"who is pending\", "
         "\"who is on account X\", \"find Maya\" or to check whether an email is a user at all. Without "
         "`account`, every linked account is covered. 'Pending' means the membership waits for "
-        "activation. For one known user's memberships, list_account user_memberships is more direct.",
+        "activation. Filter by permission_profile or group for \"who are the admins\", \"who is in "
+        "Finance\", \"is X a sender on EMEA\" (with email). For one known user's memberships, list_account "
+        "user_memberships is more direct.",
         (
             _f("email", "email", "Exact email to look up; omit to list many users."),
             _f("status", "choice", "Membership status filter. 'pending' = activation_required or "
@@ -140,6 +146,11 @@ ACTIONS: tuple[Action, ...] = (
             _f("name_contains", "text",
                "Fragment of the person's name or of the email's user part, e.g. 'maya'."),
             _f("account", "text", "Account name or id; omit for all accounts."),
+            _f("permission_profile", "text",
+               f"Only users whose membership has this permission profile ('who are the admins on EMEA' = "
+               f"'Account Administrator'). {_ON_ACCOUNT}"),
+            _f("group", "text", f"Only users whose membership is in this group ('who is in Finance on "
+               f"EMEA'). {_ON_ACCOUNT}"),
             _f("last_modified_since", "since",
                "Only users changed since then ('what changed since yesterday', 'who was modified in the "
                "last 3 days'): an ISO 8601 date or date-time in UTC (2026-11-30, 2026-11-30T09:00:00Z), a "
@@ -151,8 +162,8 @@ ACTIONS: tuple[Action, ...] = (
         ),
         (
             Operation("list", "list and search users", "list or search users",
-                      optional=("email", "status", "name_contains", "account", "last_modified_since",
-                                "page_size", "cursor")),
+                      optional=("email", "status", "name_contains", "account", "permission_profile", "group",
+                                "last_modified_since", "page_size", "cursor")),
         ),
     ),
     Action(

@@ -45,13 +45,7 @@ class ConfirmationView(StoredCall):
 
     ref: str
     actor: str
-    session_id: str | None
-    call_json: str
-    call_hash: str
-    summary: str
     status: ConfirmationStatus
-    created_at: datetime
-    expires_at: datetime
     used_at: datetime | None
 
 

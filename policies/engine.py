@@ -352,7 +352,8 @@ def _limits_failure(policy: Policy, limits: RoleTable, grant: RoleGrant, table: 
         for name, ident in accounts:
             if name not in limits.accounts and ident not in limits.accounts:
                 return f"account {name or ident!r} is outside the {role} role's accounts"
-    profile = call.permission_profile
+    # a listing filtered by a profile neither requests nor grants it: the limits judge writes only
+    profile = call.permission_profile if call.action in catalogue.WRITE_ACTIONS else None
     if profile is not None:
         p = profile.strip().lower()
         allowed = limits.profiles_allow

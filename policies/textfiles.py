@@ -11,6 +11,7 @@ layer that reads people's files; ``tools`` and ``agent`` build on it.
 from __future__ import annotations
 
 import codecs
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -71,6 +72,13 @@ def parse_yaml(text: str, source: str, what: str = "file") -> Any:
         raise FileProblem(f"{source}: the {what} is nested too deeply to be read") from None
 
 
-def load_yaml(path: str | Path, what: str = "file") -> Any:
-    """Read and parse a YAML file people wrote (``what`` names it in messages: 'policy', ...)."""
-    return parse_yaml(read_text(path, what), str(Path(path).expanduser()), what)
+def load_yaml(path: str | Path, what: str = "file", *,
+              error: Callable[[str], Exception] = FileProblem) -> Any:
+    """Read and parse a YAML file people wrote (``what`` names it in messages: 'policy', ...).
+
+    ``error`` is the caller's own exception type (ConfigError, FixtureError, ...), raised with the
+    same message, so each loader keeps its error type without repeating the translation."""
+    try:
+        return parse_yaml(read_text(path, what), str(Path(path).expanduser()), what)
+    except FileProblem as exc:
+        raise error(str(exc)) from None

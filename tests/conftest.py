@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
 import uuid
 from pathlib import Path
 
@@ -105,3 +108,39 @@ def strict_definitions(spec) -> dict:
         return node
 
     return strict(copy.deepcopy(spec["definitions"]))
+
+
+@pytest.fixture
+def race():
+    """``race(commands)``: start one Python process per command (the arguments after the
+    interpreter), wait until every one has printed "ready", release them all at once with "go", and
+    return the JSON line each printed last, in order.
+
+    Why the handshake: starting Python takes far longer than the race being tested, so processes
+    started one after the other would simply take turns; released together they act at once."""
+
+    def run(commands: list[list[str]], timeout: float = 120) -> list[dict]:
+        procs = [
+            subprocess.Popen([sys.executable, *argv], cwd=PROJECT_ROOT, stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for argv in commands
+        ]
+        try:
+            for proc in procs:  # every one loaded and waiting before any starts
+                assert proc.stdout.readline().strip() == "ready", proc.stderr.read()
+            for proc in procs:
+                proc.stdin.write("go\n")
+                proc.stdin.flush()
+            results = []
+            for proc in procs:
+                out, err = proc.communicate(timeout=timeout)
+                assert proc.returncode == 0, err
+                results.append(json.loads(out.strip().splitlines()[-1]))
+            return results
+        finally:
+            for proc in procs:
+                if proc.poll() is None:
+                    proc.kill()
+                    proc.communicate()
+
+    return run

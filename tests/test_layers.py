@@ -25,6 +25,8 @@ UPWARD = [
     ("agent/channels/web/api.py", "from agent.channels.cli.ask import _fail",
      "agent.channels.web.api -> agent.channels.cli.ask"),
     ("policies/decision.py", "import evals.runner", "policies.decision -> evals.runner"),
+    ("agent/channels/mcp/server.py", "from tools.gate import Gate",
+     "agent.channels.mcp.server -> tools.gate"),
 ]
 
 

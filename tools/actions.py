@@ -27,9 +27,11 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import ErrorDetails
 
 from policies import catalogue
 from policies.call import ToolCall as ToolCall  # re-exported: callers above policies import it here
+from policies.problems import field_problems
 
 ACTION_NAMES: tuple[str, ...] = catalogue.ACTION_NAMES
 WRITE_ACTIONS = catalogue.WRITE_ACTIONS
@@ -93,6 +95,8 @@ class ListUsers(_Action):
         None, description=_about(action_name, "status"))
     name_contains: Text | None = Field(None, description=_about(action_name, "name_contains"))
     account: Text | None = Field(None, description=_about(action_name, "account"))
+    permission_profile: Text | None = Field(None, description=_about(action_name, "permission_profile"))
+    group: Text | None = Field(None, description=_about(action_name, "group"))
     last_modified_since: Since | None = Field(
         None, description=_about(action_name, "last_modified_since"))
     page_size: int = Field(50, ge=1, le=100, description=_about(action_name, "page_size"))
@@ -188,21 +192,21 @@ def parse_call(call: ToolCall) -> AnyAction:
         # ACTION_MODELS holds exactly AnyAction's members
         return cast(AnyAction, model.model_validate(call.args))
     except ValidationError as exc:
-        problems = []
-        for err in exc.errors():
-            where = ".".join(str(p) for p in err["loc"]) or "arguments"
-            msg = err["msg"].removeprefix("Value error, ")
-            if err["type"] == "extra_forbidden":
-                msg = "unknown field; remove it"
-            elif err["type"] == "string_pattern_mismatch" and "email" in where:
-                msg = f"{err.get('input')!r} is not a valid email address"
-            elif err["type"] == "string_pattern_mismatch" and where == "last_modified_since":
-                msg = (f"{err.get('input')!r} is not a date; use an ISO date (2026-11-30), a span back "
-                       "from now (90m, 24h, 3d, 2w), today or yesterday")
-            elif err["type"] == "string_pattern_mismatch":
-                msg = "must be printable text without control characters"
-            problems.append(f"{where}: {msg}")
+        problems = field_problems(exc, unknown="unknown field; remove it", top="arguments",
+                                  reword=_pattern_help)
         raise InvalidCall(call.action, problems) from None
+
+
+def _pattern_help(err: ErrorDetails, where: str) -> str | None:
+    """A value that fails its field's pattern is told what the field wants."""
+    if err["type"] != "string_pattern_mismatch":
+        return None
+    if "email" in where:
+        return f"{err.get('input')!r} is not a valid email address"
+    if where == "last_modified_since":
+        return (f"{err.get('input')!r} is not a date; use an ISO date (2026-11-30), a span back "
+                "from now (90m, 24h, 3d, 2w), today or yesterday")
+    return "must be printable text without control characters"
 
 
 def tool_schemas() -> list[dict[str, Any]]:

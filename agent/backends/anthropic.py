@@ -23,8 +23,8 @@ from typing import Any
 from urllib.parse import urlparse
 
 from agent.backends.anthropic_errors import backend_error
-from agent.backends.anthropic_prompt import mark_untrusted, system_prompt
-from agent.backends.base import BackendError, ModelTurn, TurnContext, Usage
+from agent.backends.anthropic_prompt import ASK_TOOL, ASK_TOOL_NAME, mark_untrusted, system_prompt
+from agent.backends.base import CUT_OFF_STOPS, BackendError, ModelTurn, TurnContext, Usage
 from tools.actions import ToolCall, tool_schemas
 
 
@@ -44,6 +44,10 @@ CUT_OFF = {
     "model_context_window_exceeded": "The conversation no longer fits the model's context window; "
     "nothing more was run. Start a new session.",
 }
+
+
+UNPARSABLE_INPUT = ("the model sent a tool call whose input is not valid JSON; nothing it proposed was run. "
+                    "Ask again")
 
 
 def make_client(base_url: str | None, *, timeout: float = 60.0, max_retries: int = 2) -> Any:
@@ -110,7 +114,11 @@ class AnthropicBackend:
                 response = stream.get_final_message()
         except anthropic.AnthropicError as exc:
             raise backend_error(exc, model=self.model, base_url=self.base_url, client=client) from None
-        return turn_from(response)
+        except ValueError as exc:  # the SDK could not parse a tool call's streamed input: nothing runs
+            if "tool parameter JSON" not in str(exc):
+                raise
+            raise BackendError(UNPARSABLE_INPUT) from None
+        return turn_from(response, after_results=answers_results(messages))
 
     def request(self, messages: list[dict[str, Any]], context: TurnContext) -> dict[str, Any]:
         """The keyword arguments of one Messages request (what the golden files pin down)."""
@@ -148,7 +156,8 @@ class AnthropicBackend:
 
 
 def cached_tools() -> list[dict[str, Any]]:
-    tools = tool_schemas()
+    """The catalogue's tools, then the adapter's own ``ask_person`` (the typed question back)."""
+    tools = [*tool_schemas(), ASK_TOOL]
     tools[-1] = {**tools[-1], "cache_control": CACHE}
     return tools
 
@@ -187,11 +196,34 @@ def cache_latest(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return messages
 
 
-def turn_from(response: Any) -> ModelTurn:
-    texts, calls, reasoning = [], [], []
+def answers_results(messages: list[dict[str, Any]]) -> bool:
+    """Whether the turn being asked for follows tool results (the newest message carries them),
+    rather than the person's own words."""
+    last = messages[-1] if messages else {}
+    content = last.get("content")
+    return last.get("role") == "user" and isinstance(content, list) and any(
+        isinstance(b, dict) and b.get("type") == "tool_result" for b in content
+    )
+
+
+def turn_from(response: Any, *, after_results: bool = False) -> ModelTurn:
+    """One Messages response as a ``ModelTurn``, and how its kind is decided, as a table:
+
+    ======================================  ===================================================
+    stop_reason ``refusal``                 no call runs (the conversation reports a refusal)
+    stop_reason ``max_tokens``, context     no call runs (cut off mid-way), the reply says so
+    a call to ``ask_person``                a question back (``clarify``); no other call runs
+    text only, after tool results           the answer
+    text only, first turn of the request    a question back if its last line asks one (the
+                                            fallback for a model that did not use ask_person)
+    ======================================  ===================================================
+    """
+    texts, calls, reasoning, questions = [], [], [], []
     for block in response.content:
         if block.type == "text":
             texts.append(block.text)
+        elif block.type == "tool_use" and block.name == ASK_TOOL_NAME:
+            questions.append(_question(block.input))
         elif block.type == "tool_use":
             args = block.input if isinstance(block.input, dict) else {"value": block.input}
             calls.append(ToolCall(id=block.id, action=block.name, args=args))
@@ -205,10 +237,16 @@ def turn_from(response: Any) -> ModelTurn:
         getattr(u, "cache_read_input_tokens", 0) or 0,
     )
     stop = response.stop_reason or "end_turn"
-    if stop in ("refusal", *CUT_OFF):
-        calls = []  # never run a refusal turn's calls, nor calls cut off mid-way
-    if stop in CUT_OFF:
-        texts.append(CUT_OFF[stop])
+    stopped = stop == "refusal" or stop in CUT_OFF_STOPS
+    if stopped or questions:
+        calls = []  # never run a refusal's calls, calls cut off mid-way, or calls beside a question
+    if stop in CUT_OFF_STOPS:
+        texts.append(CUT_OFF.get(stop, CUT_OFF["max_tokens"]))
+    asked = bool(questions) and not stopped
+    if asked:
+        texts += [q for q in questions if q and q not in texts]
+        if not any(t.strip() for t in texts):
+            texts.append(NO_QUESTION)
     text = "\n".join(texts).strip()
     return ModelTurn(
         text=text,
@@ -217,17 +255,25 @@ def turn_from(response: Any) -> ModelTurn:
         usage=usage,
         model=response.model,
         reasoning=reasoning if calls else [],
-        clarify=stop == "end_turn" and not calls and asks_back(text),
+        clarify=asked or (stop == "end_turn" and not calls and not after_results and asks_back(text)),
     )
 
 
-def asks_back(text: str) -> bool:
-    """Whether the model's final words put a question to the person (the system prompt tells it to
-    ask one short question when a detail is missing).
+NO_QUESTION = "I need one more detail to go on: what exactly should I do, and for whom?"
 
-    Why here and nowhere else: the Messages API has no typed signal for "I am asking", so the one
-    place that turns the model's free text into the typed ``ModelTurn.clarify`` is this adapter;
-    the conversation, the channels and the evals read the flag, never the words."""
+
+def _question(given: Any) -> str:
+    """The question ``ask_person`` carries ('' when its input is malformed: the turn's text stands)."""
+    question = given.get("question") if isinstance(given, dict) else given
+    return question.strip() if isinstance(question, str) else ""
+
+
+def asks_back(text: str) -> bool:
+    """The fallback when Claude answers a first turn in plain text: whether its last line asks.
+
+    Why only there: after tool results a plain-text turn is the answer (a question about what was
+    found comes through ``ask_person``), and a question's mark alone is weak evidence; the typed
+    signal is the ``ask_person`` call the system prompt asks for."""
     last = next((line.strip() for line in reversed(text.splitlines()) if line.strip()), "")
     return last.endswith("?")
 

@@ -36,6 +36,8 @@ def backend_error(exc: Exception, *, model: str, base_url: str | None, client: A
     import anthropic
 
     where = base_url or "api.anthropic.com"
+    if isinstance(exc, anthropic.APITimeoutError):  # a subclass of the connection error: test it first
+        return ModelUnavailable(UNAVAILABLE["timeout_error"])
     if isinstance(exc, anthropic.APIConnectionError):
         return ModelUnavailable(UNAVAILABLE["connection"].format(where=where) + f" ({type(exc).__name__})")
     if not isinstance(exc, anthropic.APIStatusError):

@@ -103,6 +103,10 @@ class Usage:
         )
 
 
+# stop reasons of a turn cut off mid-way: whatever it was about to propose is dropped, never run
+CUT_OFF_STOPS = frozenset({"max_tokens", "model_context_window_exceeded"})
+
+
 @dataclass
 class ModelTurn:
     """One assistant turn. ``stop_reason`` follows the Messages API ('end_turn', 'tool_use',

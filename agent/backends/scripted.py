@@ -36,16 +36,12 @@ class ScriptedBackend:
 
     @classmethod
     def from_file(cls, path: str | Path) -> ScriptedBackend:
-        from policies.textfiles import FileProblem, load_yaml
+        from policies.textfiles import load_yaml
 
         file = Path(path).expanduser()
         if not file.is_file():
             raise BackendError(f"{file}: no such script file")
-        try:
-            data = load_yaml(file, "script")
-        except FileProblem as exc:
-            raise BackendError(str(exc)) from None
-        return cls.from_data(data, str(file))
+        return cls.from_data(load_yaml(file, "script", error=BackendError), str(file))
 
     @classmethod
     def from_data(cls, data: Any, source: str = "<script>") -> ScriptedBackend:

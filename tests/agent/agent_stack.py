@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from agent.config import embedded_default
+from agent.config import Config, embedded_default
 from agent.runtime import Runtime, build_runtime
 
 
-def stack(tmp_path, setup: dict | None = None, *, hours_later: float = 0) -> tuple[Any, Runtime]:
-    """A fresh acme sandbox (plus ``setup`` in fixture shape) and the product's runtime on it."""
+def stack(
+    tmp_path, setup: dict | None = None, *, hours_later: float = 0, config: Config | None = None
+) -> tuple[Any, Runtime]:
+    """A fresh acme sandbox (plus ``setup`` in fixture shape) and the product's runtime on it
+    (``config``: the embedded default unless given). The caller closes the runtime; tests use the
+    ``acme_stack`` fixture (tests/agent/conftest.py), which does."""
     from tools.docusign.sandbox import Sandbox
 
     sandbox = Sandbox.from_fixture("acme")
@@ -17,8 +23,18 @@ def stack(tmp_path, setup: dict | None = None, *, hours_later: float = 0) -> tup
         sandbox.merge(setup)
     if hours_later:
         sandbox.advance_clock(hours=hours_later)
-    rt = build_runtime(embedded_default(), sandbox=sandbox, store_url=f"sqlite:///{tmp_path / 'store.db'}")
+    rt = build_runtime(
+        config or embedded_default(), sandbox=sandbox, store_url=f"sqlite:///{tmp_path / 'store.db'}"
+    )
     return sandbox, rt
+
+
+@contextmanager
+def unchanged(sandbox) -> Iterator[dict]:
+    """The block must leave the sandbox exactly as it was; yields the state before it."""
+    before = sandbox.dump()
+    yield before
+    assert sandbox.dump() == before
 
 
 def user(dump: dict, email: str) -> dict | None:

@@ -35,3 +35,22 @@ def acme_vocabulary() -> OrgVocabulary:
         profiles={a: PROFILES + (("Paralegal",) if a == "Acme Legal" else ()) for a in ACCOUNTS},
         groups={a: ("Everyone", "Sales", "Legal", "Finance") for a in ACCOUNTS},
     )
+
+
+@pytest.fixture
+def acme_stack(tmp_path):
+    """``acme_stack(setup=None, hours_later=0, config=None)``: the real stack on a fresh acme sandbox
+    (``agent_stack.stack``), as (sandbox, runtime); every runtime it opened is closed after the test,
+    pass or fail, so the tests need no try/finally of their own."""
+    from agent_stack import stack
+
+    opened = []
+
+    def open_stack(setup: dict | None = None, *, hours_later: float = 0, config=None):
+        sandbox, rt = stack(tmp_path, setup, hours_later=hours_later, config=config)
+        opened.append(rt)
+        return sandbox, rt
+
+    yield open_stack
+    for rt in opened:
+        rt.close()

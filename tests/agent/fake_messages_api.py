@@ -13,7 +13,8 @@ breakpoint that an earlier request wrote is read, the rest up to the last breakp
     with FakeMessagesAPI([tool_turn(("list_users", {"status": "pending"})), text_turn("Done.")]) as api:
         backend = AnthropicBackend(model="claude-test", base_url=api.base_url)
 
-A scripted turn is a dict (content and stop_reason, or ``status``/``error_type``/``message`` and
+A scripted turn is a dict (content and stop_reason; a ``tool_use`` block may give ``raw_input``, the
+JSON text to stream as it is, cut off or broken, or ``status``/``error_type``/``message`` and
 optional ``headers`` for an error answer), or a callable that receives the request body.
 """
 
@@ -326,8 +327,9 @@ def sse_events(message: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
                 {"type": "text_delta", "text": piece} for piece in _pieces(block["text"])]
         elif kind == "tool_use":
             opened = {"type": "tool_use", "id": block["id"], "name": block["name"], "input": {}}
-            deltas = [{"type": "input_json_delta", "partial_json": piece}
-                      for piece in _pieces(json.dumps(block["input"]))]
+            # ``raw_input``: the JSON text exactly as streamed (cut off, or broken), else the input's
+            raw = block["raw_input"] if "raw_input" in block else json.dumps(block["input"])
+            deltas = [{"type": "input_json_delta", "partial_json": piece} for piece in _pieces(raw)]
         elif kind == "thinking":
             opened = {"type": "thinking", "thinking": "", "signature": ""}
             deltas = [{"type": "thinking_delta", "thinking": block["thinking"]},

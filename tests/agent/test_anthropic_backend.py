@@ -76,7 +76,8 @@ def test_request_carries_tools_identity_effort_and_cached_prefix(api_key, acme_v
     assert any("sk-test-not-a-real-key" in value for value in api.headers[0].values())
     assert request["model"] == "claude-test" and request["max_tokens"] == 1000 and request["stream"] is True
     assert request["output_config"] == {"effort": "medium"} and "thinking" not in request
-    assert [t["name"] for t in request["tools"]] == [t["name"] for t in tool_schemas()]
+    # the catalogue's tools, then the adapter's own question back (never an action of the catalogue)
+    assert [t["name"] for t in request["tools"]] == [*(t["name"] for t in tool_schemas()), "ask_person"]
     assert request["tools"][-1]["cache_control"] == {"type": "ephemeral"}
     system = request["system"][0]
     assert system["cache_control"] == {"type": "ephemeral"}

@@ -139,3 +139,92 @@ def test_audit_payloads_keep_their_stored_words(api):
     decisions = dsadmin.runtime.audit.tail(5, kind="decision")
     assert decisions and decisions[-1].payload["decision"] == "needs_confirmation"
     assert type(decisions[-1].payload["decision"]) is str  # read back as plain JSON, as before the enums
+
+
+# -- what channels need of the API (Slack, MCP): one call, a token answered later, request status -----
+
+
+def test_a_clients_own_model_calls_one_action_through_the_gate(api):
+    sandbox, dsadmin = api
+    admin = dsadmin.person("admin@acme.com")
+    specs = {t.name: t for t in dsadmin.tools()}
+    assert specs["manage_user"].writes and not specs["list_users"].writes
+    listed = dsadmin.call(admin, "list_users", {"status": "pending"})
+    assert listed.outcome is Outcome.DONE and not listed.is_error
+    assert listed.receipts[0].action == "list_users"
+    before = sandbox.dump()
+    bad = dsadmin.call(admin, "manage_user", {"operation": "close", "email": 42})
+    assert bad.is_error and bad.outcome is Outcome.ERROR and bad.confirmation_token is None
+    asked = dsadmin.call(admin, "manage_account_membership", {
+        "operation": "change_permission_profile", "email": "john.doe@acme.com", "account": "EMEA",
+        "permission_profile": "Account Administrator"}, session_id="client-1")
+    assert asked.outcome is Outcome.NEEDS_CONFIRMATION and asked.confirmation_token
+    assert asked.receipts[0].args["account"] == "EMEA"
+    assert sandbox.dump() == before  # nothing ran before the person's answer
+    done = dsadmin.confirm(admin, asked.confirmation_token, session_id="client-1")
+    assert done.outcome is Outcome.DONE
+    assert membership(sandbox.dump(), "john.doe@acme.com", "EMEA")["permission_profile"] == \
+        "Account Administrator"
+
+
+def test_a_session_answers_a_token_it_issued_and_takes_a_backend_object(api):
+    from agent.backends.offline import OfflineBackend
+
+    sandbox, dsadmin = api
+    admin = dsadmin.person("admin@acme.com")
+    first = dsadmin.session(admin, session_id="chan-thread-1")
+    asked = first.ask(GRANT)
+    assert asked.model_turns >= 1 and asked.tokens >= 0 and asked.confirmation_token
+    # a later button press: a new Session on the same conversation, with the token the button carried
+    later = dsadmin.session(admin, backend=OfflineBackend(), session_id="chan-thread-1")
+    assert later.pending_confirmation is None
+    done = later.confirm(True, token=asked.confirmation_token)
+    assert done.outcome is Outcome.DONE and done.model_turns == 0
+    assert membership(sandbox.dump(), "john.doe@acme.com", "EMEA")["permission_profile"] == \
+        "Account Administrator"
+
+
+def test_request_status_notice_and_decidability_for_channels(api):
+    sandbox, dsadmin = api
+    sam, approver = dsadmin.person("sam.lee@acme.com"), dsadmin.person("approver@acme.com")
+    asked = dsadmin.ask(sam, SEAT)
+    approval_id = asked.approval_id
+    assert dsadmin.approval_status(approval_id) == "pending" and dsadmin.approval_status("apr_nope") is None
+    notice = dsadmin.approval_for_notice(approval_id)
+    assert notice is not None and notice.requester == sam.email and notice.previews == asked.previews
+    assert [r.id for r in dsadmin.approvals(sam, own=True)] == [approval_id]
+    assert dsadmin.approvals(approver, own=True) == []
+    assert dsadmin.check_decidable(approver, approval_id, approve=False).id == approval_id
+    with pytest.raises(Refused) as own:
+        dsadmin.check_decidable(sam, approval_id, approve=True)
+    assert own.value.kind == "forbidden"
+    assert "EMEA" in dsadmin.organization(sam).accounts
+    assert sandbox.dump()["users"] and dsadmin.approval_status(approval_id) == "pending"  # nothing decided
+
+
+def test_a_request_longer_than_the_channels_take_is_refused_before_anything_runs(api):
+    """The web page and the HTTP API take at most 4,000 characters; ``ask`` from the command line or a
+    program used to take any length, audit its first 4,000 and give the model 20,000, so what the model
+    read (16,000 characters of it) was on no record. One limit now, refused with the fix."""
+    from agent.conversation import MAX_REQUEST_CHARS
+
+    sandbox, dsadmin = api
+    before, events = sandbox.dump(), len(dsadmin.runtime.audit.tail(1000))
+    admin = dsadmin.person("admin@acme.com")
+    long = "Close emma.johnson@acme.com on every account. " + "x" * 20_000
+    with pytest.raises(Refused, match="at most 4,000 characters") as caught:
+        dsadmin.ask(admin, long)
+    assert caught.value.kind == "invalid"
+    assert sandbox.dump() == before and len(dsadmin.runtime.audit.tail(1000)) == events
+    edge = "List every user with status pending " + "." * (MAX_REQUEST_CHARS - 36)
+    assert len(edge) == MAX_REQUEST_CHARS
+    assert dsadmin.ask(admin, edge).outcome is not Outcome.ERROR
+    said = dsadmin.runtime.audit.tail(50, kind="user_message")[-1].payload["text"]
+    assert said == edge  # the whole request the model read is on the record
+
+
+def test_a_sandbox_state_that_is_not_a_database_is_a_setup_failure_naming_reset(_isolated_home):
+    (_isolated_home / "sandbox").mkdir(parents=True, exist_ok=True)
+    (_isolated_home / "sandbox" / "state.db").write_bytes(b"garbage" * 200)
+    with pytest.raises(SetupFailed, match="dsadmin sandbox reset"):
+        Agent.open()

@@ -235,3 +235,9 @@ def test_cli_check_and_consent_url_on_the_embedded_default(tmp_path, monkeypatch
     assert result.output.strip().startswith(
         "https://account-d.docusign.com/oauth/auth?response_type=code&scope="
     )
+
+
+def test_a_folder_given_as_the_configuration_is_named_as_a_folder(tmp_path):
+    """`--config ~/dsadmin` (the folder the file is in) used to be told 'no such configuration file'."""
+    with pytest.raises(ConfigError, match="is a directory, not a configuration file; give the file's path"):
+        load_config(tmp_path)

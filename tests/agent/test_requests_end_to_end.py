@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from agent_stack import maya_with, membership, pending_emails, stack, user
+from agent_stack import maya_with, membership, pending_emails, unchanged, user
 from fake_messages_api import FakeMessagesAPI, text_turn, tool_turn
 
 from agent.backends.anthropic import AnthropicBackend
@@ -282,42 +282,38 @@ def fake_api(monkeypatch):
 
 @pytest.mark.parametrize("kind", ["anthropic", "offline"])
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
-def test_request_leaves_the_expected_state(tmp_path, fake_api, kind, case):
-    sandbox, rt = stack(tmp_path, case.setup, hours_later=case.hours_later)
-    try:
-        before = sandbox.dump()
-        conv = Conversation(rt, rt.actor(case.actor), _backend(kind, case, fake_api))
-        reply = conv.ask(case.text)
-        assert reply.outcome == case.outcome, reply.text
-        reads = case.offline_reads if kind == "offline" else []
-        assert [(c.action, c.args) for c in reply.calls] == reads + case.calls
-        # what the person reads (offline) or what the model was shown to write its reply (anthropic)
-        shown = reply.text if kind == "offline" else json.dumps(fake_api.requests[-1]["messages"])
-        for fragment in case.reply_has:
-            assert fragment in shown
-        assert "sandbox" in reply.text
-        if case.id == "list-pending":
-            assert pending_emails(before) and all(email in shown for email in pending_emails(before))
-        if case.confirm:
-            assert sandbox.dump() == before  # nothing happens before the person confirms
-            token = reply.confirmation_token
-            assert token and all(token not in str(request) for request in fake_api.requests)
-            reply = conv.confirm(accept=True)
-        if case.approve:
-            assert reply.outcome == "pending_approval" and reply.approval_id
-            assert sandbox.dump() == before  # nothing happens before the approver acts
-            result = rt.gate.approve(rt.actor(APPROVER), reply.approval_id)
-            assert result.kind == "ok", result
-        case.check(before, sandbox.dump())
-        assert fake_api.problems == []
-    finally:
-        rt.close()
+def test_request_leaves_the_expected_state(acme_stack, fake_api, kind, case):
+    sandbox, rt = acme_stack(case.setup, hours_later=case.hours_later)
+    before = sandbox.dump()
+    conv = Conversation(rt, rt.actor(case.actor), _backend(kind, case, fake_api))
+    reply = conv.ask(case.text)
+    assert reply.outcome == case.outcome, reply.text
+    reads = case.offline_reads if kind == "offline" else []
+    assert [(c.action, c.args) for c in reply.calls] == reads + case.calls
+    # what the person reads (offline) or what the model was shown to write its reply (anthropic)
+    shown = reply.text if kind == "offline" else json.dumps(fake_api.requests[-1]["messages"])
+    for fragment in case.reply_has:
+        assert fragment in shown
+    assert "sandbox" in reply.text
+    if case.id == "list-pending":
+        assert pending_emails(before) and all(email in shown for email in pending_emails(before))
+    if case.confirm:
+        assert sandbox.dump() == before  # nothing happens before the person confirms
+        token = reply.confirmation_token
+        assert token and all(token not in str(request) for request in fake_api.requests)
+        reply = conv.confirm(accept=True)
+    if case.approve:
+        assert reply.outcome == "pending_approval" and reply.approval_id
+        assert sandbox.dump() == before  # nothing happens before the approver acts
+        result = rt.gate.approve(rt.actor(APPROVER), reply.approval_id)
+        assert result.kind == "ok", result
+    case.check(before, sandbox.dump())
+    assert fake_api.problems == []
 
 
-def test_closing_my_account_asks_among_my_own_accounts_and_changes_nothing(tmp_path):
-    sandbox, rt = stack(tmp_path)
-    try:
-        before = sandbox.dump()
+def test_closing_my_account_asks_among_my_own_accounts_and_changes_nothing(acme_stack):
+    sandbox, rt = acme_stack()
+    with unchanged(sandbox):
         conv = Conversation(rt, rt.actor(SAM), OfflineBackend())
         reply = conv.ask("please close my account")
         assert reply.outcome == "clarify", reply.text
@@ -332,6 +328,3 @@ def test_closing_my_account_asks_among_my_own_accounts_and_changes_nothing(tmp_p
             "manage_user",
             {"operation": "close", "email": SAM, "account": "Acme Main"},
         )
-        assert sandbox.dump() == before
-    finally:
-        rt.close()

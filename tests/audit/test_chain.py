@@ -167,6 +167,32 @@ def test_edited_payload_is_found(audit_log, raw_sql):
     assert "edited" in report.problem
 
 
+def test_a_payload_edited_into_invalid_json_is_shown_as_unreadable_not_a_crash(tmp_path):
+    """SQLite keeps JSON as text, so a hand edit can leave a payload that is not JSON at all. The
+    readers (tail, show, export, the web page) still answer, marking that event, and verify names it:
+    an auditor needs to see the log around a tampered row, not a JSONDecodeError. (PostgreSQL's json
+    type refuses such a value on write, so this is SQLite only.)"""
+    from sqlalchemy import text
+
+    from audit import open_store
+
+    log = AuditLog(open_store(f"sqlite:///{tmp_path / 'store.db'}"), clock=ticking_clock())
+    fill(log, 5)
+    with log.engine.begin() as conn:
+        conn.execute(text("UPDATE audit_events SET payload = '{not json' WHERE id = 3"))
+    tail = log.tail(10)
+    assert [r.id for r in tail] == [1, 2, 3, 4, 5]
+    assert tail[2].payload == {"unreadable_payload": "{not json",
+                               "problem": "not valid JSON: edited outside dsadmin; run dsadmin audit verify"}
+    assert tail[3].payload == {"i": 3, "reasons": ["rule-a", "r3"]}
+    assert log.get(3).payload == tail[2].payload
+    out = io.StringIO()
+    assert log.export(out) == 5 and "unreadable_payload" in out.getvalue()
+    report = log.verify()
+    assert (report.ok, report.first_bad_id) == (False, 3)
+    log.close()
+
+
 def test_edited_actor_is_found(audit_log, raw_sql):
     fill(audit_log, 5)
     raw_sql("UPDATE {events} SET actor = 'someone.else@acme.com' WHERE id = 2")

@@ -167,10 +167,18 @@ def dsadmin(workdir: Path, *args: str) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=60)
 
 
-def test_checkpoint_then_truncate_then_verify_against_from_the_command_line(tmp_path):
+@pytest.fixture
+def cli_log(tmp_path):
+    """The audit log of the dsadmin.yaml this writes in ``tmp_path``, where ``dsadmin(...)`` runs."""
     db = tmp_path / "audit.db"
     (tmp_path / "dsadmin.yaml").write_text(f"store:\n  url: sqlite:///{db}\n" + PEOPLE)
     log = AuditLog(open_store(f"sqlite:///{db}"))
+    yield log
+    log.close()
+
+
+def test_checkpoint_then_truncate_then_verify_against_from_the_command_line(tmp_path, cli_log):
+    log = cli_log
     fill(log, 9)
     done = dsadmin(tmp_path, "checkpoint")
     assert done.returncode == 0, done.stderr
@@ -195,10 +203,8 @@ def test_checkpoint_then_truncate_then_verify_against_from_the_command_line(tmp_
     assert "Traceback" not in missing.stderr + caught.stderr
 
 
-def test_verify_says_when_it_read_only_the_new_events(tmp_path):
-    db = tmp_path / "audit.db"
-    (tmp_path / "dsadmin.yaml").write_text(f"store:\n  url: sqlite:///{db}\n" + PEOPLE)
-    log = AuditLog(open_store(f"sqlite:///{db}"))
+def test_verify_says_when_it_read_only_the_new_events(tmp_path, cli_log):
+    log = cli_log
     fill(log, 4)
     first = dsadmin(tmp_path, "verify")
     assert first.returncode == 0 and "4 events" in first.stdout

@@ -91,3 +91,16 @@ def test_tail_by_actor_reads_the_index_not_the_table(tmp_path):
         plan = " ".join(str(r[-1]) for r in conn.exec_driver_sql(
             "EXPLAIN QUERY PLAN SELECT * FROM audit_events WHERE actor = 'a@b.c' ORDER BY id DESC LIMIT 20"))
     assert "ix_audit_events_actor_id" in plan and "TEMP B-TREE" not in plan, plan
+
+
+def test_a_database_that_is_down_is_named_with_its_url_and_cause_in_a_few_lines():
+    """PostgreSQL not running (here: a port nothing listens on): the person reads the URL without its
+    password and the driver's reason, not SQLAlchemy's link to its error catalogue."""
+    from audit import StoreError, open_store
+
+    with pytest.raises(StoreError) as down:
+        open_store("postgresql+psycopg://dsadmin:s3cret@127.0.0.1:1/dsadmin")
+    message = str(down.value)
+    assert "cannot open the store at postgresql+psycopg://dsadmin:***@127.0.0.1:1/dsadmin" in message
+    assert "refused" in message.lower() or "failed" in message.lower()
+    assert "s3cret" not in message and "sqlalche.me" not in message and "[SQL" not in message

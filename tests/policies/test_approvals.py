@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import textwrap
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -16,7 +13,6 @@ from policies.approvals import ApprovalBook, ApprovalError
 from policies.call import Actor
 from tools.actions import parse_call
 
-ROOT = Path(__file__).resolve().parents[2]
 EMPLOYEE = Actor("pat@acme.com", frozenset({"employee"}))
 APPROVER = Actor("approver@acme.com", frozenset({"approver", "employee"}))
 APPROVER_2 = Actor("ann@acme.com", frozenset({"approver"}))
@@ -217,23 +213,12 @@ _WORKER = textwrap.dedent("""
 """)
 
 
-def test_fifty_concurrent_approvers_on_two_processes_execute_once(store_engine, log, book, seat):
+def test_fifty_concurrent_approvers_on_two_processes_execute_once(store_engine, log, book, seat, race):
     view = _request(book, seat)
     url = store_engine.url.render_as_string(hide_password=False)
     schema = (store_engine.get_execution_options().get("schema_translate_map") or {}).get(None) or ""
-    procs = [subprocess.Popen([sys.executable, "-c", _WORKER, url, schema, view.id, seat.fingerprint(),
-                               name, "25"], cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True) for name in ("a", "b")]
-    for proc in procs:  # both processes are loaded and waiting before either starts
-        assert proc.stdout.readline().strip() == "ready", proc.stderr.read()
-    for proc in procs:
-        proc.stdin.write("go\n")
-        proc.stdin.flush()
-    outcomes = []
-    for proc in procs:
-        out, err = proc.communicate(timeout=120)
-        assert proc.returncode == 0, err
-        outcomes.append(json.loads(out.strip().splitlines()[-1]))
+    outcomes = race([["-c", _WORKER, url, schema, view.id, seat.fingerprint(), name, "25"]
+                     for name in ("a", "b")])
     assert [o["errors"] for o in outcomes] == [[], []]
     assert sum(o["approved"] for o in outcomes) == 1
     assert sum(o["claimed"] for o in outcomes) == 1

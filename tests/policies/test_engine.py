@@ -164,3 +164,13 @@ def test_the_resolved_profile_is_judged_not_its_spelling(build):
     assert decision.kind == "deny" and "'Account Administrator'" in decision.reasons[0]
     as_sender = dataclasses.replace(call, permission_profile="DocuSign Sender")
     assert decide(load_policy(), build.actor("employee"), as_sender, NONE).kind == "needs_approval"
+
+
+def test_a_listing_filtered_by_a_profile_neither_requests_nor_grants_it(build):
+    # the employee may not be granted 'Account Administrator', yet may ask who holds DocuSign Signer
+    # or anything else: a read's filter is not a grant (the allow list judges writes only)
+    employee = build.actor("employee")
+    who = build.call("list_users", "list", profile="Account Administrator", page_size=20)
+    assert decide(SCOPED, employee, who, NONE).kind == "allow"
+    grant = build.call("manage_user", "provision", target=build.SELF, profile="Account Administrator")
+    assert decide(SCOPED, employee, grant, NONE).kind == "deny"

@@ -115,11 +115,7 @@ def test_an_approval_is_void_for_a_changed_call(world):
     with world.engine.begin() as conn:  # someone edits the stored call, not its hash
         conn.execute(update(Approval).where(Approval.id == pending.approval_id)
                      .values(call_json=json.dumps(stored)))
-    before = world.dump()
-    result = world.gate.approve(world.actor(APPROVER), pending.approval_id)
-    assert result.kind == "error" and "void" in result.message
-    assert world.dump() == before
-    assert world.approvals.get(pending.approval_id).status == "void"
+    _approving_fails(world, pending.approval_id, says="void", leaves="void")
 
 
 def test_confirmation_is_single_use_and_bound_to_its_person(world):
@@ -202,11 +198,17 @@ def test_an_approved_request_that_can_no_longer_run_is_recorded_as_failed(world)
     pending = world.submit("new.hire@acme.com", "manage_user", **SEAT)
     other = {**SEAT, "permission_profile": "DocuSign Viewer"}
     assert world.submit(ADMIN, "manage_user", **other).kind == "ok"
+    _approving_fails(world, pending.approval_id, says="already on Acme Main", leaves="failed")
+
+
+def _approving_fails(world, approval_id: str, *, says: str, leaves: str) -> None:
+    """The approver's yes is answered with an error saying ``says``, changes nothing in DocuSign,
+    and leaves the request in status ``leaves``."""
     before = world.dump()
-    result = world.gate.approve(world.actor(APPROVER), pending.approval_id)
-    assert result.kind == "error" and "already on Acme Main" in result.message
+    result = world.gate.approve(world.actor(APPROVER), approval_id)
+    assert result.kind == "error" and says in result.message
     assert world.dump() == before
-    assert world.approvals.get(pending.approval_id).status == "failed"
+    assert world.approvals.get(approval_id).status == leaves
 
 
 def test_concurrent_approvals_execute_the_request_once(world):

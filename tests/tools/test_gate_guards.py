@@ -7,15 +7,13 @@ store: two administrators demoting each other at once, and exactly one of them w
 
 from __future__ import annotations
 
-import json
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from guard_stack import ROOT, Stack
+from guard_stack import Stack
 
 from policies import Policy, load_policy
 
@@ -184,7 +182,7 @@ def test_a_dry_run_previews_and_decides_but_writes_nothing(g):
 # -- two processes at once ----------------------------------------------------------------------------
 
 
-def test_two_processes_demoting_the_last_two_admins_at_once_one_wins(store_engine, tmp_path):
+def test_two_processes_demoting_the_last_two_admins_at_once_one_wins(store_engine, tmp_path, race):
     from tools.docusign.sandbox import Sandbox
 
     state = tmp_path / "sandbox"
@@ -192,19 +190,8 @@ def test_two_processes_demoting_the_last_two_admins_at_once_one_wins(store_engin
     url = store_engine.url.render_as_string(hide_password=False)
     schema = (store_engine.get_execution_options().get("schema_translate_map") or {}).get(None) or ""
     worker = str(Path(__file__).parent / "guard_stack.py")
-    pipes = {"stdin": subprocess.PIPE, "stdout": subprocess.PIPE, "stderr": subprocess.PIPE, "text": True}
-    procs = [subprocess.Popen([sys.executable, worker, str(state), url, schema, actor, target],
-                              cwd=ROOT, **pipes) for actor, target in ((ADMIN, BJORN), (BJORN, ADMIN))]
-    for proc in procs:  # both loaded and waiting before either starts
-        assert proc.stdout.readline().strip() == "ready", proc.stderr.read()
-    for proc in procs:
-        proc.stdin.write("go\n")
-        proc.stdin.flush()
-    results = []
-    for proc in procs:
-        out, err = proc.communicate(timeout=120)
-        assert proc.returncode == 0, err
-        results.append(json.loads(out.strip().splitlines()[-1]))
+    results = race([[worker, str(state), url, schema, actor, target]
+                    for actor, target in ((ADMIN, BJORN), (BJORN, ADMIN))])
     kinds = sorted(r["kind"] for r in results)
     assert kinds == ["denied", "ok"], results
     loser = next(r for r in results if r["kind"] == "denied")

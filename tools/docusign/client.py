@@ -41,6 +41,15 @@ PAGE_SIZE = 100  # the Admin API's maximum `take`
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 M = TypeVar("M", bound=BaseModel)
+R = TypeVar("R", bound=models._Request)
+
+# the argument each path parameter comes from, named in the message when it is not a GUID
+_PATH_FIELDS = {
+    "organizationId": "organization_id",
+    "accountId": "account_id",
+    "userId": "user_id",
+    "membershipId": "membership_id",
+}
 
 
 @dataclass(frozen=True)
@@ -267,26 +276,22 @@ class AdminClient:
         self, organization_id: str, body: models.NewUserRequest | dict[str, Any]
     ) -> models.NewUserResponse:
         """Create a user with memberships (an unknown outcome raises ``OutcomeUnknown``, never resent)."""
-        require_permit("create_user")
-        request = _body(models.NewUserRequest, body)
-        org = _guid("organization_id", organization_id)
-        response = self._sender.send("POST", USERS, {"organizationId": org}, json=request.to_body())
-        created = _parse(models.NewUserResponse, response)
-        self._notify("create_user", org, emails=[request.email], user_ids=[created.id])
+        ids = {"organizationId": organization_id}
+        request, created = self._write(
+            "create_user", "POST", USERS, ids, models.NewUserRequest, body, models.NewUserResponse
+        )
+        self._notify("create_user", organization_id, emails=[request.email], user_ids=[created.id])
         return created
 
     def add_account_user(
         self, organization_id: str, account_id: str, body: models.NewAccountUserRequest | dict[str, Any]
     ) -> models.NewUserResponse:
         """Give an existing (or new) user a membership on another account."""
-        require_permit("add_account_user")
-        request = _body(models.NewAccountUserRequest, body)
-        ids = {
-            "organizationId": _guid("organization_id", organization_id),
-            "accountId": _guid("account_id", account_id),
-        }
-        response = self._sender.send("POST", ACCOUNT_USERS, ids, json=request.to_body())
-        added = _parse(models.NewUserResponse, response)
+        ids = {"organizationId": organization_id, "accountId": account_id}
+        request, added = self._write(
+            "add_account_user", "POST", ACCOUNT_USERS, ids, models.NewAccountUserRequest, body,
+            models.NewUserResponse,
+        )
         self._notify("add_account_user", organization_id, emails=[request.email], user_ids=[added.id])
         return added
 
@@ -295,14 +300,14 @@ class AdminClient:
     ) -> models.UsersUpdateResponse:
         """Set names, permission profiles, groups or job titles (absolute values, but still never resent
         blindly: a lost answer raises ``OutcomeUnknown`` and the caller reads back first)."""
-        require_permit("update_users")
-        request = _body(models.UpdateUsersRequest, body)
-        org = _guid("organization_id", organization_id)
-        response = self._sender.send("POST", USER_PROFILES, {"organizationId": org}, json=request.to_body())
-        result = _parse(models.UsersUpdateResponse, response)
+        ids = {"organizationId": organization_id}
+        request, result = self._write(
+            "update_users", "POST", USER_PROFILES, ids, models.UpdateUsersRequest, body,
+            models.UsersUpdateResponse,
+        )
         self._notify(
             "update_users",
-            org,
+            organization_id,
             emails=[u.email for u in request.users],
             user_ids=[u.id for u in request.users],
         )
@@ -313,14 +318,11 @@ class AdminClient:
         self, organization_id: str, user_id: str, body: models.DeleteMembershipsRequest | dict[str, Any]
     ) -> models.DeleteMembershipsResponse:
         """Close the user's memberships on the given accounts (closing all of them closes the user)."""
-        require_permit("close_memberships")
-        request = _body(models.DeleteMembershipsRequest, body)
-        ids = {
-            "organizationId": _guid("organization_id", organization_id),
-            "userId": _guid("user_id", user_id),
-        }
-        response = self._sender.send("DELETE", USER_ACCOUNTS, ids, json=request.to_body())
-        result = _parse(models.DeleteMembershipsResponse, response)
+        ids = {"organizationId": organization_id, "userId": user_id}
+        _request, result = self._write(
+            "close_memberships", "DELETE", USER_ACCOUNTS, ids, models.DeleteMembershipsRequest, body,
+            models.DeleteMembershipsResponse,
+        )
         self._notify("close_memberships", organization_id, user_ids=[user_id])
         self._raise_item_failures(_item_failures(result.accounts), result.success, result)
         return result
@@ -333,15 +335,11 @@ class AdminClient:
         body: models.ForceActivateMembershipRequest | dict[str, Any],
     ) -> models.UpdateResponse:
         """Reactivate a closed membership (by its id from the users list)."""
-        require_permit("activate_membership")
-        request = _body(models.ForceActivateMembershipRequest, body)
-        ids = {
-            "organizationId": _guid("organization_id", organization_id),
-            "userId": _guid("user_id", user_id),
-            "membershipId": _guid("membership_id", membership_id),
-        }
-        response = self._sender.send("POST", MEMBERSHIP, ids, json=request.to_body())
-        result = _parse(models.UpdateResponse, response)
+        ids = {"organizationId": organization_id, "userId": user_id, "membershipId": membership_id}
+        _request, result = self._write(
+            "activate_membership", "POST", MEMBERSHIP, ids, models.ForceActivateMembershipRequest, body,
+            models.UpdateResponse,
+        )
         self._notify("activate_membership", organization_id, user_ids=[user_id])
         return result
 
@@ -349,13 +347,12 @@ class AdminClient:
         self, organization_id: str, body: models.IndividualUserDataRedactionRequest | dict[str, Any]
     ) -> models.IndividualUserDataRedactionResponse:
         """Purge a closed user's personal data (DocuSign refuses until closed for 24 hours)."""
-        require_permit("redact_user")
-        request = _body(models.IndividualUserDataRedactionRequest, body)
-        org = _guid("organization_id", organization_id)
-        _guid("user_id", request.user_id)
-        response = self._sender.send("POST", REDACT_USER, {"organizationId": org}, json=request.to_body())
-        result = _parse(models.IndividualUserDataRedactionResponse, response)
-        self._notify("redact_user", org, user_ids=[request.user_id])
+        request, result = self._write(
+            "redact_user", "POST", REDACT_USER, {"organizationId": organization_id},
+            models.IndividualUserDataRedactionRequest, body, models.IndividualUserDataRedactionResponse,
+            body_ids=("user_id",),
+        )
+        self._notify("redact_user", organization_id, user_ids=[request.user_id])
         failures: list[tuple[str | None, str | None, str | None]] = [
             (r.account_id, r.status, f"redaction {r.status} on account {r.account_id}")
             for r in result.membership_results or []
@@ -367,6 +364,29 @@ class AdminClient:
         return result
 
     # -- helpers -------------------------------------------------------------------------------------
+
+    def _write(
+        self,
+        operation: str,
+        method: str,
+        template: str,
+        ids: dict[str, str],
+        request_model: type[R],
+        body: R | dict[str, Any],
+        answer_model: type[M],
+        *,
+        body_ids: tuple[str, ...] = (),
+    ) -> tuple[R, M]:
+        """One write, done the same way for every operation so none can skip a step: the gate's permit
+        first (before anything about the request is looked at), then the body and every id (the path's,
+        and the body's ``body_ids``) checked, then one request (never resent) and its answer parsed."""
+        require_permit(operation)
+        request = _body(request_model, body)
+        path = {name: _guid(_PATH_FIELDS[name], value) for name, value in ids.items()}
+        for name in body_ids:
+            _guid(name, getattr(request, name))
+        response = self._sender.send(method, template, path, json=request.to_body())
+        return request, _parse(answer_model, response)
 
     def _every_page(
         self, template: str, ids: dict[str, str], base: dict[str, str], model: type[M], items: str

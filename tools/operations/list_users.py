@@ -13,6 +13,9 @@
 |                           | takes one value, so two filtered listings per account; requests grow    |
 |                           | with the pending users, not with the account's size                     |
 | name_contains             | filtered here on first, last, user name and email (case-insensitive)    |
+| permission_profile, group | names checked on the account (or on each account that has them), then  |
+|                           | each listed user's drilldown, GET users/profile?email= (GetProfileV2), |
+|                           | one per user left after the filters above: see membership_filters.py   |
 | last_modified_since       | last_modified_since= sent to DocuSign, per account (the spec wants an   |
 |                           | account with it, so an email alone is also asked per account); spans    |
 |                           | ("3d") and today/yesterday are made a UTC moment on the gate's clock    |
@@ -37,6 +40,7 @@ from tools.actions import ListUsers
 from tools.docusign.models import OrganizationUserResponse
 from tools.docusign.resolvers import AccountRef
 from tools.operations import _common as c
+from tools.operations import membership_filters as mf
 from tools.operations._common import Env, OperationError, Outcome, Plan, Target
 
 SERVER_STATUS = {"active": "active", "closed": "closed", "disabled": "disabled"}
@@ -53,6 +57,11 @@ def plan(action: ListUsers, target: Target, env: Env) -> Plan:
     since = since_moment(action.last_modified_since, env.now()) if action.last_modified_since else None
     where = target.accounts[0].name if target.accounts else "all accounts"
     summary = f"list users on {where}" + (f" with status {action.status}" if action.status else "")
+    # names checked now, after the policy allowed the listing and before anything is listed
+    filt = mf.resolve(action, env, list(target.accounts) or env.directory.accounts())
+    if filt is not None:
+        summary += filt.describe()
+        return Plan.reading(summary, lambda: _run_filtered(action, filt, env, offset, since))
     return Plan.reading(summary, lambda: _run(action, target, env, offset, since))
 
 
@@ -90,12 +99,53 @@ def _run(action: ListUsers, target: Target, env: Env, offset: int, since: dateti
     following = offset + len(page)
     next_cursor = _make_cursor(action, following) if following < len(users) else None
     where = target.accounts[0].name if target.accounts else "all accounts"
-    status = f" with status {action.status}" if action.status else ""
-    if since is not None:
-        status += f" changed since {_iso(since)}"
     shown = f"{offset + 1}-{following} of {len(users)}" if page else f"0 of {len(users)}"
-    return Outcome(summary=f"Users on {where}{status}: {shown}", data={"users": page, "total": len(users)},
-                   next_cursor=next_cursor)
+    return Outcome(summary=f"Users on {where}{_said(action, since)}: {shown}",
+                   data={"users": page, "total": len(users)}, next_cursor=next_cursor)
+
+
+def _said(action: ListUsers, since: datetime | None) -> str:
+    """' with status pending changed since ...': the server-side filters, as the summary says them."""
+    said = f" with status {action.status}" if action.status else ""
+    return said + (f" changed since {_iso(since)}" if since is not None else "")
+
+
+def _run_filtered(action: ListUsers, filt: mf.MembershipFilter, env: Env, offset: int,
+                  since: datetime | None) -> Outcome:
+    """The listing's own filters first (DocuSign's, then status and name here), then each remaining
+    user's drilldown for the memberships whose profile and groups match; a question about one
+    email is answered yes or no first, from that user's one drilldown."""
+    one = bool(action.email) and since is None
+    if one:
+        emails = [str(action.email)]
+    else:
+        jobs = [(scope, status) for scope in filt.accounts for status in _server_statuses(action)]
+        rows = [row for batch in _fetch(action, env, jobs, since) for row in batch
+                if _matches(action, row.membership_status, row)]
+        emails = sorted({e.lower() for row in rows if (e := c.user_email(row))})
+    users, found = [], []
+    for user in mf.drilldowns(env, emails):
+        found.append(user)
+        kept = [m for m in c.memberships(user) if filt.matches(m) and _matches(action, m.status, user)] \
+            if user is not None else []
+        if user is not None and kept:
+            view = c.user_view(user)
+            view["memberships"] = [{k: v for k, v in c.membership_view(m).items() if k != "account_id"}
+                                   for m in kept]
+            users.append(view)
+    page = users[offset:offset + action.page_size]
+    following = offset + len(page)
+    covered = [a.name for a in filt.accounts]
+    where = "all accounts" if len(covered) > 1 and len(covered) == len(env.directory.accounts()) else (
+        ", ".join(covered))
+    summary = f"Users on {where}{filt.describe()}{_said(action, since)}: {len(users)}"
+    if one:
+        summary = mf.answer_for_one(str(action.email), found[0], filt,
+                                    users[0]["memberships"] if users else []) + "\n" + summary
+    elif len(page) < len(users):
+        summary += f" (showing {offset + 1}-{following})" if page else " (none on this page)"
+    return Outcome(summary=summary, data={"users": page, "total": len(users)},
+                   next_cursor=_make_cursor(action, following) if following < len(users) else None)
 
 
 def _by_email(action: ListUsers, env: Env) -> list[dict[str, Any]]:

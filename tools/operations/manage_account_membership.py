@@ -26,7 +26,7 @@ from tools.actions import ManageAccountMembership
 from tools.operations import _common as c
 from tools.operations._common import Env, OperationError, Plan, Target
 from tools.operations._readback import Expect
-from tools.operations.manage_user import access_granted, close_plan, new_access
+from tools.operations.manage_user import add_to_account, close_plan
 
 
 def resolve(action: ManageAccountMembership, env: Env) -> Target:
@@ -81,20 +81,10 @@ def _add_to_account(action: ManageAccountMembership, target: Target, user: c.Use
         return Plan.nothing_to_do(
             f"{action.email} is already on {account.name} as '{c.profile_name(membership)}'; "
             "nothing was changed", data=c.membership_view(membership))
-    body = c.drop_none({
-        "email": action.email,
-        "first_name": user.first_name,
-        "last_name": user.last_name,
-        "permission_profile": c.as_profile_request(target.profile),
-        "groups": c.as_group_requests(target.groups) or None,
-        "auto_activate_memberships": True,
-    })
     profile = f" as '{target.profile.name}'" if target.profile else ""
     what = f"{action.email} to {account.name}{profile}{c.in_groups(target.groups)}"
-    return Plan.writing(f"add {what}", f"Added {what}.",
-                        c.write("add_account_user", account.id, model="NewAccountUserRequest", body=body,
-                                expect=access_granted(action.email, account.id, target)),
-                        preview=new_access(account, target))
+    return add_to_account(action.email, user.first_name, user.last_name, account, target, f"add {what}",
+                          f"Added {what}.")
 
 
 def _membership_update(user: c.User, account_id: str, expect: Expect, **fields: Any) -> c.Write:

@@ -122,17 +122,27 @@ def _provision(action: ManageUser, target: Target, env: Env) -> Plan:
             "membership, nothing was changed",
             fix="use manage_account_membership (change_permission_profile / add_groups) to change it",
         )
+    return add_to_account(action.email, action.first_name, action.last_name, account, target,
+                          f"add existing user {action.email} to {access}",
+                          f"Added {action.email} to {access}.")
+
+
+def add_to_account(email: str, first_name: str | None, last_name: str | None, account: Any, target: Target,
+                   summary: str, done: str) -> Plan:
+    """An existing user's new membership on ``account`` with ``target``'s profile and groups: one
+    NewAccountUserRequest, read back as access granted, whichever action (provision, add to account)
+    asked for it."""
     body = c.drop_none({
-        "email": action.email,
-        "first_name": action.first_name,
-        "last_name": action.last_name,
+        "email": email,
+        "first_name": first_name,
+        "last_name": last_name,
         "permission_profile": c.as_profile_request(target.profile),
         "groups": c.as_group_requests(target.groups) or None,
         "auto_activate_memberships": True,
     })
-    return Plan.writing(f"add existing user {action.email} to {access}", f"Added {action.email} to {access}.",
+    return Plan.writing(summary, done,
                         c.write("add_account_user", account.id, model="NewAccountUserRequest", body=body,
-                                expect=access_granted(action.email, account.id, target)),
+                                expect=access_granted(email, account.id, target)),
                         preview=new_access(account, target))
 
 

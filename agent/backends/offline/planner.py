@@ -16,7 +16,7 @@ from functools import cached_property
 from typing import Any
 
 from agent.backends.base import ModelTurn, OrgVocabulary, TurnContext, last_user_text, pending_tool_results
-from agent.backends.offline import people
+from agent.backends.offline import filters, people
 from agent.backends.offline.followups import follow_up, session_calls
 from agent.backends.offline.frame import Frame
 from agent.backends.offline.grounding import Lexicon, normalize
@@ -277,13 +277,10 @@ class Planner:
         if bulk is not None:
             return bulk
         lexed = self.lexicon.lex(stripped)
-        intent = classify(lexed)
+        intent = filters.question_intent(classify(lexed), lexed)  # "how many senders on EMEA?"
         intent, changed = _changed_listing(intent, lexed, None if pending else changed_since(stripped))
         refused_filter = (
             unsupported_filter(stripped) if intent == "list_users" and not pending and not changed else None
-        )
-        refused_filter = refused_filter or (
-            _attribute_filter(fill(intent, lexed)) if intent == "list_users" else None
         )
         if refused_filter:
             return Plan(filter_refusal(refused_filter), clarify=True)
@@ -316,7 +313,8 @@ class Planner:
         frame = fill(intent, lexed)
         if changed:
             frame.since = changed[0]
-        return self._complete(frame)
+        asked = filters.refine(frame, lexed, self.vocabulary)  # "admins": the org's profile, or a question
+        return Plan(asked, clarify=True) if asked else self._complete(frame)
 
     def _several(self, text: str) -> Plan | None:
         """'List pending users and show the profiles on Acme Legal': each part planned on its own,
@@ -609,7 +607,8 @@ class Planner:
     def _calls(self, frame: Frame) -> list[ToolCall]:
         intent = frame.intent
         if intent in READ_INTENTS:
-            return [ToolCall(id="", action=action, args=args) for action, args in [self._read_call(frame)]]
+            read = filters.with_filters(frame, self._read_call(frame), employee=self.employee)
+            return [ToolCall(id="", action=read[0], args=read[1])]
         calls = []
         for email in frame.emails:
             for args in self._write_args(frame, email):
@@ -717,16 +716,6 @@ def _about_someone(intent: str | None, lexed) -> str | None:
     ):
         return intent
     return "user_memberships" if fill("user_memberships", lexed).person else intent
-
-
-def _attribute_filter(frame: Frame) -> str | None:
-    """'who has the Paralegal profile?', 'people in the Litigation group': a listing by profile or
-    group, which list_users cannot filter on (named, never dropped for an unfiltered listing)."""
-    if frame.emails and frame.emails != ["<self>"]:
-        return None
-    if frame.profile:
-        return f"permission profile {frame.profile}"
-    return f"group {frame.groups[0]}" if frame.groups else None
 
 
 def _memberships(result: dict[str, Any]) -> list[dict[str, Any]]:

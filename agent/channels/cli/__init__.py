@@ -8,3 +8,17 @@ loads what a command uses inside the command, so ``dsadmin --help`` starts fast 
 These modules do not use ``from __future__ import annotations``: typer reads every command's
 annotations at start-up, and string annotations cost a compile and an eval each (about 300).
 """
+
+
+def entry() -> None:
+    """The console script (``dsadmin``). The app is imported in here, not at the script's top, so a
+    Ctrl-C while Python is still loading it (the first half second) ends with exit 130 like any other
+    interrupt, not a KeyboardInterrupt traceback."""
+    import sys
+
+    try:
+        from agent.channels.cli.main import main
+    except KeyboardInterrupt:
+        print("interrupted; nothing was done", file=sys.stderr)
+        raise SystemExit(130) from None
+    main()

@@ -1,5 +1,5 @@
 """``python -m agent.channels.cli ...`` runs ``dsadmin ...`` (for tests and when no script is installed)."""
 
-from agent.channels.cli.main import main
+from agent.channels.cli import entry
 
-main()
+entry()

@@ -111,6 +111,16 @@ def _session(dsadmin: Any, person: Any, backend: str | None, script: str | None,
         raise _fail(exc.message, 2) from None
 
 
+def _asked(conversation: Any, text: str) -> Any:
+    """The reply to ``text``; a request refused before it ran (too long) is a usage error, exit 2."""
+    from agent.api import Refused
+
+    try:
+        return conversation.ask(text)
+    except Refused as exc:
+        raise _fail(exc.message, 2) from None
+
+
 @contextmanager
 def _working(enabled: bool = True):
     """A spinner on stderr while a request runs (long listings), only on a terminal."""
@@ -160,7 +170,7 @@ def ask(
         person = _person(dsadmin, as_)
         conversation = _session(dsadmin, person, backend, script, session, dry_run)
         with _working(not as_json):
-            reply = conversation.ask(text)
+            reply = _asked(conversation, text)
         refused = _access_refused(reply)
         if refused:
             reply = replace(reply, text=f"{reply.text.rstrip()}\n\n{refused}")
@@ -209,6 +219,8 @@ def chat(
     session: str | None = typer.Option(None, "--session", help="Resume a conversation session."),
 ) -> None:
     """Talk to dsadmin; confirmations are answered here, at the y/N prompt. 'exit' to leave."""
+    from agent.api import Refused
+
     _check_as(as_)
     _check_backend(backend)
     with _agent() as dsadmin:
@@ -233,7 +245,11 @@ def chat(
             if not text.strip():
                 continue
             with _working(streamer is None):
-                reply = conv.ask(text)
+                try:
+                    reply = conv.ask(text)
+                except Refused as exc:  # too long: say so and take the next line
+                    typer.echo(f"error: {exc.message}")
+                    continue
             typer.echo(streamer.rest(reply.text) if streamer is not None else reply.text)
             if reply.approval_id and reply.approval_id not in reply.text:
                 typer.echo(f"(request {reply.approval_id} waits for an approver)")

@@ -43,11 +43,12 @@ def _command(kind: str):
         as_: str | None = typer.Option(None, "--as", help=AS_HELP),
     ) -> None:
         from agent.channels.cli.ask import _actor, _fail, _runtime
+        from policies.textfiles import FileProblem, read_text
 
-        try:
-            text = file.read_text(encoding="utf-8-sig")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise _fail(f"cannot read {file}: {exc}", 2) from None
+        try:  # the shared reader: a folder, a binary, UTF-16 or Latin-1 is named with its fix
+            text = read_text(file, "CSV file")
+        except FileProblem as exc:
+            raise _fail(f"cannot read {exc}", 2) from None
         with _runtime() as rt:
             actor = _actor(rt, as_)
             code = run(

@@ -63,4 +63,6 @@ catalogue_cli.register(app)  # dsadmin catalogue
 
 def main() -> None:
     """The console script (``dsadmin``); ``python -m agent.channels.cli`` runs the same."""
-    start.command(app)()
+    from agent.channels.cli import failures
+
+    failures.run(lambda: start.command(app)())  # building the command is interruptible too

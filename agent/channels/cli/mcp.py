@@ -43,7 +43,7 @@ async def _serve_stdio(rt, actor) -> None:
 
     from agent.channels.mcp.server import McpChannel, build_server
 
-    channel = McpChannel(rt, actor)
+    channel = McpChannel.wired(rt, actor)
     server = build_server(channel)
     try:
         async with stdio_server() as (read, write):

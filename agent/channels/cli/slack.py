@@ -14,7 +14,8 @@ app = typer.Typer(help="The Slack app: employees ask in a DM, approvers decide w
 @app.command("manifest")
 def manifest() -> None:
     """Print the app manifest (scopes, events, interactivity) to create the Slack app in one step."""
-    typer.echo((Path(__file__).with_name("manifest.yaml")).read_text())
+    # the manifest belongs to the Slack channel (agent/channels/slack), not to this command module
+    typer.echo((Path(__file__).parents[1] / "slack" / "manifest.yaml").read_text(encoding="utf-8"))
 
 
 @app.command("serve")

@@ -34,7 +34,7 @@ class McpHttp:
     def __init__(self, runtime: Any, authenticator: Any) -> None:
         from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
 
-        self.channel = McpChannel(runtime)
+        self.channel = McpChannel.wired(runtime)
         self.auth = authenticator
         self.manager = StreamableHTTPSessionManager(build_server(self.channel), stateless=True,
                                                     json_response=True)

@@ -2,9 +2,10 @@
 
 Why a channel and not a second path: an MCP client (Claude Desktop, Claude Code, another assistant)
 brings its own model, so here the *client's* model proposes the calls — exactly the role our own
-backends play. Every call therefore goes through ``Gate.submit`` as the authenticated person, and the
-server adds nothing the CLI does not have: the same tool schemas the Claude backend sends (one source,
-``tools.actions.tool_schemas``), the same typed results, the same confirmations and approvals.
+backends play. Every call therefore goes through the public API's ``Agent.call`` (the gate) as the
+authenticated ``Person``, and the server adds nothing the CLI does not have: the same tools the Claude
+backend sends (``Agent.tools``, from the catalogue), the same typed results, the same confirmations
+and approvals. It never reaches the runtime, the gate or the store (a contract in pyproject.toml).
 
 Confirmations are a person's answer, never the model's: when the gate asks for one, the server asks
 the *client* to elicit it from the person, showing the gate's own description of the exact call (never
@@ -30,10 +31,7 @@ from mcp.server.lowlevel import Server
 from mcp.shared.exceptions import NoBackChannelError
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 
-from agent.render import result_text
-from policies.call import Actor
-from tools.actions import WRITE_ACTIONS, ToolCall, tool_schemas
-from tools.results import ConfirmationNeeded, Result, outcome_of
+from agent.api import Agent, PendingConfirmation, Person, Reply
 
 ORGANIZATION_URI = "dsadmin://organization"
 MY_REQUESTS_URI = "dsadmin://requests/mine"
@@ -63,10 +61,15 @@ class McpChannel:
     several threads at once, so every call runs on one worker thread, in order.
     """
 
-    runtime: Any
-    actor: Actor | None = None
+    agent: Agent
+    actor: Person | None = None
     session_id: str = field(default_factory=lambda: f"mcp-{uuid.uuid4().hex[:12]}")
     _worker: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(1, "dsadmin-mcp"))
+
+    @classmethod
+    def wired(cls, runtime: Any, actor: Any = None) -> McpChannel:
+        """The channel on ``runtime`` (its caller owns and closes it), for ``actor`` over stdio."""
+        return cls(Agent(runtime), _person(actor) if actor is not None else None)
 
     async def _run(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
         loop = asyncio.get_running_loop()
@@ -77,20 +80,20 @@ class McpChannel:
     async def list_tools(self, ctx: Any, params: Any) -> types.ListToolsResult:
         tools = [
             types.Tool(
-                name=spec["name"],
-                description=spec["description"],
-                input_schema=spec["input_schema"],
+                name=spec.name,
+                description=spec.description,
+                input_schema=spec.input_schema,
                 annotations=types.ToolAnnotations(
-                    read_only_hint=spec["name"] not in WRITE_ACTIONS,
-                    destructive_hint=spec["name"] in WRITE_ACTIONS,
+                    read_only_hint=not spec.writes,
+                    destructive_hint=spec.writes,
                     open_world_hint=False,
                 ),
             )
-            for spec in tool_schemas()
+            for spec in self.agent.tools()
         ]
         return types.ListToolsResult(tools=tools)
 
-    def actor_of(self, ctx: Any) -> Actor:
+    def actor_of(self, ctx: Any) -> Person:
         """The person behind this request: the stdio channel's, else the one the service authenticated."""
         if self.actor is not None:
             return self.actor
@@ -98,47 +101,45 @@ class McpChannel:
         actor = getattr(request, "scope", {}).get(ACTOR_SCOPE_KEY) if request is not None else None
         if actor is None:  # never reached behind the service's wrapper; fail closed all the same
             raise PermissionError("no authenticated person for this request")
-        return actor
+        return _person(actor)
 
     async def call_tool(self, ctx: Any, params: types.CallToolRequestParams) -> Any:
         actor = self.actor_of(ctx)
         if params.request_state is not None:  # a 2026-07-28 retry carrying the person's answer
             return await self._answer(actor, params.request_state, _answer_of(params.input_responses))
-        args = dict(params.arguments or {})
-        call = ToolCall(id=f"mcp_{uuid.uuid4().hex[:16]}", action=params.name, args=args)
-        result = await self._run(self.runtime.gate.submit, actor, call, session_id=self.session_id)
-        if isinstance(result, ConfirmationNeeded):
-            return await self._confirm(ctx, actor, result)
-        return _tool_result(result)
+        reply = await self._run(self.agent.call, actor, params.name, dict(params.arguments or {}),
+                                session_id=self.session_id, call_id=f"mcp_{uuid.uuid4().hex[:16]}")
+        if reply.confirmation_token:
+            return await self._confirm(ctx, actor, reply)
+        return _tool_result(reply)
 
-    async def _confirm(self, ctx: Any, actor: Actor, asked: ConfirmationNeeded) -> Any:
+    async def _confirm(self, ctx: Any, actor: Person, asked: Reply) -> Any:
         """Ask the person, through their client, to confirm what the gate describes."""
+        token = asked.confirmation_token or ""
+        pending = await self._run(self.agent.pending_confirmation, actor, token)
         session = ctx.session
-        if not session.check_client_capability(_ELICITATION):
-            return _tool_result(asked, note=_confirm_elsewhere(asked, actor))
-        message = _confirmation_message(asked)
+        if pending is None or not session.check_client_capability(_ELICITATION):
+            return _tool_result(asked, note=_confirm_elsewhere(token, pending, actor))
+        message = _confirmation_message(pending)
         if not session.can_send_request:
             if session.protocol_version not in MODERN_PROTOCOL_VERSIONS:  # no way to ask: say how
-                return _tool_result(asked, note=_confirm_elsewhere(asked, actor))
+                return _tool_result(asked, note=_confirm_elsewhere(token, pending, actor))
             request = types.ElicitRequest(
                 params=types.ElicitRequestFormParams(message=message, requested_schema=_CONFIRM_SCHEMA)
             )
-            return types.InputRequiredResult(input_requests={_CONFIRM_KEY: request},
-                                             request_state=asked.token)
+            return types.InputRequiredResult(input_requests={_CONFIRM_KEY: request}, request_state=token)
         try:
             answer = await session.elicit_form(message, _CONFIRM_SCHEMA, related_request_id=ctx.request_id)
         except NoBackChannelError:
-            return _tool_result(asked, note=_confirm_elsewhere(asked, actor))
-        return await self._answer(actor, asked.token, answer)
+            return _tool_result(asked, note=_confirm_elsewhere(token, pending, actor))
+        return await self._answer(actor, token, answer)
 
-    async def _answer(self, actor: Actor, token: str,
+    async def _answer(self, actor: Person, token: str,
                       answer: types.ElicitResult | None) -> types.CallToolResult:
         content = (answer.content if answer is not None else None) or {}
         accept = bool(answer is not None and answer.action == "accept" and content.get("confirm") is True)
-        result = await self._run(
-            self.runtime.gate.confirm, actor, token, accept=accept, session_id=self.session_id
-        )
-        return _tool_result(result)
+        reply = await self._run(self.agent.confirm, actor, token, accept=accept, session_id=self.session_id)
+        return _tool_result(reply)
 
     # -- resources --------------------------------------------------------------------------------
 
@@ -155,7 +156,7 @@ class McpChannel:
                             params: types.ReadResourceRequestParams) -> types.ReadResourceResult:
         uri = str(params.uri)
         actor = self.actor_of(ctx)
-        readers = {ORGANIZATION_URI: self._organization,
+        readers = {ORGANIZATION_URI: lambda: self._organization(actor),
                    MY_REQUESTS_URI: lambda: self._my_requests(actor)}
         reader = readers.get(uri)
         if reader is None:
@@ -166,8 +167,8 @@ class McpChannel:
             contents=[types.TextResourceContents(uri=uri, mime_type="application/json", text=text)]
         )
 
-    def _organization(self) -> dict[str, Any]:
-        vocabulary = self.runtime.vocabulary()
+    def _organization(self, actor: Person) -> dict[str, Any]:
+        vocabulary = self.agent.organization(actor)
         return {
             "organization": vocabulary.organization,
             "default_account": vocabulary.default_account,
@@ -178,8 +179,8 @@ class McpChannel:
             ],
         }
 
-    def _my_requests(self, actor: Actor) -> list[dict[str, Any]]:
-        views = self.runtime.approvals.list("pending", requester=actor.email)
+    def _my_requests(self, actor: Person) -> list[dict[str, Any]]:
+        views = self.agent.approvals(actor, "pending", own=True)
         return [
             {"id": v.id, "status": v.status, "summary": v.summary, "approver_role": v.approver_role,
              "created_at": v.created_at, "expires_at": v.expires_at}
@@ -211,34 +212,38 @@ def build_server(channel: McpChannel) -> Server:
 # -- results as the client sees them ----------------------------------------------------------------
 
 
-def _tool_result(result: Result, *, note: str | None = None) -> types.CallToolResult:
-    """A typed gate result as structured content; denials and errors are tool errors with the fix."""
-    view = result.model_dump(mode="json", exclude={"token"})
-    structured = {"outcome": outcome_of(result), **view}
-    text = result_text(view)
+def _tool_result(reply: Reply, *, note: str | None = None) -> types.CallToolResult:
+    """The gate's typed result as structured content; denials and errors are tool errors with the fix."""
+    view = reply.results[0].model_dump(mode="json", exclude={"token"}) if reply.results else {}
+    structured = {"outcome": reply.outcome, **view}
+    text = reply.text
     if note:
         text = f"{text}\n\n{note}"
         structured["how_to_confirm"] = note
     return types.CallToolResult(
         content=[types.TextContent(type="text", text=text)],
         structured_content=structured,
-        is_error=result.is_error,
+        is_error=reply.is_error,
     )
 
 
-def _confirmation_message(asked: ConfirmationNeeded) -> str:
+def _person(actor: Any) -> Person:
+    """The authenticated identity as the API's ``Person`` (its roles are read again on every call)."""
+    return Person(actor.email, frozenset(getattr(actor, "roles", ())))
+
+
+def _confirmation_message(asked: PendingConfirmation) -> str:
     """The gate's own words for the exact call (and its preview, where the gate gives one)."""
     lines = [asked.summary]
-    for row in getattr(asked, "preview", None) or []:
-        row = row if isinstance(row, dict) else row.model_dump()
-        lines.append(f"  {row.get('account')}: {row.get('field')} {row.get('before')} -> {row.get('after')}")
+    lines += [f"  {c.account}: {c.field} {c.before} -> {c.after}" for c in asked.previews]
     lines.append(f"(expires {asked.expires_at})")
     return "\n".join(lines)
 
 
-def _confirm_elsewhere(asked: ConfirmationNeeded, actor: Actor) -> str:
+def _confirm_elsewhere(token: str, pending: PendingConfirmation | None, actor: Person) -> str:
+    expires = f"  (expires {pending.expires_at})" if pending is not None else ""
     return (f"Your MCP client cannot ask you to confirm. To go ahead, run in a terminal: "
-            f"dsadmin confirm {asked.token} --as {actor.email}  (expires {asked.expires_at}).")
+            f"dsadmin confirm {token} --as {actor.email}{expires}.")
 
 
 def _answer_of(responses: Any) -> types.ElicitResult | None:

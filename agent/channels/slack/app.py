@@ -1,9 +1,10 @@
 """The Slack app: DMs and mentions go to the agent; confirmations and approvals are buttons.
 
-A thin adapter, on purpose: a message becomes ``Conversation.ask`` as the Slack user's verified
-email, a Confirm button becomes ``Conversation.confirm`` with the token the gate issued, an
-Approve or Deny button becomes ``Gate.approve`` / ``Gate.deny`` as the person who pressed it. The
-gate decides everything; the channel adds no behaviour of its own (the evals can drive it).
+A thin adapter on the public API (``agent.api``), on purpose: a message becomes ``Session.ask`` as
+the ``Person`` with the Slack user's verified email, a Confirm button becomes ``Session.confirm``
+with the token the gate issued, an Approve or Deny button becomes ``Agent.decide`` as the person who
+pressed it. The gate decides everything; the channel adds no behaviour of its own (the evals can
+drive it), and it never reaches the runtime, the gate or the store (a contract in pyproject.toml).
 
 Why a lock: the runtime (its store, the in-process sandbox) is shared by every listener, and Bolt
 runs listeners on worker threads; one request at a time keeps a conversation's turns in order and
@@ -27,8 +28,8 @@ from typing import Any
 
 from slack_bolt import App
 
+from agent.api import Agent, ApiError, Person, Reply
 from agent.channels.slack import messages as ui
-from agent.channels.slack.dedupe import EventLedger
 from agent.channels.slack.identity import SlackDirectory
 
 log = logging.getLogger("dsadmin.slack")
@@ -40,13 +41,16 @@ NO_ROLE = ("Sorry — {email} is not among the people dsadmin serves. Ask a Docu
 
 
 class SlackChannel:
-    """The runtime seen from Slack: who is asking, in which thread, and what the gate said."""
+    """The agent seen from Slack: who is asking, in which thread, and what the gate said.
 
-    def __init__(self, runtime: Any, client: Any, *, backend: str | None = None) -> None:
-        self.rt = runtime
+    ``ledger`` answers whether an event id is seen for the first time (``dedupe.EventLedger``, on
+    the shared store: built by ``web.slack_channel``, which wires the channel to a runtime)."""
+
+    def __init__(self, agent: Agent, client: Any, *, ledger: Any, backend: str | None = None) -> None:
+        self.agent = agent
         self.client = client
         self.people = SlackDirectory(client)
-        self.ledger = EventLedger(runtime.engine)
+        self.ledger = ledger
         self._backend = backend
         self._lock = threading.Lock()
         # what each Slack turn came to, for observers such as the evals (the channel decides nothing)
@@ -58,15 +62,18 @@ class SlackChannel:
 
     # -- identity ---------------------------------------------------------------------------------
 
-    def actor_for(self, user_id: str) -> tuple[Any | None, str | None]:
-        """(actor, None) for a person dsadmin serves, else (None, the polite refusal to send)."""
+    def actor_for(self, user_id: str) -> tuple[Person | None, str | None]:
+        """(person, None) for a person dsadmin serves, else (None, the polite refusal to send)."""
         email = self.people.email_of(user_id)
         if email is None:
             return None, NO_EMAIL
-        actor = self.rt.actor(email)
-        if not actor.roles:
+        try:
+            person = self.agent.person(email)
+        except ApiError:
+            return None, NO_EMAIL
+        if not person.roles:
             return None, NO_ROLE.format(email=email)
-        return actor, None
+        return person, None
 
     # -- conversations ----------------------------------------------------------------------------
 
@@ -81,25 +88,24 @@ class SlackChannel:
             self.client.chat_postMessage(channel=channel, thread_ts=thread, text=refusal)
             return
         text = MENTION.sub("", event.get("text") or "").strip()
-        with self._lock:
-            conversation = self._conversation(actor, event.get("team", ""), channel, session_thread,
-                                              event["user"])
-            reply = conversation.ask(text)
+        key = hashlib.sha256(f"{event.get('team', '')}:{channel}:{session_thread}:{event['user']}".encode())
+        try:
+            with self._lock:
+                session = self.agent.session(actor, backend=self.make_backend(),
+                                             session_id=f"slack-{key.hexdigest()[:40]}")
+                reply = session.ask(text)
+        except ApiError as exc:  # e.g. a session id that is someone else's: said, nothing ran
+            self.client.chat_postMessage(channel=channel, thread_ts=thread, text=exc.message)
+            return
         self._observe(reply)
-        self._post_reply(channel, thread, actor, reply, conversation.session_id)
-
-    def _conversation(self, actor: Any, team: str, channel: str, thread: str, user: str) -> Any:
-        from agent.conversation import Conversation
-
-        key = hashlib.sha256(f"{team}:{channel}:{thread}:{user}".encode()).hexdigest()[:40]
-        return Conversation(self.rt, actor, self.make_backend(), session_id=f"slack-{key}")
+        self._post_reply(channel, thread, actor, reply, session.id)
 
     def make_backend(self) -> Any:
-        from agent.backends import make_backend
+        """The backend each conversation gets: a name (None: the configuration's) or, for a test
+        or an eval, a backend object."""
+        return self._backend
 
-        return make_backend(self.rt.config, self._backend)
-
-    def _post_reply(self, channel: str, thread: str, actor: Any, reply: Any, session_id: str) -> None:
+    def _post_reply(self, channel: str, thread: str, actor: Person, reply: Reply, session_id: str) -> None:
         if reply.confirmation_token:
             blocks = ui.confirmation_blocks(reply.text, reply.confirmation_token, actor.email, session_id)
         else:
@@ -110,17 +116,19 @@ class SlackChannel:
     # -- confirmations ----------------------------------------------------------------------------
 
     def on_confirmation(self, body: dict[str, Any], accept: bool) -> None:
-        from agent.conversation import Conversation
-
         answer = json.loads(body["actions"][0]["value"])
         where = {"channel": body["channel"]["id"], "ts": body["message"]["ts"]}
         actor, refusal = self.actor_for(body["user"]["id"])
         if actor is None or actor.email != answer["requester"]:
             self._tell(body, refusal or f"Only {answer['requester']} can answer this confirmation.")
             return
-        with self._lock:
-            conversation = Conversation(self.rt, actor, self.make_backend(), session_id=answer["session"])
-            reply = conversation.confirm(accept, token=answer["token"])
+        try:
+            with self._lock:
+                session = self.agent.session(actor, backend=self.make_backend(), session_id=answer["session"])
+                reply = session.confirm(accept, token=answer["token"])
+        except ApiError as exc:
+            self._tell(body, exc.message)
+            return
         self._observe(reply)
         self.client.chat_update(**where, text=reply.text[:3000], blocks=ui.reply_blocks(reply.text))
 
@@ -132,8 +140,9 @@ class SlackChannel:
         if actor is None:
             return
         with self._lock:
-            result = self.rt.gate.approve(actor, approval_id, session_id=f"slack-approval-{approval_id}"[:64])
-        self._decided(body, approval_id, actor, result, f"Approved by {actor.email}")
+            reply = self.agent.decide(actor, approval_id, approve=True,
+                                      session_id=f"slack-approval-{approval_id}"[:64])
+        self._decided(body, approval_id, actor, reply, f"Approved by {actor.email}")
 
     def on_deny_pressed(self, body: dict[str, Any]) -> None:
         approval_id = body["actions"][0]["value"]
@@ -151,39 +160,39 @@ class SlackChannel:
         if actor is None:
             return
         with self._lock:
-            result = self.rt.gate.deny(actor, meta["approval_id"], reason=reason or None)
+            reply = self.agent.decide(actor, meta["approval_id"], approve=False, reason=reason or None)
         outcome = f"Denied by {actor.email}" + (f": {reason}" if reason else "")
-        self._decided(message, meta["approval_id"], actor, result, outcome)
+        self._decided(message, meta["approval_id"], actor, reply, outcome)
 
-    def _decider(self, body: dict[str, Any], approval_id: str) -> Any | None:
+    def _decider(self, body: dict[str, Any], approval_id: str) -> Person | None:
         """The person pressing, if there is still something for them to decide; else tell them why not."""
         actor, refusal = self.actor_for(body["user"]["id"])
         if actor is None:
             self._tell(body, refusal or "")
             return None
-        view = self.rt.approvals.get(approval_id)
-        if view is None or view.status != "pending":
-            status = "unknown" if view is None else view.status
-            self._tell(body, f"Request `{approval_id}` is {status}; there is nothing left to decide.")
+        status = self.agent.approval_status(approval_id)
+        if status != "pending":
+            self._tell(body, f"Request `{approval_id}` is {status or 'unknown'}; "
+                       "there is nothing left to decide.")
             return None
         return actor
 
-    def _decided(self, body: dict[str, Any], approval_id: str, actor: Any, result: Any,
+    def _decided(self, body: dict[str, Any], approval_id: str, actor: Person, reply: Reply,
                  headline: str) -> None:
         """Update the approval message when this press took the decision (the requester hears of it
         through the outbox); a refused press (the requester's own, no approver role) or a lost race is
         told to the presser only."""
-        from agent.render import result_text
-
-        self._observe(result)
-        text = result_text(result.model_dump(mode="json"))
-        view = self.rt.approvals.get(approval_id)
-        if view is None or view.status == "pending" or view.approver != actor.email:
-            self._tell(body, text)
+        self._observe(reply)
+        try:
+            request = self.agent.approval(actor, approval_id)
+        except ApiError:
+            request = None
+        if request is None or request.status == "pending" or request.approver != actor.email:
+            self._tell(body, reply.text)
             return
-        outcome = f"{headline}.\n{text}"
+        outcome = f"{headline}.\n{reply.text}"
         self.client.chat_update(channel=body["channel"]["id"], ts=body["message"]["ts"], text=outcome[:3000],
-                                blocks=ui.decided_blocks(view, outcome))
+                                blocks=ui.decided_blocks(request, outcome))
 
     def _tell(self, body: dict[str, Any], text: str) -> None:
         """An answer only the presser sees; the shared message stays as it was."""

@@ -9,7 +9,10 @@ characters; longer text is cut with a note rather than rejected.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from agent.api import ApprovalRequest
 
 SECTION_LIMIT = 2900
 CONFIRM, CANCEL = "dsadmin_confirm", "dsadmin_cancel"
@@ -45,18 +48,18 @@ def confirmation_blocks(text: str, token: str, requester: str, session_id: str) 
     ]
 
 
-def approval_request_text(view: Any) -> str:
+def approval_request_text(view: ApprovalRequest) -> str:
     """The request in the gate's words: its description, then every row it would change (before -> after),
     so the approver consents to the rows, not to a paraphrase."""
     from policies.preview import preview_lines, rows_from
 
-    rows = preview_lines(rows_from(view.preview), indent="• ")
+    rows = preview_lines(rows_from([change.as_dict() for change in view.previews]), indent="• ")
     changes = ("\n*What would change (before -> after):*\n" + "\n".join(rows)) if rows else ""
     return (f"*Approval needed* — request `{view.id}`\n*From:* {view.requester}\n*Change:* {view.summary}"
             f"{changes}\n*Expires:* {view.expires_at:%Y-%m-%d %H:%M} UTC")
 
 
-def approval_blocks(view: Any) -> list[dict[str, Any]]:
+def approval_blocks(view: ApprovalRequest) -> list[dict[str, Any]]:
     return [
         _section(approval_request_text(view)),
         {"type": "actions", "elements": [
@@ -68,7 +71,7 @@ def approval_blocks(view: Any) -> list[dict[str, Any]]:
     ]
 
 
-def decided_blocks(view: Any, outcome: str) -> list[dict[str, Any]]:
+def decided_blocks(view: ApprovalRequest, outcome: str) -> list[dict[str, Any]]:
     """The approval message once decided: the request as it was, the buttons replaced by the outcome."""
     return [_section(approval_request_text(view)), _section(outcome)]
 

@@ -11,20 +11,21 @@ from __future__ import annotations
 
 from typing import Any
 
+from agent.api import Agent
 from agent.channels.slack import messages as ui
 from agent.channels.slack.identity import SlackDirectory
 
 
 class SlackNotices:
-    def __init__(self, runtime: Any, client: Any, directory: SlackDirectory | None = None) -> None:
-        self.rt = runtime
+    def __init__(self, agent: Agent, client: Any, directory: SlackDirectory | None = None) -> None:
+        self.agent = agent
         self.client = client
         self.people = directory or SlackDirectory(client)
 
     def send(self, notice: Any) -> None:
         """Deliver one outbox notice; raises on a Slack failure so the worker retries it."""
         if notice.event == "requested":
-            view = self.rt.approvals.get(notice.approval_id)
+            view = self.agent.approval_for_notice(notice.approval_id)
             if view is None:
                 return
             for channel in self._approver_channels(notice.recipients):
@@ -38,7 +39,7 @@ class SlackNotices:
                 self.client.chat_postMessage(channel=user_id, text=text[:3000])
 
     def _approver_channels(self, approvers: tuple[str, ...]) -> list[str]:
-        configured = self.rt.config.slack.approvals_channel
+        configured = self.agent.config.slack.approvals_channel
         if configured:
             return [configured]
         ids = [self.people.user_id_of(email) for email in approvers]
@@ -55,4 +56,4 @@ def outbox_channel(runtime: Any) -> Any | None:
         return None
     from agent.channels.slack.web import web_client
 
-    return SlackNotices(runtime, web_client(runtime, token)).send
+    return SlackNotices(Agent(runtime), web_client(runtime, token)).send

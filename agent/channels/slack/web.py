@@ -39,8 +39,17 @@ def slack_app(runtime: Any, *, backend: str | None = None, process_before_respon
     settings = runtime.config.slack
     token = secret(settings.bot_token_env, "the app's Bot User OAuth Token (xoxb-…)")
     signing = secret(settings.signing_secret_env, "the app's Signing Secret")
-    channel = SlackChannel(runtime, web_client(runtime, token), backend=backend)
+    channel = slack_channel(runtime, web_client(runtime, token), backend=backend)
     return build_app(channel, signing, process_before_response=process_before_response)
+
+
+def slack_channel(runtime: Any, client: Any, *, backend: Any = None) -> SlackChannel:
+    """The channel wired to ``runtime`` (which its caller owns and closes): the public API on it,
+    and the event ledger on its store."""
+    from agent.api import Agent
+    from agent.channels.slack.dedupe import EventLedger
+
+    return SlackChannel(Agent(runtime), client, ledger=EventLedger(runtime.engine), backend=backend)
 
 
 def slack_routes(bolt_app: Any) -> list[Route]:

@@ -168,6 +168,14 @@ async def chat(request: Request, session: str = ""):
     )
 
 
+def _chat_page(request: Request, actor: Any, info: Any, session_id: str | None, lines: list[Any],
+               reply: Any = None, *, status: int = 200, **extra: Any) -> Response:
+    """The chat page after a POST: the session's transcript, the reply (if any) and ``extra``
+    (an error, or the outcome of a confirmation)."""
+    context = {"me": actor, "csrf": info.csrf, "session_id": session_id, "lines": lines, "reply": reply}
+    return _page(request, "chat.html", {**context, **extra}, status)
+
+
 @router.post("/chat")
 async def chat_post(request: Request):
     posted = await _posted(request, "/chat")
@@ -178,29 +186,14 @@ async def chat_post(request: Request):
     text = form.get("text", "").strip()
     session_id = form.get("session_id") or None
     if not text or len(text) > 4000:
-        return _page(
-            request,
-            "chat.html",
-            {
-                "me": actor,
-                "csrf": info.csrf,
-                "session_id": session_id or "",
-                "lines": [],
-                "reply": None,
-                "error": "Type a request (at most 4000 characters).",
-            },
-            422,
-        )
+        return _chat_page(request, actor, info, session_id or "", [], status=422,
+                          error="Type a request (at most 4000 characters).")
     try:
         reply = await run_in_threadpool(service.ask, rt, actor, text, session_id=session_id)
     except service.Refused as exc:
         return HTMLResponse(exc.message, exc.status)
     lines = await run_in_threadpool(service.transcript, rt, actor, reply.session_id)
-    return _page(
-        request,
-        "chat.html",
-        {"me": actor, "csrf": info.csrf, "session_id": reply.session_id, "lines": lines, "reply": reply},
-    )
+    return _chat_page(request, actor, info, reply.session_id, lines, reply)
 
 
 @router.post("/chat/confirm")
@@ -214,19 +207,7 @@ async def chat_confirm(request: Request):
     reply = await run_in_threadpool(service.confirm, rt, actor, form.get("token", ""), accept)
     session_id = form.get("session_id", "")
     lines = await run_in_threadpool(service.transcript, rt, actor, session_id) if session_id else []
-    return _page(
-        request,
-        "chat.html",
-        {
-            "me": actor,
-            "csrf": info.csrf,
-            "session_id": session_id,
-            "lines": lines,
-            "reply": None,
-            "outcome": reply.text,
-            "outcome_kind": reply.outcome,
-        },
-    )
+    return _chat_page(request, actor, info, session_id, lines, outcome=reply.text, outcome_kind=reply.outcome)
 
 
 # -- requests, inbox, audit ------------------------------------------------------------------------

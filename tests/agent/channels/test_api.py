@@ -25,6 +25,25 @@ def _seat_request(svc) -> str:
     return r.json()["approval_id"]
 
 
+def _approve_at_once(approval_id: str, services: list) -> list:
+    """The approver presses approve once per entry of ``services`` (the instance it reaches), all at
+    the same moment; exactly one press may run the request. Returns every answer."""
+    tokens = {svc.base: svc.token("approver@acme.com") for svc in services}
+
+    def press(svc):
+        return svc.http.post(
+            f"{svc.base}/api/v1/approvals/{approval_id}/approve",
+            headers={"Authorization": f"Bearer {tokens[svc.base]}"},
+            json={},
+        )
+
+    with ThreadPoolExecutor(len(services)) as pool:
+        answers = list(pool.map(press, services))
+    done = [r for r in answers if r.status_code == 200 and r.json()["outcome"] == "done"]
+    assert len(done) == 1, [r.text for r in answers]
+    return answers
+
+
 def test_ask_answers_like_ask_json_and_resumes_its_session(service):
     r = service.call("POST", "/api/v1/ask", "admin@acme.com", json={"text": "Who is still pending?"})
     body = r.json()
@@ -63,19 +82,7 @@ def test_seat_request_is_approved_once_through_the_api(service):
 
 def test_an_approval_pressed_twice_at_once_executes_once(service):
     approval_id = _seat_request(service)
-    token = service.token("approver@acme.com")
-
-    def press(_):
-        return service.http.post(
-            f"{service.base}/api/v1/approvals/{approval_id}/approve",
-            headers={"Authorization": f"Bearer {token}"},
-            json={},
-        )
-
-    with ThreadPoolExecutor(4) as pool:
-        answers = list(pool.map(press, range(4)))
-    done = [r for r in answers if r.status_code == 200 and r.json()["outcome"] == "done"]
-    assert len(done) == 1, [r.text for r in answers]
+    answers = _approve_at_once(approval_id, [service] * 4)
     assert all(r.status_code in (200, 409) for r in answers)
     view = service.rt.approvals.get(approval_id)
     assert view.status == "executed"
@@ -220,19 +227,7 @@ def test_two_instances_on_postgresql_execute_an_approval_pressed_on_both_once(tm
         assert [a["id"] for a in two.call("GET", "/api/v1/approvals", "approver@acme.com").json()] == [
             approval_id
         ]
-        tokens = {svc.base: svc.token("approver@acme.com") for svc in (one, two)}
-
-        def press(svc):
-            return svc.http.post(
-                f"{svc.base}/api/v1/approvals/{approval_id}/approve",
-                headers={"Authorization": f"Bearer {tokens[svc.base]}"},
-                json={},
-            )
-
-        with ThreadPoolExecutor(4) as pool:
-            answers = list(pool.map(press, (one, two, one, two)))
-        done = [r for r in answers if r.status_code == 200 and r.json()["outcome"] == "done"]
-        assert len(done) == 1, [r.text for r in answers]
+        _approve_at_once(approval_id, [one, two, one, two])
         assert one.rt.approvals.get(approval_id).status == "executed"
         sam = next(u for u in two.state()["users"] if u["email"] == "sam.lee@acme.com")
         assert sam["memberships"]["EMEA"]["permission_profile"] == "DocuSign Viewer"

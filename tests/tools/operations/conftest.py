@@ -11,6 +11,7 @@ import copy
 import json
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qs
 
 import httpx
 import pytest
@@ -35,6 +36,11 @@ class World(Bench):
         user = self.user(email)
         return membership_in(user, account) if user else None
 
+    def user_queries(self) -> list[dict[str, list[str]]]:
+        """The query of each ``GET .../users`` sent so far (DocuSign's filters, as parse_qs reads them)."""
+        return [parse_qs(query) for method, path, query in self.wire.queries
+                if method == "GET" and path.endswith("/users")]
+
     def writes(self) -> list[Any]:
         return [r for r in self.seen if r.method != "GET"]
 
@@ -48,16 +54,19 @@ class World(Bench):
 
 
 class Recorder(httpx.BaseTransport):
-    """The sandbox's transport, keeping each Admin API request as sent (method, path, JSON body)."""
+    """The sandbox's transport, keeping each Admin API request as sent (method, path, JSON body) and
+    its query string (method, path, query)."""
 
     def __init__(self, inner: httpx.BaseTransport) -> None:
         self.inner = inner
         self.sent: list[tuple[str, str, Any]] = []
+        self.queries: list[tuple[str, str, str]] = []
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         body = json.loads(request.read() or b"null") if "json" in request.headers.get("content-type", "") \
             else None
         self.sent.append((request.method, request.url.path, body))
+        self.queries.append((request.method, request.url.path, request.url.query.decode()))
         return self.inner.handle_request(request)
 
 

@@ -4,7 +4,6 @@ not with the org; and the answer is exactly what the sandbox holds."""
 from __future__ import annotations
 
 import math
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -45,21 +44,8 @@ def test_who_is_pending_costs_one_page_per_hundred_pending_per_account_and_statu
     assert len(listings) == minimum < every_member / 3
 
 
-def test_each_listing_carries_one_membership_status_and_an_account(tmp_path):
-    import httpx
-
-    from tools.docusign.sandbox import Sandbox
-
-    sandbox = Sandbox.from_fixture("acme")
-    inner, queries = sandbox.transport(), []
-
-    class Recording(httpx.BaseTransport):
-        def handle_request(self, request: httpx.Request) -> httpx.Response:
-            if request.url.path.endswith("/users"):
-                queries.append(parse_qs(urlsplit(str(request.url)).query))
-            return inner.handle_request(request)
-
-    bench = open_bench(sandbox, f"sqlite:///{tmp_path / 'store.db'}", transport=Recording())
-    assert bench.submit(ADMIN, "list_users", status="pending").kind == "ok"
+def test_each_listing_carries_one_membership_status_and_an_account(world):
+    assert world.submit(ADMIN, "list_users", status="pending").kind == "ok"
+    queries = world.user_queries()
     assert queries and all(len(q["membership_status"]) == 1 and "account_id" in q for q in queries)
     assert {q["membership_status"][0] for q in queries} == set(PENDING)

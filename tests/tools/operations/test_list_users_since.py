@@ -5,12 +5,10 @@ the gate's clock, and anything else refused with the forms it takes."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from urllib.parse import parse_qs, urlsplit
 
-import httpx
 import pytest
 
-from evals.bench.bench_gate_requests import ADMIN, open_bench
+from evals.bench.bench_gate_requests import ADMIN
 from tools.actions import InvalidCall, ToolCall, parse_call
 from tools.operations.list_users import since_moment
 
@@ -40,27 +38,16 @@ def test_other_forms_are_refused_naming_the_ones_it_takes(since):
     assert "YYYY-MM-DD" in caught.value.problems[0] or "3d" in caught.value.problems[0]
 
 
-def test_only_the_users_changed_since_then_are_listed_one_filtered_request_per_account(tmp_path):
-    from tools.docusign.sandbox import Sandbox
-
-    sandbox = Sandbox.from_fixture("acme")
+def test_only_the_users_changed_since_then_are_listed_one_filtered_request_per_account(world):
+    bench, sandbox = world, world.sandbox
     sandbox.advance_clock(days=3)
-    queries = []
-    inner = sandbox.transport()
-
-    class Recording(httpx.BaseTransport):
-        def handle_request(self, request: httpx.Request) -> httpx.Response:
-            if request.url.path.endswith("/users"):
-                queries.append(parse_qs(urlsplit(str(request.url)).query))
-            return inner.handle_request(request)
-
-    bench = open_bench(sandbox, f"sqlite:///{tmp_path / 'store.db'}", transport=Recording())
     changed = bench.submit(ADMIN, "manage_account_membership", operation="change_permission_profile",
                            email="sam.lee@acme.com", account="Acme Main",
                            permission_profile="DocuSign Viewer")
     assert changed.kind == "ok", changed
-    queries.clear()
+    asked_before = len(world.user_queries())
     result = bench.submit(ADMIN, "list_users", last_modified_since="1d")
+    queries = world.user_queries()[asked_before:]
     assert result.kind == "ok" and [u["email"] for u in result.data["users"]] == ["sam.lee@acme.com"]
     assert "changed since" in result.summary
     accounts = len(sandbox.dump()["accounts"])

@@ -77,12 +77,9 @@ def load_fixture_data(source: str | Path | dict[str, Any]) -> dict[str, Any]:
             )
     if not path.is_file():
         raise FixtureError(f"{path}: no such fixture file")
-    from policies.textfiles import FileProblem, load_yaml
+    from policies.textfiles import load_yaml
 
-    try:
-        data = load_yaml(path, "fixture")
-    except FileProblem as exc:
-        raise FixtureError(str(exc)) from None
+    data = load_yaml(path, "fixture", error=FixtureError)
     if not isinstance(data, dict):
         raise FixtureError(f"{path}: expected a mapping with organization, accounts and users")
     return data

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from tools.docusign.sandbox._http import ApiError
@@ -59,10 +60,15 @@ def array(where: str, value: Any, *, required: bool = True) -> list[Any]:
     return value
 
 
+def _absent(where: str, value: Any, required: bool) -> bool:
+    """True for a missing optional value; a missing required one is DocuSign's 400."""
+    if value is None and required:
+        raise bad(f"{where} is required")
+    return value is None
+
+
 def text(where: str, value: Any, *, required: bool = False) -> str | None:
-    if value is None:
-        if required:
-            raise bad(f"{where} is required")
+    if _absent(where, value, required):
         return None
     if not isinstance(value, str):
         raise bad(f"{where} must be a string")
@@ -72,9 +78,7 @@ def text(where: str, value: Any, *, required: bool = False) -> str | None:
 
 
 def integer(where: str, value: Any, *, required: bool = False) -> int | None:
-    if value is None:
-        if required:
-            raise bad(f"{where} is required")
+    if _absent(where, value, required):
         return None
     if isinstance(value, bool):
         raise bad(f"{where} must be an integer")
@@ -148,16 +152,8 @@ def profile_ref(account: Account, where: str, value: Any) -> int | None:
     """A PermissionProfileRequest (``{id, name}``) on ``account``; the id must exist there."""
     if value is None:
         return None
-    value = obj(where, value)
-    profile_id = integer(f"{where}.id", value.get("id"), required=True)
-    assert profile_id is not None
-    if account.profile(profile_id) is None:
-        known = ", ".join(f"{p.id} ({p.name})" for p in account.profiles)
-        raise bad(
-            f"{where}.id {profile_id} is not a permission profile of account {account.name}; known: {known}",
-            "invalid_permissionset",
-        )
-    return profile_id
+    return _ref_id(where, value, account, account.profile, account.profiles, "a permission profile",
+                   "invalid_permissionset")
 
 
 def group_refs(account: Account, where: str, value: Any) -> list[int] | None:
@@ -165,15 +161,20 @@ def group_refs(account: Account, where: str, value: Any) -> list[int] | None:
         return None
     ids = []
     for i, item in enumerate(array(where, value)):
-        item = obj(f"{where}[{i}]", item)
-        group_id = integer(f"{where}[{i}].id", item.get("id"), required=True)
-        assert group_id is not None
-        if account.group(group_id) is None:
-            known = ", ".join(f"{g.id} ({g.name})" for g in account.groups)
-            raise bad(
-                f"{where}[{i}].id {group_id} is not a group of account {account.name}; known: {known}",
-                "invalid_group",
-            )
+        group_id = _ref_id(f"{where}[{i}]", item, account, account.group, account.groups, "a group",
+                           "invalid_group")
         if group_id not in ids:
             ids.append(group_id)
     return ids
+
+
+def _ref_id(where: str, value: Any, account: Account, find: Callable[[int], Any], known: Iterable[Any],
+            what: str, error: str) -> int:
+    """The id of an ``{id, ...}`` reference, which must name one of ``known`` (found by ``find``) on
+    ``account``; DocuSign's 400 ``error`` listing the ids it does have otherwise."""
+    ref_id = integer(f"{where}.id", obj(where, value).get("id"), required=True)
+    assert ref_id is not None
+    if find(ref_id) is None:
+        listed = ", ".join(f"{k.id} ({k.name})" for k in known)
+        raise bad(f"{where}.id {ref_id} is not {what} of account {account.name}; known: {listed}", error)
+    return ref_id

@@ -92,6 +92,7 @@ class Sandbox:
             return build_state(load_fixture_data(fixture), clock.timestamp())
 
         if reset:
+            store.discard_if_unreadable()
             store.replace(seed_state())
         else:
             store.create_if_absent(seed_state)  # two first starts at once: one seeds, none overwrites

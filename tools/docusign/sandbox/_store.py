@@ -92,14 +92,31 @@ class SqliteStore:
             conn = sqlite3.connect(
                 self.path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None, check_same_thread=False
             )
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            conn.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_SECONDS * 1000)}")
-            self._conn = conn
-            with self._immediate():  # eight processes starting at once create the tables once
-                for statement in filter(str.strip, (_SCHEMA + ";" + JOBS_SCHEMA).split(";")):
-                    conn.execute(statement)
+            try:
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("PRAGMA synchronous=NORMAL")
+                conn.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_SECONDS * 1000)}")
+                self._conn = conn
+                with self._immediate():  # eight processes starting at once create the tables once
+                    for statement in filter(str.strip, (_SCHEMA + ";" + JOBS_SCHEMA).split(";")):
+                        conn.execute(statement)
+            except sqlite3.DatabaseError as exc:
+                if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
+                    raise  # another process holds it: not a broken file
+                self._conn = None
+                conn.close()
+                raise ValueError(f"{self.path}: is not a sandbox database ({exc}); run `dsadmin sandbox "
+                                 "reset` to start the sandbox over") from None
         return self._conn
+
+    def discard_if_unreadable(self) -> None:
+        """Before a reset: a state file that is not a database (a truncated copy, a stray file) is
+        removed, with its journal, since a reset throws the state away anyway."""
+        try:
+            _ = self.conn
+        except ValueError:
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{self.path}{suffix}").unlink(missing_ok=True)
 
     @contextmanager
     def _immediate(self) -> Iterator[None]:

@@ -243,3 +243,26 @@ def test_an_import_submitted_by_a_process_that_died_is_resumed_by_the_next(tmp_p
     sb = Sandbox.open(Path(os.environ["DSADMIN_HOME"]) / "sandbox")
     assert len(sb.state.jobs.of_kind(export=False)) == 1  # submitted once, by the first process
     assert membership(sb.dump(), "two.proc@acme.com", "Acme Main")["permission_profile"] == "DocuSign Sender"
+
+
+@pytest.mark.parametrize(
+    ("raw", "named"),
+    [
+        ("AccountID,UserEmail\nEMEA,j\xe9r\xf4me@acme.com\n".encode("latin-1"), "not UTF-8 text"),
+        ("AccountID,UserEmail\nEMEA,john.doe@acme.com\n".encode("utf-16"), "saved as UTF-16"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00", "binary file"),
+    ],
+)
+def test_a_file_that_is_not_utf8_csv_names_the_fix_not_the_codec(tmp_path, raw, named):
+    """A spreadsheet saved as 'CSV (Windows)' or 'Unicode text' is the usual mistake: the person is
+    told what the file is and to save it as UTF-8, not Python's codec error."""
+    runner = CliRunner()
+    before = runner.invoke(app, ["sandbox", "dump", "--json"]).output
+    bad = tmp_path / "leavers.csv"
+    bad.write_bytes(raw)
+    result = runner.invoke(app, ["bulk", "close", str(bad), "--as", "admin@acme.com"])
+    assert result.exit_code == 2, result.output
+    assert named in result.output and "UTF-8" in result.output
+    assert "codec" not in result.output
+    assert isinstance(result.exception, SystemExit)  # a handled refusal, not a crash
+    assert runner.invoke(app, ["sandbox", "dump", "--json"]).output == before

@@ -207,3 +207,16 @@ def test_a_pending_approval_reply_says_it_once():
     assert result.output.count("approver") <= 2  # the request waits for an approver; how to approve
     assert result.output.count(f"approvals approve {approval_id}") == 1
     assert result.output.count(approval_id) == 3  # named once, once in the command, once in the receipt
+
+
+def test_a_request_too_long_is_a_usage_error_and_nothing_is_done(_isolated_home):
+    runner = CliRunner()
+    before = runner.invoke(app, ["sandbox", "dump", "--json"]).stdout
+    long = "Close emma.johnson@acme.com on every account " + "please " * 3000
+    result = runner.invoke(app, ["ask", "--as", "admin@acme.com", long])
+    assert result.exit_code == 2, result.output
+    assert "at most 4,000 characters" in result.output
+    assert runner.invoke(app, ["sandbox", "dump", "--json"]).stdout == before
+    chatted = runner.invoke(app, ["chat", "--as", "admin@acme.com"], input=f"{long}\nexit\n")
+    assert chatted.exit_code == 0 and "at most 4,000 characters" in chatted.output
+    assert runner.invoke(app, ["sandbox", "dump", "--json"]).stdout == before

@@ -33,7 +33,7 @@ def _answering(action: str, confirm: bool = True, seen: list | None = None):
 
 def _session(tmp_path, email: str, *, setup: dict | None = None, hours_later: float = 0):
     sandbox, rt = stack(tmp_path, setup, hours_later=hours_later)
-    return sandbox, rt, McpChannel(rt, rt.actor(email))
+    return sandbox, rt, McpChannel.wired(rt, rt.actor(email))
 
 
 def _run(channel: McpChannel, body, *, mode: str = "auto", elicitation=None):

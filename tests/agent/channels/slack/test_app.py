@@ -13,8 +13,8 @@ from slack_sdk import WebClient
 from starlette.testclient import TestClient
 
 from agent.channels.slack import messages as ui
-from agent.channels.slack.app import SlackChannel, build_app
-from agent.channels.slack.web import asgi_app
+from agent.channels.slack.app import build_app
+from agent.channels.slack.web import asgi_app, slack_channel
 from evals.slack_loopback import FakeSlack, SlackDriver, action_in
 from tests.agent.agent_stack import membership, stack, user
 
@@ -39,7 +39,7 @@ class World:
         monkeypatch.setenv(self.rt.config.slack.bot_token_env, "xoxb-test")
         self.rt.config.slack.api_url = self.slack.url
         client = WebClient(token="xoxb-test", base_url=self.slack.url)
-        channel = SlackChannel(self.rt, client, backend="offline")
+        channel = slack_channel(self.rt, client, backend="offline")
         self.http = TestClient(asgi_app(build_app(channel, SECRET, process_before_response=True)))
         self.driver = SlackDriver(self.http, SECRET)
         self.post, self.press = self.driver.post, self.driver.press

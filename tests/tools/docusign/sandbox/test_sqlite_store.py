@@ -221,3 +221,26 @@ def test_the_status_filters_take_one_value_as_the_spec_says(api, org, sb):
     assert both.status_code == 400 and "one value per request" in both.json()["error_description"]
     one = api.get(f"{org}/users", params={"account_id": emea, "membership_status": "ACTIVE"})
     assert one.status_code == 200 and {u["membership_status"] for u in one.json()["users"]} == {"active"}
+
+
+def test_a_state_file_that_is_not_a_database_is_named_and_reset_starts_over(tmp_path):
+    """A truncated copy or a stray file as state.db: every command names it and the fix
+    (`dsadmin sandbox reset`), and reset, whose job is to throw the state away, does."""
+    from typer.testing import CliRunner
+
+    from agent.channels.cli.main import app
+
+    (tmp_path / "state.db").write_bytes(b"not a database at all" * 100)
+    with pytest.raises(ValueError, match=r"state\.db: is not a sandbox database .*dsadmin sandbox reset"):
+        Sandbox.open(tmp_path)
+    runner = CliRunner()
+    dumped = runner.invoke(app, ["sandbox", "dump", "--state-dir", str(tmp_path)])
+    assert dumped.exit_code == 1 and "dsadmin sandbox reset" in dumped.output
+    reset = runner.invoke(app, ["sandbox", "reset", "--state-dir", str(tmp_path)])
+    assert reset.exit_code == 0, reset.output
+
+    def people(dump: dict) -> dict:
+        return {u["email"]: {a: m["status"] for a, m in u.get("memberships", {}).items()}
+                for u in dump["users"]}
+
+    assert people(Sandbox.open(tmp_path).dump()) == people(Sandbox.from_fixture("acme").dump())
