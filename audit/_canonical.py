@@ -41,25 +41,31 @@ def canonical_text(value: str | None) -> str:
 
 
 def hash_parts(ts: datetime | str, session_id: str | None, actor: str | None, kind: str, action: str | None,
-               target: str | None, payload: Mapping[str, Any]) -> tuple[str, str, str]:
+               target: str | None, payload: Mapping[str, Any], *,
+               payload_json: str | None = None) -> tuple[str, str, str]:
     """The canonical JSON of an event split around its two chain-dependent values, id and prev_hash.
 
     ``head + str(id) + middle + prev_hash + tail`` is exactly ``canonical_json`` of the event with
     keys in sorted order (a test holds it to that). The split lets PostgreSQL finish the hash inside
     the one statement that takes the chain head, so no round-trip happens while the head is locked.
+    ``payload_json``: ``canonical_json(payload)`` when the caller has it already (the writers store
+    that same text), so an append encodes its payload once.
     """
     c = canonical_text
     head = f'{{"action":{c(action)},"actor":{c(actor)},"id":'
-    middle = f',"kind":{c(kind)},"payload":{canonical_json(payload)},"prev_hash":"'
+    body = canonical_json(payload) if payload_json is None else payload_json
+    middle = f',"kind":{c(kind)},"payload":{body},"prev_hash":"'
     ts_text = ts if isinstance(ts, str) else iso_ts(ts)
     tail = f'","session_id":{c(session_id)},"target":{c(target)},"ts":{c(ts_text)}}}'
     return head, middle, tail
 
 
 def event_hash(event_id: int, ts: datetime | str, session_id: str | None, actor: str | None, kind: str,
-               action: str | None, target: str | None, payload: Mapping[str, Any], prev_hash: str) -> str:
+               action: str | None, target: str | None, payload: Mapping[str, Any], prev_hash: str, *,
+               payload_json: str | None = None) -> str:
     """SHA-256 hex of the canonical JSON of one event together with the hash before it."""
-    head, middle, tail = hash_parts(ts, session_id, actor, kind, action, target, payload)
+    head, middle, tail = hash_parts(ts, session_id, actor, kind, action, target, payload,
+                                    payload_json=payload_json)
     return hashlib.sha256(f"{head}{event_id}{middle}{prev_hash}{tail}".encode()).hexdigest()
 
 

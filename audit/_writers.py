@@ -110,10 +110,11 @@ class SqliteWriter:
                 rows, done = [], []
                 for fields in events:
                     event_id += 1
-                    digest = event_hash(event_id, prev_hash=prev_hash, **fields)
+                    body = canonical_json(fields["payload"])  # hashed and stored: encoded once
+                    digest = event_hash(event_id, prev_hash=prev_hash, payload_json=body, **fields)
                     rows.append((event_id, fields["ts"].strftime("%Y-%m-%d %H:%M:%S.%f"),
                                  fields["session_id"], fields["actor"], fields["kind"], fields["action"],
-                                 fields["target"], canonical_json(fields["payload"]), prev_hash, digest))
+                                 fields["target"], body, prev_hash, digest))
                     done.append((event_id, digest))
                     prev_hash = digest
                 cur.executemany(_SQLITE_INSERT, rows)
@@ -158,10 +159,11 @@ class PostgresWriter:
                  "p_tail")
         columns: dict[str, list[Any]] = {name: [] for name in names}
         for fields in events:
-            p_head, p_middle, p_tail = hash_parts(**fields)
+            body = canonical_json(fields["payload"])  # hashed and stored: encoded once
+            p_head, p_middle, p_tail = hash_parts(**fields, payload_json=body)
             for name in ("ts", "session_id", "actor", "kind", "action", "target"):
                 columns[name].append(fields[name])
-            columns["payload"].append(canonical_json(fields["payload"]))
+            columns["payload"].append(body)
             columns["p_head"].append(p_head)
             columns["p_middle"].append(p_middle)
             columns["p_tail"].append(p_tail)

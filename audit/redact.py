@@ -97,11 +97,23 @@ def is_secret_key(key: object) -> bool:
     return k in _SECRET_KEYS or k.endswith("token") or any(part in k for part in _SECRET_KEY_PARTS)
 
 
+# Strings already scanned and found clean (emails, account and profile names, API paths recur on
+# every event of every call): scanning is a pure function of the text, so a clean one stays clean.
+# Only clean strings are remembered, never one that held a credential; bounded, emptied when full.
+_CLEAN: dict[str, None] = {}
+_CLEAN_MAX, _CLEAN_LONGEST = 4096, 512
+
+
 def redact_text(text: str) -> str:
     """``text`` with every recognisable credential replaced by a placeholder."""
-    if len(text) < _SHORTEST_SECRET:
+    if len(text) < _SHORTEST_SECRET or text in _CLEAN:
         return text
-    return _SECRETS.sub(_placeholder, text)
+    clean = _SECRETS.sub(_placeholder, text)
+    if clean == text and len(text) <= _CLEAN_LONGEST:
+        if len(_CLEAN) >= _CLEAN_MAX:
+            _CLEAN.clear()
+        _CLEAN[text] = None
+    return clean
 
 
 # The overloads say what the log relies on: a mapping comes back a dict (its keys stay strings), a

@@ -122,6 +122,20 @@ def test_secrets_never_reach_the_table_or_exports(audit_log, raw_sql, secrets):
 ])
 def test_redact_text(text, expected):
     assert redact_text(text) == (text if expected is None else expected)
+    assert redact_text(text) == (text if expected is None else expected)  # the same the second time
+
+
+def test_the_clean_memo_remembers_only_clean_text():
+    """Scanning remembers strings it found clean (they recur on every event); never a credential."""
+    from audit import redact as module
+
+    module._CLEAN.clear()
+    clean, dirty = "add bob@acme.com to EMEA as DocuSign Sender", "Authorization: Bearer abcdefghijklmnop123"
+    for _ in range(2):
+        assert redact_text(clean) == clean
+        assert redact_text(dirty) == f"Authorization: {REDACTED}"
+    assert clean in module._CLEAN
+    assert not any("abcdefghijklmnop123" in kept for kept in module._CLEAN)
 
 
 def test_redact_by_key_keeps_counts_and_structure():

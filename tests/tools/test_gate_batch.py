@@ -63,7 +63,7 @@ def test_a_call_that_fails_still_leaves_its_events(world, monkeypatch):
     def broken(*_a, **_k):
         raise RuntimeError("the policy engine fell over")
 
-    monkeypatch.setattr("tools.gate.decide", broken)
+    monkeypatch.setattr("tools.gate._pipeline.decide", broken)
     result = world.submit(ADMIN, "manage_account_membership", **CHANGE)
     assert result.kind == "error"
     kinds = [e.kind for e in world.audit.records()]

@@ -9,7 +9,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 PRODUCT_PACKAGES = ("agent", "tools", "policies", "audit", "evals")
-GATE = Path("tools/gate.py")
+# The gate is a package (tools/gate/: the pipeline, consent, jobs, ...); its modules are the gate, and
+# only they may open a permit. Nothing outside it may reach into its private modules either, where
+# a permit-opening helper would otherwise hide from the walk below.
+GATE = Path("tools/gate")
 GUARD = Path("tools/docusign/guard.py")
 # The client package re-exports the guard's names; a re-export is no use, and every module that
 # takes ``permit`` from the package is caught below like one taking it from the guard.
@@ -57,13 +60,24 @@ def permit_uses(path: Path) -> list[str]:
 def test_only_the_gate_opens_write_permits():
     offenders = {}
     for path in product_modules():
-        if path in (GATE, GUARD, CLIENT_PACKAGE):
+        if path.is_relative_to(GATE) or path in (GUARD, CLIENT_PACKAGE):
             continue
-        uses = permit_uses(path)
+        uses = permit_uses(path) + gate_internals(path)
         if uses:
             offenders[str(path)] = uses
-    assert offenders == {}, f"only {GATE} may open a DocuSign write permit; found: {offenders}"
-    assert permit_uses(GATE), "the gate itself no longer opens permits: the walk above tests nothing"
+    assert offenders == {}, f"only {GATE}/ may open a DocuSign write permit; found: {offenders}"
+    gate_modules = [p for p in product_modules() if p.is_relative_to(GATE)]
+    assert any(permit_uses(p) for p in gate_modules), \
+        "the gate itself no longer opens permits: the walk above tests nothing"
+
+
+def gate_internals(path: Path) -> list[str]:
+    """Imports of the gate's private modules (``tools.gate._x``) from outside the gate."""
+    tree = ast.parse((ROOT / path).read_text(), filename=str(path))
+    names = [(node.lineno, node.module or "") for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)]
+    names += [(node.lineno, alias.name) for node in ast.walk(tree) if isinstance(node, ast.Import)
+              for alias in node.names]
+    return [f"line {line}: import of {name}" for line, name in names if name.startswith("tools.gate._")]
 
 
 def test_the_walk_catches_each_way_in(tmp_path):
@@ -82,6 +96,15 @@ def test_the_walk_catches_each_way_in(tmp_path):
         assert permit_uses_at(tmp_path, Path(name)), f"{name} was not caught: {source!r}"
     (tmp_path / "ok.py").write_text("from tools.docusign.guard import require_permit\n")
     assert not permit_uses_at(tmp_path, Path("ok.py"))
+    (tmp_path / "h.py").write_text("from tools.gate._pipeline import permit\n")
+    (tmp_path / "i.py").write_text("import tools.gate._jobs\n")
+    global ROOT
+    saved, ROOT = ROOT, tmp_path
+    try:
+        assert gate_internals(Path("h.py")) and gate_internals(Path("i.py"))
+        assert not gate_internals(Path("ok.py"))
+    finally:
+        ROOT = saved
 
 
 def permit_uses_at(root: Path, path: Path) -> list[str]:

@@ -3,7 +3,7 @@
 Why a ContextVar and not a flag: the gate opens a permit for exactly the call it decided on; any
 other code path (a model-built shortcut, a helper that forgot the gate) that reaches a write
 method finds no permit in its context and is refused before a byte leaves the process. Only
-``tools/gate.py`` opens permits in product code; tests open them explicitly to exercise writes.
+``tools/gate/`` (the package) opens permits in product code; tests open them explicitly to exercise writes.
 """
 
 from __future__ import annotations
