@@ -74,7 +74,9 @@ class ConfirmationBook:
         """A new token for ``actor`` to confirm ``call``; returns (token, expires_at)."""
         if not isinstance(ttl_seconds, int) or not MIN_TTL <= ttl_seconds <= MAX_TTL:
             raise ConfirmationError("bad_ttl", f"ttl_seconds must be between {MIN_TTL} and {MAX_TTL}")
-        token = secrets.token_urlsafe(18)
+        # a prefix, so a token never starts with '-' (token_urlsafe's alphabet has it) and is
+        # never read as an option by `dsadmin confirm TOKEN`, nor mistaken for another kind of id
+        token = "cfm_" + secrets.token_urlsafe(18)
         now = now_from(self._clock)
         expires_at = now + timedelta(seconds=ttl_seconds)
         row: dict[str, Any] = {

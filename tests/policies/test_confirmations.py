@@ -139,3 +139,14 @@ def test_a_token_submitted_twenty_times_at_once_is_used_once(book, store_engine,
         t.join()
     assert sorted(outcomes) == ["redeemed"] + ["used"] * 19
     assert _rows(store_engine)[0]["status"] == "used"
+
+
+def test_a_token_never_starts_with_a_dash(book, purge, monkeypatch):
+    """`dsadmin confirm -oXYZ` would be read as an option: token_urlsafe's alphabet includes '-',
+    so without the prefix about one token in 64 could not be typed as shown."""
+    import secrets
+
+    monkeypatch.setattr(secrets, "token_urlsafe", lambda n: "-" + "x" * (n + 5))
+    token, _ = book.issue(ADMIN, purge, "purge lee@acme.com")
+    assert not token.startswith("-") and token.startswith("cfm_")
+    assert book.redeem(token, ADMIN).summary == "purge lee@acme.com"
