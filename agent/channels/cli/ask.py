@@ -2,7 +2,9 @@
 
 Identity comes from ``--as`` (else the configuration's ``people.default_actor``), never from what is
 typed. Exit codes: 0 when the request was handled whatever its outcome (a denial is an answer),
-1 when the system failed (backend, store, DocuSign settings), 2 on usage errors. Only typer is
+1 when the system failed (backend, store, DocuSign settings) or when ``confirm`` / ``approvals
+approve|deny`` carried nothing out (a token or id unknown, expired, spent or someone else's: bad
+input a script must be able to tell from success), 2 on usage errors. Only typer is
 imported at module level, so ``dsadmin --help`` stays fast.
 """
 
@@ -281,8 +283,15 @@ def confirm(
             typer.echo(f"Confirming: {pending.summary}{preview_text(rows)}\n")
         reply = dsadmin.confirm(person, token, accept=not no)
         _print_decided(reply, as_json, pending.previews if pending is not None else None)
-        if reply.system_failed:
+        if _carried_nothing_out(reply):
             raise typer.Exit(1)
+
+
+def _carried_nothing_out(reply: Any) -> bool:
+    """A consent answer that ran nothing: the system failed, or the token or id was no good."""
+    from agent.api import Outcome
+
+    return bool(reply.system_failed) or reply.outcome is Outcome.ERROR
 
 
 def _print_decided(reply: Any, as_json: bool, previews: Any = None) -> None:
@@ -403,7 +412,7 @@ def approvals_approve(
     with _agent() as dsadmin:
         reply = dsadmin.decide(_person(dsadmin, as_), approval_id, approve=True, reason=reason)
         _print_decided(reply, as_json)
-        if reply.system_failed:
+        if _carried_nothing_out(reply):
             raise typer.Exit(1)
 
 
@@ -419,6 +428,8 @@ def approvals_deny(
     with _agent() as dsadmin:
         reply = dsadmin.decide(_person(dsadmin, as_), approval_id, approve=False, reason=reason)
         _print_decided(reply, as_json)
+        if _carried_nothing_out(reply):
+            raise typer.Exit(1)
 
 
 @approvals_app.command("recover")

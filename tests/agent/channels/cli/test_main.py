@@ -96,8 +96,12 @@ def test_confirm_from_someone_else_or_with_a_made_up_token_does_nothing():
         ["confirm", token, "--as", "approver@acme.com", "--json"],
         ["confirm", "made-up-token", "--as", "admin@acme.com", "--json"],
     ):
+        result = runner.invoke(app, args)  # carried nothing out: a script can tell by the exit code
+        assert result.exit_code == 1 and json.loads(result.stdout)["outcome"] == "error", result.output
+    for args in (["approvals", "approve", "apr_nope", "--as", "approver@acme.com"],
+                 ["approvals", "deny", "apr_nope", "--as", "approver@acme.com"]):
         result = runner.invoke(app, args)
-        assert result.exit_code == 0 and json.loads(result.stdout)["outcome"] == "error", result.output
+        assert result.exit_code == 1 and "apr_nope" in result.output, result.output
     listed = runner.invoke(app, ["approvals", "list", "--json", "--status", "all"])
     assert json.loads(listed.stdout) == []  # nothing moved on to an approval
 
