@@ -224,3 +224,15 @@ def test_a_request_too_long_is_a_usage_error_and_nothing_is_done(_isolated_home)
     chatted = runner.invoke(app, ["chat", "--as", "admin@acme.com"], input=f"{long}\nexit\n")
     assert chatted.exit_code == 0 and "at most 4,000 characters" in chatted.output
     assert runner.invoke(app, ["sandbox", "dump", "--json"]).stdout == before
+
+
+def test_a_decision_that_was_carried_out_exits_zero():
+    runner = CliRunner()
+    ids = []
+    for who in ("sam.lee@acme.com", "evan.price@acme.com"):
+        asked = runner.invoke(app, ["ask", "--json", "--as", who, "can I get sender access on EMEA"])
+        ids.append(json.loads(asked.stdout)["approval_id"])
+    approved = runner.invoke(app, ["approvals", "approve", ids[0], "--as", "approver@acme.com", "--json"])
+    assert approved.exit_code == 0 and json.loads(approved.stdout)["outcome"] == "done", approved.output
+    denied = runner.invoke(app, ["approvals", "deny", ids[1], "--as", "approver@acme.com", "--json"])
+    assert denied.exit_code == 0 and json.loads(denied.stdout)["outcome"] != "error", denied.output
