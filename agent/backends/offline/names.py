@@ -12,9 +12,21 @@ from agent.backends.offline.frame import Frame
 from agent.backends.offline.grounding import Lexed, Token
 from agent.backends.offline.tokens import PUNCT_STOP, STOP
 from agent.backends.offline.tokens import low as _low
+from agent.backends.offline.words import words
 
 # arrows, dashes and colons before a value ("-> ", "=> ", ": ", "— "): marks, never part of a name or title
 LEADING_MARKS = re.compile(r"^[^\w(\[\"']+")
+
+
+# What a request says *about* a name or title rather than the value itself ("his first name is
+# wrong", "the title is out of date"): never written into a record; the planner asks for the value.
+NOT_A_VALUE = words(
+    """
+    wrong incorrect misspelled misspelt mispelled mispelt typo typoed outdated out-of-date old stale
+    off bad broken missing empty blank weird messed garbled incomplete inaccurate not still fine ok
+    okay right correct same different out no invalid obsolete expired unknown
+    """
+)
 
 
 def read_names(lexed: Lexed, frame: Frame) -> None:
@@ -24,6 +36,9 @@ def read_names(lexed: Lexed, frame: Frame) -> None:
         frame.job_title = _title_stated(lexed.tokens)
     for name in ("first_name", "last_name", "job_title"):
         value = getattr(frame, name)
+        if value and value.split()[0].strip(".,!?").lower() in NOT_A_VALUE:
+            value = None  # "is wrong": a judgement of the value, not the value
+            setattr(frame, name, None)
         if value:  # "title -> Payroll Manager": the arrow introduces the value, it is not part of it
             value = LEADING_MARKS.sub("", value)
             setattr(frame, name, _as_typed(lexed.text, value) if value else None)

@@ -21,6 +21,7 @@ from agent.backends.offline.guards import Grounding, check
 from agent.backends.offline.intents import CALLS, classify, is_question
 from agent.backends.offline.lookups import Lookups
 from agent.backends.offline.nearby import one_edit, plain_slip, read_as
+from agent.backends.offline.negation import nothing_done, unnegated
 from agent.backends.offline.plan import Plan
 from agent.backends.offline.polite import as_request
 from agent.backends.offline.questions import ask, bare_answer, slot_filled
@@ -163,6 +164,9 @@ class Planner(Lookups):
         if pending and pending.get("missing") == "reading":
             pending = None  # not a yes to the reading offered: the new words are read afresh
         stripped = CORRECTION.sub("", stripped) or stripped  # "no wait, just close her on EMEA"
+        stripped, refused = unnegated(stripped)  # "don't close chris yet, just check his access"
+        if refused and not stripped:
+            return Plan(nothing_done(refused), clarify=True)
         changed_in = None if pending else changed_since(stripped)  # "changed today" is a filter
         stripped, until = untimed(stripped)
         lexed = self.lexicon.lex(stripped)

@@ -1,0 +1,70 @@
+"""A "don't" never becomes the write it negates, and a judgement of a name is never the new name.
+
+Both through the real stack (planner, gate, sandbox): the sandbox's final state and the reply are
+what is checked.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from agent.backends.offline import OfflineBackend
+from agent.backends.offline.negation import unnegated
+from agent.conversation import Conversation
+from tests.agent.agent_stack import unchanged, user
+
+ADMIN = "admin@acme.com"
+
+
+@pytest.mark.parametrize(
+    ("text", "rest"),
+    [
+        ("don't close chris.park@acme.com yet, just check his access", "check chris.park@acme.com's access"),
+        ("do not remove ana.silva@acme.com from EMEA", ""),
+        ("I don't want to remove him, just change his profile to viewer", "change his profile to viewer"),
+        ("who is pending? dont change anything", "who is pending"),
+        ("make sure zoe is not an admin on EMEA", "make sure zoe is not an admin on EMEA"),
+        ("close sam.lee@acme.com on EMEA but not on acme main",
+         "close sam.lee@acme.com on EMEA but not on acme main"),
+    ],
+)
+def test_a_negated_write_clause_is_dropped_and_the_rest_read(text, rest):
+    assert unnegated(text)[0] == rest
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["don't close chris.park@acme.com yet, just check his access",
+     "do not remove ana.silva@acme.com from EMEA", "please don't purge tom.baker@acme.com"],
+)
+def test_a_dont_changes_nothing(acme_stack, text):
+    sandbox, rt = acme_stack()
+    with unchanged(sandbox):
+        reply = _ask(rt, text)
+    assert reply.outcome != "needs_confirmation"
+    # refused, or only the read that was asked for
+    assert "Nothing was changed" in reply.text or "membership(s)" in reply.text
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["I think raj.kumar@acme.com's first name is wrong",
+     "raj.kumar@acme.com's last name is misspelled",
+     "the job title for liam.oconnor@acme.com is out of date"],
+)
+def test_a_judgement_of_a_name_is_asked_about_never_written(acme_stack, text):
+    sandbox, rt = acme_stack()
+    with unchanged(sandbox):
+        reply = _ask(rt, text)
+    assert reply.outcome == "clarify" and "to what" in reply.text
+
+
+def test_a_stated_name_is_still_written(acme_stack):
+    sandbox, rt = acme_stack()
+    reply = _ask(rt, "tom.baker@acme.com's last name should be Baker-Smith")
+    assert reply.outcome == "done"
+    assert user(sandbox.dump(), "tom.baker@acme.com")["last_name"] == "Baker-Smith"
+
+
+def _ask(rt, text):
+    return Conversation(rt, rt.actor(ADMIN), OfflineBackend()).ask(text)
