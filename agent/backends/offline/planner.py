@@ -19,6 +19,7 @@ from agent.backends.offline.frame import Frame
 from agent.backends.offline.grounding import Lexicon, normalize
 from agent.backends.offline.guards import Grounding, check
 from agent.backends.offline.intents import CALLS, classify, is_question
+from agent.backends.offline.leftover import ask_one_at_a_time, left_out
 from agent.backends.offline.lookups import Lookups
 from agent.backends.offline.nearby import one_edit, plain_slip, read_as
 from agent.backends.offline.negation import nothing_done, unnegated
@@ -36,7 +37,7 @@ from agent.backends.offline.slots import fill
 from agent.backends.offline.timing import not_scheduled, untimed
 from agent.backends.offline.unsupported import declined, filter_refusal, unsupported_filter
 from policies import catalogue
-from tools.actions import ToolCall
+from tools.actions import WRITE_ACTIONS, ToolCall
 
 EXAMPLES = (
     '  - "List every user with status pending"  /  "Find users named john on EMEA"\n'
@@ -245,6 +246,12 @@ class Planner(Lookups):
         if any(not plain_slip(typed, meant) for typed, meant in respelled):
             frame.respelled = [respelled_text(lexed.text, respelled)]
         plan = self._complete(frame)
+        calls = plan.calls or []
+        writes = [c for c in calls if c.action in WRITE_ACTIONS]  # not a lookup on the way
+        clause = left_out(lexed.text, self.lexicon, [c.args for c in writes]) \
+            if writes and len(writes) == len(calls) else None
+        if clause:  # "... and move him to finance": a second change the reading left out
+            return Plan(ask_one_at_a_time(clause), clarify=True)
         if respelled and not frame.respelled and plan.calls:
             plan.text = "\n\n".join(filter(None, (read_as(respelled), plan.text)))
         if until and plan.calls and intent not in READ_INTENTS:

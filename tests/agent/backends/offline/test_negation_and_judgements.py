@@ -68,3 +68,23 @@ def test_a_stated_name_is_still_written(acme_stack):
 
 def _ask(rt, text):
     return Conversation(rt, rt.actor(ADMIN), OfflineBackend()).ask(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["set lucas.martin@acme.com title to 'Head of Sales' and move him to finance",
+     "change john.doe@acme.com to viewer on EMEA and add him to Finance"],
+)
+def test_a_second_change_the_reading_left_out_stops_everything(acme_stack, text):
+    sandbox, rt = acme_stack()
+    with unchanged(sandbox):
+        reply = _ask(rt, text)
+    assert reply.outcome == "clarify" and "Nothing was changed" in reply.text
+
+
+def test_a_second_clause_the_calls_use_is_understood(acme_stack):
+    sandbox, rt = acme_stack()
+    reply = _ask(rt, "Provision maya.chen@acme.com on Acme Main as a DocuSign Sender and add her to Sales")
+    assert reply.outcome == "done"
+    seat = user(sandbox.dump(), "maya.chen@acme.com")["memberships"]["Acme Main"]
+    assert seat["permission_profile"] == "DocuSign Sender" and "Sales" in seat["groups"]

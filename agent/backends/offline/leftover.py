@@ -1,0 +1,51 @@
+"""A second change in the same sentence that the reading left out.
+
+Why: "set lucas's title to Head of Sales and move him to finance" was read as one request (the
+title) and the move was silently dropped: the reply reported what ran, but the person believed
+both had. When a later clause carries its own write verb and names something of the organization
+(a group, a profile, an account) that none of the planned calls uses, the sentence asked for more
+than was understood, and nothing runs until the person asks for the parts one at a time. A clause
+whose names the calls do use ("provision maya as a sender and add her to Sales") was understood.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from agent.backends.offline.grounding import Lexicon
+from agent.backends.offline.negation import WRITE_VERBS
+
+CLAUSE_BREAK = re.compile(r"\s*[;,]\s*|\s+(?:and then|then|and also|and|also|plus)\s+", re.IGNORECASE)
+ORG_KINDS = ("group", "profile", "account")
+
+
+def left_out(text: str, lexicon: Lexicon, args: list[dict[str, Any]]) -> str | None:
+    """The first later clause with a write verb of its own and an org name no call uses, else None."""
+    clauses = [c.strip(" .!?") for c in CLAUSE_BREAK.split(text) if c and c.strip(" .!?")]
+    used = {_low(v) for a in args for v in _values(a)}
+    for clause in clauses[1:]:
+        if not {w.lower() for w in re.findall(r"[A-Za-z']+", clause)} & WRITE_VERBS:
+            continue
+        lexed = lexicon.lex(clause)
+        names = {_low(e.value) for kind in ORG_KINDS for e in lexed.entities(kind)}
+        if names and not names & used:
+            return clause
+    return None
+
+
+def _values(args: dict[str, Any]) -> list[Any]:
+    out: list[Any] = []
+    for value in args.values():
+        out.extend(value if isinstance(value, list) else [value])
+    return out
+
+
+def _low(value: Any) -> str:
+    return str(value).strip().lower()
+
+
+def ask_one_at_a_time(clause: str) -> str:
+    return (f"That asks for more than one change, and I could not read \u201c{clause}\u201d as part of "
+            "the first. Nothing was changed: please ask for each change on its own (with the person's "
+            "email and the account in each).")
