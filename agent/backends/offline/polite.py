@@ -56,11 +56,32 @@ SELF_SEND = re.compile(
 ABLE_TO_SEND = re.compile(r"\bto be able to send( (documents|docs|envelopes|contracts|things))?\b", re.I)
 
 
+# "I need to send contracts, can you upgrade me", "I can't send envelopes": an employee's need to
+# send, said as what they cannot do; the speaker's own Sender rights (first person only: "who can't
+# send envelopes?" stays a question about others)
+_SENT = r"(documents?|docs|envelopes?|contracts?|things|stuff|agreements?|offer letters?|forms?|ndas?)"
+NEED_TO_SEND = re.compile(
+    rf"^(?:hi|hey|hello)?[ ,!]*(?:so )?i (?:really )?(?:need|want|have|would like|'d like) to "
+    rf"(?:be able to )?send(?: out)?(?: {_SENT})?|"
+    rf"^(?:hi|hey|hello)?[ ,!]*i (?:can'?t|cannot|am unable to|'m unable to) send(?: out)?(?: {_SENT})?",
+    re.I,
+)
+_UPGRADE_ME = re.compile(
+    r"[,.;]?\s*(?:so )?(?:can|could) you (?:please )?(?:upgrade|bump) me(?: up)?\b[?.!]*", re.I
+)
+
+
 def as_request(text: str) -> str:
     """``text`` with an indirect opening rewritten to the order it asks for (else unchanged)."""
     self_send = SELF_SEND.match(text)
     if self_send:
         return "I need sender rights on" + text[self_send.end() :]
+    need = NEED_TO_SEND.match(text)
+    if need:  # the need, said as the request; the rest (an account, a reason) is still read
+        rest = _UPGRADE_ME.sub("", text[need.end() :]).strip(" ,.;!?")
+        if re.fullmatch(r"(?:and )?i (?:really )?need to (?:be able to )?send\b.*", rest, re.I):
+            rest = ""  # the same need, said twice
+        return f"I need sender rights {rest}".strip()
     text = ABLE_TO_SEND.sub("to have sender rights", text)
     low = text.lower()
     for pattern, form in OPENINGS:

@@ -10,6 +10,7 @@ import pytest
 
 from agent.backends.offline import OfflineBackend
 from agent.backends.offline.negation import unnegated
+from agent.backends.offline.polite import as_request
 from agent.conversation import Conversation
 from tests.agent.agent_stack import unchanged, user
 
@@ -88,3 +89,15 @@ def test_a_second_clause_the_calls_use_is_understood(acme_stack):
     assert reply.outcome == "done"
     seat = user(sandbox.dump(), "maya.chen@acme.com")["memberships"]["Acme Main"]
     assert seat["permission_profile"] == "DocuSign Sender" and "Sales" in seat["groups"]
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [("I need to send contracts, can you upgrade me", "I need sender rights"),
+     ("I can't send envelopes, I need to be able to send", "I need sender rights"),
+     ("i need to send offer letters from EMEA", "I need sender rights from EMEA"),
+     ("I need to send stuff, also close bob@acme.com", "I need sender rights also close bob@acme.com"),
+     ("who can't send envelopes?", "who can't send envelopes?")],
+)
+def test_a_need_to_send_is_the_speakers_own_sender_request(text, said):
+    assert as_request(text) == said
