@@ -408,12 +408,7 @@ def approvals_approve(
     as_json: bool = typer.Option(False, "--json", help="Print the outcome as JSON."),
 ) -> None:
     """Approve a request; it then runs once, through the gate, as the requester's call."""
-    _check_as(as_)
-    with _agent() as dsadmin:
-        reply = dsadmin.decide(_person(dsadmin, as_), approval_id, approve=True, reason=reason)
-        _print_decided(reply, as_json)
-        if _carried_nothing_out(reply):
-            raise typer.Exit(1)
+    _decide(approval_id, as_, reason, as_json, approve=True)
 
 
 @approvals_app.command("deny")
@@ -424,9 +419,14 @@ def approvals_deny(
     as_json: bool = typer.Option(False, "--json", help="Print the outcome as JSON."),
 ) -> None:
     """Deny a request; nothing is done."""
+    _decide(approval_id, as_, reason, as_json, approve=False)
+
+
+def _decide(approval_id: str, as_: str | None, reason: str | None, as_json: bool, *, approve: bool) -> None:
+    """One approver's decision, printed; exit 1 when it carried nothing out (see the module doc)."""
     _check_as(as_)
     with _agent() as dsadmin:
-        reply = dsadmin.decide(_person(dsadmin, as_), approval_id, approve=False, reason=reason)
+        reply = dsadmin.decide(_person(dsadmin, as_), approval_id, approve=approve, reason=reason)
         _print_decided(reply, as_json)
         if _carried_nothing_out(reply):
             raise typer.Exit(1)
