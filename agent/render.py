@@ -121,6 +121,11 @@ def confirmation_prompt(asked: list) -> str:
     return "\n".join(lines)
 
 
+# A read of a user who is not in the organization (yet) is what the read found, not a failure: an
+# employee asking before their first seat, an address an admin checks before adding it.
+NOBODY = re.compile(r"^no DocuSign user with email (\S+) in this organization\b")
+
+
 def receipt_line(result: dict[str, Any]) -> str:
     """One call as the gate reports it: what ran, what was denied, what waits."""
     kind = str(result.get("kind"))
@@ -136,6 +141,9 @@ def receipt_line(result: dict[str, Any]) -> str:
         reasons = "; ".join(map(str, result.get("reasons") or []))
         return f"- denied ({label}): {_one_line(plain_operation(reasons))}"
     if kind == "error":
+        found = NOBODY.match(str(result.get("message") or ""))
+        if found and result.get("action") not in catalogue.WRITE_ACTIONS:  # a read that found nobody
+            return f"- read: no DocuSign user with email {found.group(1)} in this organization (yet)"
         return f"- failed ({label}): {_one_line(str(result.get('message')))}"
     if kind == "pending_approval":
         return f"- waits for approval: request {result.get('approval_id')} ({label})"

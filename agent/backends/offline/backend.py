@@ -36,9 +36,9 @@ class OfflineBackend:
         if results and pending and pending.get("lookup") == "near_email":
             plan = _near_email_answer(pending, [_result_of(r) for r in results])
         elif results and not (pending and pending.get("lookup")):
-            plan = _near_email_search(messages, results) or Plan(
-                report(results) + own_access_note(messages, context.actor_email)
-            )
+            note = own_access_note(messages, context.actor_email)
+            text = NOT_IN_ORG if note and all(_not_found(_result_of(r)) for r in results) else report(results)
+            plan = _near_email_search(messages, results) or Plan(text + note)
         elif results:
             planner = _planner(self._fixed_vocabulary or context.vocabulary(), context)
             plan = planner.after(pending or {}, [_result_of(r) for r in results])
@@ -121,6 +121,16 @@ NO_ACCESS = (
     "\n\nYou have no DocuSign access yet. If you need it, say \u201cI need a DocuSign seat\u201d and I "
     "will send the seat request to an approver."
 )
+
+
+# The speaker's own record read before their first seat: not a failure and no misspelt address.
+NOT_IN_ORG = "There is no DocuSign user with your email in this organization yet (nothing is wrong with it)."
+
+
+def _not_found(result: dict[str, Any]) -> bool:
+    from agent.render import NOBODY
+
+    return result.get("kind") == "error" and bool(NOBODY.match(str(result.get("message") or "")))
 
 
 def own_access_note(messages: list[dict[str, Any]], actor: str) -> str:

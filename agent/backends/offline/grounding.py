@@ -302,7 +302,8 @@ def _qualifies(text: str, m: re.Match, name_start: int) -> bool:
         return False  # the sentence's first word: a verb ("Add", "Make"), not part of a name
     before = _WORD_BEFORE.search(text[: m.start()])
     after_verb = before is not None and before.group(1).lower() in OBJECT_VERBS
-    return not (after_verb and word[:1].isupper() and text[name_start : name_start + 1].islower())
+    # the word right after the verb is the person given something, in any case ("give sam sender rights")
+    return not (after_verb and text[name_start : name_start + 1].islower())
 
 
 def _extension_end(text: str, end: int, kind: str, known_at) -> int:

@@ -153,7 +153,7 @@ INTENTS: tuple[Intent, ...] = (
         (
             (STRONG_SEAT, 4.2),
             (SEAT, 4.0),
-            (r"\baccess (to|on|in) <acct>|\b(add|added|join)\b.*<acct>", 4.0),
+            (r"\baccess (to|on|in) (the )?<acct>|\b(add|added|join)\b.*<acct>", 4.0),
             (r"\b(a|an) (new )?(<prof> )?membership\b", 4.0),  # "give X a DocuSign Sender membership"
             (
                 r"\b(need|want|request|like|get)\b( a| an| some)?( new)?( docusign)? "

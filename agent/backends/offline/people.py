@@ -15,6 +15,7 @@ from typing import Any
 
 from agent.backends.offline.frame import Frame
 from agent.backends.offline.grounding import Token
+from agent.backends.offline.subjects import PRONOUNS
 from agent.backends.offline.tokens import STOP
 from tools.actions import ToolCall
 
@@ -35,7 +36,8 @@ MAX_CANDIDATES_SHOWN = 8
 MAX_PEOPLE = 5
 # a question's opening word is followed by what is asked about ("list pending approvals"), not a name
 QUESTION_VERBS = frozenset({"list", "show", "find", "search", "who", "what", "which", "how", "do", "does"})
-AFTER_NAME = frozenset({"to", "on", "in", "as", "from", "at", "'s", "everywhere", "off", "out", "a", "an"})
+AFTER_NAME = frozenset({"to", "on", "in", "as", "from", "at", "'s", "everywhere", "off", "out", "a", "an",
+                        "access", "the", "some"})  # "give wei access to EMEA", "give sam the sender profile"
 
 
 def people_named(toks: list[Token], taken: list[str]) -> list[str]:
@@ -103,12 +105,17 @@ def _after_verb(toks: list[Token]) -> str | None:
         return None
     words: list[str] = []
     for tok in toks[1:]:
-        if _name_word(tok, lower_ok=True) and len(words) < 3:
+        if _name_word(tok, lower_ok=True) and tok.low not in AFTER_NAME and len(words) < 3:  # "kick X off"
             words.append(tok.text)
             continue
-        cue = tok.entity is None and (tok.low in AFTER_NAME or not tok.is_word)
+        cue = (tok.entity is None and (tok.low in AFTER_NAME or not tok.is_word)) or _profile(tok)
         return " ".join(words) if words and cue else None
     return " ".join(words) or None
+
+
+def _profile(tok: Token) -> bool:
+    """'give sam sender rights': a profile right after the name ends it."""
+    return tok.entity is not None and tok.entity.kinds == ("profile",)
 
 
 def _runs(toks: list[Token]):
@@ -133,6 +140,7 @@ def _name_word(tok: Token, lower_ok: bool = False) -> bool:
         and bool(NAME_WORD.match(tok.text))
         and tok.low not in STOP
         and tok.low not in NOT_NAMES
+        and tok.low not in PRONOUNS  # "he's gone": a pronoun is never looked up as a name
         and (lower_ok or tok.text[:1].isupper())
     )
 
@@ -237,3 +245,8 @@ def _fold(text: str) -> str:
 
 def _words(text: str) -> set[str]:
     return {w for w in re.split(r"[^\w]+|_", _fold(text)) if w}
+
+
+def name_word(tok: Token) -> bool:
+    """A word that may be (part of) a person's name, in any case: not a function word, verb or pronoun."""
+    return _name_word(tok, lower_ok=True)

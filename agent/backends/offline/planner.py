@@ -23,6 +23,7 @@ from agent.backends.offline.leftover import ask_one_at_a_time, left_out
 from agent.backends.offline.lookups import Lookups
 from agent.backends.offline.nearby import one_edit, plain_slip, read_as
 from agent.backends.offline.negation import nothing_done, unnegated
+from agent.backends.offline.others import unnamed_other, whom_text
 from agent.backends.offline.plan import Plan
 from agent.backends.offline.polite import as_request
 from agent.backends.offline.questions import ask, bare_answer, slot_filled
@@ -219,6 +220,8 @@ class Planner(Lookups):
         refusal = None if pending else declined(stripped)
         if refusal:
             return Plan(refusal)
+        if not pending and unnamed_other(stripped) and not is_question(low):
+            return Plan(whom_text(self.employee), clarify=True)  # "give my colleague sender rights"
         return None if pending else _bulk_plan(stripped)
 
     def _aside(self, intent: str | None, lexed, stripped: str, pending: dict | None, changed) -> Plan | None:
@@ -332,11 +335,20 @@ class Planner(Lookups):
                     and (frame.intent in LOOKUP_INTENTS or (frame.intent == "close" and self.employee))
                 ):
                     return self._look_up_memberships(frame)
+                if self._for_others(frame):  # an employee asking for a colleague: the policy answers
+                    return self._propose(frame)
                 return self._ask(frame, slot)
         own_change = frame.intent == "change_profile" and self._own(frame) and len(frame.accounts) == 1
         if own_change and not memberships_read:
             return self._look_up_memberships(frame, lookup="seat")
         return self._propose(frame)
+
+    def _for_others(self, frame: Frame) -> bool:
+        """An employee's write for someone else ("a seat for jo@acme.com"): the policy refuses it, so
+        no detail is asked first (a profile question would promise a request that cannot be made)."""
+        others = [e for e in frame.emails if e != self.actor]
+        return self.employee and frame.intent not in READ_INTENTS and bool(others) and frame.intent in CALLS \
+            and CALLS[frame.intent] is not None
 
     def _propose(self, frame: Frame) -> Plan:
         """The calls, once every value is grounded or plausible; else the question naming it."""

@@ -13,6 +13,9 @@ from __future__ import annotations
 
 import re
 
+from agent.backends.offline.others import named_through_speaker
+from agent.backends.offline.own_access import own_access
+
 # Verbs a request may be phrased with, for "would you mind adding" -> "add".
 VERBS = (
     "add", "put", "give", "make", "set", "get", "change", "switch", "move", "remove", "drop", "close",
@@ -73,6 +76,7 @@ _UPGRADE_ME = re.compile(
 
 def as_request(text: str) -> str:
     """``text`` with an indirect opening rewritten to the order it asks for (else unchanged)."""
+    text = own_access(named_through_speaker(text))  # "can i get docusign", "give my colleague sam…"
     self_send = SELF_SEND.match(text)
     if self_send:
         return "I need sender rights on" + text[self_send.end() :]

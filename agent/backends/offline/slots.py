@@ -14,6 +14,7 @@ from agent.backends.offline.frame import Frame, status_of
 from agent.backends.offline.grounding import Lexed, Token
 from agent.backends.offline.intents import classify
 from agent.backends.offline.names import read_names
+from agent.backends.offline.subjects import statement_subject
 from agent.backends.offline.tokens import CLAUSE_ENDS, STOP
 from agent.backends.offline.tokens import low as _low
 
@@ -54,11 +55,13 @@ def fill(intent: str, lexed: Lexed, frame: Frame | None = None) -> Frame:
     if intent in ("update", "provision"):
         read_names(lexed, frame)
     if not frame.emails and not frame.person and intent not in NAMELESS_INTENTS:
-        from agent.backends.offline.people import people_named
+        from agent.backends.offline.people import name_word, people_named
 
         taken = [*frame.accounts, *frame.groups, frame.profile, frame.job_title, frame.name_contains]
         taken.append(" ".join(filter(None, (frame.first_name, frame.last_name))))
         names = people_named(toks, [t for t in taken if t]) or _handles(toks)
+        subject = None if names else statement_subject(toks, name_word)  # "victor left, remove him"
+        names = names or ([subject] if subject else [])
         if names:
             frame.person, frame.more_people = names[0], names[1:]
     return frame
