@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta, timezone
 
-from agent.render import for_people, result_text, tables_text, when
+from agent.render import for_people, receipt_line, result_text, tables_text, when
 
 
 def test_timestamps_read_to_the_minute_in_utc():
@@ -99,3 +99,14 @@ def test_the_receipt_has_one_line_per_call_in_the_gates_words():
     ]
     assert "SECRET-TOKEN-XYZ" not in receipt_text(results)
     assert receipt_text([]).endswith("no call was made; nothing was changed.")
+
+
+def test_a_read_that_finds_no_user_is_a_finding_and_a_failed_write_stays_a_failure():
+    message = "no DocuSign user with email maya.chen@acme.com in this organization; nothing was changed"
+    read = {"kind": "error", "action": "list_account", "operation": "user_memberships", "message": message}
+    found = "- read: no DocuSign user with email maya.chen@acme.com in this organization (yet)"
+    assert receipt_line(read) == found
+    write = {**read, "action": "manage_account_membership", "operation": "add_groups"}
+    assert receipt_line(write).startswith("- failed (")
+    other = {**read, "message": "DocuSign did not answer; nothing was changed"}
+    assert receipt_line(other).startswith("- failed (")

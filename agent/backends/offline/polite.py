@@ -15,6 +15,7 @@ import re
 
 from agent.backends.offline.others import named_through_speaker
 from agent.backends.offline.own_access import own_access
+from agent.backends.offline.subjects import without_opinion
 
 # Verbs a request may be phrased with, for "would you mind adding" -> "add".
 VERBS = (
@@ -76,7 +77,8 @@ _UPGRADE_ME = re.compile(
 
 def as_request(text: str) -> str:
     """``text`` with an indirect opening rewritten to the order it asks for (else unchanged)."""
-    text = own_access(named_through_speaker(text))  # "can i get docusign", "give my colleague sam…"
+    # "I think sofia should…", "give my colleague sam…", "can i get docusign"
+    text = own_access(named_through_speaker(without_opinion(text)))
     self_send = SELF_SEND.match(text)
     if self_send:
         return "I need sender rights on" + text[self_send.end() :]

@@ -37,16 +37,29 @@ MAX_NAME_WORDS = 2
 def statement_subject(toks: list[Token], is_name: Callable[[Token], bool]) -> str | None:
     """The name opening a statement ("victor left, …" -> "victor"), else None. ``is_name`` tells
     a name word from a function word (the name readers' own test)."""
-    words: list[str] = []
-    for tok in toks[:MAX_NAME_WORDS]:
-        if not is_name(tok) or tok.low in PRONOUNS:
-            break
-        words.append(tok.text)
-    if not words:
-        return None
-    rest = " ".join(t.low for t in toks[len(words):len(words) + 4] if t.entity is None)
-    return " ".join(words) if _VERB.match(rest) else None
+    for size in range(1, MAX_NAME_WORDS + 1):  # the shortest name the verb follows ("sofia will be…")
+        words = toks[:size]
+        if len(words) < size or not all(is_name(t) and t.low not in PRONOUNS for t in words):
+            return None
+        rest = " ".join(t.low for t in toks[size:size + 4] if t.entity is None)
+        if _VERB.match(rest):
+            return " ".join(t.text for t in words)
+    return None
 
 
 def is_pronoun(tok: Token) -> bool:
     return tok.entity is None and tok.low in PRONOUNS
+
+
+# "I think sofia should be a viewer": the speaker's opinion opens a statement about someone else; read
+# word by word, its "I" made the speaker the target (their own profile changed). The opener is dropped.
+OPINION = re.compile(
+    r"^(?:(?:well|so|hmm|ok|okay)[, ]+)?(?:i (?:think|guess|believe|reckon|suppose|feel like)|i'd say|imo|"
+    r"in my opinion)(?: that)?[, ]+(?!i\b|i'm\b|i'd\b|me\b|my\b)",
+    re.I,
+)
+
+
+def without_opinion(text: str) -> str:
+    """``text`` without an opening "I think (that)" before someone else's name."""
+    return OPINION.sub("", text, count=1)
