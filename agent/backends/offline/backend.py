@@ -124,7 +124,7 @@ NO_ACCESS = (
 
 
 # The speaker's own record read before their first seat: not a failure and no misspelt address.
-NOT_IN_ORG = "There is no DocuSign user with your email in this organization yet (nothing is wrong with it)."
+NOT_IN_ORG = "There is no DocuSign user with your email in this organization yet."
 
 
 def _not_found(result: dict[str, Any]) -> bool:

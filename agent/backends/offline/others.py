@@ -13,6 +13,9 @@ as the speaker's own (``unnamed_other``).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+
+from agent.backends.offline.grounding import Token
 
 # The people a speaker names through themselves (singular; a plural "s" is allowed).
 RELATIONS = (
@@ -27,7 +30,7 @@ BEFORE = (
     "add", "put", "give", "make", "set", "get", "change", "switch", "move", "remove", "drop", "close",
     "reactivate", "provision", "create", "invite", "onboard", "grant", "assign", "promote", "demote",
     "upgrade", "downgrade", "update", "include", "enrol", "enroll", "kick", "revoke", "bump", "for",
-    "help", "let", "allow", "license",
+    "help", "let", "allow", "license", "up", "onboard", "register",
 )
 _RELATION = "|".join(sorted((re.escape(r) for r in RELATIONS), key=len, reverse=True))
 # "my colleague", "one of my colleagues", "our new intern"; what follows decides the rewrite
@@ -71,3 +74,28 @@ def whom_text(employee: bool) -> str:
             "them (they can ask me themselves) or from an administrator. Nothing was changed."
         )
     return "Who is it for? Please give their email address (or their name). Nothing was changed."
+
+
+# "a seat for sam", "sender rights for Sam Lee": for someone named after "for" at the end of the
+# request. Not a purpose ("for contracts", "for signing", "for now"), which stays the speaker's own.
+_PURPOSE_WORDS = """contracts contract work docs documents document envelopes envelope now today tomorrow
+    sales legal finance hr marketing onboarding training testing a an the this that it them everyone
+    everybody all both us me myself good real sure later weeks week months month days day year project
+    clients client customers customer deals deal ndas nda offers offer letters forms"""
+PURPOSES = frozenset(_PURPOSE_WORDS.split())
+
+
+def named_after_for(toks: list[Token], is_name: Callable[[Token], bool]) -> str | None:
+    """The name after a final "for" ("… for sam", "… for Sam Lee"), else None."""
+    words: list[str] = []
+    for tok in reversed(toks):
+        if not words and tok.entity is None and tok.text in "?.!":
+            continue
+        if tok.entity is None and tok.low == "for":
+            break
+        if len(words) >= 2 or not is_name(tok) or tok.low in PURPOSES or tok.low.endswith("ing"):
+            return None
+        words.insert(0, tok.text)
+    else:
+        return None
+    return " ".join(words) or None

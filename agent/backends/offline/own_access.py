@@ -18,10 +18,13 @@ _PRODUCT = r"(?:a )?docusign(?: access| account| seat| licen[cs]e| login)?"
 ROWS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(rf"^(?:can|could|may) i {_PLEASE}(?:get|have|be given) {_PRODUCT}\b", re.I),
      "I need a DocuSign seat"),
-    (re.compile(rf"^(?:so )?i (?:really )?(?:need|want|would like|'d like) {_PRODUCT}\b", re.I),
+    (re.compile(rf"^(?:so )?i (?:really )?(?:need|want|would like|'d like) (?:to use )?{_PRODUCT}\b", re.I),
      "I need a DocuSign seat"),
     (re.compile(rf"^(?:can|could) you {_PLEASE}(?:get|give|set) me {_PLEASE}(?:up (?:with|on) )?{_PRODUCT}\b",
                 re.I), "I need a DocuSign seat"),
+    # "how do i get docusign?": what the speaker has is read (none: how to ask for a seat is said)
+    (re.compile(rf"^how (?:do|can|could|would) i (?:get|have|request|ask for) {_PRODUCT}\b", re.I),
+     "which accounts do I have?"),
     # "upgrade me", "can you upgrade me?", "bump me up please": which profile is asked, never guessed
     (re.compile(rf"^(?:(?:can|could|would) you )?{_PLEASE}(?:upgrade|bump) me(?: up)?"
                 r"(?= *(?:please|pls)?[.!?]*$)", re.I), "change my permission profile"),

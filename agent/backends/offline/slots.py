@@ -14,6 +14,8 @@ from agent.backends.offline.frame import Frame, status_of
 from agent.backends.offline.grounding import Lexed, Token
 from agent.backends.offline.intents import classify
 from agent.backends.offline.names import read_names
+from agent.backends.offline.others import named_after_for
+from agent.backends.offline.people import name_word, people_named
 from agent.backends.offline.subjects import statement_subject
 from agent.backends.offline.tokens import CLAUSE_ENDS, STOP
 from agent.backends.offline.tokens import low as _low
@@ -31,6 +33,9 @@ def fill(intent: str, lexed: Lexed, frame: Frame | None = None) -> Frame:
     for email in _targets(lexed):
         if email not in frame.emails:
             frame.emails.append(email)
+    beneficiary = named_after_for(toks, name_word) if frame.emails == ["<self>"] and not resuming else None
+    if beneficiary and intent not in NAMELESS_INTENTS:  # "I need a seat for sam": sam's, never the speaker's
+        frame.emails, frame.person = [], beneficiary
     accounts, groups = _accounts_and_groups(toks, intent)
     for name in accounts:
         if name not in frame.accounts:
@@ -55,16 +60,19 @@ def fill(intent: str, lexed: Lexed, frame: Frame | None = None) -> Frame:
     if intent in ("update", "provision"):
         read_names(lexed, frame)
     if not frame.emails and not frame.person and intent not in NAMELESS_INTENTS:
-        from agent.backends.offline.people import name_word, people_named
-
-        taken = [*frame.accounts, *frame.groups, frame.profile, frame.job_title, frame.name_contains]
-        taken.append(" ".join(filter(None, (frame.first_name, frame.last_name))))
-        names = people_named(toks, [t for t in taken if t]) or _handles(toks)
-        subject = None if names else statement_subject(toks, name_word)  # "victor left, remove him"
-        names = names or ([subject] if subject else [])
-        if names:
-            frame.person, frame.more_people = names[0], names[1:]
+        _people(frame, toks)
     return frame
+
+
+def _people(frame: Frame, toks: list[Token]) -> None:
+    """The people a request names without an email (never a name already read as another value)."""
+    taken = [*frame.accounts, *frame.groups, frame.profile, frame.job_title, frame.name_contains]
+    taken.append(" ".join(filter(None, (frame.first_name, frame.last_name))))
+    names = people_named(toks, [t for t in taken if t]) or _handles(toks)
+    subject = None if names else statement_subject(toks, name_word)  # "victor left, remove him"
+    names = names or ([subject] if subject else [])
+    if names:
+        frame.person, frame.more_people = names[0], names[1:]
 
 
 # With no account named, a close meant for every membership: "kill her access", "lock him out",

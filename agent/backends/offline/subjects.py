@@ -29,8 +29,10 @@ SUBJECT_VERBS: tuple[str, ...] = (
     r"should|must|needs?|has to|will|shall|wants?",  # "sofia should be a viewer", "priya needs …"
     r"left|quit|resigned|retired|has (left|quit|gone|moved)|is (gone|leaving|moving|no longer)",
     r"(is|was) (leaving|moving|gone|out|done)|'s (gone|leaving|moving|out)|moved|changed teams",
+    r"(doesn't|does not|no longer) work|is no longer|isn't (here|with us)",
 )
-_VERB = re.compile(r"^(?:" + "|".join(SUBJECT_VERBS) + r")\b")
+# "wei also needs…", "sofia really should…": a softening word between the name and the verb
+_VERB = re.compile(r"^(?:(?:also|really|now|still|just|too|then) )?(?:" + "|".join(SUBJECT_VERBS) + r")\b")
 MAX_NAME_WORDS = 2
 
 
