@@ -88,14 +88,24 @@ PURPOSES = frozenset(_PURPOSE_WORDS.split())
 def named_after_for(toks: list[Token], is_name: Callable[[Token], bool]) -> str | None:
     """The name after a final "for" ("… for sam", "… for Sam Lee"), else None."""
     words: list[str] = []
-    for tok in reversed(toks):
+    for i in range(len(toks) - 1, 0, -1):
+        tok = toks[i]
         if not words and tok.entity is None and tok.text in "?.!":
             continue
         if tok.entity is None and tok.low == "for":
-            break
+            return " ".join(words) if words and _what_is_given(toks[i - 1]) else None
         if len(words) >= 2 or not is_name(tok) or tok.low in PURPOSES or tok.low.endswith("ing"):
             return None
         words.insert(0, tok.text)
-    else:
-        return None
-    return " ".join(words) or None
+    return None
+
+
+# what is asked for, right before "for <name>": "a seat for sam", "sender rights for Sam Lee"
+GIVEN = frozenset({"seat", "access", "license", "licence", "account", "rights", "profile", "role",
+                   "permissions", "docusign", "login", "membership"})
+
+
+def _what_is_given(tok: Token) -> bool:
+    if tok.entity is not None:
+        return "profile" in tok.entity.kinds
+    return tok.low in GIVEN

@@ -179,3 +179,21 @@ def test_an_employee_not_in_the_org_is_told_so_not_that_something_failed(tmp_pat
     assert "I need a DocuSign seat" in reply.text
     assert "- read: no DocuSign user with email maya.chen@acme.com" in reply.receipt
     assert "failed" not in reply.receipt
+
+
+@pytest.mark.parametrize("text", ["I need a DocuSign seat for sam", "i need docusign for sam",
+                                  "I need sender rights for Sam Lee"])
+def test_a_seat_for_someone_named_after_for_is_never_the_speakers_own(tmp_path, text):
+    before, after, [reply], pending = _talk(tmp_path, MAYA, text)
+    assert after == before and pending == []
+    assert not any(c.action in WRITES for c in reply.calls)
+    assert "your own" in reply.text
+
+
+@pytest.mark.parametrize("text", ["Can I get sender rights? I need to send contracts for signature.",
+                                  "I need sender rights for contracts"])
+def test_a_purpose_after_for_stays_the_speakers_own_request(tmp_path, text):
+    _before, _after, [reply], pending = _talk(tmp_path, NOAH, text)
+    assert reply.outcome == "pending_approval", reply.text
+    [request] = pending
+    assert request.call["args"]["email"] == NOAH
