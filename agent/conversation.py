@@ -233,7 +233,8 @@ class Conversation:
                 break
             blocks = []
             proposed = sum(1 for c in turn.tool_calls if c.action in WRITE_ACTIONS)
-            stop = self._over_budget(question, writes, proposed, limit)
+            stop = self._over_budget(question, writes, proposed, limit) or \
+                (turn.hold if proposed and not self.dry_run else None)
             if stop:
                 answered = self.rt.gate.hold(self.actor, list(turn.tool_calls), session_id=self.session_id,
                                              why=stop)

@@ -123,6 +123,9 @@ class ModelTurn:
     # A model's thinking blocks, unchanged (with their signatures): the Messages API wants them back
     # in the same assistant turn as its tool calls.
     reasoning: list[dict[str, Any]] = field(default_factory=list)
+    # Why this turn's writes must wait for the person's confirmation whatever the policy says (the
+    # request named a day still to come, which no backend can schedule): they are held, not run.
+    hold: str | None = None
 
     def content_blocks(self) -> list[dict[str, Any]]:
         blocks: list[dict[str, Any]] = list(self.reasoning)

@@ -515,7 +515,6 @@ def test_malformed_email_is_passed_to_the_gate_not_corrected(acme_vocabulary):
 
 QUESTIONS = [
     ("provision maya.chen@acme.com on Acme Main", "permission profile"),
-    ("close maya.chen@acme.com", "which account"),
     ("make someone a DocuSign Sender on EMEA", "email"),
     ("show permission profiles", "which account"),
     ("delete john.doe@acme.com", "purge"),
@@ -692,6 +691,21 @@ def test_closing_my_account_offers_only_my_accounts_and_never_picks_one(acme_voc
     unread = planner.after_lookup(Frame.from_dict(frame), {"kind": "denied", "reasons": ["no"]})
     assert unread.calls is None and unread.clarify and "Acme Legal" not in unread.text
     assert "which account should i close" in unread.text.lower()
+
+
+def test_an_admins_close_with_no_account_offers_only_the_users_open_memberships(acme_vocabulary):
+    """'close maya' names no account: her memberships are read first, and only her open ones are
+    offered (never every account of the organization); none open is said, nothing asked."""
+    planner = Planner(acme_vocabulary, ADMIN)
+    plan = planner.plan("close maya.chen@acme.com")
+    assert [(c.action, c.args) for c in plan.calls] == [
+        ("list_account", {"operation": "user_memberships", "email": "maya.chen@acme.com"})]
+    frame = plan.state["pending"]["frame"]
+    asked = planner.after_lookup(Frame.from_dict(frame), _memberships(("EMEA", "active"), ("Acme Main", "closed")))
+    assert asked.calls is None and asked.clarify and asked.state["pending"]["missing"] == "accounts"
+    assert "(EMEA)" in asked.text and not any(a in asked.text for a in ("Acme Main", "Acme Legal", "Contractors"))
+    none_open = planner.after_lookup(Frame.from_dict(frame), _memberships(("Acme Main", "closed")))
+    assert none_open.calls is None and "has no open membership; nothing was changed" in none_open.text
 
 
 @pytest.mark.parametrize("text", ["Hello!", "hi", "help"])

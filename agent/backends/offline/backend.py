@@ -51,7 +51,8 @@ class OfflineBackend:
                 ToolCall(id=f"toolu_offline_{base + i + 1:04d}", action=c.action, args=c.args)
                 for i, c in enumerate(plan.calls)
             ]
-            return ModelTurn(text=plan.text, tool_calls=calls, stop_reason="tool_use", state=plan.state)
+            return ModelTurn(text=plan.text, tool_calls=calls, stop_reason="tool_use", state=plan.state,
+                             hold=plan.hold)
         return ModelTurn(text=plan.text, clarify=plan.clarify, state=plan.state, stop_reason="end_turn")
 
     def _follow_up(self, text: str, messages: list[dict[str, Any]], context: TurnContext) -> Plan | None:

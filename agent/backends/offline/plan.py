@@ -18,6 +18,7 @@ class Plan:
     calls: list[ToolCall] | None = None
     clarify: bool = False
     state: dict[str, Any] | None = None
+    hold: str | None = None  # why the writes proposed must wait for the person's yes (``ModelTurn.hold``)
 
 
 def noted(plan: Plan, notes: list[str]) -> Plan:
