@@ -13,7 +13,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from policies.decision import DecisionKind, Outcome
 
-
 ErrorCause = Literal["consent_required", "forbidden", "unknown_user"]
 
 
