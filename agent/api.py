@@ -136,6 +136,9 @@ class Reply:
     results: tuple[Result, ...] = field(default=(), repr=False)
     model_turns: int = 0  # the backend's turns this request took (0: a confirmation, a decision)
     tokens: int = 0  # the model tokens it cost, cache reads and writes included
+    # the approval requests a "what's waiting for me?" reply listed (a channel adds its controls:
+    # an approver's are theirs to decide, anyone else's are their own)
+    waiting: tuple[ApprovalRequest, ...] = ()
 
     @property
     def is_error(self) -> bool:
@@ -365,13 +368,15 @@ class Agent:
 
     def session(self, person: Person, *, backend: str | Backend | None = None,
                 script: str | Path | None = None, session_id: str | None = None,
-                dry_run: bool = False) -> Session:
+                dry_run: bool = False, channel: str = "api") -> Session:
         """A conversation for ``person`` (resumed when ``session_id`` is theirs). ``backend``:
         offline, anthropic or scripted (default: the configuration's), or a backend object of the
         caller's (a test double, a program's own model; it only proposes, the gate decides);
-        ``dry_run``: writes are planned, decided and previewed, never run."""
+        ``dry_run``: writes are planned, decided and previewed, never run; ``channel``: where the
+        person is (cli, slack, web, mcp, api), so a reply tells them how to act *there*."""
         from agent.backends import NAMES, BackendError, make_backend
         from agent.conversation import Conversation, SessionError
+        from agent.waiting import CHANNELS
 
         if isinstance(backend, str | None):
             if backend is not None and backend not in NAMES:
@@ -384,9 +389,11 @@ class Agent:
                 raise Refused("invalid", str(exc)) from None
         else:
             model = backend
+        if channel not in CHANNELS:
+            raise Refused("invalid", f"channel {channel!r}: use one of {', '.join(CHANNELS)}")
         try:
             conversation = Conversation(self.runtime, self._actor(person), model, session_id=session_id,
-                                        dry_run=dry_run)
+                                        dry_run=dry_run, channel=channel)
         except SessionError as exc:
             raise Refused("forbidden", str(exc)) from None
         return Session(person, conversation)
@@ -454,10 +461,20 @@ class Agent:
         except ValueError as exc:
             raise Refused("invalid", f"status: {exc}") from None
         if mine:
-            actionable = [v for v in views if v.approver_role in actor.roles and v.requester != actor.email]
-            views = actionable if ("approver" in actor.roles or actionable) else \
-                [v for v in views if v.requester == actor.email]
+            from agent.waiting import waiting_for
+
+            views = waiting_for(actor.email, actor.roles, views)[0]
         return [ApprovalRequest.from_view(v) for v in views if can_see(actor, v)]
+
+    def waiting(self, person: Person, channel: str = "api") -> tuple[str, tuple[ApprovalRequest, ...]]:
+        """"What's waiting for me?" answered for ``person`` without a conversation: the reply's words
+        (how to decide them in ``channel`` included) and the requests it lists: an approver's to
+        decide, anyone else's own pending ones (``agent.waiting``)."""
+        from agent.waiting import answer
+
+        actor = self._actor(person)
+        text, shown = answer(actor.email, actor.roles, self.runtime.approvals.list("pending"), channel)
+        return text, tuple(ApprovalRequest.from_view(v) for v in shown)
 
     def approval(self, person: Person, approval_id: str) -> ApprovalRequest:
         """One request, if ``person`` may see it (else ``Refused('not_found')``: its existence is not
@@ -584,4 +601,5 @@ def _reply(reply: Any) -> Reply:
         waiting = [r for r in results if getattr(r, "kind", "") in ("pending_approval", "dry_run")]
         previews = tuple(row for r in waiting for row in _changes(r.preview))
     return Reply(reply.outcome, reply.text, previews, reply.confirmation_token, _approval_ids(results),
-                 receipts, reply.session_id, reply.failed, results, reply.model_turns, reply.usage.total)
+                 receipts, reply.session_id, reply.failed, results, reply.model_turns, reply.usage.total,
+                 tuple(ApprovalRequest.from_view(v) for v in reply.waiting))

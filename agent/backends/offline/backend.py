@@ -53,7 +53,8 @@ class OfflineBackend:
             ]
             return ModelTurn(text=plan.text, tool_calls=calls, stop_reason="tool_use", state=plan.state,
                              hold=plan.hold)
-        return ModelTurn(text=plan.text, clarify=plan.clarify, state=plan.state, stop_reason="end_turn")
+        return ModelTurn(text=plan.text, clarify=plan.clarify, state=plan.state, stop_reason="end_turn",
+                         about=plan.about)
 
     def _follow_up(self, text: str, messages: list[dict[str, Any]], context: TurnContext) -> Plan | None:
         """ "next page", "the same for EMEA", "undo that": answered from the transcript's calls."""

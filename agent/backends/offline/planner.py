@@ -85,12 +85,6 @@ SEVERAL = re.compile(
     r"update|set|rename|deactivate)\b)",
     re.IGNORECASE,
 )
-APPROVALS_HELP = (
-    "Approval requests are not something I act on in a conversation. To see them, run "
-    "`dsadmin approvals list --as YOUR_EMAIL` (an approver sees what they can decide, anyone else their "
-    "own requests); to decide, `dsadmin approvals approve ID --as YOUR_EMAIL` or "
-    "`dsadmin approvals deny ID --as YOUR_EMAIL`."
-)
 APPROVALS = re.compile(
     r"\b(approvals?|approve|apr_\w+|requests? (waiting|pending|awaiting)|pending requests?|"
     r"waiting (for|on) (me|my|approval))\b"
@@ -230,7 +224,7 @@ class Planner(Lookups):
         if refused_filter:
             return Plan(filter_refusal(refused_filter), clarify=True)
         if not pending and intent in (None, "list_users", "list_org") and APPROVALS.search(stripped.lower()):
-            return Plan(APPROVALS_HELP.replace("YOUR_EMAIL", self.actor), clarify=True)
+            return Plan(about="approvals")  # the conversation answers from the approval book
         return None
 
     def _request(self, intent: str, lexed, changed, until: str | None, day: str | None = None) -> Plan:
