@@ -82,8 +82,9 @@ def result_text(result: dict[str, Any]) -> str:
         summary = str(result.get("summary") or f"Request {approval_id} waits for an {role}'s approval.")
         if approval_id and approval_id not in summary:
             summary += f" (request {approval_id})"
-        return (summary + preview_text(result.get("preview"))
-                + f"\nTo approve: `dsadmin approvals approve {approval_id} --as APPROVER_EMAIL`")
+        # how an approver decides is each channel's own: the CLI prints its command, the web links the
+        # inbox, Slack and email reach the approvers; an employee in Slack is never told to run a CLI
+        return summary + preview_text(result.get("preview"))
     if kind == "dry_run":
         decision = DRY_RUN_DECISIONS.get(str(result.get("decision")), str(result.get("decision")))
         return f"{result.get('summary')} It {decision}." + preview_text(result.get("preview"))
