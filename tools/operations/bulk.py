@@ -284,3 +284,23 @@ def read_outcomes(rows: list[Row], results: list[dict[str, str]]) -> None:
 
 def succeeded(row: Row) -> bool:
     return row.outcome in SUCCESS
+
+
+# DocuSign's successes that changed nothing: an add of a user who exists, an update already so
+UNCHANGED = frozenset({"no_action_taken_user_exists", "no_action_taken"})
+
+
+def changed(row: Row) -> bool:
+    """The row's change was made (not merely accepted: 'no action taken' changed nothing)."""
+    return succeeded(row) and row.outcome not in UNCHANGED
+
+
+def outcome_tally(sent: list[Row]) -> str:
+    """What a job did, counted from its results: only rows that changed something are 'done', so a
+    rerun of the same file never reports as done what DocuSign left as it was."""
+    done = sum(1 for r in sent if changed(r))
+    unchanged = sum(1 for r in sent if succeeded(r) and not changed(r))
+    refused = len(sent) - done - unchanged
+    return (f"{done} of {len(sent)} row(s) done"
+            + (f", {unchanged} left unchanged (DocuSign took no action)" if unchanged else "")
+            + (f", {refused} refused by DocuSign" if refused else ""))  # fmt: skip

@@ -82,7 +82,8 @@ def test_a_seat_request_in_a_dm_is_approved_with_a_button_and_everyone_hears_bac
     assert len(replies) == 1 and "waiting for an approver" in replies[0]["text"]
     assert replies[0]["thread_ts"] == "1.0001"  # the reply is in the request's thread
     # in Slack's own words: the approvers are reached here, an employee is not handed a CLI command
-    assert "dsadmin approvals approve" not in replies[0]["text"] and "APPROVER_EMAIL" not in replies[0]["text"]
+    assert "dsadmin approvals approve" not in replies[0]["text"]
+    assert "APPROVER_EMAIL" not in replies[0]["text"]
 
     request, approval_id = world.approval_message()
     assert request["channel"] == "UAPPR"  # the approver's DM
