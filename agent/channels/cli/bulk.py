@@ -161,6 +161,13 @@ def run(
             **({"sleep": sleep} if sleep else {}),
         )
         results = jobs.import_results(rt.client, org, import_id)
+    except KeyboardInterrupt:  # the job is DocuSign's now: say so, or a person believes nothing was sent
+        typer.echo(
+            f"\ninterrupted: import {import_id} was already sent to DocuSign and carries on there; run the "
+            "same command again to follow it to its end (it is not sent twice).",
+            err=True,
+        )
+        raise
     except errors.NotFound:  # DocuSign no longer knows the job: not resumed, and not resent blindly
         resume.unlink(missing_ok=True)
         return out.fail(

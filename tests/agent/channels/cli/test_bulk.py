@@ -175,6 +175,9 @@ def test_an_interrupted_run_resumes_the_same_import(tmp_path, capsys):
     with pytest.raises(KeyboardInterrupt):
         bulk_cli.run(rt, rt.actor("admin@acme.com"), "add", text, yes=True, sleep=interrupted)
     assert len(_posts(sb)) == 1 and user(sb.dump(), "res.umed@acme.com") is None
+    # the person is told the file already went, and that the same command follows it
+    told = capsys.readouterr().err
+    assert "already sent to DocuSign" in told and "run the same command again" in told
     assert _run(sb, rt, "add", text, yes=True) == 0
     assert "Resuming import" in capsys.readouterr().out
     assert len(_posts(sb)) == 1  # not sent twice
