@@ -212,3 +212,23 @@ def test_a_message_longer_than_a_request_may_be_is_refused_with_the_limit_and_ru
     assert len(told) == 1 and "at most 4,000 characters" in told[0]
     assert world.sandbox.dump() == before
     assert not [e for e in world.rt.audit.tail(1000)[events:] if e.kind == "user_message"]
+
+
+@pytest.mark.parametrize("where", ["message", "button"])
+def test_a_failure_inside_dsadmin_is_told_to_the_person_never_silence(world, where):
+    def broken(*args, **kwargs):
+        raise RuntimeError("the store went away")
+
+    if where == "message":
+        world.rt.gate.submit = broken
+        world.dm("USAM", "Please give me a DocuSign Viewer seat on EMEA")
+        told = [m["text"] for m in world.slack.sent("chat.postMessage") if m["channel"] == "DUSAM"]
+    else:
+        world.dm("UMAYA", SEAT)
+        _request, approval_id = world.approval_message()
+        world.rt.gate.approve = broken
+        world.press("UAPPR", ui.APPROVE, approval_id, {"ts": "777.1"}, "UAPPR")
+        told = [m["text"] for m in world.slack.sent("chat.postEphemeral") if m["user"] == "UAPPR"]
+    assert len(told) == 1 and "failed on dsadmin's side" in told[0]
+    assert "cannot tell you whether it was carried out" in told[0]  # never claims that nothing changed
+    assert "the store went away" not in told[0]  # what failed stays in the log
