@@ -237,6 +237,7 @@ async def inbox_decide(request: Request, approval_id: str, verb: str):
     actor, info, form = posted
     rt = _rt(request)
     reason = form.get("reason", "").strip()[:1000] or None
+    kind: str
     try:
         reply = await run_in_threadpool(service.decide, rt, actor, approval_id, verb == "approve", reason)
         outcome, kind, status = reply.text, reply.outcome, 200
