@@ -92,9 +92,15 @@ def read_csv(text: str, kind: str) -> list[Row]:
         canonical.get(h.lower(), h[0].upper() + h[1:] if h.lower().startswith("group") else h) for h in header
     ]
     missing = [col for col in REQUIRED[kind] if col not in header]
+    separator = next((sep for sep in (";", "\t", "|") if len(header) == 1 and sep in header[0]), None)
+    if missing and separator is not None:  # a spreadsheet saved with its locale's list separator
+        shown = {"\t": "tabs"}.get(separator, f"'{separator}'")
+        raise BulkFileError(f"the columns are separated by {shown}, not commas (the header: {header[0]})",
+                            "save the file as comma-separated values (in a spreadsheet: CSV UTF-8, "
+                            "comma delimited)")  # fmt: skip
     if missing:
         raise BulkFileError(f"the header lacks {', '.join(missing)} (it has: {', '.join(header)})",
-                            f"a {kind} file's columns are: {_columns(kind)}")  # fmt: skip
+                            f"the columns of a bulk {kind} file: {_columns(kind)}")  # fmt: skip
     reader.fieldnames = header
     rows = [Row(reader.line_num, {k: (v or "").strip() for k, v in r.items() if k}) for r in reader]
     rows = [r for r in rows if any(r.values.values())]

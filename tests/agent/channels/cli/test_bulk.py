@@ -312,3 +312,15 @@ def test_a_file_that_is_not_utf8_csv_names_the_fix_not_the_codec(tmp_path, raw, 
     assert "codec" not in result.output
     assert isinstance(result.exception, SystemExit)  # a handled refusal, not a crash
     assert runner.invoke(app, ["sandbox", "dump", "--json"]).output == before
+
+
+def test_a_file_saved_with_semicolons_names_the_separator_and_the_fix(tmp_path, capsys):
+    """A spreadsheet in a locale whose list separator is ';' saves 'CSV' with semicolons."""
+    sb, rt = stack(tmp_path)
+    before = sb.dump()
+    text = ("AccountID;UserEmail;PermissionSet;UserName\n"
+            "Acme Main;semi.colon@acme.com;DocuSign Sender;Semi Colon\n")
+    assert _run(sb, rt, "add", text, yes=True) == 1
+    told = capsys.readouterr().err
+    assert "separated by ';', not commas" in told and "comma delimited" in told
+    assert sb.dump() == before and not _posts(sb)
