@@ -193,6 +193,8 @@ async def chat_post(request: Request):
     except service.Refused as exc:
         return HTMLResponse(exc.message, exc.status)
     lines = await run_in_threadpool(service.transcript, rt, actor, reply.session_id)
+    if lines and lines[-1][0] != "user":  # this reply: shown once, in full, in its own box below
+        lines = lines[:-1]
     return _chat_page(request, actor, info, reply.session_id, lines, reply)
 
 
