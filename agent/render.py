@@ -130,7 +130,8 @@ def receipt_line(result: dict[str, Any]) -> str:
     label = OPERATIONS.get(key, str(result.get("action") or "request").replace("_", " "))
     summary = _one_line(str(result.get("summary") or ""))
     if kind == "ok":
-        writes = result.get("action") in catalogue.WRITE_ACTIONS
+        # no action: the answer to a confirmation (a cancel), never a read
+        writes = result.get("action") in catalogue.WRITE_ACTIONS or not result.get("action")
         word = "done" if result.get("changed") else ("not changed" if writes else "read")
         return f"- {word}: {summary}"
     if kind == "denied":

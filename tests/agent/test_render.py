@@ -100,3 +100,11 @@ def test_the_receipt_has_one_line_per_call_in_the_gates_words():
     ]
     assert "SECRET-TOKEN-XYZ" not in receipt_text(results)
     assert receipt_text([]).endswith("no call was made; nothing was changed.")
+
+
+def test_a_cancelled_confirmation_is_not_receipted_as_a_read():
+    from agent.render import receipt_line
+
+    line = receipt_line({"kind": "ok", "action": "", "operation": "", "changed": False,
+                         "summary": "Cancelled; nothing was changed."})
+    assert line == "- not changed: Cancelled; nothing was changed."
