@@ -82,8 +82,9 @@ def result_text(result: dict[str, Any]) -> str:
         summary = str(result.get("summary") or f"Request {approval_id} waits for an {role}'s approval.")
         if approval_id and approval_id not in summary:
             summary += f" (request {approval_id})"
-        return (summary + preview_text(result.get("preview"))
-                + f"\nTo approve: `dsadmin approvals approve {approval_id} --as APPROVER_EMAIL`")
+        # how an approver decides is each channel's own: the CLI prints its command, the web links the
+        # inbox, Slack and email reach the approvers; an employee in Slack is never told to run a CLI
+        return summary + preview_text(result.get("preview"))
     if kind == "dry_run":
         decision = DRY_RUN_DECISIONS.get(str(result.get("decision")), str(result.get("decision")))
         return f"{result.get('summary')} It {decision}." + preview_text(result.get("preview"))
@@ -134,7 +135,8 @@ def receipt_line(result: dict[str, Any]) -> str:
     label = OPERATIONS.get(key, str(result.get("action") or "request").replace("_", " "))
     summary = _one_line(str(result.get("summary") or ""))
     if kind == "ok":
-        writes = result.get("action") in catalogue.WRITE_ACTIONS
+        # no action: the answer to a confirmation (a cancel), never a read
+        writes = result.get("action") in catalogue.WRITE_ACTIONS or not result.get("action")
         word = "done" if result.get("changed") else ("not changed" if writes else "read")
         return f"- {word}: {summary}"
     if kind == "denied":

@@ -233,3 +233,16 @@ def test_a_held_bulk_call_asks_the_approver_for_its_rows_before_sending_the_rest
     assert len(waiting) == 1 and {p["after"] for p in waiting[0].preview if p["field"] == "user"} == {
         "ad.one@acme.com"
     }
+
+
+def test_asking_again_for_a_file_already_imported_reports_nothing_done(tmp_path):
+    sb, _rt, folder, chat = _chat(tmp_path)
+    (folder / "new_hires.csv").write_text(NEW_HIRES)
+    chat.ask("Provision everyone in new_hires.csv")
+    assert "2 of 2 row(s) done" in chat.confirm(True).text
+    after_first = sb.dump()
+    chat.ask("Provision everyone in new_hires.csv")
+    again = chat.confirm(True)
+    assert sb.dump() == after_first
+    assert "0 of 2 row(s) done, 2 left unchanged" in again.text, again.text
+    assert [r.changed for r in again.results] == [False]  # the receipt does not say it changed

@@ -92,9 +92,15 @@ def read_csv(text: str, kind: str) -> list[Row]:
         canonical.get(h.lower(), h[0].upper() + h[1:] if h.lower().startswith("group") else h) for h in header
     ]
     missing = [col for col in REQUIRED[kind] if col not in header]
+    separator = next((sep for sep in (";", "\t", "|") if len(header) == 1 and sep in header[0]), None)
+    if missing and separator is not None:  # a spreadsheet saved with its locale's list separator
+        shown = {"\t": "tabs"}.get(separator, f"'{separator}'")
+        raise BulkFileError(f"the columns are separated by {shown}, not commas (the header: {header[0]})",
+                            "save the file as comma-separated values (in a spreadsheet: CSV UTF-8, "
+                            "comma delimited)")  # fmt: skip
     if missing:
         raise BulkFileError(f"the header lacks {', '.join(missing)} (it has: {', '.join(header)})",
-                            f"a {kind} file's columns are: {_columns(kind)}")  # fmt: skip
+                            f"the columns of a bulk {kind} file: {_columns(kind)}")  # fmt: skip
     reader.fieldnames = header
     rows = [Row(reader.line_num, {k: (v or "").strip() for k, v in r.items() if k}) for r in reader]
     rows = [r for r in rows if any(r.values.values())]
@@ -284,3 +290,23 @@ def read_outcomes(rows: list[Row], results: list[dict[str, str]]) -> None:
 
 def succeeded(row: Row) -> bool:
     return row.outcome in SUCCESS
+
+
+# DocuSign's successes that changed nothing: an add of a user who exists, an update already so
+UNCHANGED = frozenset({"no_action_taken_user_exists", "no_action_taken"})
+
+
+def changed(row: Row) -> bool:
+    """The row's change was made (not merely accepted: 'no action taken' changed nothing)."""
+    return succeeded(row) and row.outcome not in UNCHANGED
+
+
+def outcome_tally(sent: list[Row]) -> str:
+    """What a job did, counted from its results: only rows that changed something are 'done', so a
+    rerun of the same file never reports as done what DocuSign left as it was."""
+    done = sum(1 for r in sent if changed(r))
+    unchanged = sum(1 for r in sent if succeeded(r) and not changed(r))
+    refused = len(sent) - done - unchanged
+    return (f"{done} of {len(sent)} row(s) done"
+            + (f", {unchanged} left unchanged (DocuSign took no action)" if unchanged else "")
+            + (f", {refused} refused by DocuSign" if refused else ""))  # fmt: skip

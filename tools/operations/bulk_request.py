@@ -155,14 +155,13 @@ def _follow(gate: Gate, actor: Actor, call: ToolCall, ids: dict[str, str], kind:
                      session_id=session_id)  # fmt: skip
     if marker is not None:
         marker.unlink(missing_ok=True)
-    done = [r for r in sent if bulk.succeeded(r)]
     refused = [r for r in sent if not bulk.succeeded(r)]
     summary = (f"{'Followed the earlier import' if resumed else 'Import'} {import_id} of {name} "
-               f"{final.status}: {len(done)} of {len(sent)} row(s) done")  # fmt: skip
+               f"{final.status}: {bulk.outcome_tally(sent)}")  # fmt: skip
     if refused:
         summary += "; refused by DocuSign: " + "; ".join(
             f"line {r.line} {r.email}: {r.outcome}" for r in refused[:MAX_LINES_SHOWN])
-    return Ok(**ids, summary=summary + ".", changed=bool(done),
+    return Ok(**ids, summary=summary + ".", changed=any(bulk.changed(r) for r in sent),
               data={"import_id": import_id, "status": final.status, "rows": _rows(sent)},
               preview=[p for r in sent for p in r.preview])  # fmt: skip
 

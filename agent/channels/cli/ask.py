@@ -72,9 +72,20 @@ def _actor(rt: Any, email: str | None) -> Any:
 
     _check_as(email)
     try:
-        return rt.actor(cli_email(rt.config, email))  # --as only on the sandbox; else the signed-in person
+        actor = rt.actor(cli_email(rt.config, email))  # --as only on the sandbox; else the signed-in person
     except (SetupError, IdentityError) as exc:
         raise _fail(str(exc), 2) from None
+    return _with_a_role(actor)
+
+
+def _with_a_role(person: Any) -> Any:
+    """A person the configuration gives no role can do nothing here: refused before anything runs
+    (as Slack refuses them), not walked through a request to be denied row by row with a 'fix'."""
+    if not person.roles:
+        raise _fail(f"{person.email} has no role: they are not listed under people (admins, approvers, "
+                    "employees) in the configuration; use --as with someone who is, or ask an "
+                    "administrator to add them", 2)
+    return person
 
 
 def _check_as(email: str | None) -> None:
@@ -97,9 +108,10 @@ def _person(dsadmin: Any, email: str | None) -> Any:
 
     _check_as(email)
     try:
-        return dsadmin.person(cli_email(dsadmin.runtime.config, email))
+        person = dsadmin.person(cli_email(dsadmin.runtime.config, email))
     except (Refused, IdentityError) as exc:
         raise _fail(str(exc), 2) from None
+    return _with_a_role(person)
 
 
 def _session(dsadmin: Any, person: Any, backend: str | None, script: str | None, session: str | None,

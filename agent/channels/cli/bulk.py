@@ -112,8 +112,10 @@ def run(
     import_id = _read_resume(resume)
     if import_id is None:
         if not (yes or out.ask(f"Send {len(sendable)} row(s) to DocuSign as one {kind} import?")):
-            return out.done(
-                {"sent": 0, "rows": [r.as_dict() for r in rows]}, "Cancelled; nothing was sent.", 0
+            return out.done(  # the approver's rows were asked for all the same: said, with their request
+                {"sent": 0, "approval_id": approval, "rows": [r.as_dict() for r in rows]},
+                "Cancelled; nothing was sent.",
+                0,
             )
         items = tuple(
             {"action": r.call.action, "args": r.call.args, "fingerprint": r.fingerprint, "preview": r.preview}
@@ -159,6 +161,13 @@ def run(
             **({"sleep": sleep} if sleep else {}),
         )
         results = jobs.import_results(rt.client, org, import_id)
+    except KeyboardInterrupt:  # the job is DocuSign's now: say so, or a person believes nothing was sent
+        typer.echo(
+            f"\ninterrupted: import {import_id} was already sent to DocuSign and carries on there; run the "
+            "same command again to follow it to its end (it is not sent twice).",
+            err=True,
+        )
+        raise
     except errors.NotFound:  # DocuSign no longer knows the job: not resumed, and not resent blindly
         resume.unlink(missing_ok=True)
         return out.fail(
@@ -184,12 +193,8 @@ def run(
         },
     )
     resume.unlink(missing_ok=True)
-    done = Counter(bulk.succeeded(r) for r in sendable)
-    summary = (
-        f"Import {import_id} {final.status}: {done[True]} of {len(sendable)} row(s) done"
-        + (f", {done[False]} refused by DocuSign" if done[False] else "")
-        + "."
-    )
+    refused = any(not bulk.succeeded(r) for r in sendable)
+    summary = f"Import {import_id} {final.status}: {bulk.outcome_tally(sendable)}."
     return out.done(
         {
             "sent": len(sendable),
@@ -199,7 +204,7 @@ def run(
             "rows": [r.as_dict() for r in rows],
         },
         summary,
-        0 if not done[False] else 1,
+        1 if refused else 0,
     )
 
 
@@ -214,9 +219,13 @@ def _ask_approval(rt: Any, actor: Any, kind: str, rows: list, dry_run: bool) -> 
         {"action": r.call.action, "args": r.call.args, "fingerprint": r.fingerprint, "preview": r.preview}
         for r in rows
     )
+    batch = BatchCall(items)
+    same = rt.approvals.pending_for(actor.email, batch.fingerprint())
+    if same:  # the same file run again: the rows already wait in that request, never a second one
+        return str(same[0].id)
     request = rt.approvals.request(
         actor,
-        BatchCall(items),
+        batch,
         f"bulk {kind} of {len(rows)} users",
         verdict.approver_role,
         verdict.ttl_seconds,

@@ -28,10 +28,11 @@ from typing import Any
 
 import mcp_types as types
 from mcp.server.lowlevel import Server
-from mcp.shared.exceptions import NoBackChannelError
+from mcp.shared.exceptions import MCPError, NoBackChannelError
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 
 from agent.api import Agent, PendingConfirmation, Person, Reply
+from agent.render import when
 
 ORGANIZATION_URI = "dsadmin://organization"
 MY_REQUESTS_URI = "dsadmin://requests/mine"
@@ -164,8 +165,8 @@ class McpChannel:
                    MY_REQUESTS_URI: lambda: self._my_requests(actor),
                    WAITING_URI: lambda: self._waiting(actor)}
         reader = readers.get(uri)
-        if reader is None:
-            raise ValueError(f"unknown resource {uri!r}; use one of {', '.join(readers)}")
+        if reader is None:  # the client's mistake, said as one (not 'Internal server error')
+            raise MCPError(types.INVALID_PARAMS, f"unknown resource {uri!r}; use one of {', '.join(readers)}")
         body = await self._run(reader)
         text = json.dumps(body, default=str, indent=1)
         return types.ReadResourceResult(
@@ -247,12 +248,12 @@ def _confirmation_message(asked: PendingConfirmation) -> str:
     """The gate's own words for the exact call (and its preview, where the gate gives one)."""
     lines = [asked.summary]
     lines += [f"  {c.account}: {c.field} {c.before} -> {c.after}" for c in asked.previews]
-    lines.append(f"(expires {asked.expires_at})")
+    lines.append(f"(expires {when(asked.expires_at)})")
     return "\n".join(lines)
 
 
 def _confirm_elsewhere(token: str, pending: PendingConfirmation | None, actor: Person) -> str:
-    expires = f"  (expires {pending.expires_at})" if pending is not None else ""
+    expires = f"  (expires {when(pending.expires_at)})" if pending is not None else ""
     return (f"Your MCP client cannot ask you to confirm. To go ahead, run in a terminal: "
             f"dsadmin confirm {token} --as {actor.email}{expires}.")
 

@@ -16,7 +16,7 @@ EVENTS: dict[str, tuple[str, str, str]] = {
         "approvers",
         "dsadmin: {requester} asks for approval ({id})",
         "{requester} asks: {summary}\nIt expires {expires_at}. Approve or deny it in the inbox "
-        "(/inbox) or with `dsadmin approvals approve {id}`.",
+        "({base}/inbox) or with `dsadmin approvals approve {id}`.",
     ),
     "approved": (
         "requester",
@@ -32,7 +32,7 @@ EVENTS: dict[str, tuple[str, str, str]] = {
     "failed": (
         "requester",
         "dsadmin: your request {id} failed",
-        "Your approved request could not be carried out: {summary}\nSee /requests for details.",
+        "Your approved request could not be carried out: {summary}\nSee {base}/requests for details.",
     ),
     "expired": (
         "requester",
@@ -60,9 +60,12 @@ class Notice:
         }
 
 
-def compose(event: str, view: Any, approvers: list[str]) -> Notice:
+def compose(event: str, view: Any, approvers: list[str], base_url: str | None = None) -> Notice:
+    """``base_url``: where people reach the service (``auth.public_url``), so a link in an email opens
+    the page; without it the links stay paths, for the reader to put after the service's address."""
     audience, subject, body = EVENTS[event]
     fields = {
+        "base": (base_url or "").rstrip("/"),
         "id": view.id,
         "requester": view.requester,
         "summary": view.summary,

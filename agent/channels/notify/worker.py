@@ -86,7 +86,7 @@ def _deliver(rt: Any, entry: outbox.Claimed, worker: str, targets: list) -> str 
     view = rt.approvals.get(entry.approval_id)
     if view is None:
         return f"approval {entry.approval_id} is gone"
-    notice = compose(entry.event, view, rt.config.people.approvers)
+    notice = compose(entry.event, view, rt.config.people.approvers, rt.config.auth.public_url)
     for key, send in targets:
         if key in entry.delivered:
             continue

@@ -36,6 +36,9 @@ log = logging.getLogger("dsadmin.slack")
 MENTION = re.compile(r"<@[A-Z0-9]+>\s*")
 NO_EMAIL = ("Sorry — I can only help people whose Slack profile shows a verified email address, and "
             "yours doesn't. Ask your Slack admin to show it, or use `dsadmin` from a terminal.")
+FAILED = ("Sorry — that failed on dsadmin's side before I could give you an answer, so I cannot tell you "
+          "whether it was carried out. Check before trying again (ask me, or an administrator can read "
+          "`dsadmin audit tail`).")
 NO_ROLE = ("Sorry — {email} is not among the people dsadmin serves. Ask a DocuSign administrator "
            "to add you to the configuration's `people`.")
 
@@ -200,6 +203,21 @@ class SlackChannel:
         self.client.chat_update(channel=body["channel"]["id"], ts=body["message"]["ts"], text=outcome[:3000],
                                 blocks=ui.decided_blocks(request, outcome))
 
+    def on_failure(self, body: dict[str, Any]) -> None:
+        """A listener failed (the store went away, DocuSign broke mid-call): the person who asked or
+        pressed hears it where they did, instead of silence; what failed is in the log, not in Slack."""
+        event, user = body.get("event") or {}, (body.get("user") or {}).get("id")
+        try:
+            if event.get("channel") and event.get("user"):
+                self.client.chat_postMessage(channel=event["channel"], text=FAILED,
+                                             thread_ts=event.get("thread_ts") or event.get("ts"))
+            elif user and (body.get("channel") or {}).get("id"):
+                self._tell(body, FAILED)
+            elif user:  # a modal's submission: no channel of its own, so the person's DM
+                self.client.chat_postMessage(channel=user, text=FAILED)
+        except Exception as exc:  # Slack itself unreachable: the log is all that is left
+            log.error("could not tell the person that a listener failed: %s", type(exc).__name__)
+
     def _tell(self, body: dict[str, Any], text: str) -> None:
         """An answer only the presser sees; the shared message stays as it was."""
         self.client.chat_postEphemeral(channel=body["channel"]["id"], user=body["user"]["id"], text=text)
@@ -248,5 +266,6 @@ def build_app(channel: SlackChannel, signing_secret: str, *, process_before_resp
     @app.error
     def _error(error, body):  # never a traceback to Slack; the person hears that it failed
         log.error("slack listener failed: %s", type(error).__name__)
+        channel.on_failure(body or {})
 
     return app

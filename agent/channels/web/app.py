@@ -15,7 +15,8 @@ import threading
 from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from agent.channels.oidc import AuthError
@@ -64,6 +65,19 @@ class BodyLimit:
 
 class _TooLarge(Exception):
     pass
+
+
+async def _invalid_request(_request: Request, exc: Exception) -> Response:
+    """422 naming each bad field, as FastAPI's own answer, but written as ASCII JSON: a body whose
+    text pydantic refused as not Unicode (``"\\ud800"``) is echoed escaped instead of failing the
+    answer with a 500."""
+    import json
+
+    from fastapi.encoders import jsonable_encoder
+
+    errors = exc.errors() if isinstance(exc, RequestValidationError) else []
+    body = json.dumps({"detail": jsonable_encoder(errors)}, ensure_ascii=True)
+    return Response(body, 422, media_type="application/json")
 
 
 def _slack_routes(rt: Any) -> list[Any]:
@@ -126,6 +140,7 @@ def create_app(rt: Any, *, worker: bool = True) -> FastAPI:
     )
     app.state.rt = rt
     app.state.auth = auth
+    app.add_exception_handler(RequestValidationError, _invalid_request)
 
     @app.middleware("http")
     async def authenticate_api(request: Request, call_next):

@@ -193,6 +193,8 @@ async def chat_post(request: Request):
     except service.Refused as exc:
         return HTMLResponse(exc.message, exc.status)
     lines = await run_in_threadpool(service.transcript, rt, actor, reply.session_id)
+    if lines and lines[-1][0] != "user":  # this reply: shown once, in full, in its own box below
+        lines = lines[:-1]
     return _chat_page(request, actor, info, reply.session_id, lines, reply)
 
 
@@ -237,23 +239,16 @@ async def inbox_decide(request: Request, approval_id: str, verb: str):
     actor, info, form = posted
     rt = _rt(request)
     reason = form.get("reason", "").strip()[:1000] or None
+    kind: str
     try:
         reply = await run_in_threadpool(service.decide, rt, actor, approval_id, verb == "approve", reason)
-    except service.Refused as exc:
-        return HTMLResponse(exc.message, exc.status)
+        outcome, kind, status = reply.text, reply.outcome, 200
+    except service.Refused as exc:  # a second click, a stale tab: said on the inbox, as it stands now
+        outcome, kind, status = f"{exc.message}; nothing more was done.", "refused", exc.status
 
     requests = await run_in_threadpool(service.actionable, rt, actor)
-    return _page(
-        request,
-        "inbox.html",
-        {
-            "me": actor,
-            "csrf": info.csrf,
-            "requests": requests,
-            "outcome": reply.text,
-            "outcome_kind": reply.outcome,
-        },
-    )
+    context = {"me": actor, "csrf": info.csrf, "requests": requests, "outcome": outcome, "outcome_kind": kind}
+    return _page(request, "inbox.html", context, status)
 
 
 @router.get("/audit")

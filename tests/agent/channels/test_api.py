@@ -196,6 +196,17 @@ def test_malformed_bodies_get_422_naming_the_field(service, path, body, field):
     assert field in {str(d["loc"][-1]) for d in r.json()["detail"]}
 
 
+def test_text_that_is_not_unicode_gets_422_naming_the_field_never_500(service):
+    # a lone surrogate escaped in JSON: valid JSON, refused by pydantic, once answered with a 500
+    body = b'{"text": "Purge tom.baker@acme.com \\ud800"}'
+    before = service.state()
+    r = service.call("POST", "/api/v1/ask", "admin@acme.com", content=body,
+                     headers={"Content-Type": "application/json"})
+    assert r.status_code == 422, r.text
+    assert "text" in {str(d["loc"][-1]) for d in r.json()["detail"]}
+    assert service.state() == before
+
+
 def test_bodies_over_the_limit_get_413(service):
     r = service.call("POST", "/api/v1/ask", "admin@acme.com", json={"text": "x" * 70_000})
     assert r.status_code == 413

@@ -101,6 +101,26 @@ def test_seat_request_approved_in_the_inbox_and_shown_done(service, browser):
     assert sam["memberships"]["EMEA"]["permission_profile"] == "DocuSign Viewer"
 
 
+def test_approving_again_from_a_stale_inbox_tab_says_where_the_request_stands(service, browser):
+    base = service.base
+    sign_in(browser, base, "sam.lee@acme.com", "/chat")
+    ask(browser, "Please give me a DocuSign Viewer seat on EMEA")
+    approval_id = browser.find_element(By.CSS_SELECTOR, "#approval code").text
+    sign_in(browser, base, "approver@acme.com", "/inbox")
+    stale = browser.current_window_handle
+    browser.switch_to.new_window("tab")
+    browser.get(f"{base}/inbox")
+    browser.find_element(By.ID, f"approval-{approval_id}").find_element(By.CLASS_NAME, "approve").click()
+    assert browser.find_element(By.ID, "outcome").get_attribute("data-outcome") == "done"
+    browser.switch_to.window(stale)  # the page loaded before: its Approve button is still there
+    browser.find_element(By.ID, f"approval-{approval_id}").find_element(By.CLASS_NAME, "approve").click()
+    outcome = browser.find_element(By.ID, "outcome")  # the inbox again, not a bare line of text
+    assert outcome.get_attribute("data-outcome") == "refused"
+    assert "executed, not pending" in outcome.text and "nothing more was done" in outcome.text
+    assert browser.find_element(By.ID, "whoami").text.startswith("approver@acme.com")
+    assert len(service.rt.approvals.list("executed")) == 1  # ran once
+
+
 def test_admin_confirms_a_purge_in_the_chat_page(service, browser):
     sign_in(browser, service.base, "admin@acme.com", "/chat")
     reply = ask(browser, "Purge tom.baker@acme.com")

@@ -130,6 +130,20 @@ def test_approvers_hear_of_a_request_and_the_requester_of_each_outcome_once(tmp_
         rt.close()
 
 
+def test_an_email_links_to_the_inbox_at_the_service_s_public_address(tmp_path, smtp):
+    config = _config(smtp=smtp)
+    config.auth.public_url = "https://dsadmin.acme.com/"
+    rt = build_runtime(config, store_url=f"sqlite:///{tmp_path / 's.db'}")
+    try:
+        _request(rt)
+        assert run_once(rt).sent == 1
+        [(_to, raw)] = smtp.messages
+        text = email.message_from_string(raw).get_payload(decode=True).decode()
+        assert "in the inbox (https://dsadmin.acme.com/inbox)" in text  # a link that opens, not a bare path
+    finally:
+        rt.close()
+
+
 def test_an_approved_request_tells_of_approval_and_execution(tmp_path, smtp):
     rt = build_runtime(_config(smtp=smtp), store_url=f"sqlite:///{tmp_path / 's.db'}")
     try:

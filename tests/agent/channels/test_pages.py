@@ -170,3 +170,12 @@ def test_reading_the_chat_page_writes_nothing_and_shows_only_ones_own_session(se
     )
     other.get(f"{service.base}/chat", params={"session": "made-up-session"})
     assert len(service.rt.audit.tail(1000)) == before
+
+
+def test_the_chat_page_shows_a_reply_once(service):
+    client = sign_in(service, "admin@acme.com")
+    token = csrf_of(client.get(f"{service.base}/chat").text)
+    page = client.post(f"{service.base}/chat", data={"text": "Purge tom.baker@acme.com", "csrf": token}).text
+    assert 'id="confirm-form"' in page
+    assert page.count("This will purge tom.baker@acme.com") == 1  # not once in the transcript and again
+    assert page.count("You: Purge tom.baker@acme.com") == 1

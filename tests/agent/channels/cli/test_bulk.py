@@ -46,7 +46,8 @@ def test_add_provisions_every_row_in_one_job_and_audits_each_outcome(tmp_path, c
     assert membership(dump, "sam.lee@acme.com", "Acme Main")["permission_profile"] == "DocuSign Sender"
     assert len(_posts(sb)) == 1
     assert "line 4: sam.lee@acme.com -> no_action_taken_user_exists" in told
-    assert "3 of 3 row(s) done" in told
+    # sam exists: DocuSign took no action, so he is not counted as done
+    assert "2 of 3 row(s) done, 1 left unchanged (DocuSign took no action)" in told
     events = [e for e in rt.audit.records() if e.action == "bulk_import"]
     outcome = next(e for e in events if e.kind == "action_result" and e.payload.get("rows"))
     assert [r["result"] for r in outcome.payload["rows"]] == [
@@ -120,6 +121,48 @@ def test_rows_needing_an_approver_become_one_request_and_are_not_sent(tmp_path, 
     }
 
 
+def test_a_rerun_of_the_same_add_file_reports_nothing_done(tmp_path, capsys):
+    sb, rt = stack(tmp_path)
+    text = "AccountID,UserName,UserEmail,PermissionSet\nAcme Main,Ida One,ida.one@acme.com,DocuSign Sender\n"
+    assert _run(sb, rt, "add", text, yes=True) == 0
+    assert "1 of 1 row(s) done." in capsys.readouterr().out
+    after_first = sb.dump()
+    assert _run(sb, rt, "add", text, yes=True, as_json=True) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert sb.dump() == after_first
+    assert shown["rows"][0]["outcome"] == "no_action_taken_user_exists"
+    assert "0 of 1 row(s) done, 1 left unchanged" in shown["summary"]
+
+
+def _approval_policy(tmp_path, rt) -> None:
+    policy_file = tmp_path / "policy.yaml"
+    text = (Path(policies.__file__).parent / "default.yaml").read_text()
+    text = text.replace(
+        "approval_required_profiles: []",
+        'approval_required_profiles: ["Account Administrator"]\n'
+        "  profile_approval: {role: approver, ttl_seconds: 86400}",
+    )
+    policy_file.write_text(text)
+    rt.gate.policy = load_policy(policy_file)
+
+
+def test_a_rerun_or_a_declined_prompt_never_files_a_second_approval_request(tmp_path, capsys):
+    sb, rt = stack(tmp_path)
+    _approval_policy(tmp_path, rt)
+    csv_text = (
+        "AccountID,UserName,UserEmail,PermissionSet\nEMEA,Ad One,ad.one@acme.com,Account Administrator\n"
+        "EMEA,Plain One,plain.one@acme.com,DocuSign Sender\n"
+    )
+    assert _run(sb, rt, "add", csv_text) == 0  # no terminal, no --yes: the job is not sent
+    told = capsys.readouterr().out
+    waiting = rt.approvals.list("pending")
+    assert len(waiting) == 1 and f"wait in request {waiting[0].id}" in told  # the person is told of it
+    assert _run(sb, rt, "add", csv_text, yes=True, as_json=True) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert [a.id for a in rt.approvals.list("pending")] == [waiting[0].id] == [shown["approval_id"]]
+    assert user(sb.dump(), "plain.one@acme.com") and not user(sb.dump(), "ad.one@acme.com")
+
+
 def test_an_interrupted_run_resumes_the_same_import(tmp_path, capsys):
     sb, rt = stack(tmp_path)
     text = (
@@ -132,6 +175,9 @@ def test_an_interrupted_run_resumes_the_same_import(tmp_path, capsys):
     with pytest.raises(KeyboardInterrupt):
         bulk_cli.run(rt, rt.actor("admin@acme.com"), "add", text, yes=True, sleep=interrupted)
     assert len(_posts(sb)) == 1 and user(sb.dump(), "res.umed@acme.com") is None
+    # the person is told the file already went, and that the same command follows it
+    told = capsys.readouterr().err
+    assert "already sent to DocuSign" in told and "run the same command again" in told
     assert _run(sb, rt, "add", text, yes=True) == 0
     assert "Resuming import" in capsys.readouterr().out
     assert len(_posts(sb)) == 1  # not sent twice
@@ -266,3 +312,15 @@ def test_a_file_that_is_not_utf8_csv_names_the_fix_not_the_codec(tmp_path, raw, 
     assert "codec" not in result.output
     assert isinstance(result.exception, SystemExit)  # a handled refusal, not a crash
     assert runner.invoke(app, ["sandbox", "dump", "--json"]).output == before
+
+
+def test_a_file_saved_with_semicolons_names_the_separator_and_the_fix(tmp_path, capsys):
+    """A spreadsheet in a locale whose list separator is ';' saves 'CSV' with semicolons."""
+    sb, rt = stack(tmp_path)
+    before = sb.dump()
+    text = ("AccountID;UserEmail;PermissionSet;UserName\n"
+            "Acme Main;semi.colon@acme.com;DocuSign Sender;Semi Colon\n")
+    assert _run(sb, rt, "add", text, yes=True) == 1
+    told = capsys.readouterr().err
+    assert "separated by ';', not commas" in told and "comma delimited" in told
+    assert sb.dump() == before and not _posts(sb)

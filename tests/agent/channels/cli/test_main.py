@@ -93,6 +93,31 @@ def test_usage_errors_exit_2_and_change_nothing(tmp_path):
         assert result.exit_code == 2, (args, result.output)
 
 
+def test_as_someone_with_no_role_is_one_line_exit_2_on_every_command(tmp_path):
+    runner = CliRunner()
+    (tmp_path / "hires.csv").write_text("AccountID,UserEmail,PermissionSet,UserName\n"
+                                        "Acme Main,ida.one@acme.com,DocuSign Sender,Ida One\n")
+    before = runner.invoke(app, ["sandbox", "dump", "--json"]).output
+    for args in (
+        ["ask", "Who is still pending?"],
+        ["chat"],
+        ["confirm", "some-token"],
+        ["approvals", "list"],
+        ["bulk", "add", str(tmp_path / "hires.csv"), "--yes"],
+        ["report", "changes", "--since", "24h"],
+        ["mcp"],
+    ):
+        result = runner.invoke(app, [*args, "--as", "mallory@evil.example"])
+        assert result.exit_code == 2, (args, result.output)
+        assert result.output.strip().splitlines() == [
+            "error: mallory@evil.example has no role: they are not listed under people (admins, "
+            "approvers, employees) in the configuration; use --as with someone who is, or ask an "
+            "administrator to add them"
+        ], (args, result.output)
+    assert runner.invoke(app, ["sandbox", "dump", "--json"]).output == before
+    assert json.loads(runner.invoke(app, ["approvals", "list", "--json", "--status", "all"]).stdout) == []
+
+
 def test_confirm_from_someone_else_or_with_a_made_up_token_does_nothing():
     runner = CliRunner()
     asked = runner.invoke(app, ["ask", "--json", "--as", "admin@acme.com", "Purge tom.baker@acme.com"])

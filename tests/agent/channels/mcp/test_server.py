@@ -9,6 +9,7 @@ is on the sandbox's final state and on what the client was told.
 from __future__ import annotations
 
 import json
+import re
 
 import anyio
 import mcp_types as types
@@ -233,6 +234,33 @@ def test_the_organization_resource_lists_accounts_profiles_and_groups(tmp_path):
     assert set(accounts) == {a["name"] for a in sandbox.dump()["accounts"]}
     assert "Paralegal" in accounts["Acme Legal"]["permission_profiles"]
     assert "Sales" in accounts["Acme Main"]["groups"]
+
+
+def test_an_unknown_resource_is_the_client_s_error_naming_the_resources_there_are(tmp_path):
+    from mcp.shared.exceptions import MCPError
+
+    _, _, channel = _session(tmp_path, "sam.lee@acme.com")
+
+    async def body(client):
+        with pytest.raises(MCPError) as refused:
+            await client.read_resource("dsadmin://nope")
+        return refused.value
+
+    error = _run(channel, body)
+    assert error.code == types.INVALID_PARAMS  # not -32603 'Internal server error'
+    assert "dsadmin://nope" in error.message and ORGANIZATION_URI in error.message
+
+
+def test_the_confirmation_asked_of_the_person_shows_the_expiry_as_people_read_it(tmp_path):
+    _, _, channel = _session(tmp_path, "admin@acme.com")
+    seen: list[str] = []
+
+    async def body(client):
+        return await client.call_tool("manage_user", {"operation": "purge", "email": "tom.baker@acme.com"})
+
+    _run(channel, body, elicitation=_answering("decline", seen=seen))
+    [message] = seen
+    assert re.search(r"\(expires \d{4}-\d\d-\d\d \d\d:\d\d UTC\)$", message), message  # no microseconds
 
 
 def test_a_forged_retry_state_is_refused_and_changes_nothing(tmp_path):

@@ -81,6 +81,9 @@ def test_a_seat_request_in_a_dm_is_approved_with_a_button_and_everyone_hears_bac
     replies = [m for m in world.slack.sent("chat.postMessage") if m["channel"] == "DUMAYA"]
     assert len(replies) == 1 and "waiting for an approver" in replies[0]["text"]
     assert replies[0]["thread_ts"] == "1.0001"  # the reply is in the request's thread
+    # in Slack's own words: the approvers are reached here, an employee is not handed a CLI command
+    assert "dsadmin approvals approve" not in replies[0]["text"]
+    assert "APPROVER_EMAIL" not in replies[0]["text"]
 
     request, approval_id = world.approval_message()
     assert request["channel"] == "UAPPR"  # the approver's DM
@@ -209,6 +212,26 @@ def test_a_message_longer_than_a_request_may_be_is_refused_with_the_limit_and_ru
     assert len(told) == 1 and "at most 4,000 characters" in told[0]
     assert world.sandbox.dump() == before
     assert not [e for e in world.rt.audit.tail(1000)[events:] if e.kind == "user_message"]
+
+
+@pytest.mark.parametrize("where", ["message", "button"])
+def test_a_failure_inside_dsadmin_is_told_to_the_person_never_silence(world, where):
+    def broken(*args, **kwargs):
+        raise RuntimeError("the store went away")
+
+    if where == "message":
+        world.rt.gate.submit = broken
+        world.dm("USAM", "Please give me a DocuSign Viewer seat on EMEA")
+        told = [m["text"] for m in world.slack.sent("chat.postMessage") if m["channel"] == "DUSAM"]
+    else:
+        world.dm("UMAYA", SEAT)
+        _request, approval_id = world.approval_message()
+        world.rt.gate.approve = broken
+        world.press("UAPPR", ui.APPROVE, approval_id, {"ts": "777.1"}, "UAPPR")
+        told = [m["text"] for m in world.slack.sent("chat.postEphemeral") if m["user"] == "UAPPR"]
+    assert len(told) == 1 and "failed on dsadmin's side" in told[0]
+    assert "cannot tell you whether it was carried out" in told[0]  # never claims that nothing changed
+    assert "the store went away" not in told[0]  # what failed stays in the log
 
 
 def test_a_new_message_instead_of_the_button_withdraws_the_change_it_asked_about(world):
