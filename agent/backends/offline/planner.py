@@ -16,6 +16,7 @@ from typing import Any
 from agent.backends.base import OrgVocabulary
 from agent.backends.offline import filters, people
 from agent.backends.offline.frame import Frame
+from agent.backends.offline.framing import not_an_order
 from agent.backends.offline.grounding import Lexicon, normalize
 from agent.backends.offline.guards import Grounding, check
 from agent.backends.offline.intents import CALLS, classify, is_question
@@ -32,6 +33,7 @@ from agent.backends.offline.readings import (
     reading_asked,
     respelled_text,
 )
+from agent.backends.offline.scope import unrecognised
 from agent.backends.offline.since import BULK_CUE, bulk_file, bulk_kind, changed_since, skip_invalid
 from agent.backends.offline.slots import fill
 from agent.backends.offline.timing import not_scheduled, untimed
@@ -178,6 +180,9 @@ class Planner(Lookups):
             return aside
         if not changed:  # "who was modified in the last 3 days" is a listing, not a person named "modified"
             intent = about_someone(intent, lexed)
+        unordered = None if pending or intent in READ_INTENTS or intent is None else not_an_order(stripped)
+        if unordered:  # "if X is still active, close him", "jane asked me if she could be…"
+            return Plan(unordered, clarify=True)
         if pending:
             standalone = fill(intent, lexed) if intent else None
             if standalone is None or (
@@ -252,10 +257,20 @@ class Planner(Lookups):
             if writes and len(writes) == len(calls) else None
         if clause:  # "... and move him to finance": a second change the reading left out
             return Plan(ask_one_at_a_time(clause), clarify=True)
+        plan = self._echoed(plan, lexed)
         if respelled and not frame.respelled and plan.calls:
             plan.text = "\n\n".join(filter(None, (read_as(respelled), plan.text)))
         if until and plan.calls and intent not in READ_INTENTS:
             plan.text = "\n\n".join(filter(None, (plan.text, not_scheduled(until))))
+        return plan
+
+    def _echoed(self, plan: Plan, lexed) -> Plan:
+        """A question for a profile or group that the request seemed to name in words the
+        organization does not have ("add X to Finanse on EMEA") says those words back first."""
+        missing = ((plan.state or {}).get("pending") or {}).get("missing")
+        odd = [w for w in unrecognised(lexed) if w.lower() not in plan.text.lower()]
+        if plan.clarify and missing in ("profile", "groups") and odd:
+            plan.text = f"I do not recognise \u201c{' '.join(odd)}\u201d in {self._org()}. {plan.text}"
         return plan
 
     def _several(self, text: str) -> Plan | None:
