@@ -48,7 +48,9 @@ FRAMINGS: tuple[Framing, ...] = (
             r"\b(asked|asks|asking|wants to know|wanted to know|wonders|wondered|wondering|"
             r"would like to know)"
             r"( me| us| you)? (whether|if)\b[^,;.!?]*|"
-            r"\b(asked|asks|wants|wanted|told|tells) (me|us) to\b[^,;.!?]*"
+            r"\b(asked|asks|wants|wanted|told|tells) (me|us) to\b[^,;.!?]*|"
+            r"\b(said|says|claims|claimed|thinks|thought|mentioned|feels|believes)( that)? "
+            r"(he|she|they|<email>) (should|needs?|wants?|must|ought)\b[^,;.!?]*"
         ),
         "That relays what someone else asked (\u201c{said}\u201d); I do not act on a request passed on in "
         "someone's words.",
@@ -56,11 +58,25 @@ FRAMINGS: tuple[Framing, ...] = (
     Framing(
         "condition",
         re.compile(
-            rf"^{_CONDITION_WORD} (?!{_COURTESY})[^,;]*|"
+            rf"^(?:{_CONDITION_WORD} |after (?!all\b))(?!{_COURTESY})[^,;]*|"
             rf"[\s,;]+{_CONDITION_WORD} (?!{_COURTESY})[^,;.!?]*"
         ),
         "That change depends on a condition (\u201c{said}\u201d), and I do not check conditions before "
         "changing anything.",
+    ),
+    Framing(
+        "hypothetical",
+        re.compile(r"^(suppose|supposing|say|what if|imagine|hypothetically|let's say|lets say)\b[^,;.!?]*"),
+        "That imagines a change (\u201c{said}\u201d) rather than asking for one.",
+    ),
+    Framing(
+        "intention",
+        re.compile(
+            r"^((i|we)( might| may| could)( need to| have to| want to)?|(i|we) (was|were|am|are|'m|'re) "
+            r"(going to|planning to|planning on|thinking of|thinking about|considering)|(i|we) "
+            r"(plan|intend|hope) to|(thinking|planning|considering) (of|about|to|on))\b[^,;.!?]*"
+        ),
+        "That says what may be done later (\u201c{said}\u201d), not what to do now.",
     ),
     Framing(
         "report",
@@ -74,7 +90,9 @@ FRAMINGS: tuple[Framing, ...] = (
     Framing(
         "note",
         re.compile(
-            r"^(fyi|f\.y\.i\.?|heads[- ]up|for your information|just so you know)\b(?!.*\bplease\b).*"
+            r"^(fyi|f\.y\.i\.?|heads[- ]up|for your information|just so you know)\b(?!.*\bplease\b).*|"
+            r"^(the |an? |this |that )?(ticket|e-?mail|message|request|note|slack|hr|manager|legal)"
+            r"( from \S+)? (says|said|wrote|reads)\b[^.!?]*"
         ),
         "That reads as a note for context (\u201c{said}\u201d), not as a request.",
     ),
@@ -91,8 +109,9 @@ FRAMINGS: tuple[Framing, ...] = (
     Framing(
         "hedge",
         re.compile(r"\b(or maybe|or perhaps|probably|or something|something like)\b[^,;.!?]*|"
+                   r"^(maybe|perhaps|possibly)\b[^,;.!?]*|"
                    r"\b(i think|i guess|i believe|not sure)[\s.!?]*$"),
-        "You sound unsure of it (\u201c{said}\u201d), and I never write a value I was not sure of.",
+        "You sound unsure (\u201c{said}\u201d), and I only make a change you are sure of.",
     ),
 )
 
@@ -117,4 +136,4 @@ def _as_typed(text: str, said: str, skipped: int) -> str:
     """The matched words, with the person's own emails back in place of ``<email>`` (``skipped``:
     how many emails come before them)."""
     rest = iter(EMAIL.findall(text)[skipped:])
-    return re.sub("<email>", lambda _m: next(rest, "<email>"), said.strip(" ,;"))
+    return re.sub("<email>", lambda _m: next(rest, "<email>"), said.strip(" ,;()"))

@@ -43,6 +43,8 @@ QUESTION = re.compile(
     # "…, right?", "…, didn't I?": a tag asks whether something is so
     r"(,|\s)(right|correct|yes|no|didn't (i|we|you|they|he|she)|did (i|we) not|isn't (it|that|he|she)|"
     r"wasn't (it|that|he|she)|haven't (i|we)|hasn't (he|she)|shouldn't (i|we|he|she))\s*\?+$|"
+    r"\b(is|would) (that|this|it) (be )?(allowed|ok|okay|possible|fine|alright|permitted|a problem)\s*\?+$|"
+    r"\bshould (i|we) (do|go ahead with) (it|that|this)\s*\?+$|"
     r"^(remind (me|i)|quick question|question|just checking|sanity check|hypothetically|out of curiosity|"
     r"just curious|curious)\b"
 )
