@@ -16,8 +16,8 @@ import re
 # Words of the conversation around a value, never of a name or a title.
 SENTENCE_WORDS = frozenset({
     "i", "me", "my", "you", "your", "he", "she", "him", "her", "his", "they", "them", "their", "we",
-    "us", "our", "please", "thanks", "thank", "whatever", "whoever", "something", "someone", "maybe",
-    "perhaps", "probably", "same",
+    "us", "our", "please", "pls", "plz", "thanks", "thank", "thx", "whatever", "whoever", "something",
+    "someone", "maybe", "perhaps", "probably", "same",
 })
 # A value of several words ending on one of these was cut off mid-phrase ("Head of", "leading the").
 DANGLING_WORDS = frozenset({

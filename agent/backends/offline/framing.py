@@ -107,6 +107,15 @@ FRAMINGS: tuple[Framing, ...] = (
         "never everything but an exception.",
     ),
     Framing(
+        "mass",
+        re.compile(
+            r"\b(everyone|everybody|all (the )?(users|people|members|employees)|"
+            r"every (user|member|person|one)|them all|all of them)\b[^,;.!?]*"
+        ),
+        "That change reaches people it does not name (\u201c{said}\u201d); I change only people named "
+        "by email, one request each (or a CSV file for many).",
+    ),
+    Framing(
         "hedge",
         re.compile(r"\b(or maybe|or perhaps|probably|or something|something like)\b[^,;.!?]*|"
                    r"^(maybe|perhaps|possibly)\b[^,;.!?]*|"
@@ -117,6 +126,20 @@ FRAMINGS: tuple[Framing, ...] = (
 
 ASK = ("Nothing was changed. If you want a change made, say it as a request of its own, naming each "
        "person by email and the account.")
+
+
+# "(he moved to Finance)", "- she got married": why the change is wanted, never a value of it
+ASIDE = re.compile(
+    r"\s*\((?:he|she|they|his|her|their|just|since|as|because|per)\b[^)]*\)|"
+    r"\s+[-\u2013\u2014]\s+(?:he|she|they|his|her|their)\b[^()]*$",
+    re.IGNORECASE,
+)
+
+
+def without_asides(text: str) -> str:
+    """``text`` without its asides: "remove X from Sales (he moved to Finance)" -> "remove X from
+    Sales", so the reason's names (Finance) are never read as the change's values."""
+    return ASIDE.sub("", text).strip()
 
 
 def not_an_order(text: str) -> str | None:

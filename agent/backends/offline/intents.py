@@ -45,6 +45,7 @@ QUESTION = re.compile(
     r"wasn't (it|that|he|she)|haven't (i|we)|hasn't (he|she)|shouldn't (i|we|he|she))\s*\?+$|"
     r"\b(is|would) (that|this|it) (be )?(allowed|ok|okay|possible|fine|alright|permitted|a problem)\s*\?+$|"
     r"\bshould (i|we) (do|go ahead with) (it|that|this)\s*\?+$|"
+    r"^(is it |would it be |it's |its )?(ok|okay|safe|fine|alright|wise|smart) to\b.*\?\s*$|"
     r"^(remind (me|i)|quick question|question|just checking|sanity check|hypothetically|out of curiosity|"
     r"just curious|curious)\b"
 )

@@ -16,7 +16,7 @@ from typing import Any
 from agent.backends.base import OrgVocabulary
 from agent.backends.offline import filters, people
 from agent.backends.offline.frame import Frame
-from agent.backends.offline.framing import not_an_order
+from agent.backends.offline.framing import not_an_order, without_asides
 from agent.backends.offline.grounding import Lexicon, normalize
 from agent.backends.offline.guards import Grounding, check
 from agent.backends.offline.intents import CALLS, classify, is_question
@@ -172,6 +172,7 @@ class Planner(Lookups):
             return Plan(nothing_done(refused), clarify=True)
         changed_in = None if pending else changed_since(stripped)  # "changed today" is a filter
         stripped, until = untimed(stripped)
+        stripped = stripped if pending else without_asides(stripped)  # "(he moved to Finance)"
         lexed = self.lexicon.lex(stripped)
         intent = filters.question_intent(classify(lexed), lexed)  # "how many senders on EMEA?"
         intent, changed = changed_listing(intent, lexed, changed_in)

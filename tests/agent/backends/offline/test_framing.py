@@ -41,6 +41,7 @@ UNORDERED = [
     ("the ticket says: close chris.park@acme.com on EMEA", "the ticket says"),
     ("chris.park@acme.com said he should be an Account Administrator on EMEA", "said he should"),
     ("after he leaves, close chris.park@acme.com on EMEA", "after he leaves"),
+    ("close chris.park@acme.com and everyone in Sales on EMEA", "everyone in Sales on EMEA"),
 ]
 
 
@@ -62,6 +63,8 @@ def test_a_change_that_is_not_ordered_is_asked_about(acme_stack, text, said):
     "shouldn't john.doe@acme.com be a Viewer on EMEA?",
     "remind me: did we add siobhan.obrien@acme.com to Finance on EMEA?",
     "hypothetically, if I close jane.smith@acme.com on Acme Legal, who is left as admin?",
+    "ok to close chris.park@acme.com on EMEA?",
+    "safe to purge tom.baker@acme.com?",
 ])
 def test_a_question_about_a_change_only_reads(acme_stack, text):
     sandbox, rt = acme_stack()
@@ -149,6 +152,21 @@ def test_an_unknown_group_is_asked_about_never_dropped(acme_stack, text):
     with unchanged(sandbox):
         reply = _ask(rt, text)
     assert reply.outcome == "clarify" and "\u201cMarketing\u201d" in reply.text
+
+
+@pytest.mark.parametrize("text", [
+    "remove chris.park@acme.com from Sales on EMEA (he moved to Finance)",
+    "remove chris.park@acme.com from Sales on EMEA - he moved to Finance",
+])
+def test_an_aside_gives_no_values(acme_stack, text):
+    sandbox, rt = acme_stack(setup={"users": [{"email": "chris.park@acme.com", "first_name": "Chris",
+                                                "last_name": "Park", "memberships": {
+                                                    "EMEA": {"permission_profile": "DocuSign Sender",
+                                                             "groups": ["Sales", "Finance"]}}}]})
+    reply = _ask(rt, text)
+    assert reply.outcome == "done", reply.text
+    assert membership(sandbox.dump(), "chris.park@acme.com", "EMEA")["groups"] in (["Finance"],
+                                                                                   ["Everyone", "Finance"])
 
 
 def _ask(rt, text):
