@@ -130,6 +130,8 @@ def _candidates(toks: list[Token], kind: str, intent: str):
                 continue
             if word == "to" and kind == "account" and intent != "provision":
                 continue
+            if word in ("to", "from") and kind == "group" and intent == "provision":
+                continue  # a seat "in Marketing" names a group; "to read stuff" is a purpose
             name = _forward(toks, i + 1) if direction == "f" else _backward(toks, i)
             if direction == "f" and word in ("profile", "role", "group", "groups"):
                 continue

@@ -142,9 +142,15 @@ def without_asides(text: str) -> str:
     return ASIDE.sub("", text).strip()
 
 
+# "…so she can see what everyone sends", "…because he asked": the reason, read apart from the order
+REASON = re.compile(
+    r"\s+(so( that)? (i|we|he|she|they|you)\b|because\b|since (he|she|they)\b).*$", re.IGNORECASE
+)
+
+
 def not_an_order(text: str) -> str | None:
     """Why the write ``text`` describes is not to be proposed (None: it reads as an order)."""
-    typed = EMAIL.sub("<email>", " ".join(text.split()))
+    typed = EMAIL.sub("<email>", " ".join(REASON.sub("", text).split()))
     low = typed.lower()
     for framing in FRAMINGS:
         found = framing.pattern.search(low)

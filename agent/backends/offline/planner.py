@@ -9,6 +9,7 @@ detail it was not given. After the gate answers, it writes the reply from the ty
 
 from __future__ import annotations
 
+import difflib
 import re
 from functools import cached_property
 from typing import Any
@@ -181,7 +182,9 @@ class Planner(Lookups):
             return aside
         if not changed:  # "who was modified in the last 3 days" is a listing, not a person named "modified"
             intent = about_someone(intent, lexed)
-        unordered = None if pending or intent in READ_INTENTS or intent is None else not_an_order(stripped)
+        # an employee's own request always waits for an approver, who reads the exact change
+        admin_write = not (pending or self.employee or intent in READ_INTENTS or intent is None)
+        unordered = not_an_order(stripped) if admin_write else None
         if unordered:  # "if X is still active, close him", "jane asked me if she could be…"
             return Plan(unordered, clarify=True)
         if pending:
@@ -269,7 +272,10 @@ class Planner(Lookups):
         """A question for a profile or group that the request seemed to name in words the
         organization does not have ("add X to Finanse on EMEA") says those words back first."""
         missing = ((plan.state or {}).get("pending") or {}).get("missing")
-        odd = [w for w in unrecognised(lexed) if w.lower() not in plan.text.lower()]
+        known = (*self.vocabulary.all_profiles(), *self.vocabulary.all_groups())
+        names = {w for name in known for w in name.lower().split()}
+        odd = [w for w in unrecognised(lexed) if w.lower() not in plan.text.lower()
+               and (w[:1].isupper() or difflib.get_close_matches(w.lower(), names, n=1, cutoff=0.8))]
         if plan.clarify and missing in ("profile", "groups") and odd:
             plan.text = f"I do not recognise \u201c{' '.join(odd)}\u201d in {self._org()}. {plan.text}"
         return plan

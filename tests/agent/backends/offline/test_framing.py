@@ -171,3 +171,15 @@ def test_an_aside_gives_no_values(acme_stack, text):
 
 def _ask(rt, text):
     return Conversation(rt, rt.actor(ADMIN), OfflineBackend()).ask(text)
+
+
+@pytest.mark.parametrize("text", [
+    "My manager asked me to get a viewer seat on Contractors",
+    "I think I need a DocuSign Viewer seat on Contractors",
+    "I need a DocuSign Viewer seat on Contractors so I can see the documents everyone sends",
+])
+def test_an_employees_own_seat_request_still_goes_to_an_approver(acme_stack, text):
+    sandbox, rt = acme_stack()
+    with unchanged(sandbox):
+        reply = Conversation(rt, rt.actor("maya.chen@acme.com"), OfflineBackend()).ask(text)
+    assert reply.outcome == "pending_approval", reply.text
