@@ -48,6 +48,7 @@ class Frame:
     candidates: list[str] = field(default_factory=list)  # the emails offered for it
     respelled: list[str] = field(default_factory=list)  # the request as read, when a word was a typo
     seat: bool = False  # an employee's own seat request: configured defaults fill what is unsaid
+    later: str | None = None  # a day still to come the change was asked for ("on friday"): held
 
     def as_dict(self) -> dict:
         return asdict(self)
