@@ -498,6 +498,9 @@ ASKS_FOR_AN_ACT = re.compile(
     r"^(do you mind \w+ing|is it possible (for you )?to|any chance you (could|can))\b"
 )
 
+# "Would it hurt to…?", "Could that break anything?": a polite opening that asks about an effect
+EFFECT_QUESTION = re.compile(r"^(would|could|will|might|can) (it|that|this|there)\b(?! be possible)")
+
 
 def reads_as_question(text: str) -> bool:
     """'Do I have the Viewer profile on EMEA?' is a question; 'Can I get a seat, please?' and
@@ -512,6 +515,8 @@ def reads_as_question(text: str) -> bool:
     asking = next((part for part in reversed(sentences) if part.rstrip().endswith("?")), sentences[0])
     words = [w for w in (w.strip(",.!?:;") for w in asking.lower().split()) if w and w not in GREETINGS]
     first = words[0] if words else ""
+    if EFFECT_QUESTION.match(" ".join(words)):
+        return True  # "would it hurt to close X?": about what a change would do, not asking for it
     if first in POLITE or ASKS_FOR_AN_ACT.match(" ".join(words)):
         return False
     return asking.rstrip().endswith("?") or first in QUESTION_WORDS

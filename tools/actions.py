@@ -32,6 +32,7 @@ from pydantic_core import ErrorDetails
 from policies import catalogue
 from policies.call import ToolCall as ToolCall  # re-exported: callers above policies import it here
 from policies.problems import field_problems
+from tools.values import sentence_problem
 
 ACTION_NAMES: tuple[str, ...] = catalogue.ACTION_NAMES
 WRITE_ACTIONS = catalogue.WRITE_ACTIONS
@@ -129,6 +130,15 @@ class ManageUser(_Action):
     all_accounts: bool = Field(False, description=_about(action_name, "all_accounts"))
     permission_profile: Text | None = Field(None, description=_about(action_name, "permission_profile"))
     groups: GroupList | None = Field(None, description=_about(action_name, "groups"))
+
+    @field_validator("first_name", "last_name", "job_title")
+    @classmethod
+    def _a_value_not_a_sentence(cls, value: str | None) -> str | None:
+        """A name or title carrying the sentence around it is refused, never written."""
+        problem = sentence_problem(value)
+        if problem:
+            raise ValueError(f"{problem}: give the value on its own, e.g. in quotes")
+        return value
 
 
 class ListAccount(_Action):

@@ -29,3 +29,20 @@ def test_questions(text):
 ])
 def test_requests(text):
     assert not reads_as_question(text)
+
+
+@pytest.mark.parametrize("text", [
+    "Would it hurt to close chris.park@acme.com on EMEA?",
+    "could that break anything if I remove john from Sales?",
+    "Will it matter if I make chris a viewer?",
+])
+def test_a_question_about_a_changes_effect(text):
+    assert reads_as_question(text)
+
+
+@pytest.mark.parametrize("text", [
+    "Would it be possible to close maya.chen@acme.com on Contractors?",
+    "Would you close john.doe@acme.com on EMEA?",
+])
+def test_polite_requests_stay_requests(text):
+    assert not reads_as_question(text)

@@ -8,6 +8,7 @@ Strong cues always count; weak ones ("in", "to", "from") only where the intent n
 from __future__ import annotations
 
 from agent.backends.offline.grounding import Token
+from agent.backends.offline.negation import WRITE_VERBS
 from agent.backends.offline.tokens import ARTICLES, STOP
 from agent.backends.offline.tokens import low as _low
 
@@ -114,7 +115,7 @@ CUES = [
 WEAK_USE = {
     "profile": {"change_profile"},
     "account": {"provision", "close", "reactivate", "remove_from_account"},
-    "group": {"add_groups", "remove_groups", "set_groups"},
+    "group": {"add_groups", "remove_groups", "set_groups", "provision"},
 }
 
 
@@ -129,6 +130,8 @@ def _candidates(toks: list[Token], kind: str, intent: str):
                 continue
             if word == "to" and kind == "account" and intent != "provision":
                 continue
+            if word in ("to", "from") and kind == "group" and intent == "provision":
+                continue  # a seat "in Marketing" names a group; "to read stuff" is a purpose
             name = _forward(toks, i + 1) if direction == "f" else _backward(toks, i)
             if direction == "f" and word in ("profile", "role", "group", "groups"):
                 continue
@@ -150,6 +153,22 @@ def _candidates(toks: list[Token], kind: str, intent: str):
             name = _forward(toks, i + 2)
             if name:
                 yield name
+
+
+NOT_LISTED = frozenset({"then", "also", "him", "her", "them", "me", "please", "thanks", "thank"})
+
+
+def listed_after(toks: list[Token], i: int) -> list[str]:
+    """Unknown names listed after a known one at ``i - 1``: "Sales and Marketing", "Sales, Ops":
+    each is echoed back as a name the organization may not have, never dropped."""
+    found: list[str] = []
+    while i < len(toks) and toks[i].entity is None and toks[i].low in (",", "and", "&", "plus"):
+        name = _forward(toks, i + 1)
+        if not name or name.split()[0].lower() in WRITE_VERBS | NOT_LISTED:
+            break  # "Sales and make him a viewer": a second request, not a second group
+        found.append(name)
+        i += 1 + len(name.split())
+    return found
 
 
 def cued(toks: list[Token], kind: str, intent: str) -> str | None:

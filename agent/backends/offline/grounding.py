@@ -231,6 +231,7 @@ class Lexicon:
                     continue  # "show me everyone on EMEA": a pronoun, not the Everyone group
                 if entity is not None and not any(s < m.end() and m.start() < e for s, e, _ in spans):
                     known.append((m.start(), m.end(), entity))
+            known = _joined(text, sorted(known, key=lambda k: k[0]))
             taken = [(s, e) for s, e, _ in spans + known]
             spans.extend(self._widened(text, s, e, entity, taken) for s, e, entity in known)
         spans.sort()
@@ -261,6 +262,21 @@ class Lexicon:
             return start, end, entity
         phrase = text[new_start:new_end].strip()
         return new_start, new_end, Entity((entity.kind,), phrase, entity.quoted, known=False)
+
+
+def _joined(text: str, known: list[tuple[int, int, Entity]]) -> list[tuple[int, int, Entity]]:
+    """Two profile names side by side are one name the organization does not have: "Admin Sender"
+    is neither "admin" nor "Sender" (a person holds one profile), so it is echoed back as said,
+    never read as the privileged half of it."""
+    out: list[tuple[int, int, Entity]] = []
+    for start, end, entity in known:
+        before = out[-1] if out else None
+        if before and "profile" in entity.kinds and "profile" in before[2].kinds \
+                and not text[before[1]:start].strip():
+            out[-1] = (before[0], end, Entity(("profile",), text[before[0]:end], False, known=False))
+            continue
+        out.append((start, end, entity))
+    return out
 
 
 # Verbs after which a capitalised word is the person acted on ("Give Chris sender rights").

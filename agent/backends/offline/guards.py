@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from agent.backends.base import OrgVocabulary
 from agent.backends.offline.frame import Frame
+from tools.values import sentence_problem
 
 # Words that make a "name" or "title" a sentence fragment ("just Müller now - can you update it for").
 NOT_VALUE_WORDS = frozenset(
@@ -109,6 +110,8 @@ def plausible(value: str | None, field: str) -> bool:
     """A first/last name is one to three name-like words; a job title at most eight words; neither
     has an email, a verb or pronoun from the sentence around it, or a clause break."""
     if not value or "@" in value or re.search(r"\s[-\u2013\u2014]\s|[?!;:]|\s-$", value):
+        return False
+    if sentence_problem(value):  # the gate's own test: "Head of", "whatever HR says"
         return False
     words = value.split()
     if any(w.lower().strip(".,") in NOT_VALUE_WORDS for w in words):

@@ -36,7 +36,18 @@ QUESTION = re.compile(
     r".*\b(whether|if)\b|"
     r"^(tell me|let me know|i wonder|i'm wondering|i am wondering|wondering|not sure|i'd like to know|"
     r"i want to know|i need to know) (whether|if)\b|"
-    r"\bwhat (would|will|happens|could) (happen|happens)\b|\bshould (<self>|i|we) (use|pick|choose|give)\b"
+    r"\bwhat (would|will|happens|could) (happen|happens)\b|\bshould (<self>|i|we) (use|pick|choose|give)\b|"
+    # "would it hurt to close X?", "could that break anything?": about a change's effect, not an order
+    r"^(would|could|will|might|can) (it|that|this|there)\b(?! be possible)|"
+    r"^(shouldn't|wouldn't|couldn't|isn't|aren't|wasn't|weren't|doesn't|didn't|hasn't|haven't)\b|"
+    # "…, right?", "…, didn't I?": a tag asks whether something is so
+    r"(,|\s)(right|correct|yes|no|didn't (i|we|you|they|he|she)|did (i|we) not|isn't (it|that|he|she)|"
+    r"wasn't (it|that|he|she)|haven't (i|we)|hasn't (he|she)|shouldn't (i|we|he|she))\s*\?+$|"
+    r"\b(is|would) (that|this|it) (be )?(allowed|ok|okay|possible|fine|alright|permitted|a problem)\s*\?+$|"
+    r"\bshould (i|we) (do|go ahead with) (it|that|this)\s*\?+$|"
+    r"^(is it |would it be |it's |its )?(ok|okay|safe|fine|alright|wise|smart) to\b.*\?\s*$|"
+    r"^(remind (me|i)|quick question|question|just checking|sanity check|hypothetically|out of curiosity|"
+    r"just curious|curious)\b"
 )
 # "…so I can pick one", "…because she moved": a purpose or reason is context, not the request.
 CONTEXT_TAIL = re.compile(

@@ -50,9 +50,18 @@ def _title_stated(toks: list[Token]) -> str | None:
     for i, tok in enumerate(toks):
         if getattr(tok.entity, "kind", None) in ("email", "self"):
             value = _value_after(toks, i + 1, require_to=True)
-            if value and value.split()[0].lower() not in ("a", "an", "the", "my", "her", "his", "their"):
+            if value and value.split()[0].lower() not in ("a", "an", "the", "my", "her", "his", "their") \
+                    and not _doing(value):
                 return value
     return None
+
+
+def _doing(value: str) -> bool:
+    """'is now heading the HR team': what the person does, not a title ("Managing Director" is
+    capitalised; "heading the…" is a clause, or holds an article a title would not)."""
+    first = value.split()[0]
+    return (first.islower() and first.endswith("ing")) or any(
+        w.lower() in ("the", "a", "an") for w in value.split()[1:])
 
 
 def _as_typed(text: str, value: str) -> str | None:

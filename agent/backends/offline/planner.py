@@ -9,6 +9,7 @@ detail it was not given. After the gate answers, it writes the reply from the ty
 
 from __future__ import annotations
 
+import difflib
 import re
 from functools import cached_property
 from typing import Any
@@ -16,6 +17,7 @@ from typing import Any
 from agent.backends.base import OrgVocabulary
 from agent.backends.offline import filters, people
 from agent.backends.offline.frame import Frame
+from agent.backends.offline.framing import not_an_order, without_asides
 from agent.backends.offline.grounding import Lexicon, normalize
 from agent.backends.offline.guards import Grounding, check
 from agent.backends.offline.intents import CALLS, classify, is_question
@@ -33,6 +35,7 @@ from agent.backends.offline.readings import (
     reading_asked,
     respelled_text,
 )
+from agent.backends.offline.scope import unrecognised
 from agent.backends.offline.since import BULK_CUE, bulk_file, bulk_kind, changed_since, skip_invalid
 from agent.backends.offline.slots import fill
 from agent.backends.offline.timing import held_for_the_day, later, not_scheduled, untimed
@@ -166,6 +169,7 @@ class Planner(Lookups):
         changed_in = None if pending else changed_since(stripped)  # "changed today" is a filter
         stripped, until = untimed(stripped)
         stripped, day = (stripped, None) if changed_in else later(stripped)
+        stripped = stripped if pending else without_asides(stripped)  # "(he moved to Finance)"
         lexed = self.lexicon.lex(stripped)
         intent = filters.question_intent(classify(lexed), lexed)  # "how many senders on EMEA?"
         intent, changed = changed_listing(intent, lexed, changed_in)
@@ -174,6 +178,11 @@ class Planner(Lookups):
             return aside
         if not changed:  # "who was modified in the last 3 days" is a listing, not a person named "modified"
             intent = about_someone(intent, lexed)
+        # an employee's own request always waits for an approver, who reads the exact change
+        admin_write = not (pending or self.employee or intent in READ_INTENTS or intent is None)
+        unordered = not_an_order(stripped) if admin_write else None
+        if unordered:  # "if X is still active, close him", "jane asked me if she could be…"
+            return Plan(unordered, clarify=True)
         if pending:
             standalone = fill(intent, lexed) if intent else None
             if standalone is None or (
@@ -251,10 +260,23 @@ class Planner(Lookups):
             if writes and len(writes) == len(calls) else None
         if clause:  # "... and move him to finance": a second change the reading left out
             return Plan(ask_one_at_a_time(clause), clarify=True)
+        plan = self._echoed(plan, lexed)
         if respelled and not frame.respelled and plan.calls:
             plan.text = "\n\n".join(filter(None, (read_as(respelled), plan.text)))
         if until and plan.calls and intent not in READ_INTENTS:
             plan.text = "\n\n".join(filter(None, (plan.text, not_scheduled(until))))
+        return plan
+
+    def _echoed(self, plan: Plan, lexed) -> Plan:
+        """A question for a profile or group that the request seemed to name in words the
+        organization does not have ("add X to Finanse on EMEA") says those words back first."""
+        missing = ((plan.state or {}).get("pending") or {}).get("missing")
+        known = (*self.vocabulary.all_profiles(), *self.vocabulary.all_groups())
+        names = {w for name in known for w in name.lower().split()}
+        odd = [w for w in unrecognised(lexed) if w.lower() not in plan.text.lower()
+               and (w[:1].isupper() or difflib.get_close_matches(w.lower(), names, n=1, cutoff=0.8))]
+        if plan.clarify and missing in ("profile", "groups") and odd:
+            plan.text = f"I do not recognise \u201c{' '.join(odd)}\u201d in {self._org()}. {plan.text}"
         return plan
 
     def _several(self, text: str) -> Plan | None:

@@ -98,6 +98,12 @@ def vocabulary_for(text: str, full: OrgVocabulary, accounts: Iterable[str] = ())
     return full
 
 
+def unrecognised(lexed) -> list[str]:
+    """The words of a request that are neither grammar nor a known name ("Adminstrator",
+    "Finanse"): what a question about a missing profile or group must echo back."""
+    return [t.text for t in lexed.tokens if t.entity is None and t.text[:1].isalpha() and not _explained(t)]
+
+
 def _explained(token) -> bool:
     entity = token.entity
     if entity is not None:

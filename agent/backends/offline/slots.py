@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from agent.backends.offline.cues import cued, cued_all
+from agent.backends.offline.cues import cued, cued_all, listed_after
 from agent.backends.offline.frame import Frame, status_of
 from agent.backends.offline.grounding import Lexed, Token
 from agent.backends.offline.intents import classify
@@ -194,6 +194,7 @@ def _accounts_and_groups(toks: list[Token], intent: str) -> tuple[list[str], lis
             accounts.append(entity.value)
         elif "group" in kinds and "profile" not in kinds:
             groups.append(entity.value)
+            groups.extend(listed_after(toks, i + 1))  # "Sales and Marketing": Marketing is asked about
     if not accounts:
         name = cued(toks, "account", intent)
         if name:
