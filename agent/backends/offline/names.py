@@ -24,9 +24,14 @@ NOT_A_VALUE = words(
     """
     wrong incorrect misspelled misspelt mispelled mispelt typo typoed outdated out-of-date old stale
     off bad broken missing empty blank weird messed garbled incomplete inaccurate not still fine ok
-    okay right correct same different out no invalid obsolete expired unknown
+    okay right correct same different out no invalid obsolete expired unknown garbage rubbish junk
+    nonsense mess messy gibberish confusing misleading strange odd funny ancient fixed updated changed
+    corrected sorted done cleaned amended
     """
 )
+# "it should be VP Sales" after a judgement: the value the person wants, said after what is wrong
+CORRECTED = words("should must needs ought has have")
+CORRECTED_VERBS = words("be say read show")
 
 
 def read_names(lexed: Lexed, frame: Frame) -> None:
@@ -36,12 +41,35 @@ def read_names(lexed: Lexed, frame: Frame) -> None:
         frame.job_title = _title_stated(lexed.tokens)
     for name in ("first_name", "last_name", "job_title"):
         value = getattr(frame, name)
-        if value and value.split()[0].strip(".,!?").lower() in NOT_A_VALUE:
-            value = None  # "is wrong": a judgement of the value, not the value
-            setattr(frame, name, None)
+        if value and _judged(value):
+            # "is wrong": a judgement of the value, not the value; the value may follow it
+            value = _corrected(lexed.tokens, value)
+            setattr(frame, name, value)
         if value:  # "title -> Payroll Manager": the arrow introduces the value, it is not part of it
             value = LEADING_MARKS.sub("", value)
             setattr(frame, name, _as_typed(lexed.text, value) if value else None)
+
+
+def _judged(value: str) -> bool:
+    """'wrong, it should be …', 'a mess': the words judge the old value rather than give a new one."""
+    first = [w.strip(".,!?").lower() for w in value.split()[:2]]
+    return first[0] in NOT_A_VALUE or (first[0] in ("a", "an", "all", "so", "very", "totally")
+                                       and len(first) > 1 and first[1] in NOT_A_VALUE)
+
+
+def _corrected(toks: list[Token], judged: str) -> str | None:
+    """The value said after a judgement ("X's title is wrong, it should be VP Sales" -> "VP Sales"):
+    only after "should/must/needs … be/say/read", and never another judgement; else None (ask)."""
+    for k in range(len(toks) - 1):
+        if _low(toks, k) in CORRECTED and (
+            _low(toks, k + 1) in CORRECTED_VERBS
+            or (_low(toks, k + 1) == "to" and _low(toks, k + 2) in CORRECTED_VERBS)
+        ):
+            start = k + 1 if _low(toks, k + 1) in CORRECTED_VERBS else k + 2
+            value = _value_after(toks, start + 1, require_to=False)
+            if value and not _judged(value) and value.split()[0].lower() not in STOP:
+                return value
+    return None
 
 
 def _title_stated(toks: list[Token]) -> str | None:
@@ -140,15 +168,22 @@ CONNECTORS = frozenset({"to", "as", ":", "=", "is", "be", "become", "becomes", "
 FIELD_CUES = frozenset({"first", "last", "given", "family", "surname", "job", "title", "name"})
 
 
+def _where(toks: list[Token], j: int) -> bool:
+    """'title on Acme Legal is …': where the field is, said between its cue and its value."""
+    return (toks[j].entity is None and toks[j].low in ("on", "in", "at", "for")
+            and j + 1 < len(toks) and getattr(toks[j + 1].entity, "kind", None) in ("account", "email"))
+
+
 def _value_after(toks: list[Token], i: int, require_to: bool = False) -> str | None:
     """The free text after 'to' / 'as' / ':' up to an account mention, another field or the end."""
     j, connected = i, False
     while j < len(toks) and (
         getattr(toks[j].entity, "kind", None) in ("email", "self")
         or (toks[j].entity is None and toks[j].low in LEAD_INS | CONNECTORS)
+        or _where(toks, j)
     ):
         connected = connected or toks[j].low in CONNECTORS
-        j += 1
+        j += 2 if _where(toks, j) else 1
     if require_to and not connected:
         return None
     entity = toks[j].entity if j < len(toks) else None

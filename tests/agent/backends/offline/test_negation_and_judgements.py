@@ -67,6 +67,39 @@ def test_a_stated_name_is_still_written(acme_stack):
     assert user(sandbox.dump(), "tom.baker@acme.com")["last_name"] == "Baker-Smith"
 
 
+@pytest.mark.parametrize(
+    ("text", "email", "field", "value"),
+    [("liam.oconnor@acme.com's title is wrong, it should be Senior SDR", "liam.oconnor@acme.com",
+      "job_title", "Senior SDR"),
+     ("wei.zhang@acme.com's job title is a mess, it needs to read Treasury Manager", "wei.zhang@acme.com",
+      "job_title", "Treasury Manager"),
+     ("ken.watanabe@acme.com's title on acme legal is outdated, should be Senior Paralegal",
+      "ken.watanabe@acme.com", "job_title", "Senior Paralegal"),
+     ("raj.kumar@acme.com's last name is misspelt, it should be Kumaar", "raj.kumar@acme.com",
+      "last_name", "Kumaar")],
+)
+def test_a_judgement_then_the_wanted_value_writes_only_the_wanted_value(acme_stack, text, email, field, value):
+    sandbox, rt = acme_stack()
+    reply = _ask(rt, text)
+    assert reply.outcome == "done", reply.text
+    found = user(sandbox.dump(), email)
+    written = found[field] if field in found else [m.get(field) for m in found["memberships"].values()]
+    assert written == value or value in written
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["olivia.brown@acme.com's title is wrong, it should be whatever her manager says",
+     "olivia.brown@acme.com's title is outdated, should it be Office Manager?",
+     "olivia.brown@acme.com's title is wrong, it should be fixed"],
+)
+def test_a_judgement_without_a_clear_wanted_value_still_asks(acme_stack, text):
+    sandbox, rt = acme_stack()
+    with unchanged(sandbox):
+        reply = _ask(rt, text)
+    assert reply.outcome in ("clarify", "done") and "Set " not in reply.text
+
+
 def _ask(rt, text):
     return Conversation(rt, rt.actor(ADMIN), OfflineBackend()).ask(text)
 
