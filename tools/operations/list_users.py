@@ -139,9 +139,9 @@ def _run_filtered(action: ListUsers, filt: mf.MembershipFilter, env: Env, offset
     where = "all accounts" if len(covered) > 1 and len(covered) == len(env.directory.accounts()) else (
         ", ".join(covered))
     summary = f"Users on {where}{filt.describe()}{_said(action, since)}: {len(users)}"
-    if one:
+    if one:  # the answer alone: a count of "users with the profile" under it reads as the org's count
         summary = mf.answer_for_one(str(action.email), found[0], filt,
-                                    users[0]["memberships"] if users else []) + "\n" + summary
+                                    users[0]["memberships"] if users else [])
     elif len(page) < len(users):
         summary += f" (showing {offset + 1}-{following})" if page else " (none on this page)"
     return Outcome(summary=summary, data={"users": page, "total": len(users)},

@@ -223,9 +223,8 @@ class Planner(Lookups):
 
     def _aside(self, intent: str | None, lexed, stripped: str, pending: dict | None, changed) -> Plan | None:
         """A listing it cannot filter as asked, or a question about approval requests."""
-        refused_filter = (
-            unsupported_filter(stripped) if intent == "list_users" and not pending and not changed else None
-        )
+        listing = intent in ("list_users", "list_groups", "list_profiles") and not pending and not changed
+        refused_filter = unsupported_filter(stripped, intent) if listing else None
         if refused_filter:
             return Plan(filter_refusal(refused_filter), clarify=True)
         if not pending and intent in (None, "list_users", "list_org") and APPROVALS.search(stripped.lower()):
