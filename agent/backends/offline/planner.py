@@ -15,6 +15,7 @@ from typing import Any
 
 from agent.backends.base import OrgVocabulary
 from agent.backends.offline import filters, people
+from agent.backends.offline.about_person import answer_state, person_frame, person_question
 from agent.backends.offline.frame import Frame
 from agent.backends.offline.grounding import Lexicon, normalize
 from agent.backends.offline.guards import Grounding, check
@@ -176,6 +177,9 @@ class Planner(Lookups):
         aside = self._aside(intent, lexed, stripped, pending, changed)
         if aside is not None:
             return aside
+        asked = None if pending else person_question(stripped)
+        if asked is not None:  # "which accounts sofia is on", "is victor still active on EMEA?"
+            return self._complete(person_frame(asked, self.grounding.account))
         if not changed:  # "who was modified in the last 3 days" is a listing, not a person named "modified"
             intent = about_someone(intent, lexed)
         if pending:
@@ -343,7 +347,7 @@ class Planner(Lookups):
             self._problem(frame)
             or self._domain_slip(frame)
             or reading_asked(frame)
-            or Plan(calls=self._calls(frame))
+            or Plan(calls=self._calls(frame), state=answer_state(frame))
         )
 
     def _domain_slip(self, frame: Frame) -> Plan | None:
