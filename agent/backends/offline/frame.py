@@ -50,6 +50,7 @@ class Frame:
     seat: bool = False  # an employee's own seat request: configured defaults fill what is unsaid
     asked: str | None = None  # a question about one person's record ("title", "invite", "status", ...)
     asked_status: str | None = None  # the status a "status" question asks about ("is X still active?")
+    read_as: list[str] = field(default_factory=list)  # how a read took a doubtful word, said before it
 
     def as_dict(self) -> dict:
         return asdict(self)

@@ -36,6 +36,7 @@ from agent.backends.offline.readings import (
 from agent.backends.offline.since import BULK_CUE, bulk_file, bulk_kind, changed_since, skip_invalid
 from agent.backends.offline.slots import fill
 from agent.backends.offline.timing import not_scheduled, untimed
+from agent.backends.offline.unapplied import place_question, unapplied, unapplied_note, unknown_place
 from agent.backends.offline.unsupported import declined, filter_refusal, unsupported_filter
 from policies import catalogue
 from tools.actions import WRITE_ACTIONS, ToolCall
@@ -257,6 +258,14 @@ class Planner(Lookups):
             return Plan(ask_one_at_a_time(clause), clarify=True)
         if respelled and not frame.respelled and plan.calls:
             plan.text = "\n\n".join(filter(None, (read_as(respelled), plan.text)))
+        if frame.read_as and plan.calls:  # "“legal” read as the account Acme Legal"
+            plan.text = "\n\n".join(filter(None, (*frame.read_as, plan.text)))
+        left = unapplied(frame, lexed) if plan.calls and not plan.state else []
+        place = unknown_place(left, lexed)
+        if place and self.vocabulary.groups:  # with the groups unread, planned again on every name
+            return Plan(place_question(place, self.vocabulary), clarify=True)
+        if left:  # "who in marketing is pending?": the listing runs, and says what it did not use
+            plan.text = "\n\n".join(filter(None, (unapplied_note(left), plan.text)))
         if until and plan.calls and intent not in READ_INTENTS:
             plan.text = "\n\n".join(filter(None, (plan.text, not_scheduled(until))))
         return plan
