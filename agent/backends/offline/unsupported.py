@@ -45,6 +45,7 @@ TOPICS: tuple[tuple[str, str], ...] = (
 # person's group or profile ("remove the Sales group from maya").
 _NOT_A_PERSONS = r"(?!\s+(for|of|to|from|on behalf)\b)"
 _THING = r"(the|a|an|our|this|that)\s+(new\s+)?(?!(user|docusign|seat)\b)([\w-]+\s+){0,2}"
+_RENAME = r"|\brename\s+(the\s+|our\s+)?([\w-]+\s+){0,2}"  # "rename the Sales group to Revenue"
 ACTS: tuple[tuple[str, str, str], ...] = (
     (r"\bre-?send\w*\b.*\b(activation|invit\w*|welcome|e-?mail|link)\b|"
      r"\bsend\b.*\b(activation|invit\w*|welcome) (e-?mail|link|mail)\b.*\bagain\b|"
@@ -52,15 +53,16 @@ ACTS: tuple[tuple[str, str, str], ...] = (
      "resend an activation or invitation email",
      "To see who has not activated yet, ask \u201cwho is still pending?\u201d."),
     (rf"\b(delete|remove|close|rename|create|add|open|set up|make|merge|archive)\s+{_THING}"
-     rf"account\b{_NOT_A_PERSONS}",
+     rf"account\b{_NOT_A_PERSONS}{_RENAME}account\b",
      "create, rename or delete an account itself",
      "I can list the accounts, and close or open a user's membership on one (for example "
      "\u201cclose maya.chen@acme.com on Contractors\u201d)."),
-    (rf"\b(delete|remove|create|add|make|set up|rename|archive|edit)\s+{_THING}groups?\b{_NOT_A_PERSONS}",
+    (rf"\b(delete|remove|create|add|make|set up|rename|archive|edit)\s+{_THING}groups?\b{_NOT_A_PERSONS}"
+     rf"{_RENAME}groups?\b",
      "create, rename or delete a group itself",
      "I can list an account's groups, and add users to a group or remove them from one."),
     (rf"\b(delete|remove|create|add|make|set up|rename|edit|copy|clone)\s+{_THING}(permission\s+)?"
-     rf"profiles?\b{_NOT_A_PERSONS}",
+     rf"profiles?\b{_NOT_A_PERSONS}{_RENAME}(permission\s+)?profiles?\b",
      "create, edit or delete a permission profile itself",
      "I can list an account's permission profiles and change which one a user has."),
 )
