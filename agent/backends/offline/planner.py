@@ -37,7 +37,13 @@ from agent.backends.offline.since import BULK_CUE, bulk_file, bulk_kind, changed
 from agent.backends.offline.slots import fill
 from agent.backends.offline.timing import not_scheduled, untimed
 from agent.backends.offline.unapplied import place_question, unapplied, unapplied_note, unknown_place
-from agent.backends.offline.unsupported import declined, filter_refusal, unsupported_filter
+from agent.backends.offline.unsupported import (
+    LACKING,
+    closed_period_note,
+    declined,
+    filter_refusal,
+    unsupported_filter,
+)
 from policies import catalogue
 from tools.actions import WRITE_ACTIONS, ToolCall
 
@@ -230,11 +236,22 @@ class Planner(Lookups):
         """A listing it cannot filter as asked, or a question about approval requests."""
         listing = intent in ("list_users", "list_groups", "list_profiles") and not pending and not changed
         refused_filter = unsupported_filter(stripped, intent) if listing else None
+        closed = refused_filter and not LACKING.search(stripped.lower())
+        if closed and fill("list_users", lexed).status == "closed":
+            return self._closed_when(lexed, str(refused_filter))  # "closed this month": the dates shown
         if refused_filter:
             return Plan(filter_refusal(refused_filter), clarify=True)
         if not pending and intent in (None, "list_users", "list_org") and APPROVALS.search(stripped.lower()):
             return Plan(APPROVALS_HELP.replace("YOUR_EMAIL", self.actor), clarify=True)
         return None
+
+    def _closed_when(self, lexed, phrase: str) -> Plan:
+        """'who was closed this month?': no filter takes the closing date, so the closed users are
+        listed with the date each membership was closed, under a line saying the period was not applied."""
+        plan = self._complete(fill("list_users", lexed))
+        if plan.calls and not plan.state:
+            plan.text = closed_period_note(phrase)
+        return plan
 
     def _request(self, intent: str, lexed, changed, until: str | None) -> Plan:
         """A new request read in full: its frame, completed. A write read through a plain slip of one

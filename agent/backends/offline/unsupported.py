@@ -119,3 +119,9 @@ def filter_refusal(phrase: str) -> str:
         "one group, or when a user last changed. Ask for one of those (for example \u201clist closed "
         "users on EMEA\u201d or \u201cwho changed in the last 3 days?\u201d)."
     )
+
+
+def closed_period_note(phrase: str) -> str:
+    return (f"Not applied: \u201c{phrase}\u201d. A user listing cannot filter by when a membership was "
+            "closed, so every closed user is listed below, each closed membership with the date it was "
+            "closed (YYYY-MM-DD): read the period off those dates.")

@@ -7,6 +7,8 @@ alone where the point is that nothing is proposed at all.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from agent_stack import unchanged
 
@@ -102,8 +104,6 @@ def test_a_persons_group_or_account_is_still_their_request(acme, text):
     ("which users have no group", "\u201cno group\u201d"),
     ("who isn't in any group?", "\u201cnot in any group\u201d"),
     ("users without a permission profile", "\u201cwithout a permission profile\u201d"),
-    ("show me everyone who was closed this month", "\u201cthis month\u201d"),
-    ("who got deactivated recently?", "\u201crecently\u201d"),
 ])
 def test_a_filter_the_listing_lacks_is_named_back_never_dropped(acme, text, named):
     plan = Planner(acme, ADMIN, ("admin",)).plan(text)
@@ -168,3 +168,23 @@ def test_a_yes_or_no_about_one_person_carries_no_count(acme_stack):
         reply = _ask(rt, "is olivia an admin?")
     assert "No: olivia.brown@acme.com does not have permission profile 'Account Administrator'" in reply.text
     assert "'Account Administrator': 0" not in reply.text
+
+
+@pytest.mark.parametrize(("text", "period"), [
+    ("show me everyone who was closed this month", "this month"),
+    ("who got deactivated recently?", "recently"),
+])
+def test_a_closing_period_is_named_as_not_applied_and_the_dates_are_shown(acme_stack, text, period):
+    sandbox, rt = acme_stack()
+    with unchanged(sandbox):
+        reply = _ask(rt, text)
+    assert reply.outcome == "done"
+    assert reply.text.startswith(f"Not applied: \u201c{period}\u201d")
+    closed_days_ago = {"tom.baker@acme.com": 400, "lisa.wong@acme.com": 0.5}
+    for email, days in closed_days_ago.items():
+        assert email in reply.text and _date(sandbox.clock.timestamp() - days * 86400) in reply.text
+    assert "sam.lee@acme.com" not in reply.text
+
+
+def _date(timestamp: float) -> str:
+    return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d")
