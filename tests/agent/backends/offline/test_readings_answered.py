@@ -188,3 +188,11 @@ def test_a_closing_period_is_named_as_not_applied_and_the_dates_are_shown(acme_s
 
 def _date(timestamp: float) -> str:
     return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d")
+
+
+def test_the_subject_of_can_is_the_person_not_the_words_after(acme_stack):
+    sandbox, rt = acme_stack()
+    with unchanged(sandbox):
+        reply = _ask(rt, "can ken send on acme main?")
+    assert reply.outcome == "done" and "ken.watanabe@acme.com" in reply.text and "DocuSign Viewer" in reply.text
+    assert "ken send" not in reply.text
