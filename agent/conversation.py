@@ -34,6 +34,9 @@ MAX_RESULT_CHARS = 40_000
 # far above any real request (a list of names belongs in a CSV file, `dsadmin bulk`), and the audit
 # log records the whole of what the model reads, so the two never differ.
 MAX_REQUEST_CHARS = 4000
+# A message that only says yes: it means the prompt on screen, so it does not withdraw it.
+BARE_YES = re.compile(r"\s*(?:y|yes|yep|yeah|yup|sure|ok|okay|confirm(?:ed)?|go ahead|do it|proceed)"
+                      r"(?:[\s,]*(?:please|pls|thanks))?[\s.!]*")
 # declarative tables: ``Base`` declares ``__table__`` as a Table (audit.models)
 _SESSIONS, _MESSAGES = Session.__table__, SessionMessage.__table__
 
@@ -122,7 +125,13 @@ class Conversation:
             payload={"text": text, "backend": self.backend.name},
         )
         self._add({"role": "user", "content": [{"type": "text", "text": text}]})
-        reply = self._finish(self._loop(reads_as_question(text)))
+        withdrawn = self._withdraw_unanswered(text)
+        reply = self._loop(reads_as_question(text))
+        if withdrawn:
+            what = "; ".join(withdrawn)
+            reply.text = (f"{reply.text.rstrip()}\n\n(Withdrawn, nothing of it was done: the change that "
+                          f"waited for your yes ({what}). Ask for it again if you still want it.)")
+        reply = self._finish(reply)
         self._save()
         if reply.confirmation_token:
             self._pending_token = reply.confirmation_token
@@ -157,6 +166,16 @@ class Conversation:
         outcome = outcome_of(results[-1]) if len(results) == 1 else _outcome(results, clarify=False)
         reply = Reply(outcome, text, results=results, calls=[_record(r.action, {}, r) for r in results])
         return self._finish(reply)
+
+    def _withdraw_unanswered(self, text: str) -> list[str]:
+        """A new request instead of an answer withdraws what this session's last reply asked a yes
+        for: "make david an admin" then "no wait, make it EMEA" must not leave the first change one
+        stray click (a stale Confirm button) or the next "yes" away from running. A bare yes is the
+        exception: the person means the prompt, and is pointed to it (the model cannot consent)."""
+        if BARE_YES.fullmatch(text.lower()):
+            return []
+        self._pending_token = None
+        return self.rt.gate.withdraw(self.actor, self.session_id)
 
     @property
     def pending_confirmation(self) -> str | None:

@@ -56,6 +56,17 @@ class _Resubmission(_Pipeline):
                               _Consent(confirmed=True, fingerprint=fingerprint, origin="confirmation"))
                 for call, fingerprint in calls]
 
+    def withdraw(self, actor: Actor, session_id: str) -> list[str]:
+        """Withdraw the confirmations ``actor`` left unanswered in ``session_id`` (they said something
+        else instead); returns each one's summary, so the person can be told none of it ran."""
+        blank = ToolCall(id="confirmation", action="", args={})
+        withdrawn = self.confirmations.withdraw(actor, session_id)
+        for view in withdrawn:
+            self._audit("action_result", actor, session_id, blank,
+                        {"outcome": RequestOutcome.DECLINED,
+                         "summary": f"confirmation withdrawn (a new request replaced it): {view.summary}"})
+        return [view.summary for view in withdrawn]
+
     def hold(self, actor: Actor, calls: list[ToolCall], *, session_id: str | None = None,
              why: str) -> list[Result]:
         """Plan and decide ``calls`` without running any write, and ask ONE confirmation for all the

@@ -209,3 +209,22 @@ def test_a_message_longer_than_a_request_may_be_is_refused_with_the_limit_and_ru
     assert len(told) == 1 and "at most 4,000 characters" in told[0]
     assert world.sandbox.dump() == before
     assert not [e for e in world.rt.audit.tail(1000)[events:] if e.kind == "user_message"]
+
+
+def test_a_new_message_instead_of_the_button_withdraws_the_change_it_asked_about(world):
+    """The Confirm button of a change the person moved away from ("no wait, make it EMEA") runs
+    nothing when pressed later: the DM's next message withdrew it, and the reply said so."""
+    world.dm("UADMIN", "make david.kim@acme.com an Account Administrator on Acme Main")
+    (asked,) = [m for m in world.slack.sent("chat.postMessage") if m["channel"] == "DUADMIN"]
+    button = _action(asked, ui.CONFIRM)
+    assert button is not None
+    before = membership(world.sandbox.dump(), "david.kim@acme.com", "Acme Main")
+
+    world.dm("UADMIN", "no wait, make it EMEA")
+    told = [m["text"] for m in world.slack.sent("chat.postMessage") if m["channel"] == "DUADMIN"][-1]
+    assert "Withdrawn, nothing of it was done" in told
+
+    world.press("UADMIN", ui.CONFIRM, button["value"], {"ts": "556.1", "thread_ts": "1.0001"}, "DUADMIN")
+    (updated,) = world.slack.sent("chat.update")
+    assert "declined" in updated["text"]
+    assert membership(world.sandbox.dump(), "david.kim@acme.com", "Acme Main") == before
