@@ -194,5 +194,5 @@ def test_the_subject_of_can_is_the_person_not_the_words_after(acme_stack):
     sandbox, rt = acme_stack()
     with unchanged(sandbox):
         reply = _ask(rt, "can ken send on acme main?")
-    assert reply.outcome == "done" and "ken.watanabe@acme.com" in reply.text and "DocuSign Viewer" in reply.text
-    assert "ken send" not in reply.text
+    assert reply.outcome == "done" and "ken.watanabe@acme.com" in reply.text
+    assert "DocuSign Viewer" in reply.text and "ken send" not in reply.text
