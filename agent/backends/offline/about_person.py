@@ -74,17 +74,21 @@ def person_question(text: str) -> tuple[Asked, str, str | None, str | None] | No
     return None
 
 
-def person_frame(found: tuple[Asked, str, str | None, str | None],
-                 account_named: Callable[[str], str | None]) -> Frame:
+def person_frame(found: tuple[Asked, str, str | None, str | None], account_named: Callable[[str], str | None],
+                 group_named: Callable[[str], str | None]) -> Frame:
     """The read of that person's memberships, carrying what was asked (the person is looked up by
-    name first; an account the organization lacks is kept as said, for the planner to ask about)."""
+    name first). The place is an account, else a group ("is fatima active in HR?"); a place the
+    organization lacks is kept as an account, as said, for the planner to ask about."""
     row, who, account, status = found
+    group = group_named(account.lower()) if account and not account_named(account) else None
     frame = Frame("user_memberships", asked=row.kind, asked_status=status)
     if "@" in who:
         frame.emails = [who]
     else:
         frame.person = who
-    if account:
+    if group:
+        frame.groups = [group]
+    elif account:
         frame.accounts = [account_named(account) or account]
     return frame
 
@@ -92,6 +96,14 @@ def person_frame(found: tuple[Asked, str, str | None, str | None],
 def answer_state(frame: Frame) -> dict[str, Any] | None:
     """The state that brings the read's result back here, to be answered in a sentence."""
     return {"pending": {"frame": frame.as_dict(), "lookup": "answer"}} if frame.asked else None
+
+
+def answer_for(frame: Frame, result: dict[str, Any]) -> str:
+    """The answer to the question the frame carries, about the account or the group it names."""
+    if frame.groups:  # read as that person's listing in the group: the gate's yes or no answers it
+        return ""
+    account = frame.accounts[0] if frame.accounts else None
+    return answer(frame.asked or "", frame.asked_status, account, result)
 
 
 def answer(kind: str, status: str | None, account: str | None, result: dict[str, Any]) -> str:

@@ -60,8 +60,7 @@ class Lookups:
         """A question about one person's record: the direct answer, then what the read returned."""
         from agent.render import result_text
 
-        account = frame.accounts[0] if frame.accounts else None
-        said = about_person.answer(frame.asked or "", frame.asked_status, account, result)
+        said = about_person.answer_for(frame, result)
         return Plan("\n\n".join(filter(None, (said, result_text(result)))))
 
     def after_own_seat_lookup(self, frame: Frame, result: dict[str, Any]) -> Plan:

@@ -186,7 +186,8 @@ class Planner(Lookups):
             return aside
         asked = None if pending else person_question(stripped)
         if asked is not None:  # "which accounts sofia is on", "is victor still active on EMEA?"
-            return self._complete(person_frame(asked, self.grounding.account))
+            groups = {g.lower(): g for g in self.grounding.groups(None)}
+            return self._complete(person_frame(asked, self.grounding.account, groups.get))
         if not changed:  # "who was modified in the last 3 days" is a listing, not a person named "modified"
             intent = about_someone(intent, lexed)
         if pending:

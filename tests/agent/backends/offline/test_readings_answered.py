@@ -196,3 +196,12 @@ def test_the_subject_of_can_is_the_person_not_the_words_after(acme_stack):
         reply = _ask(rt, "can ken send on acme main?")
     assert reply.outcome == "done" and "ken.watanabe@acme.com" in reply.text
     assert "DocuSign Viewer" in reply.text and "ken send" not in reply.text
+
+
+def test_a_persons_status_in_a_group_is_their_listing_in_that_group(acme_stack):
+    sandbox, rt = acme_stack()
+    with unchanged(sandbox):
+        reply = _ask(rt, "is fatima active in HR?")
+    assert reply.outcome == "done"
+    assert "Yes: fatima.zahra@acme.com is in group 'HR' on Acme Main." in reply.text
+    assert "Acme Main: active" in reply.text and "no account" not in reply.text.lower()
