@@ -37,6 +37,7 @@ LISTING_WORDS = FUNCTION_WORDS | words(
     awaiting unactivated required sent
     changed modified updated since today yesterday days day weeks hours minutes last past
     u pull work works working asked asks wants wanted needs needed auditor manager boss colleague
+    belong belongs belonging part currently
     colleagues
     """
 )
