@@ -73,6 +73,8 @@ class Reply:
     failed: bool = False
     model_turns: int = 0
     receipt: str = ""
+    # the approval requests a "what's waiting for me?" answer listed (a channel adds its controls)
+    waiting: list[Any] = field(default_factory=list)
 
     @property
     def confirmations(self) -> list[ConfirmationNeeded]:
@@ -102,11 +104,12 @@ class Conversation:
     """One person's session with one backend. Not thread-safe; one per channel session."""
 
     def __init__(self, rt: Runtime, actor: Actor, backend: Backend, session_id: str | None = None, *,
-                 dry_run: bool = False):
+                 dry_run: bool = False, channel: str = "cli"):
         self.rt = rt
         self.actor = actor
         self.backend = backend
         self.dry_run = dry_run  # writes are planned, decided and previewed, never run
+        self.channel = channel  # where the person is (``agent.waiting.HOW_TO_DECIDE``'s keys)
         self.session_id = session_id or uuid.uuid4().hex
         self.messages: list[dict[str, Any]] = []
         self._stored = 0
@@ -194,6 +197,7 @@ class Conversation:
         texts: list[str] = []
         turns = 0
         clarify = False
+        waiting: list[Any] = []
         for _step in range(settings.max_steps):
             context = self.rt.turn_context(self.actor, remaining_tokens=max(budget - usage.total, 0))
             try:
@@ -236,6 +240,9 @@ class Conversation:
                     failed=True,
                     model_turns=turns,
                 )
+            if turn.about == "approvals" and not turn.tool_calls:  # answered here, in the turn's words
+                listed, waiting = self._waiting()
+                turn.text = _join([turn.text, listed])
             meta = {"pending": turn.state["pending"]} if turn.state and "pending" in turn.state else None
             self._add(
                 {
@@ -252,7 +259,8 @@ class Conversation:
                 break
             blocks = []
             proposed = sum(1 for c in turn.tool_calls if c.action in WRITE_ACTIONS)
-            stop = self._over_budget(question, writes, proposed, limit)
+            stop = self._over_budget(question, writes, proposed, limit) or \
+                (turn.hold if proposed and not self.dry_run else None)
             if stop:
                 answered = self.rt.gate.hold(self.actor, list(turn.tool_calls), session_id=self.session_id,
                                              why=stop)
@@ -303,7 +311,16 @@ class Conversation:
             results=results,
             usage=usage,
             model_turns=turns,
+            waiting=waiting,
         )
+
+    def _waiting(self) -> tuple[str, list[Any]]:
+        """The approval requests waiting for this person (or, for anyone else, their own), read from
+        the approval book, and how to decide them in this channel (``agent.waiting``)."""
+        from agent.waiting import answer
+
+        pending = self.rt.approvals.list("pending")
+        return answer(self.actor.email, self.actor.roles, pending, self.channel)
 
     def _over_budget(self, question: bool, done: int, proposed: int, limit: int) -> str | None:
         """Why this turn's writes must stop for one confirmation (None: they may go on)."""

@@ -90,8 +90,9 @@ class _Resubmission(_Pipeline):
                                                      preview=[p for _c, r in held for p in r.preview])
         asked = {id(r): ConfirmationNeeded(
             call_id=r.call_id, action=r.action, operation=r.operation,
-            summary=f"This will {_plain(r.summary)} (one of {len(held)} writes confirmed together). "
-                    "Confirm to go ahead.",
+            summary=f"This will {_plain(r.summary)}"
+                    + (f" (one of {len(held)} writes confirmed together)" if len(held) > 1 else "")
+                    + ". Confirm to go ahead.",
             token=token, expires_at=_iso(expires_at), preview=r.preview, why=why) for _c, r in held}
         return [asked.get(id(r), r) for r in planned]
 

@@ -51,6 +51,7 @@ class Frame:
     asked: str | None = None  # a question about one person's record ("title", "invite", "status", ...)
     asked_status: str | None = None  # the status a "status" question asks about ("is X still active?")
     read_as: list[str] = field(default_factory=list)  # how a read took a doubtful word, said before it
+    later: str | None = None  # a day still to come the change was asked for ("on friday"): held
 
     def as_dict(self) -> dict:
         return asdict(self)
