@@ -93,7 +93,8 @@ def _run(action: ListUsers, target: Target, env: Env, offset: int, since: dateti
                     "name": " ".join(p for p in (row.first_name, row.last_name) if p) or row.user_name,
                     "user_status": row.user_status, "memberships": [],
                 })
-                entry["memberships"].append({"account": scope.name, "status": row.membership_status})
+                entry["memberships"].append({"account": scope.name, "status": row.membership_status,
+                                             **_closed_on(row)})
         users = sorted(merged.values(), key=lambda u: ((u["email"] or "").lower(), u["id"]))
     page = users[offset:offset + action.page_size]
     following = offset + len(page)
@@ -102,6 +103,13 @@ def _run(action: ListUsers, target: Target, env: Env, offset: int, since: dateti
     shown = f"{offset + 1}-{following} of {len(users)}" if page else f"0 of {len(users)}"
     return Outcome(summary=f"Users on {where}{_said(action, since)}: {shown}",
                    data={"users": page, "total": len(users)}, next_cursor=next_cursor)
+
+
+def _closed_on(row: OrganizationUserResponse) -> dict[str, str]:
+    """When a closed membership was closed (a date), so "who was closed this month?" can be read
+    off the listing even though no filter takes the closing date."""
+    closed = row.membership_closed_on if (row.membership_status or "").lower() == "closed" else None
+    return {"closed_on": closed.astimezone(UTC).strftime("%Y-%m-%d")} if isinstance(closed, datetime) else {}
 
 
 def _said(action: ListUsers, since: datetime | None) -> str:
@@ -139,9 +147,9 @@ def _run_filtered(action: ListUsers, filt: mf.MembershipFilter, env: Env, offset
     where = "all accounts" if len(covered) > 1 and len(covered) == len(env.directory.accounts()) else (
         ", ".join(covered))
     summary = f"Users on {where}{filt.describe()}{_said(action, since)}: {len(users)}"
-    if one:
+    if one:  # the answer alone: a count of "users with the profile" under it reads as the org's count
         summary = mf.answer_for_one(str(action.email), found[0], filt,
-                                    users[0]["memberships"] if users else []) + "\n" + summary
+                                    users[0]["memberships"] if users else [])
     elif len(page) < len(users):
         summary += f" (showing {offset + 1}-{following})" if page else " (none on this page)"
     return Outcome(summary=summary, data={"users": page, "total": len(users)},

@@ -79,7 +79,9 @@ class OfflineBackend:
             return _planner(self._fixed_vocabulary, context).plan(text, pending)
         if pending is None and READ_START.search(POLITE.sub("", normalize(text)).lower()):
             plan = _planner(context.organization(), context).plan(text, None)
-            if plan.calls and not plan.state and all(c.action in READ_ACTIONS for c in plan.calls):
+            # a plan that has something to say (a word it did not apply) is planned on every name
+            if plan.calls and not plan.state and not plan.text and all(c.action in READ_ACTIONS
+                                                                        for c in plan.calls):
                 return plan
         vocabulary = context.vocabulary()
         settled = ((pending or {}).get("frame") or {}).get("accounts") or ()

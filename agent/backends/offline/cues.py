@@ -11,6 +11,7 @@ from agent.backends.offline.grounding import Token
 from agent.backends.offline.negation import WRITE_VERBS
 from agent.backends.offline.tokens import ARTICLES, STOP
 from agent.backends.offline.tokens import low as _low
+from agent.backends.offline.words import FUNCTION_WORDS
 
 # Words that begin a purpose or a time, never the name of an account, profile or group.
 NOT_A_NAME = frozenset(
@@ -88,10 +89,12 @@ def _backward(toks: list[Token], i: int) -> str | None:
     words: list[str] = []
     while j >= 0 and len(words) < 5:
         tok = toks[j]
-        if tok.entity is not None or not tok.is_word or tok.low in STOP:
+        if tok.entity is not None or not tok.is_word or tok.low in STOP or tok.low in ("'s", "s"):
             break
         words.insert(0, tok.text)
         j -= 1
+    if words and all(w.lower() in FUNCTION_WORDS for w in words):
+        return None  # "which users have no group": a fragment of the sentence, never a name
     return " ".join(words) or None
 
 

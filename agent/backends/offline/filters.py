@@ -43,6 +43,16 @@ LISTING = re.compile(r"^(who|whom|which|what users|list|show|display|find|give|g
                      r"every)(?!\w)")
 
 
+# "who can send", "who is able to send": more than one profile sends (the sender profile, the
+# administrators'), and the listing filters by one: the person is asked which they mean
+CAN_SEND = re.compile(r"\b(can|could|is able to|are able to|allowed to)\s+(send|sign)\b")
+SENDING = ("By \u201ccan {verb}\u201d, which permission profile do you mean? More than one profile "
+           "can {verb} "
+           "(DocuSign Sender, and Account Administrator too), and a listing filters by one. Ask, for "
+           "example, \u201cwho in Finance are senders?\u201d or \u201cwho in Finance are admins?\u201d. "
+           "Nothing was listed.")
+
+
 def _skeleton_has_filter(s: str) -> bool:
     return "<prof>" in s or "<grp>" in s or bool(ROLE.search(s))
 
@@ -92,6 +102,10 @@ def refine(frame: Frame, lexed: Lexed, vocabulary: OrgVocabulary) -> str | None:
     profile names at hand (a planner given the account names only) a role word is not read."""
     if frame.intent not in ("list_users", "user_memberships"):
         return None
+    _account_for_group(frame, lexed, vocabulary)
+    can = CAN_SEND.search(lexed.skeleton()) if frame.intent == "list_users" and not frame.profile else None
+    if can:  # "who in finance can send?": a profile is a guess here, so it is asked
+        return SENDING.format(verb=can.group(2))
     unknown = [e.value for e in lexed.entities("profile") if not e.known]
     said = next((v for v in unknown if ROLE.search(v.lower())), None)
     if said is None and not frame.profile:
@@ -108,6 +122,23 @@ def refine(frame: Frame, lexed: Lexed, vocabulary: OrgVocabulary) -> str | None:
     if unread:  # a planner given the account names only: planned again with the org's names
         return f"Which {'permission profile' if frame.profile else 'group'} do you mean?"
     return _problem(frame)
+
+
+def _account_for_group(frame: Frame, lexed: Lexed, vocabulary: OrgVocabulary) -> None:
+    """'does anyone named hannah work in legal?': a bare word that is a group and also the one
+    account it shortens ("Acme Legal") is read as the account, and the reply says so and how to ask
+    for the group; "in the Legal group" stays the group."""
+    if frame.intent != "list_users" or frame.accounts or len(frame.groups) != 1:
+        return
+    if re.search(r"\bgroups?\b", lexed.skeleton()):
+        return
+    group = frame.groups[0]
+    word = group.lower()
+    accounts = [a for a in vocabulary.accounts if word in a.lower().split() and word != a.lower()]
+    if len(accounts) == 1:
+        frame.accounts, frame.groups = accounts, []
+        frame.read_as.append(f"\u201c{group}\u201d read as the account {accounts[0]}; for the group, say "
+                             f"\u201cin the {group} group\u201d.")
 
 
 def _bare_role(value: str) -> str | None:

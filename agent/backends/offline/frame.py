@@ -48,6 +48,9 @@ class Frame:
     candidates: list[str] = field(default_factory=list)  # the emails offered for it
     respelled: list[str] = field(default_factory=list)  # the request as read, when a word was a typo
     seat: bool = False  # an employee's own seat request: configured defaults fill what is unsaid
+    asked: str | None = None  # a question about one person's record ("title", "invite", "status", ...)
+    asked_status: str | None = None  # the status a "status" question asks about ("is X still active?")
+    read_as: list[str] = field(default_factory=list)  # how a read took a doubtful word, said before it
     later: str | None = None  # a day still to come the change was asked for ("on friday"): held
 
     def as_dict(self) -> dict:

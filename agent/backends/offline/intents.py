@@ -240,6 +240,9 @@ INTENTS: tuple[Intent, ...] = (
             ),
             (r"^(find|search)( for)? [a-z0-9]", 2.8),
             (r"^(is|are) <email>\b", 3.4),
+            # "list the contractors", "show me everyone on EMEA": an account's people
+            (r"^(list|show|display|get)( me)?( all| every one of| everyone on| everybody on)?( the| our)? "
+             r"<acct>( (users|people|members|folks|team|account))?( please)?$", 3.0),
             (r"^(look ?up|lookup|find|search|show|check|fetch|who is)( for)? <email>", 3.0),
         ),
         ("<acct>",),

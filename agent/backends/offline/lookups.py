@@ -12,7 +12,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from agent.backends.base import OrgVocabulary
-from agent.backends.offline import people
+from agent.backends.offline import about_person, people
 from agent.backends.offline.frame import Frame
 from agent.backends.offline.grounding import Lexicon
 from agent.backends.offline.guards import Grounding
@@ -52,7 +52,16 @@ class Lookups:
             return self.after_seat_lookup(frame, results[0])
         if lookup == "own_seat":
             return self.after_own_seat_lookup(frame, results[0])
+        if lookup == "answer":
+            return self.after_question_read(frame, results[0])
         return self.after_lookup(frame, results[0])
+
+    def after_question_read(self, frame: Frame, result: dict[str, Any]) -> Plan:
+        """A question about one person's record: the direct answer, then what the read returned."""
+        from agent.render import result_text
+
+        said = about_person.answer_for(frame, result)
+        return Plan("\n\n".join(filter(None, (said, result_text(result)))))
 
     def after_own_seat_lookup(self, frame: Frame, result: dict[str, Any]) -> Plan:
         """An employee's own seat request: someone who already has a seat is told so; otherwise the

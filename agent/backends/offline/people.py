@@ -101,7 +101,8 @@ def person_named(toks: list[Token], taken: list[str]) -> str | None:
 
 def _after_verb(toks: list[Token]) -> str | None:
     """'change john doe to ...': lower-case words right after the opening verb, up to a cue word."""
-    if len(toks) < 2 or toks[0].entity is not None or toks[0].low not in NOT_NAMES - QUESTION_VERBS:
+    openers = NOT_NAMES - QUESTION_VERBS - QUESTION_AUX  # "can ken send…": the subject, not "ken send"
+    if len(toks) < 2 or toks[0].entity is not None or toks[0].low not in openers:
         return None
     words: list[str] = []
     for tok in toks[1:]:

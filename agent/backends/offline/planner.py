@@ -16,6 +16,7 @@ from typing import Any
 
 from agent.backends.base import OrgVocabulary
 from agent.backends.offline import filters, people
+from agent.backends.offline.about_person import answer_state, person_frame, person_question
 from agent.backends.offline.frame import Frame
 from agent.backends.offline.framing import not_an_order, without_asides
 from agent.backends.offline.grounding import Lexicon, normalize
@@ -39,7 +40,14 @@ from agent.backends.offline.scope import unrecognised
 from agent.backends.offline.since import BULK_CUE, bulk_file, bulk_kind, changed_since, skip_invalid
 from agent.backends.offline.slots import fill
 from agent.backends.offline.timing import held_for_the_day, later, not_scheduled, untimed
-from agent.backends.offline.unsupported import declined, filter_refusal, unsupported_filter
+from agent.backends.offline.unapplied import place_question, unapplied, unapplied_note, unknown_place
+from agent.backends.offline.unsupported import (
+    LACKING,
+    closed_period_note,
+    declined,
+    filter_refusal,
+    unsupported_filter,
+)
 from policies import catalogue
 from tools.actions import WRITE_ACTIONS, ToolCall
 
@@ -176,6 +184,10 @@ class Planner(Lookups):
         aside = self._aside(intent, lexed, stripped, pending, changed)
         if aside is not None:
             return aside
+        asked = None if pending else person_question(stripped)
+        if asked is not None:  # "which accounts sofia is on", "is victor still active on EMEA?"
+            groups = {g.lower(): g for g in self.grounding.groups(None)}
+            return self._complete(person_frame(asked, self.grounding.account, groups.get))
         if not changed:  # "who was modified in the last 3 days" is a listing, not a person named "modified"
             intent = about_someone(intent, lexed)
         # an employee's own request always waits for an approver, who reads the exact change
@@ -230,14 +242,24 @@ class Planner(Lookups):
 
     def _aside(self, intent: str | None, lexed, stripped: str, pending: dict | None, changed) -> Plan | None:
         """A listing it cannot filter as asked, or a question about approval requests."""
-        refused_filter = (
-            unsupported_filter(stripped) if intent == "list_users" and not pending and not changed else None
-        )
+        listing = intent in ("list_users", "list_groups", "list_profiles") and not pending and not changed
+        refused_filter = unsupported_filter(stripped, intent) if listing else None
+        closed = refused_filter and not LACKING.search(stripped.lower())
+        if closed and fill("list_users", lexed).status == "closed":
+            return self._closed_when(lexed, str(refused_filter))  # "closed this month": the dates shown
         if refused_filter:
             return Plan(filter_refusal(refused_filter), clarify=True)
         if not pending and intent in (None, "list_users", "list_org") and APPROVALS.search(stripped.lower()):
             return Plan(about="approvals")  # the conversation answers from the approval book
         return None
+
+    def _closed_when(self, lexed, phrase: str) -> Plan:
+        """'who was closed this month?': no filter takes the closing date, so the closed users are
+        listed with the date each membership was closed, under a line saying the period was not applied."""
+        plan = self._complete(fill("list_users", lexed))
+        if plan.calls and not plan.state:
+            plan.text = closed_period_note(phrase)
+        return plan
 
     def _request(self, intent: str, lexed, changed, until: str | None, day: str | None = None) -> Plan:
         """A new request read in full: its frame, completed. A write read through a plain slip of one
@@ -263,6 +285,14 @@ class Planner(Lookups):
         plan = self._echoed(plan, lexed)
         if respelled and not frame.respelled and plan.calls:
             plan.text = "\n\n".join(filter(None, (read_as(respelled), plan.text)))
+        if frame.read_as and plan.calls:  # "“legal” read as the account Acme Legal"
+            plan.text = "\n\n".join(filter(None, (*frame.read_as, plan.text)))
+        left = unapplied(frame, lexed) if plan.calls and not plan.state else []
+        place = unknown_place(left, lexed)
+        if place and self.vocabulary.groups:  # with the groups unread, planned again on every name
+            return Plan(place_question(place, self.vocabulary), clarify=True)
+        if left:  # "who in marketing is pending?": the listing runs, and says what it did not use
+            plan.text = "\n\n".join(filter(None, (unapplied_note(left), plan.text)))
         if until and plan.calls and intent not in READ_INTENTS:
             plan.text = "\n\n".join(filter(None, (plan.text, not_scheduled(until))))
         return plan
@@ -374,7 +404,8 @@ class Planner(Lookups):
             self._problem(frame)
             or self._domain_slip(frame)
             or reading_asked(frame)
-            or Plan(calls=self._calls(frame), hold=held_for_the_day(frame.later) if frame.later else None)
+            or Plan(calls=self._calls(frame), state=answer_state(frame),
+                    hold=held_for_the_day(frame.later) if frame.later else None)
         )
 
     def _domain_slip(self, frame: Frame) -> Plan | None:

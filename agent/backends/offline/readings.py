@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from agent.backends.offline.frame import Frame
+from agent.backends.offline.frame import STATUS_NAMES, Frame
 from agent.backends.offline.plan import Plan
 from agent.backends.offline.slots import fill
 
@@ -40,7 +40,17 @@ def about_someone(intent: str | None, lexed) -> str | None:
         lexed.skeleton()
     ):
         return intent
-    return "user_memberships" if fill("user_memberships", lexed).person else intent
+    person = fill("user_memberships", lexed).person
+    if person and intent == "list_users" and _placed(person, lexed.skeleton()):
+        return intent  # "everyone in Marketing", "who in marketing is pending?": a place or a status
+    return "user_memberships" if person else intent
+
+
+def _placed(person: str, s: str) -> bool:
+    """Whether the 'person' of a listing is a status word or a name after in/on/at (an unknown
+    account or group, which the listing names back), not someone to look up."""
+    low = person.lower()
+    return low in STATUS_NAMES or bool(re.search(rf"\b(in|on|at|from) (the )?{re.escape(low)}\b", s))
 
 
 def respelled_text(text: str, respelled: list[tuple[str, str]]) -> str:

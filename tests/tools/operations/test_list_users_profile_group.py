@@ -116,6 +116,7 @@ def test_a_question_about_one_person_answers_yes_or_no_first(world, email, accou
     assert (member["permission_profile"] == "Account Administrator") == answer.startswith("Yes")
     result = world.submit(ADMIN, "list_users", email=email, account=account, permission_profile=profile)
     assert result.kind == "ok" and result.summary.splitlines()[0] == answer
+    assert result.summary == answer  # no "Users on ... : 0" under it, read as the org's count
     assert len(drilldown_requests(world)) == 1 and not users_requests(world)
 
 
