@@ -78,7 +78,7 @@ def test_a_stated_name_is_still_written(acme_stack):
      ("raj.kumar@acme.com's last name is misspelt, it should be Kumaar", "raj.kumar@acme.com",
       "last_name", "Kumaar")],
 )
-def test_a_judgement_then_the_wanted_value_writes_only_the_wanted_value(acme_stack, text, email, field, value):
+def test_a_judgement_then_the_wanted_value_is_written(acme_stack, text, email, field, value):
     sandbox, rt = acme_stack()
     reply = _ask(rt, text)
     assert reply.outcome == "done", reply.text
