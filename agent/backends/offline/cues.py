@@ -56,7 +56,7 @@ NOT_A_NAME = frozenset(
 SOFT_STOP = frozenset({"account", "docusign", "user", "permission", "group"})
 
 
-def _forward(toks: list[Token], i: int) -> str | None:
+def forward(toks: list[Token], i: int) -> str | None:
     """The unknown name that starts at ``i`` (articles skipped), up to five words."""
     while i < len(toks) and toks[i].entity is None and toks[i].low in ARTICLES:
         i += 1
@@ -129,7 +129,7 @@ def _candidates(toks: list[Token], kind: str, intent: str):
                 continue
             if word == "to" and kind == "account" and intent != "provision":
                 continue
-            name = _forward(toks, i + 1) if direction == "f" else _backward(toks, i)
+            name = forward(toks, i + 1) if direction == "f" else _backward(toks, i)
             if direction == "f" and word in ("profile", "role", "group", "groups"):
                 continue
             if name:
@@ -139,7 +139,7 @@ def _candidates(toks: list[Token], kind: str, intent: str):
             and _low(toks, i + 1) in ("to", "of", "=", ":")
             and kind == "profile"
         ):
-            name = _forward(toks, i + 2)
+            name = forward(toks, i + 2)
             if name:
                 yield name
         if (
@@ -147,7 +147,7 @@ def _candidates(toks: list[Token], kind: str, intent: str):
             and kind == "group"
             and _low(toks, i + 1) in ("named", "called", ":")
         ):
-            name = _forward(toks, i + 2)
+            name = forward(toks, i + 2)
             if name:
                 yield name
 

@@ -180,6 +180,8 @@ INTENTS: tuple[Intent, ...] = (
             ),  # "sender rights on EMEA pls"
         ),
         ("<email>", "<acct>", "<prof>"),
+        # "move him to Finance" (a group, no profile): join it or leave the others? asked, never a profile
+        vetoes=(r"^(?!.*<prof>).*\bmove\b.*<grp>",),
     ),
     # -- reads ---------------------------------------------------------------------------------
     Intent("whoami", False, ((r"\bwho am <self>\b", 6),)),
@@ -228,6 +230,8 @@ INTENTS: tuple[Intent, ...] = (
                 2.4,
             ),
             (r"^(find|search)( for)? [a-z0-9]", 2.8),
+            # "is there a lucas in the org?", "do we have a maya?": a name search, not the org's accounts
+            (r"^((is|are) there|there (is|are)|(do|does) we have) (a|an) [a-z][\w'-]*( (in|on|at)\b.*)?\??$", 2.9),
             (r"^(is|are) <email>\b", 3.4),
             (r"^(look ?up|lookup|find|search|show|check|fetch|who is)( for)? <email>", 3.0),
         ),

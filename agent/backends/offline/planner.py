@@ -15,6 +15,7 @@ from typing import Any
 
 from agent.backends.base import OrgVocabulary
 from agent.backends.offline import filters, people
+from agent.backends.offline.filler import unfilled
 from agent.backends.offline.frame import Frame
 from agent.backends.offline.grounding import Lexicon, normalize
 from agent.backends.offline.guards import Grounding, check
@@ -170,6 +171,7 @@ class Planner(Lookups):
             return Plan(nothing_done(refused), clarify=True)
         changed_in = None if pending else changed_since(stripped)  # "changed today" is a filter
         stripped, until = untimed(stripped)
+        stripped = unfilled(stripped)  # "EMEA after all", "Account Executive now": filler, not the value
         lexed = self.lexicon.lex(stripped)
         intent = filters.question_intent(classify(lexed), lexed)  # "how many senders on EMEA?"
         intent, changed = changed_listing(intent, lexed, changed_in)

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import re
 
-from agent.backends.offline.cues import cued, cued_all
+from agent.backends.offline.cues import cued, cued_all, forward
 from agent.backends.offline.frame import Frame, status_of
 from agent.backends.offline.grounding import Lexed, Token
 from agent.backends.offline.intents import classify
 from agent.backends.offline.names import read_names
+from agent.backends.offline.negation import WRITE_VERBS
 from agent.backends.offline.tokens import CLAUSE_ENDS, STOP
 from agent.backends.offline.tokens import low as _low
+from agent.backends.offline.words import FUNCTION_WORDS
 
 # intents about the organization, not about one person: a capitalised word there is no name
 NAMELESS_INTENTS = frozenset({"list_users", "list_org", "list_profiles", "list_groups"})
@@ -183,6 +185,9 @@ def _accounts_and_groups(toks: list[Token], intent: str) -> tuple[list[str], lis
             accounts.append(entity.value)
         elif "group" in kinds and "profile" not in kinds:
             groups.append(entity.value)
+            joined = _joined_unknown(toks, i) if intent in GROUP_INTENTS else None
+            if joined:  # "to Finance and Marketing": the second is asked about, never dropped
+                groups.append(joined)
     if not accounts:
         name = cued(toks, "account", intent)
         if name:
@@ -192,11 +197,28 @@ def _accounts_and_groups(toks: list[Token], intent: str) -> tuple[list[str], lis
     return accounts, groups
 
 
+GROUP_INTENTS = frozenset({"add_groups", "remove_groups", "set_groups", "provision"})
+
+
+def _joined_unknown(toks: list[Token], i: int) -> str | None:
+    """An unknown name joined to the known one at ``i`` ("Finance and Marketing"), else None: a verb
+    or a function word after the "and" starts another clause ("and make him a viewer")."""
+    if _low(toks, i + 1) not in ("and", ",", "&", "plus") or i + 2 >= len(toks):
+        return None
+    first = toks[i + 2]
+    if first.entity is not None or first.low in WRITE_VERBS or first.low in FUNCTION_WORDS:
+        return None
+    return forward(toks, i + 2)
+
+
+# "find everyone called chris": the word after the verb is who is meant, the name comes later
+SOMEONE = frozenset({"everyone", "everybody", "anyone", "anybody", "someone", "somebody", "people", "any"})
+# "is there a lucas in the org?", "do we have a maya?": an article before a lone word names someone
+THERE_IS_A = re.compile(r"^((is|are) there|there (is|are)|(do|does) (we|the org|the organi[sz]ation) have|"
+                        r"(have|got) we got) (a|an) ([a-z][\w'-]*)( (in|on|at)\b.*)?\??$")
+
+
 def _name_fragment(toks: list[Token]) -> str | None:
-    if toks and toks[0].low in ("find", "search") and len(toks) > 1:  # "find chris", "search for park"
-        j = 2 if toks[1].low == "for" else 1
-        if j < len(toks) and toks[j].entity is None and toks[j].is_word and toks[j].low not in STOP:
-            return toks[j].text
     for i, tok in enumerate(toks):
         low = tok.low if tok.entity is None else ""
         nxt = _low(toks, i + 1)
@@ -209,4 +231,16 @@ def _name_fragment(toks: list[Token]) -> str | None:
                 return entity.value
             if j < len(toks) and toks[j].is_word and toks[j].low not in STOP:
                 return toks[j].text
+    if toks and toks[0].low in ("find", "search") and len(toks) > 1:  # "find chris", "search for park"
+        j = 2 if toks[1].low == "for" else 1
+        if j < len(toks) and toks[j].entity is None and toks[j].is_word and toks[j].low not in STOP | SOMEONE:
+            return toks[j].text
+    there = THERE_IS_A.match(" ".join(t.low if t.entity is None else "<x>" for t in toks))
+    if there and there.group(8) not in STOP | SOMEONE | NOT_SOMEONE:
+        return next(t.text for t in toks if t.entity is None and t.low == there.group(8))
     return None
+
+
+# nouns after "is there a" that are not a person's name ("is there a way", "is there a limit")
+NOT_SOMEONE = frozenset({"way", "limit", "problem", "issue", "reason", "chance", "difference", "user",
+                         "group", "profile", "account", "report", "list", "new", "pending", "change"})
