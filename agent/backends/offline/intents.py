@@ -107,7 +107,11 @@ INTENTS: tuple[Intent, ...] = (
     Intent(
         "set_groups",
         True,
-        ((r"\b(set|replace|change|update)\b.*\bgroups?\b", 4.9),),
+        ((r"\b(set|replace|change|update)\b.*\bgroups?\b", 4.9),
+         # "her groups should be exactly Sales and Finance", "she should only be in Sales", "Finance only"
+         (r"\bgroups?\b.*\b(should|must|needs? to|has to|to) be (exactly|only|just)\b", 5.0),
+         (r"\b(should|must|needs? to|has to) (only|just) be in\b|\b(should|must) be (only|just|exactly) in\b", 5.0),
+         (r"\b(put|keep|leave|place)\b.*\bin\b.*<grp>( groups?)? only\b|\bin only (the )?<grp>", 5.0)),
         ("<email>", "<acct>", "<grp>"),
         vetoes=(r"<prof>",),
     ),
@@ -288,11 +292,12 @@ def reads_only(s: str) -> bool:
     return is_question(s) or bool(READ_START.search(s) and not re.search(r"^(can|could) i (get|have)\b", s))
 
 
-def scores(lexed: Lexed) -> list[tuple[float, int, str]]:
-    """Every intent's score over the request, best first (score, -row, name)."""
+def scores(lexed: Lexed, reads: bool = False) -> list[tuple[float, int, str]]:
+    """Every intent's score over the request, best first (score, -row, name); ``reads``: the person
+    said nothing is to change, so only the reads are scored."""
     s = CONTEXT_TAIL.sub("", lexed.skeleton())
     target = bool(lexed.entities("email") or lexed.entities("self"))
-    only_reads = reads_only(s)
+    only_reads = reads or reads_only(s)
     ranked: list[tuple[float, int, str]] = []
     for row, intent in enumerate(INTENTS):
         if (intent.write and only_reads) or (intent.needs_target and not target):
@@ -317,9 +322,9 @@ IMPERATIVE = re.compile(
 )
 
 
-def classify(lexed: Lexed) -> str | None:
+def classify(lexed: Lexed, reads: bool = False) -> str | None:
     """The intent's name, or None when nothing reaches ``CONFIDENCE`` (the planner then asks)."""
-    ranked = scores(lexed)
+    ranked = scores(lexed, reads)
     if not ranked or ranked[0][0] < CONFIDENCE:
         return None
     name = ranked[0][2]

@@ -15,6 +15,7 @@ from typing import Any
 
 from agent.backends.base import OrgVocabulary
 from agent.backends.offline import filters, people
+from agent.backends.offline.checking import CHECK_ONLY, check_only, not_a_change
 from agent.backends.offline.filler import unfilled
 from agent.backends.offline.frame import Frame
 from agent.backends.offline.grounding import Lexicon, normalize
@@ -158,7 +159,16 @@ class Planner(Lookups):
         return Lexicon(self.vocabulary)
 
     def plan(self, text: str, pending: dict | None = None) -> Plan:
+        """The reply to ``text``: calls, or a question. A request that says it only checks ("just
+        checking", "don't change anything") is read as a question and never proposes a write."""
         text = normalize(text)
+        checking = check_only(text)
+        plan = self._plan(CHECK_ONLY.sub("", text).strip(" ,.;:-!") if checking else text, pending, checking)
+        if checking and any(c.action in WRITE_ACTIONS for c in plan.calls or []):
+            return Plan(not_a_change(text), clarify=True)
+        return plan
+
+    def _plan(self, text: str, pending: dict | None, checking: bool) -> Plan:
         stripped = POLITE.sub("", as_request(OPENING.sub("", text))).strip(" .!")
         opening = self._opening(stripped, pending)
         if opening is not None:
@@ -173,7 +183,7 @@ class Planner(Lookups):
         stripped, until = untimed(stripped)
         stripped = unfilled(stripped)  # "EMEA after all", "Account Executive now": filler, not the value
         lexed = self.lexicon.lex(stripped)
-        intent = filters.question_intent(classify(lexed), lexed)  # "how many senders on EMEA?"
+        intent = filters.question_intent(classify(lexed, checking), lexed)  # "how many senders on EMEA?"
         intent, changed = changed_listing(intent, lexed, changed_in)
         aside = self._aside(intent, lexed, stripped, pending, changed)
         if aside is not None:
