@@ -18,6 +18,7 @@ from agent.backends.offline.guards import Grounding
 from agent.backends.offline.intents import READ_START
 from agent.backends.offline.plan import Plan, memberships
 from agent.backends.offline.planner import POLITE, READ_ACTIONS, Planner
+from agent.backends.offline.referents import referent, said_whom, with_referent
 from agent.backends.offline.scope import vocabulary_for
 from tools.actions import ToolCall
 
@@ -44,7 +45,11 @@ class OfflineBackend:
             plan = planner.after(pending or {}, [_result_of(r) for r in results])
         else:
             text = last_user_text(messages)
-            plan = self._follow_up(text, messages, context) or self._plan(text, pending, context)
+            plan = (
+                self._follow_up(text, messages, context)
+                or (None if pending else self._referred(text, messages, context))
+                or self._plan(text, pending, context)
+            )
         if plan.calls:
             base = sum(1 for m in messages for b in _blocks(m) if b.get("type") == "tool_use")
             calls = [
@@ -64,9 +69,23 @@ class OfflineBackend:
         found = follow_up(low, history, Grounding(vocabulary).account)
         if found is None:
             corrected = corrected_request(POLITE.sub("", normalize(text)).strip(" .!"), history)
+            who = referent(history, context.actor_email)
+            if corrected and who and who not in corrected and with_referent(text, who):
+                return None  # "make her a viewer" after a question about someone else: her is that one
             return self._plan(corrected, None, context) if corrected else None
         answer, calls = found
         return Plan(answer, calls=calls, clarify=not calls)
+
+    def _referred(self, text: str, messages: list[dict[str, Any]], context: TurnContext) -> Plan | None:
+        """ "ok make her a sender" after a question about maya: the request with maya's email, and a
+        note saying so (``referents``); None when the pronoun has no single person to stand for."""
+        who = referent(session_calls(messages), context.actor_email)
+        resolved = with_referent(normalize(text), who) if who else None
+        if who is None or resolved is None:
+            return None
+        plan = self._plan(resolved[0], None, context)
+        plan.text = "\n\n".join(filter(None, (said_whom(resolved[1], who), plan.text)))
+        return plan
 
     def _plan(self, text: str, pending: dict | None, context: TurnContext) -> Plan:
         """Plan with the account names alone when that settles it (a plain read costs one request),

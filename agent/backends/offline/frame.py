@@ -48,6 +48,9 @@ class Frame:
     candidates: list[str] = field(default_factory=list)  # the emails offered for it
     respelled: list[str] = field(default_factory=list)  # the request as read, when a word was a typo
     seat: bool = False  # an employee's own seat request: configured defaults fill what is unsaid
+    then: str | None = None  # "... and add him to Finance": a second change of the same person, planned next
+    then_said: str | None = None  # that clause as said, on the second change's frame
+    carried: list[dict] = field(default_factory=list)  # the first change's calls, proposed with the second's
 
     def as_dict(self) -> dict:
         return asdict(self)

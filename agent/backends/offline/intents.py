@@ -110,7 +110,8 @@ INTENTS: tuple[Intent, ...] = (
         ((r"\b(set|replace|change|update)\b.*\bgroups?\b", 4.9),
          # "her groups should be exactly Sales and Finance", "she should only be in Sales", "Finance only"
          (r"\bgroups?\b.*\b(should|must|needs? to|has to|to) be (exactly|only|just)\b", 5.0),
-         (r"\b(should|must|needs? to|has to) (only|just) be in\b|\b(should|must) be (only|just|exactly) in\b", 5.0),
+         (r"\b(should|must|needs? to|has to) (only|just) be in\b", 5.0),
+         (r"\b(should|must) be (only|just|exactly) in\b", 5.0),
          (r"\b(put|keep|leave|place)\b.*\bin\b.*<grp>( groups?)? only\b|\bin only (the )?<grp>", 5.0)),
         ("<email>", "<acct>", "<grp>"),
         vetoes=(r"<prof>",),
@@ -235,7 +236,8 @@ INTENTS: tuple[Intent, ...] = (
             ),
             (r"^(find|search)( for)? [a-z0-9]", 2.8),
             # "is there a lucas in the org?", "do we have a maya?": a name search, not the org's accounts
-            (r"^((is|are) there|there (is|are)|(do|does) we have) (a|an) [a-z][\w'-]*( (in|on|at)\b.*)?\??$", 2.9),
+            (r"^((is|are) there|there (is|are)|(do|does) we have) (a|an) [a-z][\w'-]*"
+             r"( (in|on|at)\b.*)?\??$", 2.9),
             (r"^(is|are) <email>\b", 3.4),
             (r"^(look ?up|lookup|find|search|show|check|fetch|who is)( for)? <email>", 3.0),
         ),

@@ -13,8 +13,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from agent.backends.offline.grounding import Lexicon
+from agent.backends.offline.grounding import SELF_WORDS, Lexicon
 from agent.backends.offline.negation import WRITE_VERBS
+from agent.backends.offline.words import FUNCTION_WORDS
 
 CLAUSE_BREAK = re.compile(r"\s*[;,]\s*|\s+(?:and then|then|and also|and|also|plus)\s+", re.IGNORECASE)
 ORG_KINDS = ("group", "profile", "account")
@@ -31,7 +32,22 @@ def left_out(text: str, lexicon: Lexicon, args: list[dict[str, Any]]) -> str | N
         names = {_low(e.value) for kind in ORG_KINDS for e in lexed.entities(kind)}
         if names and not names & used:
             return clause
+        if not names and _unknown_name(clause, used):  # "and add him to Marketing": no such group
+            return clause
     return None
+
+
+# "to Marketing", "as Chief Signer": a name the organization does not have, after its cue word
+NAME_AFTER_CUE = re.compile(r"\b(?:to|in|into|on|as|from)\s+(?:the\s+|a\s+|an\s+)?([A-Za-z][\w&'-]*)")
+
+
+def _unknown_name(clause: str, used: set[str]) -> bool:
+    for m in NAME_AFTER_CUE.finditer(clause):
+        word = m.group(1)
+        if word.lower() not in FUNCTION_WORDS and word.lower() not in SELF_WORDS and \
+                not any(word.lower() in u.split() for u in used):
+            return True
+    return False
 
 
 def _values(args: dict[str, Any]) -> list[Any]:

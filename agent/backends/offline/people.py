@@ -84,7 +84,8 @@ def _statement_subject(toks: list[Token]) -> str | None:
 QUESTION_AUX = frozenset({"does", "did", "is", "has", "can", "could", "was"})
 AFTER_SUBJECT = frozenset(
     {"have", "has", "got", "still", "an", "a", "the", "on", "in", "send", "sign", "view", "belong", "hold",
-     "need", "currently", "already", "really", "?", "activated", "accepted", "joined", "logged", "been", "yet", "only", "just",
+     "need", "currently", "already", "really", "?", "activated", "accepted", "joined", "logged", "been",
+     "yet", "only", "just",
      "exactly"}
 )
 

@@ -16,12 +16,12 @@ from typing import Any
 from agent.backends.base import OrgVocabulary
 from agent.backends.offline import filters, people
 from agent.backends.offline.checking import CHECK_ONLY, check_only, not_a_change
+from agent.backends.offline.compound import Compound
 from agent.backends.offline.filler import unfilled
 from agent.backends.offline.frame import Frame
 from agent.backends.offline.grounding import Lexicon, normalize
 from agent.backends.offline.guards import Grounding, check
 from agent.backends.offline.intents import CALLS, classify, is_question
-from agent.backends.offline.leftover import ask_one_at_a_time, left_out
 from agent.backends.offline.lookups import Lookups
 from agent.backends.offline.nearby import one_edit, plain_slip, read_as
 from agent.backends.offline.negation import nothing_done, unnegated
@@ -133,7 +133,7 @@ REQUIRED = _required()
 NEEDS_EMAIL = REQUIRED[0][1]
 
 
-class Planner(Lookups):
+class Planner(Lookups, Compound):
     """Text in, tool calls or a question out. Pure: no I/O, the vocabulary is given."""
 
     def __init__(
@@ -257,13 +257,12 @@ class Planner(Lookups):
         respelled = lexed.respelled() if intent not in READ_INTENTS else []
         if any(not plain_slip(typed, meant) for typed, meant in respelled):
             frame.respelled = [respelled_text(lexed.text, respelled)]
+        # "... and add him to finance": a second change the reading leaves out is planned after the
+        # first (``compound``) or asked about; never dropped
+        second = None if intent in READ_INTENTS else self.second_change(frame, lexed.text, CALLS.get(intent))
+        if second is not None:
+            return second
         plan = self._complete(frame)
-        calls = plan.calls or []
-        writes = [c for c in calls if c.action in WRITE_ACTIONS]  # not a lookup on the way
-        clause = left_out(lexed.text, self.lexicon, [c.args for c in writes]) \
-            if writes and len(writes) == len(calls) else None
-        if clause:  # "... and move him to finance": a second change the reading left out
-            return Plan(ask_one_at_a_time(clause), clarify=True)
         if respelled and not frame.respelled and plan.calls:
             plan.text = "\n\n".join(filter(None, (read_as(respelled), plan.text)))
         if until and plan.calls and intent not in READ_INTENTS:
@@ -331,7 +330,7 @@ class Planner(Lookups):
             frame.emails = [self.actor]  # an employee's request names nobody: it is about themselves
         early = None if memberships_read else self._problem(frame, early=True)
         if early is not None:
-            return early
+            return self.chained(frame, early)
         if frame.intent == "provision" and self._own(frame) and not frame.accounts and not memberships_read:
             # "I need a seat": read what they hold first (a seat already held is said so, not
             # requested again); with an account named, the request goes as asked
@@ -345,19 +344,20 @@ class Planner(Lookups):
                 ):
                     return self._look_up_memberships(frame)
                 return self._ask(frame, slot)
-        own_change = frame.intent == "change_profile" and self._own(frame) and len(frame.accounts) == 1
-        if own_change and not memberships_read:
-            return self._look_up_memberships(frame, lookup="seat")
+        one_change = frame.intent == "change_profile" and len(frame.accounts) == 1 and len(frame.emails) == 1
+        if one_change and not memberships_read:
+            # "make newhire@… a Sender on EMEA": read first whether there is a membership to change
+            return self._look_up_memberships(frame, lookup="seat" if self._own(frame) else "new_seat")
         return self._propose(frame)
 
     def _propose(self, frame: Frame) -> Plan:
         """The calls, once every value is grounded or plausible; else the question naming it."""
-        return (
+        return self.chained(frame, (
             self._problem(frame)
             or self._domain_slip(frame)
             or reading_asked(frame)
             or Plan(calls=self._calls(frame))
-        )
+        ))
 
     def _domain_slip(self, frame: Frame) -> Plan | None:
         """'maya.chen@acme.con': a domain one letter away from the organization's own (the speaker's)
@@ -451,7 +451,7 @@ class Planner(Lookups):
         return [{**base, "account": account, **extra} for account in frame.accounts]
 
     def _ask(self, frame: Frame, slot: str, offered: list[str] | None = None) -> Plan:
-        return ask(frame, slot, self.vocabulary, self.grounding, offered)
+        return self.chained(frame, ask(frame, slot, self.vocabulary, self.grounding, offered))
 
     # -- vocabulary helpers --------------------------------------------------------------------
 
