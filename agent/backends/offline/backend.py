@@ -113,7 +113,9 @@ def _near_email_search(messages: list[dict[str, Any]], results: list[dict[str, A
     history = session_calls(messages)[-len(results):]
     failed = nearby.failed_write([(p.action, p.args) for p in history], [_result_of(r) for r in results])
     calls = nearby.search_calls(failed["args"]["email"]) if failed else []
-    if not failed or not calls:
+    if failed and not calls:
+        return nearby.new_seat(failed, report(results))
+    if not failed:
         return None
     state = {"pending": {"lookup": "near_email", "failed": failed, "report": report(results)}}
     return Plan(calls=calls, state=state)
@@ -123,7 +125,7 @@ def _near_email_answer(pending: dict[str, Any], results: list[dict[str, Any]]) -
     """The users one slip from the failed address, asked about; else the failure as it was."""
     failed = pending["failed"]
     candidates = nearby.near(failed["args"]["email"], results)
-    return nearby.offer(failed, candidates) if candidates else Plan(pending["report"])
+    return nearby.offer(failed, candidates) if candidates else nearby.new_seat(failed, pending["report"])
 
 
 def _planner(vocabulary: OrgVocabulary, context: TurnContext) -> Planner:

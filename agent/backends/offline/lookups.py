@@ -157,27 +157,23 @@ class Lookups:
         return self._propose(frame)
 
     def after_new_seat_lookup(self, frame: Frame, result: dict[str, Any]) -> Plan:
-        """A profile on an account where the user has no membership (or for no user at all) is a new
-        seat, not a change: asked, and a yes provisions it; otherwise the change goes as asked."""
+        """A profile on an account where the user has no membership is a new seat there, not a
+        change: asked, and a yes adds them; otherwise the change goes as asked (for an address that
+        is no user, the gate's answer comes with near addresses or the offer of a new seat)."""
         email, account = frame.emails[0], frame.accounts[0]
         wanted = (self.lexicon.canonical(account, "account") or account).lower()
         held = [str(m.get("account")) for m in memberships(result)]
-        unknown = result.get("kind") == "error" and UNKNOWN_USER.search(str(result.get("message") or ""))
-        if not unknown and (result.get("kind") != "ok" or wanted in {a.lower() for a in held}):
-            return self._propose(frame)
+        unknown = UNKNOWN_USER.search(str(result.get("message") or ""))
+        if unknown or result.get("kind") != "ok" or wanted in {a.lower() for a in held}:
+            return self._propose(frame)  # no user at all: the gate says so, and a new seat is offered
         problem = self._problem(frame)  # an unknown account or profile is asked about first
         if problem is not None:
             return problem
         frame.intent = "provision"
         as_profile = f" as {frame.profile}" if frame.profile else ""
-        if unknown:
-            said = (f"{email} is not a DocuSign user in {self.vocabulary.organization or 'the organization'} "
-                    f"yet, so there is no profile to change. Should I provision a new seat for {email} on "
-                    f"{account}{as_profile}?")
-        else:
-            on = f" (they are on {', '.join(held)})" if held else ""
-            said = (f"{email} has no membership on {account}{on}, so there is no profile to change there. "
-                    f"Should I add them to {account}{as_profile}?")
+        on = f" (they are on {', '.join(held)})" if held else ""
+        said = (f"{email} has no membership on {account}{on}, so there is no profile to change there. "
+                f"Should I add them to {account}{as_profile}?")
         said += " Say yes to go ahead, or ask again with the right email address; nothing was changed."
         return Plan(said,
                     clarify=True, state={"pending": {"frame": frame.as_dict(), "missing": "reading"}})

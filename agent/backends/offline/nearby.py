@@ -126,3 +126,17 @@ def offer(failed: dict, candidates: list[str]) -> Plan:
         question = f"Did you mean one of these?\n{listed}\nSay which (its number or address)."
     text = f"There is no user {typed} in this organization; nothing was changed. {question}"
     return Plan(text, clarify=True, state={"pending": {"frame": frame.as_dict(), "missing": "emails"}})
+
+
+def new_seat(failed: dict | None, report: str) -> Plan:
+    """A profile change for an address that is no user, with no near address to offer: the failure
+    as the gate reported it, and the new seat it may have meant, asked (a yes provisions it)."""
+    args = (failed or {}).get("args") or {}
+    if args.get("operation") != "change_permission_profile" or not args.get("account"):
+        return Plan(report)
+    frame = Frame("provision", emails=[str(args["email"]).lower()], accounts=[str(args["account"])],
+                  profile=args.get("permission_profile"))
+    as_profile = f" as {frame.profile}" if frame.profile else ""
+    text = (f"{report}\n\nIf {frame.emails[0]} is someone new, I can provision a new seat for them on "
+            f"{frame.accounts[0]}{as_profile}: say yes to go ahead.")
+    return Plan(text, clarify=True, state={"pending": {"frame": frame.as_dict(), "missing": "reading"}})
