@@ -44,13 +44,11 @@ class Compound:
         """Note a later clause the first change leaves out on ``frame`` (``then``), or the question
         when it cannot be planned as a change of the same person; None when there is none."""
         used = _used_values(frame, calls)
-        clause = left_out(text, self.lexicon, [used])
+        clause = left_out(text, self.lexicon, [used], start=0)
         if clause is None:
             return None
-        own = {e.lower() for e in EMAIL.findall(clause)}
-        before = {e.lower() for e in EMAIL.findall(text[: text.find(clause)])}
-        if own - before or (not own and with_referent(clause, "x@x.x") is None):
-            return Plan(ask_one_at_a_time(clause), clarify=True)  # another person, or nobody named
+        if not _same_person(text, clause, frame):
+            return Plan(ask_one_at_a_time(clause), clarify=True)
         frame.then = clause
         return None
 
@@ -84,6 +82,20 @@ class Compound:
         second.carried = [{"action": c.action, "args": dict(c.args)} for c in calls]
         second.then_said = clause
         return self._complete(second)
+
+
+def _same_person(text: str, clause: str, frame: Frame) -> bool:
+    """Whether the clause and the rest of the sentence are about the one person: one email between
+    them, the other side pointing back with a pronoun (a name there may be someone else)."""
+    at = text.find(clause)
+    rest = text[:at] + " " + text[at + len(clause):]
+    emails = {e.lower() for e in EMAIL.findall(text)}
+    if len(emails) > 1 or len(frame.emails) > 1:
+        return False
+    if not emails:  # "set lucas's title to … and add him to Finance": the name is the person
+        return bool(frame.person) and with_referent(clause, "x@x.x") is not None
+    side_without = rest if EMAIL.search(clause) else clause
+    return not EMAIL.search(side_without) and with_referent(side_without, "x@x.x") is not None
 
 
 def _used_values(frame: Frame, calls: tuple[str, str] | None) -> dict[str, Any]:

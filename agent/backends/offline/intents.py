@@ -147,7 +147,7 @@ INTENTS: tuple[Intent, ...] = (
     Intent(
         "add_groups",
         True,
-        ((r"\b(add|put|include|join|place|assign|enrol|enroll)\b.*(<grp>|\bgroups?\b)", 4.3),
+        ((r"\b(add|put|include|join|place|assign|enrol|enroll|give)\b.*(<grp>|\bgroups?\b)", 4.3),
          (r"\b(make|become)\b.*\bmember of (the )?(<grp>|\S+ groups?\b)", 4.3)),
         ("<email>", "<acct>", "<grp>"),
         vetoes=(r"<prof>", STRONG_SEAT, SEAT),
@@ -237,7 +237,7 @@ INTENTS: tuple[Intent, ...] = (
             (r"^(find|search)( for)? [a-z0-9]", 2.8),
             # "is there a lucas in the org?", "do we have a maya?": a name search, not the org's accounts
             (r"^((is|are) there|there (is|are)|(do|does) we have) (a|an) [a-z][\w'-]*"
-             r"( (in|on|at)\b.*)?\??$", 2.9),
+             r"( (in|on|at)\b.*| here)?\??$", 2.9),
             (r"^(is|are) <email>\b", 3.4),
             (r"^(look ?up|lookup|find|search|show|check|fetch|who is)( for)? <email>", 3.0),
         ),

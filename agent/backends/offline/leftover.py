@@ -21,11 +21,12 @@ CLAUSE_BREAK = re.compile(r"\s*[;,]\s*|\s+(?:and then|then|and also|and|also|plu
 ORG_KINDS = ("group", "profile", "account")
 
 
-def left_out(text: str, lexicon: Lexicon, args: list[dict[str, Any]]) -> str | None:
-    """The first later clause with a write verb of its own and an org name no call uses, else None."""
+def left_out(text: str, lexicon: Lexicon, args: list[dict[str, Any]], start: int = 1) -> str | None:
+    """The first clause from ``start`` on with a write verb of its own and an org name (or a field
+    such as the title) no call uses, else None."""
     clauses = [c.strip(" .!?") for c in CLAUSE_BREAK.split(text) if c and c.strip(" .!?")]
     used = {_low(v) for a in args for v in _values(a)}
-    for clause in clauses[1:]:
+    for clause in clauses[start:] if len(clauses) > 1 else []:
         if not {w.lower() for w in re.findall(r"[A-Za-z']+", clause)} & WRITE_VERBS:
             continue
         lexed = lexicon.lex(clause)
@@ -34,7 +35,15 @@ def left_out(text: str, lexicon: Lexicon, args: list[dict[str, Any]]) -> str | N
             return clause
         if not names and _unknown_name(clause, used):  # "and add him to Marketing": no such group
             return clause
+        if any(re.search(rf"\b{word}\b", clause, re.I) and not any(a.get(field) for a in args)
+               for word, field in FIELDS):
+            return clause  # "set ken's title to … and remove him from Litigation": the title is a change too
     return None
+
+
+# a field a clause changes, and the argument that would carry it
+FIELDS = (("title", "job_title"), ("first name", "first_name"), ("last name", "last_name"),
+          ("surname", "last_name"))
 
 
 # "to Marketing", "as Chief Signer": a name the organization does not have, after its cue word

@@ -85,8 +85,7 @@ QUESTION_AUX = frozenset({"does", "did", "is", "has", "can", "could", "was"})
 AFTER_SUBJECT = frozenset(
     {"have", "has", "got", "still", "an", "a", "the", "on", "in", "send", "sign", "view", "belong", "hold",
      "need", "currently", "already", "really", "?", "activated", "accepted", "joined", "logged", "been",
-     "yet", "only", "just",
-     "exactly"}
+     "yet", "only", "just", "exactly", "active", "pending", "closed", "disabled"}
 )
 
 

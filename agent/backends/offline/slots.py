@@ -215,7 +215,7 @@ def _joined_unknown(toks: list[Token], i: int) -> str | None:
 SOMEONE = frozenset({"everyone", "everybody", "anyone", "anybody", "someone", "somebody", "people", "any"})
 # "is there a lucas in the org?", "do we have a maya?": an article before a lone word names someone
 THERE_IS_A = re.compile(r"^((is|are) there|there (is|are)|(do|does) (we|the org|the organi[sz]ation) have|"
-                        r"(have|got) we got) (a|an) ([a-z][\w'-]*)( (in|on|at)\b.*)?\??$")
+                        r"(have|got) we got) (a|an) ([a-z][\w'-]*)( (in|on|at)\b.*| here)?\??$")
 
 
 def _name_fragment(toks: list[Token]) -> str | None:
