@@ -23,17 +23,18 @@ ORG_KINDS = ("group", "profile", "account")
 
 def left_out(text: str, lexicon: Lexicon, args: list[dict[str, Any]], start: int = 1) -> str | None:
     """The first clause from ``start`` on with a write verb of its own and an org name (or a field
-    such as the title) no call uses, else None."""
+    such as the title) no call uses, else None. Of the first clause only a field counts: a name
+    there may be what a change takes away ("revoke sender rights for X, make her a viewer")."""
     clauses = [c.strip(" .!?") for c in CLAUSE_BREAK.split(text) if c and c.strip(" .!?")]
     used = {_low(v) for a in args for v in _values(a)}
-    for clause in clauses[start:] if len(clauses) > 1 else []:
-        if not {w.lower() for w in re.findall(r"[A-Za-z']+", clause)} & WRITE_VERBS:
+    for index, clause in enumerate(clauses if len(clauses) > 1 else []):
+        if index < start or not {w.lower() for w in re.findall(r"[A-Za-z']+", clause)} & WRITE_VERBS:
             continue
         lexed = lexicon.lex(clause)
         names = {_low(e.value) for kind in ORG_KINDS for e in lexed.entities(kind)}
-        if names and not names & used:
+        if index and names and not names & used:
             return clause
-        if not names and _unknown_name(clause, used):  # "and add him to Marketing": no such group
+        if index and not names and _unknown_name(clause, used):  # "and add him to Marketing": no such group
             return clause
         if any(re.search(rf"\b{word}\b", clause, re.I) and not any(a.get(field) for a in args)
                for word, field in FIELDS):

@@ -16,7 +16,6 @@ from agent.backends.offline import people
 from agent.backends.offline.frame import Frame
 from agent.backends.offline.grounding import Lexicon
 from agent.backends.offline.guards import Grounding
-from agent.backends.offline.nearby import UNKNOWN_USER
 from agent.backends.offline.plan import Plan, memberships, noted
 from agent.backends.offline.slots import HANDLE
 from tools.actions import ToolCall
@@ -42,7 +41,6 @@ class Lookups:
         def _complete(self, frame: Frame, memberships_read: bool = False) -> Plan: ...
         def _propose(self, frame: Frame) -> Plan: ...
         def _ask(self, frame: Frame, slot: str, offered: list[str] | None = None) -> Plan: ...
-        def _problem(self, frame: Frame, early: bool = False) -> Plan | None: ...
 
     def after(self, pending: dict[str, Any], results: list[dict[str, Any]]) -> Plan:
         """Carry on with the request a read was made for (people, memberships, own seat)."""
@@ -54,8 +52,6 @@ class Lookups:
             return self.after_seat_lookup(frame, results[0])
         if lookup == "own_seat":
             return self.after_own_seat_lookup(frame, results[0])
-        if lookup == "new_seat":
-            return self.after_new_seat_lookup(frame, results[0])
         return self.after_lookup(frame, results[0])
 
     def after_own_seat_lookup(self, frame: Frame, result: dict[str, Any]) -> Plan:
@@ -155,28 +151,6 @@ class Lookups:
         }:
             frame.intent = "provision"
         return self._propose(frame)
-
-    def after_new_seat_lookup(self, frame: Frame, result: dict[str, Any]) -> Plan:
-        """A profile on an account where the user has no membership is a new seat there, not a
-        change: asked, and a yes adds them; otherwise the change goes as asked (for an address that
-        is no user, the gate's answer comes with near addresses or the offer of a new seat)."""
-        email, account = frame.emails[0], frame.accounts[0]
-        wanted = (self.lexicon.canonical(account, "account") or account).lower()
-        held = [str(m.get("account")) for m in memberships(result)]
-        unknown = UNKNOWN_USER.search(str(result.get("message") or ""))
-        if unknown or result.get("kind") != "ok" or wanted in {a.lower() for a in held}:
-            return self._propose(frame)  # no user at all: the gate says so, and a new seat is offered
-        problem = self._problem(frame)  # an unknown account or profile is asked about first
-        if problem is not None:
-            return problem
-        frame.intent = "provision"
-        as_profile = f" as {frame.profile}" if frame.profile else ""
-        on = f" (they are on {', '.join(held)})" if held else ""
-        said = (f"{email} has no membership on {account}{on}, so there is no profile to change there. "
-                f"Should I add them to {account}{as_profile}?")
-        said += " Say yes to go ahead, or ask again with the right email address; nothing was changed."
-        return Plan(said,
-                    clarify=True, state={"pending": {"frame": frame.as_dict(), "missing": "reading"}})
 
     def after_lookup(self, frame: Frame, result: dict[str, Any]) -> Plan:
         """Carry on with the account the memberships leave, or ask, showing them."""

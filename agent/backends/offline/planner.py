@@ -344,10 +344,9 @@ class Planner(Lookups, Compound):
                 ):
                     return self._look_up_memberships(frame)
                 return self._ask(frame, slot)
-        one_change = frame.intent == "change_profile" and len(frame.accounts) == 1 and len(frame.emails) == 1
-        if one_change and not memberships_read:
-            # "make newhire@… a Sender on EMEA": read first whether there is a membership to change
-            return self._look_up_memberships(frame, lookup="seat" if self._own(frame) else "new_seat")
+        own_change = frame.intent == "change_profile" and self._own(frame) and len(frame.accounts) == 1
+        if own_change and not memberships_read:
+            return self._look_up_memberships(frame, lookup="seat")
         return self._propose(frame)
 
     def _propose(self, frame: Frame) -> Plan:
