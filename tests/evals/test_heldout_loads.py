@@ -1,4 +1,4 @@
-"""The held-out test sets (evals/heldout/, evals/heldout2/, evals/heldout3/) are usable: every file parses
+"""The held-out test sets (evals/heldout/ to evals/heldout4/) are usable: every file parses
 and builds its sandbox.
 
 Only that: whether the planner passes these scenarios is a measurement (each set's BASELINE.md),
@@ -15,8 +15,10 @@ from evals.runner import check_setups
 from evals.scenario import load_scenarios
 
 EVALS = Path(__file__).resolve().parents[2] / "evals"
-# folder -> (the prefix of its ids, the fewest scenarios it must hold); heldout3 was briefed with "h3-"
-SETS = {"heldout": ("heldout-", 45), "heldout2": ("heldout2-", 70), "heldout3": ("h3-", 80)}
+# folder -> (the prefix of its ids, the fewest scenarios it must hold); heldout3 and heldout4 were
+# briefed with "h3-" and "h4-"
+SETS = {"heldout": ("heldout-", 45), "heldout2": ("heldout2-", 70), "heldout3": ("h3-", 80),
+        "heldout4": ("h4-", 80)}
 
 
 @pytest.mark.parametrize(("folder", "prefix", "least"), [(f, *spec) for f, spec in SETS.items()])
