@@ -15,7 +15,7 @@ import re
 CHECK_ONLY = re.compile(
     r"\b(just|only|merely|simply) (checking|asking|curious|wondering|confirming|verifying|looking)\b|"
     r"\b(don'?t|dont|do not|please don'?t|no need to|without) (change|changing|touch|touching|modify|"
-    r"modifying|update|updating|edit|editing)( (anything|a thing|nothing))?\b|"
+    r"modifying|update|updating|edit|editing) (anything|a thing|nothing)\b|"
     r"\b(no|without) changes?\b|\bread[- ]only\b|\bnot (asking|looking) (you )?to change\b",
     re.IGNORECASE,
 )

@@ -141,6 +141,7 @@ def test_a_request_that_only_checks_never_proposes_a_write(acme_stack, text):
 
 def test_nothing_else_is_not_only_checking():
     assert not check_only("close sam.lee@acme.com on Acme Main but don't change anything else")
+    assert not check_only("don't change his profile, just add him to Finance")  # one thing kept, one done
     assert check_only("is sam a sender? just checking")
 
 
