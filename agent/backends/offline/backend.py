@@ -111,11 +111,11 @@ class OfflineBackend:
 def _near_email_search(messages: list[dict[str, Any]], results: list[dict[str, Any]]) -> Plan | None:
     """A write on an address that failed: search once for the users it may have meant."""
     history = session_calls(messages)[-len(results):]
-    calls, answers = [(p.action, p.args) for p in history], [_result_of(r) for r in results]
-    seat = nearby.missing_membership(calls, answers)
+    tried, answers = [(p.action, p.args) for p in history], [_result_of(r) for r in results]
+    seat = nearby.missing_membership(tried, answers)
     if seat:  # "make sam a Sender on EMEA" with no EMEA membership: a new membership is offered
         return nearby.new_seat(seat, report(results), existing=True)
-    failed = nearby.failed_write(calls, answers)
+    failed = nearby.failed_write(tried, answers)
     calls = nearby.search_calls(failed["args"]["email"]) if failed else []
     if failed and not calls:
         return nearby.new_seat(failed, report(results))
