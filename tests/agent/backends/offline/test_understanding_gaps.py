@@ -237,3 +237,15 @@ def test_a_second_change_not_understood_stops_both(acme_stack, text):
     with unchanged(sandbox):
         [reply] = _talk(rt, text)
     assert reply.outcome == "clarify" and "Nothing was changed" in reply.text and not _writes(reply)
+
+
+# -- a correction that names another account --------------------------------------------------------
+
+@pytest.mark.parametrize("correction", ["no wait, make him an admin on EMEA instead", "no wait, make it EMEA",
+                                        "no wait, make him an admin on EMEA after all"])
+def test_a_correction_naming_an_account_is_that_account_alone(acme_stack, correction):
+    sandbox, rt = acme_stack()
+    with unchanged(sandbox):
+        _, reply = _talk(rt, "make david.kim@acme.com an admin on Acme Main", correction)
+    assert [(c.args["account"], c.args["permission_profile"]) for c in reply.calls if c.action in WRITE_ACTIONS] \
+        == [("EMEA", "Account Administrator")]
