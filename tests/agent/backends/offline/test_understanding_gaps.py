@@ -247,5 +247,6 @@ def test_a_correction_naming_an_account_is_that_account_alone(acme_stack, correc
     sandbox, rt = acme_stack()
     with unchanged(sandbox):
         _, reply = _talk(rt, "make david.kim@acme.com an admin on Acme Main", correction)
-    writes = [(c.args["account"], c.args["permission_profile"]) for c in reply.calls if c.action in WRITE_ACTIONS]
+    writes = [(c.args["account"], c.args["permission_profile"])
+              for c in reply.calls if c.action in WRITE_ACTIONS]
     assert writes == [("EMEA", "Account Administrator")]
