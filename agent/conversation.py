@@ -34,6 +34,9 @@ MAX_RESULT_CHARS = 40_000
 # far above any real request (a list of names belongs in a CSV file, `dsadmin bulk`), and the audit
 # log records the whole of what the model reads, so the two never differ.
 MAX_REQUEST_CHARS = 4000
+# A message that only says yes: it means the prompt on screen, so it does not withdraw it.
+BARE_YES = re.compile(r"\s*(?:y|yes|yep|yeah|yup|sure|ok|okay|confirm(?:ed)?|go ahead|do it|proceed)"
+                      r"(?:[\s,]*(?:please|pls|thanks))?[\s.!]*")
 # declarative tables: ``Base`` declares ``__table__`` as a Table (audit.models)
 _SESSIONS, _MESSAGES = Session.__table__, SessionMessage.__table__
 
@@ -70,6 +73,8 @@ class Reply:
     failed: bool = False
     model_turns: int = 0
     receipt: str = ""
+    # the approval requests a "what's waiting for me?" answer listed (a channel adds its controls)
+    waiting: list[Any] = field(default_factory=list)
 
     @property
     def confirmations(self) -> list[ConfirmationNeeded]:
@@ -99,11 +104,12 @@ class Conversation:
     """One person's session with one backend. Not thread-safe; one per channel session."""
 
     def __init__(self, rt: Runtime, actor: Actor, backend: Backend, session_id: str | None = None, *,
-                 dry_run: bool = False):
+                 dry_run: bool = False, channel: str = "cli"):
         self.rt = rt
         self.actor = actor
         self.backend = backend
         self.dry_run = dry_run  # writes are planned, decided and previewed, never run
+        self.channel = channel  # where the person is (``agent.waiting.HOW_TO_DECIDE``'s keys)
         self.session_id = session_id or uuid.uuid4().hex
         self.messages: list[dict[str, Any]] = []
         self._stored = 0
@@ -122,7 +128,13 @@ class Conversation:
             payload={"text": text, "backend": self.backend.name},
         )
         self._add({"role": "user", "content": [{"type": "text", "text": text}]})
-        reply = self._finish(self._loop(reads_as_question(text)))
+        withdrawn = self._withdraw_unanswered(text)
+        reply = self._loop(reads_as_question(text))
+        if withdrawn:
+            what = "; ".join(withdrawn)
+            reply.text = (f"{reply.text.rstrip()}\n\n(Withdrawn, nothing of it was done: the change that "
+                          f"waited for your yes ({what}). Ask for it again if you still want it.)")
+        reply = self._finish(reply)
         self._save()
         if reply.confirmation_token:
             self._pending_token = reply.confirmation_token
@@ -158,6 +170,16 @@ class Conversation:
         reply = Reply(outcome, text, results=results, calls=[_record(r.action, {}, r) for r in results])
         return self._finish(reply)
 
+    def _withdraw_unanswered(self, text: str) -> list[str]:
+        """A new request instead of an answer withdraws what this session's last reply asked a yes
+        for: "make david an admin" then "no wait, make it EMEA" must not leave the first change one
+        stray click (a stale Confirm button) or the next "yes" away from running. A bare yes is the
+        exception: the person means the prompt, and is pointed to it (the model cannot consent)."""
+        if BARE_YES.fullmatch(text.lower()):
+            return []
+        self._pending_token = None
+        return self.rt.gate.withdraw(self.actor, self.session_id)
+
     @property
     def pending_confirmation(self) -> str | None:
         return self._pending_token
@@ -175,6 +197,7 @@ class Conversation:
         texts: list[str] = []
         turns = 0
         clarify = False
+        waiting: list[Any] = []
         for _step in range(settings.max_steps):
             context = self.rt.turn_context(self.actor, remaining_tokens=max(budget - usage.total, 0))
             try:
@@ -217,6 +240,9 @@ class Conversation:
                     failed=True,
                     model_turns=turns,
                 )
+            if turn.about == "approvals" and not turn.tool_calls:  # answered here, in the turn's words
+                listed, waiting = self._waiting()
+                turn.text = _join([turn.text, listed])
             meta = {"pending": turn.state["pending"]} if turn.state and "pending" in turn.state else None
             self._add(
                 {
@@ -233,7 +259,8 @@ class Conversation:
                 break
             blocks = []
             proposed = sum(1 for c in turn.tool_calls if c.action in WRITE_ACTIONS)
-            stop = self._over_budget(question, writes, proposed, limit)
+            stop = self._over_budget(question, writes, proposed, limit) or \
+                (turn.hold if proposed and not self.dry_run else None)
             if stop:
                 answered = self.rt.gate.hold(self.actor, list(turn.tool_calls), session_id=self.session_id,
                                              why=stop)
@@ -284,7 +311,16 @@ class Conversation:
             results=results,
             usage=usage,
             model_turns=turns,
+            waiting=waiting,
         )
+
+    def _waiting(self) -> tuple[str, list[Any]]:
+        """The approval requests waiting for this person (or, for anyone else, their own), read from
+        the approval book, and how to decide them in this channel (``agent.waiting``)."""
+        from agent.waiting import answer
+
+        pending = self.rt.approvals.list("pending")
+        return answer(self.actor.email, self.actor.roles, pending, self.channel)
 
     def _over_budget(self, question: bool, done: int, proposed: int, limit: int) -> str | None:
         """Why this turn's writes must stop for one confirmation (None: they may go on)."""

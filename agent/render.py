@@ -72,7 +72,7 @@ def result_text(result: dict[str, Any]) -> str:
     if kind == "needs_confirmation":
         summary = str(result.get("summary") or "This needs your confirmation before anything happens.")
         if result.get("why"):
-            summary += f" (The policy asks because {result['why']}.)"
+            summary += f" (Asked because {result['why']}.)"  # the policy's reason, or the request's
         expires = when(result.get("expires_at"))
         text = summary + (f" (The confirmation expires at {expires}.)" if expires else "")
         return text + preview_text(result.get("preview"))

@@ -10,19 +10,25 @@ Why two writers: the databases serialise writers differently.
   head; it runs in autocommit, so the lock is held for one statement, one round trip and one
   commit. Timestamps are taken just before, so under contention chain order (the id) and
   timestamp order may differ by the wait; the id is authoritative.
+
+Where an append's time goes on PostgreSQL: with the client's CPU cut down (one json parameter, a
+prepared statement, no SQLAlchemy in between) it is mostly the commit's WAL flush, an fdatasync
+the server must finish before it answers. That wait is the price of a durable audit log and is
+kept: ``synchronous_commit`` stays as the server has it (an audit log may not lose its last event).
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 import time
 from contextlib import suppress
 from typing import Any
 
-from sqlalchemy import Connection, Engine, select, text
+from sqlalchemy import Connection, Engine, select
 
-from audit._canonical import canonical_json, event_hash, hash_parts
+from audit._canonical import canonical_json, event_hash, hash_parts, iso_ts
 from audit.db import StoreError, qualifier
 from audit.models import AuditEvent, ChainHead
 
@@ -35,14 +41,17 @@ HEAD = select(_head.c.last_id, _head.c.last_hash).where(_head.c.id == 1)
 # A whole batch in one statement: the head row locked (FOR UPDATE), the events' ids and hashes
 # chained in SQL (a recursive CTE: each hash covers the one before), the rows inserted and the head
 # advanced; in autocommit, so one round trip and one commit per batch, the lock held only for it.
+# The batch travels as ONE json parameter (a list of objects of strings) unpacked by
+# json_to_recordset: as ten text arrays, psycopg's escaping of every quote in the payloads' JSON was
+# ~40% of an append's CPU, and the C json encoder does the same job at a fraction of it. A JSON
+# string unescapes to exactly the text encoded, so the hashed parts reach SQL byte for byte.
 _PG_APPEND = """
 WITH RECURSIVE head AS (
     SELECT last_id, last_hash FROM {q}audit_chain_head WHERE id = 1 FOR UPDATE
 ), input AS (
-    SELECT * FROM unnest(CAST(:ts AS timestamptz[]), CAST(:session_id AS text[]), CAST(:actor AS text[]),
-                         CAST(:kind AS text[]), CAST(:action AS text[]), CAST(:target AS text[]),
-                         CAST(:payload AS text[]), CAST(:p_head AS text[]), CAST(:p_middle AS text[]),
-                         CAST(:p_tail AS text[]))
+    SELECT * FROM ROWS FROM (json_to_recordset(CAST(%(batch)s AS json))
+                             AS (ts timestamptz, session_id text, actor text, kind text, action text,
+                                 target text, payload text, p_head text, p_middle text, p_tail text))
         WITH ORDINALITY
         AS t(ts, session_id, actor, kind, action, target, payload, p_head, p_middle, p_tail, n)
 ), chain AS (
@@ -67,6 +76,8 @@ WITH RECURSIVE head AS (
 )
 SELECT id, hash FROM ins ORDER BY id
 """
+# the batch parameter's encoder: built once; non-ASCII text travels as UTF-8, not as escapes
+_BATCH_JSON = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
 
 _SQLITE_HEAD = "SELECT last_id, last_hash FROM audit_chain_head WHERE id = 1"
 _SQLITE_INSERT = ("INSERT INTO audit_events (id, ts, session_id, actor, kind, action, target, payload, "
@@ -150,29 +161,37 @@ class PostgresWriter:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self._statement = text(_PG_APPEND.format(q=qualifier(engine)))
+        self._statement = _PG_APPEND.format(q=qualifier(engine))
+        self._driver_error: type[Exception] = engine.dialect.loaded_dbapi.Error
         self._idle: list[tuple[Connection, float]] = []
         self._guard = threading.Lock()
 
     def append(self, events: list[dict[str, Any]]) -> list[tuple[int, str]]:
-        names = ("ts", "session_id", "actor", "kind", "action", "target", "payload", "p_head", "p_middle",
-                 "p_tail")
-        columns: dict[str, list[Any]] = {name: [] for name in names}
+        """Add ``events`` (each with its ``ts``) to the chain in one statement; their ids and hashes.
+
+        Straight on the psycopg connection, prepared from its first use (the server plans the CTE
+        once per connection): SQLAlchemy's statement handling added CPU and nothing else here."""
+        batch = []
         for fields in events:
             body = canonical_json(fields["payload"])  # hashed and stored: encoded once
-            p_head, p_middle, p_tail = hash_parts(**fields, payload_json=body)
-            for name in ("ts", "session_id", "actor", "kind", "action", "target"):
-                columns[name].append(fields[name])
-            columns["payload"].append(body)
-            columns["p_head"].append(p_head)
-            columns["p_middle"].append(p_middle)
-            columns["p_tail"].append(p_tail)
+            ts = iso_ts(fields["ts"])  # as hashed; PostgreSQL reads the same instant from it
+            p_head, p_middle, p_tail = hash_parts(**{**fields, "ts": ts}, payload_json=body)
+            batch.append({"ts": ts, "session_id": fields["session_id"],
+                          "actor": fields["actor"], "kind": fields["kind"], "action": fields["action"],
+                          "target": fields["target"], "payload": body, "p_head": p_head,
+                          "p_middle": p_middle, "p_tail": p_tail})
+        params = {"batch": _BATCH_JSON.encode(batch)}
         conn = self._take()
         try:
-            rows = conn.execute(self._statement, columns).all()  # autocommit: one statement, one commit
-            conn.commit()  # ends SQLAlchemy's bookkeeping transaction (the database committed above)
-        except BaseException:
+            raw = conn.connection.driver_connection
+            if raw is None:  # a checked-out connection has one; SQLAlchemy's type says it may not
+                raise StoreError("the PostgreSQL store's connection has no driver connection")
+            # autocommit: one statement, one commit
+            rows = raw.execute(self._statement, params, prepare=True).fetchall()
+        except BaseException as exc:
             _discard(conn)  # closing it rolls back whatever the failed statement began
+            if isinstance(exc, self._driver_error):
+                raise StoreError(f"cannot append to the audit log: {type(exc).__name__}: {exc}") from exc
             raise
         self._give_back(conn)
         if len(rows) != len(events):

@@ -102,6 +102,29 @@ class ConfirmationBook:
     def decline(self, token: str, actor: Actor) -> ConfirmationView:
         return self._spend(token, actor, "declined", None)
 
+    def withdraw(self, actor: Actor, session_id: str) -> list[ConfirmationView]:
+        """Decline every live confirmation ``actor`` was asked for in ``session_id``: the person said
+        something new instead of answering, so an earlier prompt must not stay answerable (a stale
+        Confirm button, or the next "yes", would otherwise run a change the person moved away from).
+        Returns what was withdrawn, each audited as declined because it was superseded."""
+        now = now_from(self._clock)
+        who = actor.email.strip().lower()
+        where = [_T.c.actor == who, _T.c.session_id == session_id, _T.c.status == "pending",
+                 _T.c.expires_at > now]
+        with self._engine.begin() as conn:
+            hashes = [r.token_hash for r in conn.execute(select(_T.c.token_hash).where(*where))]
+            if hashes:
+                conn.execute(update(_T).where(*where, _T.c.token_hash.in_(hashes))
+                             .values(status="declined", used_at=now))
+        withdrawn = []
+        for token_hash in hashes:
+            view = self._read(token_hash)
+            if view is not None and view.status == "declined":
+                self._log("confirmation_used", token_hash, {"to": "declined", "why": "superseded"}, view,
+                          actor.email)
+                withdrawn.append(view)
+        return withdrawn
+
     def pending(self, actor: Actor, limit: int = 10) -> list[ConfirmationView]:
         """The actor's live confirmations, newest first (what a prompt can still ask about)."""
         now = now_from(self._clock)

@@ -13,6 +13,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from policies.decision import DecisionKind, Outcome
 
+ErrorCause = Literal["consent_required", "forbidden", "unknown_user"]
+
 
 class _Result(BaseModel):
     model_config = ConfigDict(frozen=True)
@@ -79,9 +81,10 @@ class Error(_Result):
     # the system failed (DocuSign unreachable or refusing our credentials, the store down), not the
     # request: the command line exits 1
     system: bool = False
-    # what DocuSign refused, typed, so a channel can print the set-up fix without reading ``message``:
-    # consent_required (the integration lacks the admin's consent), forbidden (HTTP 403)
-    cause: Literal["consent_required", "forbidden"] | None = None
+    # why it failed, typed, so a channel or a planner acts on it without reading ``message``:
+    # consent_required (the integration lacks the admin's consent), forbidden (HTTP 403),
+    # unknown_user (the call's email names no user of the organization: a typo may be offered back)
+    cause: ErrorCause | None = None
 
 
 Result = Ok | Denied | ConfirmationNeeded | PendingApproval | DryRun | Error

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from tools.actions import ToolCall
 
@@ -123,6 +123,12 @@ class ModelTurn:
     # A model's thinking blocks, unchanged (with their signatures): the Messages API wants them back
     # in the same assistant turn as its tool calls.
     reasoning: list[dict[str, Any]] = field(default_factory=list)
+    # Why this turn's writes must wait for the person's confirmation whatever the policy says (the
+    # request named a day still to come, which no backend can schedule): they are held, not run.
+    hold: str | None = None
+    # What the person asks about that no action reads, for the conversation to answer from its own
+    # records: "approvals" ("what's waiting for me?", answered from the approval book).
+    about: Literal["approvals"] | None = None
 
     def content_blocks(self) -> list[dict[str, Any]]:
         blocks: list[dict[str, Any]] = list(self.reasoning)

@@ -43,7 +43,7 @@ def ask(rt: Runtime, actor: Actor, text: str, session_id: str | None = None) -> 
     """One request through a conversation (resumed when ``session_id`` is the person's own)."""
     dsadmin, person = _api(rt, actor)
     try:
-        return dsadmin.ask(person, text, session_id=session_id)
+        return dsadmin.ask(person, text, session_id=session_id, channel="web")
     except _ApiRefused as exc:
         raise Refused(STATUS[exc.kind], exc.message) from None
 

@@ -4,8 +4,9 @@
 
 First the gate overhead per write (the issue-16 figure): a permission-profile change through the
 whole gate on the in-memory sandbox, wall time minus the time spent inside DocuSign requests,
-p50 median and min over ``--runs`` runs, batched (one transaction per gate call) and, in the
-same run, with one transaction per event as before; anchor: one INSERT+COMMIT on that store.
+p50 median and min over ``--runs`` runs, batched (a write commits twice, see tools.gate._pipeline) and, in the
+same run, with one transaction per event as before; anchor: one INSERT+COMMIT on that store;
+floor: the audit commits a call makes times the anchor (every one is durable, none can be skipped).
 
 Two runs per backend: one writer, then ``--writers`` concurrent writers sharing one chain (threads
 on SQLite, processes on PostgreSQL, as deployed). Every run ends with ``verify`` so a fast but
@@ -137,11 +138,12 @@ def bench_postgres(url: str, events: int, writers: int) -> list[str]:
 # -- gate overhead per write ------------------------------------------------------------------------
 
 
-def _gate_overhead(store_url: str, calls: int, batched: bool) -> tuple[list[float], list[float]]:
+def _gate_overhead(store_url: str, calls: int, batched: bool) -> tuple[list[float], list[float], float]:
     """Per write through the whole gate (validate, resolve, decide, execute, audit) on the in-memory
     sandbox: wall time minus the time spent inside DocuSign requests (the client's own records), ms;
-    and this thread's CPU time minus the CPU the sandbox spent answering (on a loaded machine the
-    wall figure is mostly waiting for a core; the CPU one is not, but counts building requests)."""
+    this thread's CPU time minus the CPU the sandbox spent answering (on a loaded machine the
+    wall figure is mostly waiting for a core; the CPU one is not, but counts building requests);
+    and the audit commits per call (each one durable: the floor is that many INSERT+COMMITs)."""
     from contextlib import nullcontext
 
     import httpx
@@ -167,6 +169,14 @@ def _gate_overhead(store_url: str, calls: int, batched: bool) -> tuple[list[floa
     if not batched:  # every append its own transaction, as before issue 16
         bench.audit.batch = lambda: nullcontext()
         bench.audit.flush = lambda: None
+    commits = [0]
+    write = bench.audit._writer.append  # one call is one transaction, one durable commit
+
+    def counted(events: list) -> list:
+        commits[0] += 1
+        return write(events)
+
+    bench.audit._writer.append = counted
     profiles = ("DocuSign Viewer", "DocuSign Sender")
     out, cpu = [], []
     for i in range(calls + 20):
@@ -177,6 +187,8 @@ def _gate_overhead(store_url: str, calls: int, batched: bool) -> tuple[list[floa
                               email="john.doe@acme.com", account="EMEA", permission_profile=profiles[i % 2])
         wall, used = time.perf_counter() - t, time.thread_time() - c
         assert result.kind == "ok", result
+        if i == 19:
+            commits[0] = 0
         if i >= 20:  # the first calls fill the name cache and the token
             out.append(wall * 1000 - sum(r.duration_ms for r in bench.seen[before:]))
             cpu.append((used - inside[0]) * 1000)
@@ -184,7 +196,7 @@ def _gate_overhead(store_url: str, calls: int, batched: bool) -> tuple[list[floa
     bench.client.close()
     bench.audit.close()
     bench.engine.dispose()
-    return out, cpu
+    return out, cpu, commits[0] / calls
 
 
 def _anchor(store_url: str, count: int = 200) -> float:
@@ -214,23 +226,25 @@ def bench_gate(name: str, make_url: Callable[[], tuple[str, Callable[[], None]]]
                runs: int) -> list[str]:
     lines = []
     for batched in (True, False):
-        p50s, p99s, anchors, cpus = [], [], [], []
+        p50s, p99s, anchors, cpus, commits = [], [], [], [], []
         for _ in range(runs):
             url, cleanup = make_url()
             try:
                 anchors.append(_anchor(url))
-                overhead, cpu = _gate_overhead(url, calls, batched)
+                overhead, cpu, per_call = _gate_overhead(url, calls, batched)
+                commits.append(per_call)
             finally:
                 cleanup()
             cuts = statistics.quantiles(overhead, n=100)
             p50s.append(cuts[49])
             p99s.append(cuts[98])
             cpus.append(statistics.median(cpu))
-        anchor = statistics.median(anchors)
+        anchor, floor = statistics.median(anchors), statistics.median(anchors) * max(commits)
         label = f"{name}, gate write, {'batched' if batched else 'append per event'}"
         lines.append(f"{label:<44} p50 median {statistics.median(p50s):6.2f} ms  min {min(p50s):6.2f} ms  "
                      f"p99 median {statistics.median(p99s):6.2f} ms  anchor {anchor:5.2f} ms  "
                      f"p50/anchor {statistics.median(p50s) / anchor:5.1f}x  "
+                     f"floor {max(commits):.0f} commits x anchor {floor:6.2f} ms  "
                      f"CPU p50 median {statistics.median(cpus):6.2f} ms")
     return lines
 

@@ -515,7 +515,6 @@ def test_malformed_email_is_passed_to_the_gate_not_corrected(acme_vocabulary):
 
 QUESTIONS = [
     ("provision maya.chen@acme.com on Acme Main", "permission profile"),
-    ("close maya.chen@acme.com", "which account"),
     ("make someone a DocuSign Sender on EMEA", "email"),
     ("show permission profiles", "which account"),
     ("delete john.doe@acme.com", "purge"),
@@ -694,6 +693,23 @@ def test_closing_my_account_offers_only_my_accounts_and_never_picks_one(acme_voc
     assert "which account should i close" in unread.text.lower()
 
 
+def test_an_admins_close_with_no_account_offers_only_the_users_open_memberships(acme_vocabulary):
+    """'close maya' names no account: her memberships are read first, and only her open ones are
+    offered (never every account of the organization); none open is said, nothing asked."""
+    planner = Planner(acme_vocabulary, ADMIN)
+    plan = planner.plan("close maya.chen@acme.com")
+    assert [(c.action, c.args) for c in plan.calls] == [
+        ("list_account", {"operation": "user_memberships", "email": "maya.chen@acme.com"})]
+    frame = plan.state["pending"]["frame"]
+    held = _memberships(("EMEA", "active"), ("Acme Main", "closed"))
+    asked = planner.after_lookup(Frame.from_dict(frame), held)
+    assert asked.calls is None and asked.clarify and asked.state["pending"]["missing"] == "accounts"
+    assert "(EMEA)" in asked.text
+    assert not any(a in asked.text for a in ("Acme Main", "Acme Legal", "Contractors"))
+    none_open = planner.after_lookup(Frame.from_dict(frame), _memberships(("Acme Main", "closed")))
+    assert none_open.calls is None and "has no open membership; nothing was changed" in none_open.text
+
+
 @pytest.mark.parametrize("text", ["Hello!", "hi", "help"])
 def test_a_bare_greeting_gets_the_examples(acme_vocabulary, text):
     plan = Planner(acme_vocabulary, ADMIN).plan(text)
@@ -812,12 +828,14 @@ def test_a_csv_without_a_verb_is_asked_about_and_a_question_never_writes(acme_vo
 
 @pytest.mark.parametrize(
     "text",
-    ["Show me the requests waiting for me", "list pending approvals", "approve apr_0123456789abcdef0123"],
+    ["Show me the requests waiting for me", "list pending approvals", "approve apr_0123456789abcdef0123",
+     "what's waiting for me?", "anything to approve?", "show my approvals"],
 )
-def test_approval_requests_are_pointed_to_the_approvals_command(acme_vocabulary, text):
+def test_approval_requests_are_answered_by_the_conversation_from_the_approval_book(acme_vocabulary, text):
+    """The planner only tells that the person asks about approval requests; the conversation answers
+    with the requests themselves, worded for its channel (tests/agent/test_waiting.py)."""
     plan = Planner(acme_vocabulary, "approver@acme.com").plan(text)
-    assert plan.calls is None and plan.clarify
-    assert "dsadmin approvals list --as approver@acme.com" in plan.text
+    assert plan.calls is None and plan.about == "approvals" and not plan.text
 
 
 def test_the_planner_never_claims_to_confirm(acme_vocabulary):

@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from audit import AuditLog
+from audit import AuditLog, StoreError
 
 
 @pytest.fixture
@@ -78,3 +78,50 @@ def test_tail_filters_match_emails_whatever_their_case(log):
     assert [r.id for r in log.tail(actor="EVE@acme.com")] == [1]
     assert [r.id for r in log.tail(target="bob@ACME.com")] == [1]
     assert [r.id for r in log.tail(target="EMEA")] == [2]
+
+
+# Text that trips quoting somewhere between Python, the driver and SQL: quotes, backslashes (also
+# a literal "\u0000" escape, as six characters), control characters, unicode beyond the BMP, line
+# separators, placeholder-like and SQL-like text.
+AWKWARD = [
+    'say "hi"', "it's", "back\\slash \\\\ two", "\\u0000 as text", "\\", '"', "line\nbreak\ttab\r",
+    "\x01\x02\x1f\x7f", "Müller ☃ é 𝄞 😀", "\u2028\u2029 \u202e rtl", "%(batch)s %s %%",
+    "'); DROP TABLE x; --", "", " ", "{}", "[1,2]", "null",
+]
+
+
+def test_a_batch_of_awkward_text_round_trips_and_verifies(log):
+    """A batch is one parameter on PostgreSQL, its hashes finished in SQL: each stored event must
+    hold exactly the text given and the hash Python computes for it, on both backends."""
+    from audit._canonical import event_hash
+
+    with log.batch():
+        for i, text in enumerate(AWKWARD):
+            log.append("decision", session_id=f"s{text}"[:64], actor=f"{text}@acme.com", action=f"a{text}",
+                       target=text or None, payload={"text": text, text: [text, {"n": i}], "n": i})
+    records = list(log.records())
+    assert [r.payload["text"] for r in records] == AWKWARD
+    for r, text in zip(records, AWKWARD, strict=True):
+        assert r.payload[text] == [text, {"n": r.payload["n"]}]
+        assert (r.session_id, r.action, r.target) == (f"s{text}"[:64], f"a{text}", text or None)
+        assert r.actor == f"{text}@acme.com".lower()
+        assert r.hash == event_hash(r.id, r.ts, r.session_id, r.actor, r.kind, r.action, r.target, r.payload,
+                                    r.prev_hash)
+    assert [r.prev_hash for r in records[1:]] == [r.hash for r in records[:-1]]
+    report = log.verify()
+    assert report.ok and report.checked == len(AWKWARD) and report.head_hash == records[-1].hash
+
+
+def test_a_failed_append_is_a_store_error_and_the_next_one_works(log, store_engine, raw_sql):
+    """The writer drops the connection a failed statement left behind; nothing half-written stays."""
+    log.append("decision", payload={"n": 1})
+    raw_sql("ALTER TABLE {events} RENAME TO events_away")
+    away = raw_sql.events.replace("audit_events", "events_away")
+    try:
+        with pytest.raises(StoreError, match="cannot append to the audit log"):
+            log.append("decision", payload={"n": 2})
+    finally:
+        raw_sql(f"ALTER TABLE {away} RENAME TO audit_events")
+    log.append("decision", payload={"n": 3})
+    assert [(r.id, r.payload["n"]) for r in log.records()] == [(1, 1), (2, 3)]
+    assert log.verify().ok

@@ -56,6 +56,17 @@ class _Resubmission(_Pipeline):
                               _Consent(confirmed=True, fingerprint=fingerprint, origin="confirmation"))
                 for call, fingerprint in calls]
 
+    def withdraw(self, actor: Actor, session_id: str) -> list[str]:
+        """Withdraw the confirmations ``actor`` left unanswered in ``session_id`` (they said something
+        else instead); returns each one's summary, so the person can be told none of it ran."""
+        blank = ToolCall(id="confirmation", action="", args={})
+        withdrawn = self.confirmations.withdraw(actor, session_id)
+        for view in withdrawn:
+            self._audit("action_result", actor, session_id, blank,
+                        {"outcome": RequestOutcome.DECLINED,
+                         "summary": f"confirmation withdrawn (a new request replaced it): {view.summary}"})
+        return [view.summary for view in withdrawn]
+
     def hold(self, actor: Actor, calls: list[ToolCall], *, session_id: str | None = None,
              why: str) -> list[Result]:
         """Plan and decide ``calls`` without running any write, and ask ONE confirmation for all the
@@ -79,8 +90,9 @@ class _Resubmission(_Pipeline):
                                                      preview=[p for _c, r in held for p in r.preview])
         asked = {id(r): ConfirmationNeeded(
             call_id=r.call_id, action=r.action, operation=r.operation,
-            summary=f"This will {_plain(r.summary)} (one of {len(held)} writes confirmed together). "
-                    "Confirm to go ahead.",
+            summary=f"This will {_plain(r.summary)}"
+                    + (f" (one of {len(held)} writes confirmed together)" if len(held) > 1 else "")
+                    + ". Confirm to go ahead.",
             token=token, expires_at=_iso(expires_at), preview=r.preview, why=why) for _c, r in held}
         return [asked.get(id(r), r) for r in planned]
 

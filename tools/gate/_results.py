@@ -71,7 +71,8 @@ def _explain(exc: Exception) -> dict[str, Any]:
                   "fix": f"use one of the suggestions, or check the {exc.kind} name",
                   "suggestions": list(exc.suggestions or [])}
     elif isinstance(exc, OperationError):
-        fields = {"message": exc.message, "fix": exc.fix, "suggestions": exc.suggestions}
+        fields = {"message": exc.message, "fix": exc.fix, "suggestions": exc.suggestions,
+                  **({"cause": exc.cause} if exc.cause else {})}
     elif isinstance(exc, errors.ServiceUnavailable | errors.RateLimited):
         # a write whose answer was lost never gets here: tools.operations reads it back first
         fields = {"message": f"DocuSign could not be reached or did not answer: {exc}; nothing was changed",

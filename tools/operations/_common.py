@@ -24,6 +24,7 @@ if TYPE_CHECKING:  # annotations only: the client and directory are the gate's, 
     from tools.docusign.client import AdminClient
     from tools.docusign.resolvers import AccountRef, Directory, GroupRef, ProfileRef
     from tools.operations._readback import Expect
+    from tools.results import ErrorCause
 
 User = models.UserDrilldownResponse
 Membership = models.MembershipResponse
@@ -38,11 +39,13 @@ EVERYONE_GROUP = "everyone_group"
 class OperationError(Exception):
     """The request cannot be carried out as asked; nothing was changed. Worded for a person."""
 
-    def __init__(self, message: str, *, fix: str | None = None, suggestions: Iterable[str] = ()) -> None:
+    def __init__(self, message: str, *, fix: str | None = None, suggestions: Iterable[str] = (),
+                 cause: ErrorCause | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.fix = fix
         self.suggestions = list(suggestions)
+        self.cause = cause  # typed, carried to ``Error.cause``: what acts on it never reads ``message``
 
 
 @dataclass(frozen=True)
@@ -171,6 +174,7 @@ def require_user(target: Target, email: str | None, *, hint: str | None = None) 
         raise OperationError(
             f"no DocuSign user with email {email} in this organization; nothing was changed",
             fix=hint or "check the spelling of the email, or list users with list_users",
+            cause="unknown_user",
         )
     return target.user
 

@@ -199,12 +199,29 @@ def _update(action: ManageUser, target: Target, env: Env) -> Plan:
     if not changes:
         return Plan.nothing_to_do(f"{action.email} already has those names; nothing was changed")
     described = ", ".join(f"{k} to '{v}'" for k, v in changes.items())
-    return Plan.writing(f"update {action.email}: {described}", f"Updated {action.email}: {described}.",
+    return Plan.writing(f"update {action.email}: {described}", _updated(action.email, changes),
                         c.write("update_users", model="UpdateUsersRequest", body={"users": [entry]},
                                 expect=Expect(action.email, names={
                                     key: entry[key] for key in ("first_name", "last_name") if key in entry},
                                     unreadable=("job titles",) if action.job_title else ())),
                         preview=rows)
+
+
+# A job title is written but never read (the Admin API's user drilldown has no job title), so the
+# previous one is unknown: the reply says the title was *set*, never that it changed.
+TITLE_UNREAD = "DocuSign does not report the previous title, so it may already have been that"
+
+
+def _updated(email: str, changes: dict[str, str]) -> str:
+    """What a done update says: names are compared with DocuSign's before they are written, so a
+    changed name is a change; a job title is only known to be set."""
+    names = [f"{k} to '{v}'" for k, v in changes.items() if not k.startswith("job title")]
+    titles = [f"{k} to '{v}'" for k, v in changes.items() if k.startswith("job title")]
+    said = [f"Updated {email}: {', '.join(names)}"] if names else []
+    if titles:
+        said.append(f"set the {', '.join(titles)}" if names else f"Set {email}'s {', '.join(titles)}")
+        said[-1] += f" ({TITLE_UNREAD})"
+    return "; ".join(said) + "."
 
 
 # -- close ---------------------------------------------------------------------------------------

@@ -56,8 +56,10 @@ class OfflineBackend:
                 ToolCall(id=f"toolu_offline_{base + i + 1:04d}", action=c.action, args=c.args)
                 for i, c in enumerate(plan.calls)
             ]
-            return ModelTurn(text=plan.text, tool_calls=calls, stop_reason="tool_use", state=plan.state)
-        return ModelTurn(text=plan.text, clarify=plan.clarify, state=plan.state, stop_reason="end_turn")
+            return ModelTurn(text=plan.text, tool_calls=calls, stop_reason="tool_use", state=plan.state,
+                             hold=plan.hold)
+        return ModelTurn(text=plan.text, clarify=plan.clarify, state=plan.state, stop_reason="end_turn",
+                         about=plan.about)
 
     def _follow_up(self, text: str, messages: list[dict[str, Any]], context: TurnContext) -> Plan | None:
         """ "next page", "the same for EMEA", "undo that": answered from the transcript's calls."""

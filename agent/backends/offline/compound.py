@@ -13,6 +13,7 @@ the second's frame (``carried``) while the second one's own reads are made.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -61,9 +62,11 @@ class Compound:
         if not plan.calls:
             return Plan(ask_one_at_a_time(frame.then_said or ""), clarify=True) if frame.carried else plan
         calls = [ToolCall(id="", action=c["action"], args=c["args"]) for c in frame.carried] + plan.calls
+        if frame.then and plan.hold:  # a change held for a later day: the second is asked for on its own
+            return Plan(ask_one_at_a_time(frame.then), clarify=True)
         if frame.then:
             return self._then(frame, calls)
-        return Plan(plan.text, calls=calls) if frame.carried else plan
+        return replace(plan, calls=calls) if frame.carried else plan
 
     def _then(self, frame: Frame, calls: list[ToolCall]) -> Plan:
         """The second clause for the first change's person, planned with the first change carried."""

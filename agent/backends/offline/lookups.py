@@ -168,6 +168,8 @@ class Lookups:
         if len(candidates) == 1 and frame.intent != "close":  # a close is always asked, never guessed
             frame.accounts = [candidates[0]]
             return self._complete(frame, memberships_read=True)
+        if frame.intent == "close" and result.get("kind") == "ok" and not candidates:
+            return Plan(f"{frame.emails[0]} has no open membership; nothing was changed.")
         if frame.intent == "close":
             return self._ask(frame, "accounts", offered=candidates)
         plan = self._ask(frame, "accounts")

@@ -59,12 +59,6 @@ def read_as(respelled: list[tuple[str, str]]) -> str:
     return f"(Read {words}.)"
 
 
-# The gate's answer for an address that names no user (``tools.operations._common.require_user``);
-# the end-to-end tests of this module fail if that wording changes. Any other failure (a purge of an
-# active user, a membership the user lacks) is reported as it came, with no search.
-UNKNOWN_USER = re.compile(r"\bno DocuSign user with email (?P<email>\S+) in this organization\b")
-
-
 def failed_write(calls: list[tuple[str, dict[str, Any]]], results: list[dict[str, Any]]) -> dict | None:
     """The one write on an existing user that came back an error, if that is all this turn did."""
     if len(calls) != 1 or len(results) != 1 or results[0].get("kind") != "error" or results[0].get("system"):
@@ -72,8 +66,9 @@ def failed_write(calls: list[tuple[str, dict[str, Any]]], results: list[dict[str
     action, args = calls[0]
     if args.get("operation") not in ON_EXISTING or "@" not in str(args.get("email", "")):
         return None
-    unknown = UNKNOWN_USER.search(str(results[0].get("message", "")))
-    if unknown is None or unknown.group("email").lower() != str(args["email"]).lower():
+    # the gate's typed cause (``Error.cause``), never its wording: any other failure (a purge of an
+    # active user, a membership the user lacks) is reported as it came, with no search
+    if results[0].get("cause") != "unknown_user":
         return None
     return {"action": action, "args": args}
 

@@ -7,7 +7,7 @@ and none of them should have to import the others to do so.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from tools.actions import ToolCall
 
@@ -18,6 +18,8 @@ class Plan:
     calls: list[ToolCall] | None = None
     clarify: bool = False
     state: dict[str, Any] | None = None
+    hold: str | None = None  # why the writes proposed must wait for the person's yes (``ModelTurn.hold``)
+    about: Literal["approvals"] | None = None  # answered by the conversation (``ModelTurn.about``)
 
 
 def noted(plan: Plan, notes: list[str]) -> Plan:

@@ -36,7 +36,7 @@ from agent.backends.offline.readings import (
 )
 from agent.backends.offline.since import BULK_CUE, bulk_file, bulk_kind, changed_since, skip_invalid
 from agent.backends.offline.slots import fill
-from agent.backends.offline.timing import not_scheduled, untimed
+from agent.backends.offline.timing import held_for_the_day, later, not_scheduled, untimed
 from agent.backends.offline.unsupported import declined, filter_refusal, unsupported_filter
 from policies import catalogue
 from tools.actions import WRITE_ACTIONS, ToolCall
@@ -86,12 +86,6 @@ SEVERAL = re.compile(
     r"what|which|who|how many|provision|create|onboard|close|purge|reactivate|change|make|give|add|remove|"
     r"update|set|rename|deactivate)\b)",
     re.IGNORECASE,
-)
-APPROVALS_HELP = (
-    "Approval requests are not something I act on in a conversation. To see them, run "
-    "`dsadmin approvals list --as YOUR_EMAIL` (an approver sees what they can decide, anyone else their "
-    "own requests); to decide, `dsadmin approvals approve ID --as YOUR_EMAIL` or "
-    "`dsadmin approvals deny ID --as YOUR_EMAIL`."
 )
 APPROVALS = re.compile(
     r"\b(approvals?|approve|apr_\w+|requests? (waiting|pending|awaiting)|pending requests?|"
@@ -182,6 +176,7 @@ class Planner(Lookups, Compound):
         changed_in = None if pending else changed_since(stripped)  # "changed today" is a filter
         stripped, until = untimed(stripped)
         stripped = unfilled(stripped)  # "EMEA after all", "Account Executive now": filler, not the value
+        stripped, day = (stripped, None) if changed_in else later(stripped)
         lexed = self.lexicon.lex(stripped)
         intent = filters.question_intent(classify(lexed, checking), lexed)  # "how many senders on EMEA?"
         intent, changed = changed_listing(intent, lexed, changed_in)
@@ -211,7 +206,7 @@ class Planner(Lookups, Compound):
                 f"I could not understand \u201c{text[:200]}\u201d. I understand requests like:\n{EXAMPLES}",
                 clarify=True,
             )
-        return self._request(intent, lexed, changed, until)
+        return self._request(intent, lexed, changed, until, day)
 
     def _opening(self, stripped: str, pending: dict | None) -> Plan | None:
         """What is answered before the request is read: a cancel, a greeting, a yes to the reading
@@ -241,14 +236,15 @@ class Planner(Lookups, Compound):
         if refused_filter:
             return Plan(filter_refusal(refused_filter), clarify=True)
         if not pending and intent in (None, "list_users", "list_org") and APPROVALS.search(stripped.lower()):
-            return Plan(APPROVALS_HELP.replace("YOUR_EMAIL", self.actor), clarify=True)
+            return Plan(about="approvals")  # the conversation answers from the approval book
         return None
 
-    def _request(self, intent: str, lexed, changed, until: str | None) -> Plan:
+    def _request(self, intent: str, lexed, changed, until: str | None, day: str | None = None) -> Plan:
         """A new request read in full: its frame, completed. A write read through a plain slip of one
         word ("chnage") goes ahead and says how it was read; any doubtful respelling carries the
         corrected sentence, which is asked about before anything is proposed."""
         frame = fill(intent, lexed)
+        frame.later = day if intent not in READ_INTENTS else None
         if changed:
             frame.since = changed[0]
         asked = filters.refine(frame, lexed, self.vocabulary)  # "admins": the org's profile, or a question
@@ -340,8 +336,8 @@ class Planner(Lookups, Compound):
                 if (
                     slot == "accounts"
                     and len(frame.emails) == 1
-                    and (frame.intent in LOOKUP_INTENTS or (frame.intent == "close" and self.employee))
-                ):
+                    and (frame.intent in LOOKUP_INTENTS or frame.intent == "close")
+                ):  # a close offers only the user's own open memberships, never every account
                     return self._look_up_memberships(frame)
                 return self._ask(frame, slot)
         own_change = frame.intent == "change_profile" and self._own(frame) and len(frame.accounts) == 1
@@ -355,7 +351,7 @@ class Planner(Lookups, Compound):
             self._problem(frame)
             or self._domain_slip(frame)
             or reading_asked(frame)
-            or Plan(calls=self._calls(frame))
+            or Plan(calls=self._calls(frame), hold=held_for_the_day(frame.later) if frame.later else None)
         ))
 
     def _domain_slip(self, frame: Frame) -> Plan | None:

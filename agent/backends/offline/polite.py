@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import re
 
+from agent.backends.offline.timing import LATER_DAY
+
 # Verbs a request may be phrased with, for "would you mind adding" -> "add".
 VERBS = (
     "add", "put", "give", "make", "set", "get", "change", "switch", "move", "remove", "drop", "close",
@@ -71,8 +73,22 @@ _UPGRADE_ME = re.compile(
 )
 
 
+# "lucas is leaving friday, close him out": someone leaving, then the close said of "him". The person
+# is named before the verb, so the request is said back as "offboard lucas friday" (every membership
+# of the one who leaves; the day stays in, for the planner to read).
+LEAVING = re.compile(
+    rf"^(?P<who>[\w.@'+-]+(?: [\w'-]+)?) (?:is|'s) (?:leaving|quitting|departing)(?: us| the company)?"
+    rf"(?P<when>(?: (?:on )?(?:{LATER_DAY}))?)\s*[,.;:!-]*\s*(?:so |and |then )?(?:please )?"
+    r"(?:close|offboard|off-board|deactivate|disable|deprovision) (?:him|her|them)(?: out)?\b",
+    re.I,
+)
+
+
 def as_request(text: str) -> str:
     """``text`` with an indirect opening rewritten to the order it asks for (else unchanged)."""
+    leaving = LEAVING.match(text)
+    if leaving:
+        return f"offboard {leaving.group('who')}{leaving.group('when')}{text[leaving.end():]}".rstrip(" .!")
     self_send = SELF_SEND.match(text)
     if self_send:
         return "I need sender rights on" + text[self_send.end() :]

@@ -37,6 +37,36 @@ UNTIL = re.compile(
 )
 
 
+# A day still to come on which the change is wanted ("on friday", "tomorrow", "next week"): the
+# planner cannot schedule, and doing it now without a word would be a misunderstanding written. Never
+# after "until" (a change meant to last, ``UNTIL``), "since"/"from" (a filter of a listing) or "by" (a
+# deadline, which now meets). Days are spelt out: "sun" or "wed" may be part of a name.
+LATER_DAY = (
+    r"(next |this )?(monday|tuesday|wednesday|thursday|friday|saturday|sunday)|tomorrow|"
+    r"next (week|month)|\d{4}-\d{2}-\d{2}|\d{1,2}/\d{1,2}(/\d{2,4})?"
+)
+LATER = re.compile(
+    r"(?<!until )(?<!till )(?<!since )(?<!from )(?<!through )(?<!thru )(?<!by )(?<!before )"
+    rf"\b((on|effective|as of|starting) )?({LATER_DAY})\b[,!]?",
+    re.IGNORECASE,
+)
+
+
+def later(text: str) -> tuple[str, str | None]:
+    """``text`` without a day still to come, and that day as said ("on friday"), when it had one."""
+    found = LATER.search(text)
+    if found is None:
+        return text, None
+    rest = (text[: found.start()] + text[found.end() :]).replace(" ,", ",")
+    return re.sub(r"\s{2,}", " ", rest).strip(" ,"), found.group(0).strip(" ,!")
+
+
+def held_for_the_day(phrase: str) -> str:
+    """Why a write said for a later day waits for the person's yes: confirming runs it now."""
+    return (f"you said \u201c{phrase}\u201d and dsadmin does not schedule changes: confirming makes "
+            f"the change now, not {phrase}; to have it then, decline and ask again on the day")
+
+
 def untimed(text: str) -> tuple[str, str | None]:
     """``text`` without its time words, and the "until …" phrase when it had one."""
     until = UNTIL.search(text)

@@ -108,7 +108,8 @@ def _session(dsadmin: Any, person: Any, backend: str | None, script: str | None,
 
     _check_backend(backend)
     try:
-        return dsadmin.session(person, backend=backend, script=script, session_id=session, dry_run=dry_run)
+        return dsadmin.session(person, backend=backend, script=script, session_id=session, dry_run=dry_run,
+                               channel="cli")
     except Refused as exc:
         raise _fail(exc.message, 2) from None
 

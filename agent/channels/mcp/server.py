@@ -35,6 +35,7 @@ from agent.api import Agent, PendingConfirmation, Person, Reply
 
 ORGANIZATION_URI = "dsadmin://organization"
 MY_REQUESTS_URI = "dsadmin://requests/mine"
+WAITING_URI = "dsadmin://requests/waiting"
 _CONFIRM_KEY = "dsadmin_confirmation"
 _CONFIRM_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -150,6 +151,9 @@ class McpChannel:
                            "and groups: the names the tools accept."),
             types.Resource(name="my-requests", uri=MY_REQUESTS_URI, mime_type="application/json",
                            description="Your own approval requests that are still pending."),
+            types.Resource(name="waiting-for-me", uri=WAITING_URI, mime_type="application/json",
+                           description="What's waiting for me: the requests waiting for your decision "
+                           "if you are an approver (else your own pending ones), and how to decide them."),
         ])
 
     async def read_resource(self, ctx: Any,
@@ -157,10 +161,11 @@ class McpChannel:
         uri = str(params.uri)
         actor = self.actor_of(ctx)
         readers = {ORGANIZATION_URI: lambda: self._organization(actor),
-                   MY_REQUESTS_URI: lambda: self._my_requests(actor)}
+                   MY_REQUESTS_URI: lambda: self._my_requests(actor),
+                   WAITING_URI: lambda: self._waiting(actor)}
         reader = readers.get(uri)
         if reader is None:
-            raise ValueError(f"unknown resource {uri!r}; use {ORGANIZATION_URI} or {MY_REQUESTS_URI}")
+            raise ValueError(f"unknown resource {uri!r}; use one of {', '.join(readers)}")
         body = await self._run(reader)
         text = json.dumps(body, default=str, indent=1)
         return types.ReadResourceResult(
@@ -187,12 +192,18 @@ class McpChannel:
             for v in views
         ]
 
+    def _waiting(self, actor: Person) -> dict[str, Any]:
+        answer, requests = self.agent.waiting(actor, channel="mcp")
+        return {"answer": answer, "requests": [
+            {"id": v.id, "requester": v.requester, "summary": v.summary, "approver_role": v.approver_role,
+             "expires_at": v.expires_at, "preview": [c.as_dict() for c in v.previews]} for v in requests]}
+
     def close(self) -> None:
         self._worker.shutdown(wait=True)
 
 
 def build_server(channel: McpChannel) -> Server:
-    """The MCP server for one person's channel: five tools, two resources."""
+    """The MCP server for one person's channel: five tools, three resources."""
     return Server(
         "dsadmin",
         version="1",
@@ -251,4 +262,4 @@ def _answer_of(responses: Any) -> types.ElicitResult | None:
     return answer if isinstance(answer, types.ElicitResult) else None
 
 
-__all__ = ["MY_REQUESTS_URI", "ORGANIZATION_URI", "McpChannel", "build_server"]
+__all__ = ["MY_REQUESTS_URI", "ORGANIZATION_URI", "WAITING_URI", "McpChannel", "build_server"]

@@ -91,7 +91,7 @@ class SlackChannel:
         key = hashlib.sha256(f"{event.get('team', '')}:{channel}:{session_thread}:{event['user']}".encode())
         try:
             with self._lock:
-                session = self.agent.session(actor, backend=self.make_backend(),
+                session = self.agent.session(actor, backend=self.make_backend(), channel="slack",
                                              session_id=f"slack-{key.hexdigest()[:40]}")
                 reply = session.ask(text)
         except ApiError as exc:  # e.g. a session id that is someone else's: said, nothing ran
@@ -111,6 +111,11 @@ class SlackChannel:
         else:
             blocks = ui.reply_blocks(reply.text)
         self.client.chat_postMessage(channel=channel, thread_ts=thread, text=reply.text[:3000], blocks=blocks)
+        for view in reply.waiting:  # "what's waiting for me?": each request an approver may decide, with
+            if view.requester != actor.email:  # its buttons (a requester's own are listed, not decided)
+                self.client.chat_postMessage(channel=channel, thread_ts=thread,
+                                             text=ui.approval_request_text(view)[:3000],
+                                             blocks=ui.approval_blocks(view))
         # approvers hear of a new request through the notification outbox (exactly once, any channel)
 
     # -- confirmations ----------------------------------------------------------------------------
@@ -124,7 +129,8 @@ class SlackChannel:
             return
         try:
             with self._lock:
-                session = self.agent.session(actor, backend=self.make_backend(), session_id=answer["session"])
+                session = self.agent.session(actor, backend=self.make_backend(), session_id=answer["session"],
+                                             channel="slack")
                 reply = session.confirm(accept, token=answer["token"])
         except ApiError as exc:
             self._tell(body, exc.message)

@@ -80,6 +80,21 @@ def test_seat_request_is_approved_once_through_the_api(service):
     assert again.status_code == 409
 
 
+def test_whats_waiting_answers_with_the_requests_and_the_services_own_way_to_decide(service):
+    """Asked through the service, an approver is shown the request itself and pointed at the inbox
+    page (or this API), never at a command line; a requester is told they are not an approver."""
+    approval_id = _seat_request(service)
+    before = service.state()
+    r = service.call("POST", "/api/v1/ask", "approver@acme.com", json={"text": "what's waiting for me?"})
+    assert r.status_code == 200 and r.json()["outcome"] == "done"
+    said = r.json()["reply"]
+    assert approval_id in said and "sam.lee@acme.com" in said and "DocuSign Viewer" in said
+    assert "/inbox" in said and "dsadmin approvals" not in said
+    mine = service.call("POST", "/api/v1/ask", "sam.lee@acme.com", json={"text": "show my approvals"}).json()
+    assert mine["reply"].startswith("You are not an approver") and approval_id in mine["reply"]
+    assert service.state() == before  # asking decided nothing
+
+
 def test_an_approval_pressed_twice_at_once_executes_once(service):
     approval_id = _seat_request(service)
     answers = _approve_at_once(approval_id, [service] * 4)

@@ -67,6 +67,28 @@ def test_update_names_and_job_title(world):
     assert world.membership("sam.lee@acme.com", "Acme Main")["job_title"] == "Marketing Lead"
 
 
+def test_a_job_title_is_said_to_be_set_never_updated_since_the_old_one_is_unread(world):
+    """The Admin API never shows job titles: setting the title a user already has cannot be told from
+    a change, so the person reads that it was set and that the old title is unknown."""
+    args = dict(operation="update", email="sam.lee@acme.com", job_title="Marketing Lead", account="Acme Main")
+    assert world.submit(ADMIN, "manage_user", **args).kind == "ok"
+    again = world.submit(ADMIN, "manage_user", **args)
+    assert again.kind == "ok", again
+    assert world.membership("sam.lee@acme.com", "Acme Main")["job_title"] == "Marketing Lead"
+    assert "Updated" not in again.summary and "changed" not in again.summary.lower()
+    assert again.summary.startswith("Set sam.lee@acme.com's job title on Acme Main to 'Marketing Lead'")
+    assert "does not report the previous title" in again.summary
+
+
+def test_a_name_change_with_a_title_says_which_was_changed_and_which_only_set(world):
+    result = world.submit(ADMIN, "manage_user", operation="update", email="sam.lee@acme.com",
+                          first_name="Samuel", job_title="Lead", account="Acme Main")
+    assert result.kind == "ok", result
+    assert world.user("sam.lee@acme.com")["first_name"] == "Samuel"
+    assert result.summary.startswith("Updated sam.lee@acme.com: first name to 'Samuel'; set the job title")
+    assert "does not report the previous title" in result.summary
+
+
 def test_close_one_membership_leaves_the_others(world):
     world.sandbox.merge({"users": [{"email": "maya.chen@acme.com", "first_name": "Maya", "last_name": "Chen",
                                     "memberships": {

@@ -84,3 +84,18 @@ def test_a_change_until_friday_is_done_and_says_nothing_is_scheduled(org):
     assert reply.outcome == "done", reply.text
     assert "Friday" in reply.text and "does not schedule" in reply.text
     assert membership(sandbox.dump(), "david.kim@acme.com", "EMEA")["groups"] in ([], ["Everyone"])
+
+
+def test_the_offer_follows_the_gates_typed_cause_not_its_wording(org):
+    """The gate says an address names nobody with ``Error.cause``; reworded messages change nothing."""
+    from agent.backends.offline.nearby import failed_write
+
+    call = [("manage_account_membership", {"operation": "add_groups", "email": "david.kimm@acme.com"})]
+    reworded = {"kind": "error", "message": "that address is not in the directory", "cause": "unknown_user"}
+    assert failed_write(call, [reworded]) == {"action": call[0][0], "args": call[0][1]}
+    untyped = {"kind": "error",
+               "message": "no DocuSign user with email david.kimm@acme.com in this organization"}
+    assert failed_write(call, [untyped]) is None  # the words alone are no cause
+    _sandbox, conv = org
+    reply = conv.ask("add david.kimm@acme.com to Sales on EMEA")
+    assert [getattr(r, "cause", None) for r in reply.results][:1] == ["unknown_user"]

@@ -67,6 +67,11 @@ def test_purge_is_confirmed_and_approved_from_separate_processes(tmp_path):
     step = json.loads(confirmed.stdout)
     assert step["outcome"] == "pending_approval", step  # the default policy: confirmation AND approval
     approval_id = step["result"]["approval_id"]
+    # the approver asks in plain words: the request itself, and the command that decides it here
+    waiting = _dsadmin(tmp_path, "ask", "--as", "approver@acme.com", "anything to approve?")
+    assert waiting.returncode == 0 and approval_id in waiting.stdout
+    assert "tom.baker@acme.com" in waiting.stdout
+    assert f"dsadmin approvals approve {approval_id} --as approver@acme.com" in waiting.stdout
 
     approved = _dsadmin(tmp_path, "approvals", "approve", approval_id, "--as", "approver@acme.com", "--json")
     assert approved.returncode == 0, approved.stderr

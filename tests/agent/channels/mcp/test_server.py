@@ -15,7 +15,13 @@ import mcp_types as types
 import pytest
 from mcp import Client
 
-from agent.channels.mcp.server import MY_REQUESTS_URI, ORGANIZATION_URI, McpChannel, build_server
+from agent.channels.mcp.server import (
+    MY_REQUESTS_URI,
+    ORGANIZATION_URI,
+    WAITING_URI,
+    McpChannel,
+    build_server,
+)
 from tests.agent.agent_stack import membership, stack, user
 from tools.actions import tool_schemas
 
@@ -184,6 +190,35 @@ def test_an_employees_seat_request_comes_back_pending_with_its_id(tmp_path):
     assert seat["permission_profile"] == "DocuSign Sender"
 
 
+def test_whats_waiting_lists_an_approvers_requests_and_how_to_decide_them_outside_a_model(tmp_path):
+    """An approver reads what waits for their decision (the request itself, not a pointer); the
+    requester reads that they are not an approver and their own request. Reading decides nothing."""
+    sandbox, rt, _ = _session(tmp_path, "maya.chen@acme.com")
+    asked = rt.gate.submit(rt.actor("maya.chen@acme.com"), _call("manage_user", {
+        "operation": "provision", "email": "maya.chen@acme.com", "permission_profile": "DocuSign Sender"}))
+    before = sandbox.dump()
+
+    def read(email):
+        async def body(client):
+            return json.loads((await client.read_resource(WAITING_URI)).contents[0].text)
+        return _run(McpChannel.wired(rt, rt.actor(email)), body)
+
+    approver = read("approver@acme.com")
+    assert [r["id"] for r in approver["requests"]] == [asked.approval_id]
+    assert approver["requests"][0]["requester"] == "maya.chen@acme.com"
+    assert "/inbox" in approver["answer"] and "dsadmin approvals approve" in approver["answer"]
+    requester = read("maya.chen@acme.com")
+    assert requester["answer"].startswith("You are not an approver")
+    assert [r["id"] for r in requester["requests"]] == [asked.approval_id]
+    assert sandbox.dump() == before and rt.approvals.get(asked.approval_id).status == "pending"
+
+
+def _call(action, args):
+    from tools.actions import ToolCall
+
+    return ToolCall(id="call_waiting", action=action, args=args)
+
+
 def test_the_organization_resource_lists_accounts_profiles_and_groups(tmp_path):
     sandbox, _, channel = _session(tmp_path, "sam.lee@acme.com")
 
@@ -193,7 +228,7 @@ def test_the_organization_resource_lists_accounts_profiles_and_groups(tmp_path):
         return listed, json.loads(read.contents[0].text)
 
     listed, org = _run(channel, body)
-    assert {str(r.uri) for r in listed.resources} == {ORGANIZATION_URI, MY_REQUESTS_URI}
+    assert {str(r.uri) for r in listed.resources} == {ORGANIZATION_URI, MY_REQUESTS_URI, WAITING_URI}
     accounts = {a["name"]: a for a in org["accounts"]}
     assert set(accounts) == {a["name"] for a in sandbox.dump()["accounts"]}
     assert "Paralegal" in accounts["Acme Legal"]["permission_profiles"]

@@ -209,3 +209,50 @@ def test_a_message_longer_than_a_request_may_be_is_refused_with_the_limit_and_ru
     assert len(told) == 1 and "at most 4,000 characters" in told[0]
     assert world.sandbox.dump() == before
     assert not [e for e in world.rt.audit.tail(1000)[events:] if e.kind == "user_message"]
+
+
+def test_a_new_message_instead_of_the_button_withdraws_the_change_it_asked_about(world):
+    """The Confirm button of a change the person moved away from ("no wait, make it EMEA") runs
+    nothing when pressed later: the DM's next message withdrew it, and the reply said so."""
+    world.dm("UADMIN", "make david.kim@acme.com an Account Administrator on Acme Main")
+    (asked,) = [m for m in world.slack.sent("chat.postMessage") if m["channel"] == "DUADMIN"]
+    button = _action(asked, ui.CONFIRM)
+    assert button is not None
+    before = membership(world.sandbox.dump(), "david.kim@acme.com", "Acme Main")
+
+    world.dm("UADMIN", "no wait, make it EMEA")
+    told = [m["text"] for m in world.slack.sent("chat.postMessage") if m["channel"] == "DUADMIN"][-1]
+    assert "Withdrawn, nothing of it was done" in told
+
+    world.press("UADMIN", ui.CONFIRM, button["value"], {"ts": "556.1", "thread_ts": "1.0001"}, "DUADMIN")
+    (updated,) = world.slack.sent("chat.update")
+    assert "declined" in updated["text"]
+    assert membership(world.sandbox.dump(), "david.kim@acme.com", "Acme Main") == before
+
+
+def test_whats_waiting_shows_an_approver_each_request_with_its_buttons_in_slack(world):
+    """'what's waiting for me?' in a DM lists the request itself and how to decide it *in Slack* (the
+    buttons, posted with each request), never a command line; pressing one decides it."""
+    world.dm("UMAYA", SEAT)
+    _, approval_id = world.approval_message()
+    sent = len(world.slack.sent("chat.postMessage"))
+    world.dm("UAPPR", "what's waiting for me?")
+    new = world.slack.sent("chat.postMessage")[sent:]
+    reply = next(m for m in new if m["channel"] == "DUAPPR" and "waiting for your decision" in m["text"])
+    assert approval_id in reply["text"] and "maya.chen@acme.com" in reply["text"]
+    assert "Approve and Deny buttons" in reply["text"] and "dsadmin approvals" not in reply["text"]
+    buttons = [m for m in new if m["channel"] == "DUAPPR" and _action(m, ui.APPROVE)]
+    assert [_action(m, ui.APPROVE)["value"] for m in buttons] == [approval_id]
+    assert user(world.sandbox.dump(), "maya.chen@acme.com") is None  # asking decided nothing
+    world.press("UAPPR", ui.APPROVE, approval_id, {"ts": "888.1"}, "DUAPPR")
+    assert membership(world.sandbox.dump(), "maya.chen@acme.com", "Acme Main") is not None
+
+
+def test_whats_waiting_tells_a_non_approver_so_and_lists_their_own_requests_without_buttons(world):
+    world.dm("UMAYA", SEAT)
+    _, approval_id = world.approval_message()
+    sent = len(world.slack.sent("chat.postMessage"))
+    world.dm("UMAYA", "anything waiting on approval?")
+    new = [m for m in world.slack.sent("chat.postMessage")[sent:] if m["channel"] == "DUMAYA"]
+    assert len(new) == 1 and new[0]["text"].startswith("You are not an approver")
+    assert approval_id in new[0]["text"] and _action(new[0], ui.APPROVE) is None
