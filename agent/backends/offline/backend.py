@@ -70,8 +70,7 @@ class OfflineBackend:
         vocabulary = self._fixed_vocabulary or context.vocabulary()
         found = follow_up(low, history, Grounding(vocabulary).account)
         if found is None:
-            corrected = corrected_request(POLITE.sub("", normalize(text)).strip(" .!"), history,
-                                          Grounding(vocabulary).account)
+            corrected = corrected_request(POLITE.sub("", normalize(text)).strip(" .!"), history)
             who = referent(history, context.actor_email)
             if corrected and who and who not in corrected and with_referent(text, who):
                 return None  # "make her a viewer" after a question about someone else: her is that one
