@@ -8,6 +8,7 @@ the planner is pure text-to-calls.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from agent.backends.base import ModelTurn, OrgVocabulary, TurnContext, last_user_text, pending_tool_results
@@ -85,7 +86,12 @@ class OfflineBackend:
         resolved = with_referent(normalize(text), who) if who else None
         if who is None or resolved is None:
             return None
+        named = [w for w in re.split(r"[._+-]", who.partition("@")[0]) if len(w) > 2]
+        if any(re.search(rf"\b{re.escape(w)}\b", text, re.IGNORECASE) for w in named):
+            return None  # "lucas is leaving friday, close him out": the sentence names its person itself
         plan = self._plan(resolved[0], None, context)
+        if not plan.calls:  # not understood with the email in: read as said (it may name the person)
+            return None
         plan.text = "\n\n".join(filter(None, (said_whom(resolved[1], who), plan.text)))
         return plan
 
