@@ -8,6 +8,7 @@ the planner is pure text-to-calls.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from agent.backends.base import ModelTurn, OrgVocabulary, TurnContext, last_user_text, pending_tool_results
@@ -18,6 +19,7 @@ from agent.backends.offline.guards import Grounding
 from agent.backends.offline.intents import READ_START
 from agent.backends.offline.plan import Plan, memberships
 from agent.backends.offline.planner import POLITE, READ_ACTIONS, Planner
+from agent.backends.offline.referents import referent, said_whom, with_referent
 from agent.backends.offline.scope import vocabulary_for
 from tools.actions import ToolCall
 
@@ -44,7 +46,11 @@ class OfflineBackend:
             plan = planner.after(pending or {}, [_result_of(r) for r in results])
         else:
             text = last_user_text(messages)
-            plan = self._follow_up(text, messages, context) or self._plan(text, pending, context)
+            plan = (
+                self._follow_up(text, messages, context)
+                or (None if pending else self._referred(text, messages, context))
+                or self._plan(text, pending, context)
+            )
         if plan.calls:
             base = sum(1 for m in messages for b in _blocks(m) if b.get("type") == "tool_use")
             calls = [
@@ -66,9 +72,28 @@ class OfflineBackend:
         found = follow_up(low, history, Grounding(vocabulary).account)
         if found is None:
             corrected = corrected_request(POLITE.sub("", normalize(text)).strip(" .!"), history)
+            who = referent(history, context.actor_email)
+            if corrected and who and who not in corrected and with_referent(text, who):
+                return None  # "make her a viewer" after a question about someone else: her is that one
             return self._plan(corrected, None, context) if corrected else None
         answer, calls = found
         return Plan(answer, calls=calls, clarify=not calls)
+
+    def _referred(self, text: str, messages: list[dict[str, Any]], context: TurnContext) -> Plan | None:
+        """ "ok make her a sender" after a question about maya: the request with maya's email, and a
+        note saying so (``referents``); None when the pronoun has no single person to stand for."""
+        who = referent(session_calls(messages), context.actor_email)
+        resolved = with_referent(normalize(text), who) if who else None
+        if who is None or resolved is None:
+            return None
+        named = [w for w in re.split(r"[._+-]", who.partition("@")[0]) if len(w) > 2]
+        if any(re.search(rf"\b{re.escape(w)}\b", text, re.IGNORECASE) for w in named):
+            return None  # "lucas is leaving friday, close him out": the sentence names its person itself
+        plan = self._plan(resolved[0], None, context)
+        if not plan.calls:  # not understood with the email in: read as said (it may name the person)
+            return None
+        plan.text = "\n\n".join(filter(None, (said_whom(resolved[1], who), plan.text)))
+        return plan
 
     def _plan(self, text: str, pending: dict | None, context: TurnContext) -> Plan:
         """Plan with the account names alone when that settles it (a plain read costs one request),
@@ -96,9 +121,15 @@ class OfflineBackend:
 def _near_email_search(messages: list[dict[str, Any]], results: list[dict[str, Any]]) -> Plan | None:
     """A write on an address that failed: search once for the users it may have meant."""
     history = session_calls(messages)[-len(results):]
-    failed = nearby.failed_write([(p.action, p.args) for p in history], [_result_of(r) for r in results])
+    tried, answers = [(p.action, p.args) for p in history], [_result_of(r) for r in results]
+    seat = nearby.missing_membership(tried, answers)
+    if seat:  # "make sam a Sender on EMEA" with no EMEA membership: a new membership is offered
+        return nearby.new_seat(seat, report(results), existing=True)
+    failed = nearby.failed_write(tried, answers)
     calls = nearby.search_calls(failed["args"]["email"]) if failed else []
-    if not failed or not calls:
+    if failed and not calls:
+        return nearby.new_seat(failed, report(results))
+    if not failed:
         return None
     state = {"pending": {"lookup": "near_email", "failed": failed, "report": report(results)}}
     return Plan(calls=calls, state=state)
@@ -108,7 +139,7 @@ def _near_email_answer(pending: dict[str, Any], results: list[dict[str, Any]]) -
     """The users one slip from the failed address, asked about; else the failure as it was."""
     failed = pending["failed"]
     candidates = nearby.near(failed["args"]["email"], results)
-    return nearby.offer(failed, candidates) if candidates else Plan(pending["report"])
+    return nearby.offer(failed, candidates) if candidates else nearby.new_seat(failed, pending["report"])
 
 
 def _planner(vocabulary: OrgVocabulary, context: TurnContext) -> Planner:

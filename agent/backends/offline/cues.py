@@ -58,7 +58,7 @@ NOT_A_NAME = frozenset(
 SOFT_STOP = frozenset({"account", "docusign", "user", "permission", "group"})
 
 
-def _forward(toks: list[Token], i: int) -> str | None:
+def forward(toks: list[Token], i: int) -> str | None:
     """The unknown name that starts at ``i`` (articles skipped), up to five words."""
     while i < len(toks) and toks[i].entity is None and toks[i].low in ARTICLES:
         i += 1
@@ -135,7 +135,7 @@ def _candidates(toks: list[Token], kind: str, intent: str):
                 continue
             if word in ("to", "from") and kind == "group" and intent == "provision":
                 continue  # a seat "in Marketing" names a group; "to read stuff" is a purpose
-            name = _forward(toks, i + 1) if direction == "f" else _backward(toks, i)
+            name = forward(toks, i + 1) if direction == "f" else _backward(toks, i)
             if direction == "f" and word in ("profile", "role", "group", "groups"):
                 continue
             if name:
@@ -145,7 +145,7 @@ def _candidates(toks: list[Token], kind: str, intent: str):
             and _low(toks, i + 1) in ("to", "of", "=", ":")
             and kind == "profile"
         ):
-            name = _forward(toks, i + 2)
+            name = forward(toks, i + 2)
             if name:
                 yield name
         if (
@@ -153,7 +153,7 @@ def _candidates(toks: list[Token], kind: str, intent: str):
             and kind == "group"
             and _low(toks, i + 1) in ("named", "called", ":")
         ):
-            name = _forward(toks, i + 2)
+            name = forward(toks, i + 2)
             if name:
                 yield name
 
@@ -166,7 +166,7 @@ def listed_after(toks: list[Token], i: int) -> list[str]:
     each is echoed back as a name the organization may not have, never dropped."""
     found: list[str] = []
     while i < len(toks) and toks[i].entity is None and toks[i].low in (",", "and", "&", "plus"):
-        name = _forward(toks, i + 1)
+        name = forward(toks, i + 1)
         if not name or name.split()[0].lower() in WRITE_VERBS | NOT_LISTED:
             break  # "Sales and make him a viewer": a second request, not a second group
         found.append(name)

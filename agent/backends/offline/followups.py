@@ -160,10 +160,15 @@ def _undo(history: list[Past]) -> tuple[str, list[ToolCall] | None]:
     )
 
 
+# "make him an admin on EMEA": the correction names its own account
+ON_ACCOUNT = re.compile(r"\b(on|in|at)\s+\S", re.IGNORECASE)
+
+
 def corrected_request(low: str, history: list[Past]) -> str | None:
     """'actually make it Viewer' after a change that gave a profile: the same person and account
     with the new profile, as a request the planner reads like any other (so the profile is grounded
-    or asked about, and the gate decides)."""
+    or asked about, and the gate decides). A correction that names an account ("make him an admin
+    on EMEA") is that account alone, never that account and the earlier one too."""
     m = CORRECTED.match(low)
     if m is None:
         return None
@@ -171,4 +176,6 @@ def corrected_request(low: str, history: list[Past]) -> str | None:
     if last is None or not last.args.get("email") or not last.args.get("account"):
         return None
     what = re.sub(r"^(a|an|the)\s+", "", m.group("what").strip())
+    if ON_ACCOUNT.search(what):
+        return f"change {last.args['email']} to {what}"
     return f"change {last.args['email']} to {what} on {last.args['account']}"

@@ -51,6 +51,9 @@ class Frame:
     asked: str | None = None  # a question about one person's record ("title", "invite", "status", ...)
     asked_status: str | None = None  # the status a "status" question asks about ("is X still active?")
     read_as: list[str] = field(default_factory=list)  # how a read took a doubtful word, said before it
+    then: str | None = None  # "... and add him to Finance": a second change of the same person, planned next
+    then_said: str | None = None  # that clause as said, on the second change's frame
+    carried: list[dict] = field(default_factory=list)  # the first change's calls, proposed with the second's
     later: str | None = None  # a day still to come the change was asked for ("on friday"): held
 
     def as_dict(self) -> dict:

@@ -118,7 +118,12 @@ INTENTS: tuple[Intent, ...] = (
     Intent(
         "set_groups",
         True,
-        ((r"\b(set|replace|change|update)\b.*\bgroups?\b", 4.9),),
+        ((r"\b(set|replace|change|update)\b.*\bgroups?\b", 4.9),
+         # "her groups should be exactly Sales and Finance", "she should only be in Sales", "Finance only"
+         (r"\bgroups?\b.*\b(should|must|needs? to|has to|to) be (exactly|only|just)\b", 5.0),
+         (r"\b(should|must|needs? to|has to) (only|just) be in\b", 5.0),
+         (r"\b(should|must) be (only|just|exactly) in\b", 5.0),
+         (r"\b(put|keep|leave|place)\b.*\bin\b.*<grp>( groups?)? only\b|\bin only (the )?<grp>", 5.0)),
         ("<email>", "<acct>", "<grp>"),
         vetoes=(r"<prof>",),
     ),
@@ -153,7 +158,7 @@ INTENTS: tuple[Intent, ...] = (
     Intent(
         "add_groups",
         True,
-        ((r"\b(add|put|include|join|place|assign|enrol|enroll)\b.*(<grp>|\bgroups?\b)", 4.3),
+        ((r"\b(add|put|include|join|place|assign|enrol|enroll|give)\b.*(<grp>|\bgroups?\b)", 4.3),
          (r"\b(make|become)\b.*\bmember of (the )?(<grp>|\S+ groups?\b)", 4.3)),
         ("<email>", "<acct>", "<grp>"),
         vetoes=(r"<prof>", STRONG_SEAT, SEAT),
@@ -191,6 +196,8 @@ INTENTS: tuple[Intent, ...] = (
             ),  # "sender rights on EMEA pls"
         ),
         ("<email>", "<acct>", "<prof>"),
+        # "move him to Finance" (a group, no profile): join it or leave the others? asked, never a profile
+        vetoes=(r"^(?!.*<prof>).*\bmove\b.*<grp>",),
     ),
     # -- reads ---------------------------------------------------------------------------------
     Intent("whoami", False, ((r"\bwho am <self>\b", 6),)),
@@ -239,6 +246,9 @@ INTENTS: tuple[Intent, ...] = (
                 2.4,
             ),
             (r"^(find|search)( for)? [a-z0-9]", 2.8),
+            # "is there a lucas in the org?", "do we have a maya?": a name search, not the org's accounts
+            (r"^((is|are) there|there (is|are)|(do|does) we have) (a|an) [a-z][\w'-]*"
+             r"( (in|on|at)\b.*| here)?\??$", 2.9),
             (r"^(is|are) <email>\b", 3.4),
             # "list the contractors", "show me everyone on EMEA": an account's people
             (r"^(list|show|display|get)( me)?( all| every one of| everyone on| everybody on)?( the| our)? "
@@ -298,11 +308,12 @@ def reads_only(s: str) -> bool:
     return is_question(s) or bool(READ_START.search(s) and not re.search(r"^(can|could) i (get|have)\b", s))
 
 
-def scores(lexed: Lexed) -> list[tuple[float, int, str]]:
-    """Every intent's score over the request, best first (score, -row, name)."""
+def scores(lexed: Lexed, reads: bool = False) -> list[tuple[float, int, str]]:
+    """Every intent's score over the request, best first (score, -row, name); ``reads``: the person
+    said nothing is to change, so only the reads are scored."""
     s = CONTEXT_TAIL.sub("", lexed.skeleton())
     target = bool(lexed.entities("email") or lexed.entities("self"))
-    only_reads = reads_only(s)
+    only_reads = reads or reads_only(s)
     ranked: list[tuple[float, int, str]] = []
     for row, intent in enumerate(INTENTS):
         if (intent.write and only_reads) or (intent.needs_target and not target):
@@ -327,9 +338,9 @@ IMPERATIVE = re.compile(
 )
 
 
-def classify(lexed: Lexed) -> str | None:
+def classify(lexed: Lexed, reads: bool = False) -> str | None:
     """The intent's name, or None when nothing reaches ``CONFIDENCE`` (the planner then asks)."""
-    ranked = scores(lexed)
+    ranked = scores(lexed, reads)
     if not ranked or ranked[0][0] < CONFIDENCE:
         return None
     name = ranked[0][2]

@@ -182,7 +182,7 @@ class Lookups:
         if frame.intent == "close":
             return self._ask(frame, "accounts", offered=candidates)
         plan = self._ask(frame, "accounts")
-        if candidates:
+        if candidates and plan.state:  # not when a second change of the sentence is what is asked
             kind = "closed memberships" if wanted_closed else "memberships"
             plan.text = f"{frame.emails[0]} has {kind} on {', '.join(candidates)}. On which account?"
         return plan

@@ -10,6 +10,7 @@ import re
 
 from agent.backends.offline.frame import Frame
 from agent.backends.offline.grounding import Lexed, Token
+from agent.backends.offline.negation import WRITE_VERBS
 from agent.backends.offline.tokens import PUNCT_STOP, STOP
 from agent.backends.offline.tokens import low as _low
 from agent.backends.offline.words import words
@@ -196,8 +197,9 @@ def _value_after(toks: list[Token], i: int, require_to: bool = False) -> str | N
             break
         if tok.entity is None and tok.low in ("on", "in", "at", "please", "thanks") and words:
             break
-        if tok.low in ("and", ",") and words and _low(toks, j + 1) in FIELD_CUES | {"her", "his", "their"}:
-            break
+        if tok.low in ("and", ",", "then") and words and _low(toks, j + 1) in FIELD_CUES | WRITE_VERBS | {
+                "her", "his", "their", "then"}:
+            break  # "title to AE and add him to Finance": another field, or another change
         if tok.text in PUNCT_STOP and tok.text not in ".-&'":
             break
         words.append(tok.text)

@@ -121,3 +121,36 @@ def offer(failed: dict, candidates: list[str]) -> Plan:
         question = f"Did you mean one of these?\n{listed}\nSay which (its number or address)."
     text = f"There is no user {typed} in this organization; nothing was changed. {question}"
     return Plan(text, clarify=True, state={"pending": {"frame": frame.as_dict(), "missing": "emails"}})
+
+
+
+# The gate's answer for a profile change where the user has no membership on the account.
+NO_MEMBERSHIP = re.compile(r"\bhas no membership on (?P<account>.+?); nothing was changed\b")
+
+
+def missing_membership(calls: list[tuple[str, dict[str, Any]]], results: list[dict[str, Any]]) -> dict | None:
+    """The one profile change that failed because the user has no membership on that account."""
+    if len(calls) != 1 or len(results) != 1 or results[0].get("kind") != "error":
+        return None
+    action, args = calls[0]
+    if args.get("operation") != "change_permission_profile" or not NO_MEMBERSHIP.search(
+            str(results[0].get("message", ""))):
+        return None
+    return {"action": action, "args": args}
+
+
+def new_seat(failed: dict | None, report: str, *, existing: bool = False) -> Plan:
+    """A profile change that failed for want of a membership (``existing``: the user exists) or of a
+    user (no near address to offer): the failure as the gate reported it, and the new seat it may
+    have meant, asked (a yes provisions it, through the gate like any write)."""
+    args = (failed or {}).get("args") or {}
+    if args.get("operation") != "change_permission_profile" or not args.get("account"):
+        return Plan(report)
+    frame = Frame("provision", emails=[str(args["email"]).lower()], accounts=[str(args["account"])],
+                  profile=args.get("permission_profile"))
+    email, account = frame.emails[0], frame.accounts[0]
+    as_profile = f" as {frame.profile}" if frame.profile else ""
+    offer = (f"Should I add {email} to {account}{as_profile} instead (a new membership)?" if existing else
+             f"If {email} is someone new, I can provision a new seat for them on {account}{as_profile}.")
+    text = f"{report}\n\n{offer} Say yes to go ahead."
+    return Plan(text, clarify=True, state={"pending": {"frame": frame.as_dict(), "missing": "reading"}})

@@ -66,8 +66,19 @@ def people_named(toks: list[Token], taken: list[str]) -> list[str]:
         if not any(run in name or name in run for name in found):
             offer(run)
     if not found:
-        offer(_after_verb(toks) or _question_subject(toks))
+        offer(_after_verb(toks) or _question_subject(toks) or _statement_subject(toks))
     return found
+
+
+# "jane should only be in Legal", "maya needs to be a sender": a lower-case name opening a statement
+STATEMENT_VERBS = frozenset({"should", "must", "needs", "has", "will", "shall"})
+
+
+def _statement_subject(toks: list[Token]) -> str | None:
+    if len(toks) > 2 and _name_word(toks[0], lower_ok=True) and toks[1].entity is None \
+            and toks[1].low in STATEMENT_VERBS:
+        return toks[0].text
+    return None
 
 
 # "does emma have…", "what profile does sam have on EMEA?", "can ken send…": the subject of a
@@ -75,7 +86,8 @@ def people_named(toks: list[Token], taken: list[str]) -> list[str]:
 QUESTION_AUX = frozenset({"does", "did", "is", "has", "can", "could", "was"})
 AFTER_SUBJECT = frozenset(
     {"have", "has", "got", "still", "an", "a", "the", "on", "in", "send", "sign", "view", "belong", "hold",
-     "need", "currently", "already", "really", "?"}
+     "need", "currently", "already", "really", "?", "activated", "accepted", "joined", "logged", "been",
+     "yet", "only", "just", "exactly", "active", "pending", "closed", "disabled"}
 )
 
 

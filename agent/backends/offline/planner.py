@@ -17,12 +17,14 @@ from typing import Any
 from agent.backends.base import OrgVocabulary
 from agent.backends.offline import filters, people
 from agent.backends.offline.about_person import answer_state, person_frame, person_question
+from agent.backends.offline.checking import CHECK_ONLY, check_only, not_a_change
+from agent.backends.offline.compound import Compound
+from agent.backends.offline.filler import unfilled
 from agent.backends.offline.frame import Frame
 from agent.backends.offline.framing import not_an_order, without_asides
 from agent.backends.offline.grounding import Lexicon, normalize
 from agent.backends.offline.guards import Grounding, check
 from agent.backends.offline.intents import CALLS, classify, is_question
-from agent.backends.offline.leftover import ask_one_at_a_time, left_out
 from agent.backends.offline.lookups import Lookups
 from agent.backends.offline.nearby import one_edit, plain_slip, read_as
 from agent.backends.offline.negation import nothing_done, unnegated
@@ -137,7 +139,7 @@ REQUIRED = _required()
 NEEDS_EMAIL = REQUIRED[0][1]
 
 
-class Planner(Lookups):
+class Planner(Lookups, Compound):
     """Text in, tool calls or a question out. Pure: no I/O, the vocabulary is given."""
 
     def __init__(
@@ -163,7 +165,16 @@ class Planner(Lookups):
         return Lexicon(self.vocabulary)
 
     def plan(self, text: str, pending: dict | None = None) -> Plan:
+        """The reply to ``text``: calls, or a question. A request that says it only checks ("just
+        checking", "don't change anything") is read as a question and never proposes a write."""
         text = normalize(text)
+        checking = check_only(text)
+        plan = self._plan(CHECK_ONLY.sub("", text).strip(" ,.;:-!") if checking else text, pending, checking)
+        if checking and any(c.action in WRITE_ACTIONS for c in plan.calls or []):
+            return Plan(not_a_change(text), clarify=True)
+        return plan
+
+    def _plan(self, text: str, pending: dict | None, checking: bool) -> Plan:
         stripped = POLITE.sub("", as_request(OPENING.sub("", text))).strip(" .!")
         opening = self._opening(stripped, pending)
         if opening is not None:
@@ -176,10 +187,11 @@ class Planner(Lookups):
             return Plan(nothing_done(refused), clarify=True)
         changed_in = None if pending else changed_since(stripped)  # "changed today" is a filter
         stripped, until = untimed(stripped)
+        stripped = unfilled(stripped)  # "EMEA after all", "Account Executive now": filler, not the value
         stripped, day = (stripped, None) if changed_in else later(stripped)
         stripped = stripped if pending else without_asides(stripped)  # "(he moved to Finance)"
         lexed = self.lexicon.lex(stripped)
-        intent = filters.question_intent(classify(lexed), lexed)  # "how many senders on EMEA?"
+        intent = filters.question_intent(classify(lexed, checking), lexed)  # "how many senders on EMEA?"
         intent, changed = changed_listing(intent, lexed, changed_in)
         aside = self._aside(intent, lexed, stripped, pending, changed)
         if aside is not None:
@@ -275,13 +287,12 @@ class Planner(Lookups):
         respelled = lexed.respelled() if intent not in READ_INTENTS else []
         if any(not plain_slip(typed, meant) for typed, meant in respelled):
             frame.respelled = [respelled_text(lexed.text, respelled)]
+        # "... and add him to finance": a second change the reading leaves out is planned after the
+        # first (``compound``) or asked about; never dropped
+        second = None if intent in READ_INTENTS else self.second_change(frame, lexed.text, CALLS.get(intent))
+        if second is not None:
+            return second
         plan = self._complete(frame)
-        calls = plan.calls or []
-        writes = [c for c in calls if c.action in WRITE_ACTIONS]  # not a lookup on the way
-        clause = left_out(lexed.text, self.lexicon, [c.args for c in writes]) \
-            if writes and len(writes) == len(calls) else None
-        if clause:  # "... and move him to finance": a second change the reading left out
-            return Plan(ask_one_at_a_time(clause), clarify=True)
         plan = self._echoed(plan, lexed)
         if respelled and not frame.respelled and plan.calls:
             plan.text = "\n\n".join(filter(None, (read_as(respelled), plan.text)))
@@ -370,7 +381,7 @@ class Planner(Lookups):
             frame.emails = [self.actor]  # an employee's request names nobody: it is about themselves
         early = None if memberships_read else self._problem(frame, early=True)
         if early is not None:
-            return early
+            return self.chained(frame, early)
         if frame.intent == "provision" and self._own(frame) and not frame.accounts and not memberships_read:
             # "I need a seat": read what they hold first (a seat already held is said so, not
             # requested again); with an account named, the request goes as asked
@@ -400,13 +411,13 @@ class Planner(Lookups):
 
     def _propose(self, frame: Frame) -> Plan:
         """The calls, once every value is grounded or plausible; else the question naming it."""
-        return (
+        return self.chained(frame, (
             self._problem(frame)
             or self._domain_slip(frame)
             or reading_asked(frame)
             or Plan(calls=self._calls(frame), state=answer_state(frame),
                     hold=held_for_the_day(frame.later) if frame.later else None)
-        )
+        ))
 
     def _domain_slip(self, frame: Frame) -> Plan | None:
         """'maya.chen@acme.con': a domain one letter away from the organization's own (the speaker's)
@@ -500,7 +511,7 @@ class Planner(Lookups):
         return [{**base, "account": account, **extra} for account in frame.accounts]
 
     def _ask(self, frame: Frame, slot: str, offered: list[str] | None = None) -> Plan:
-        return ask(frame, slot, self.vocabulary, self.grounding, offered)
+        return self.chained(frame, ask(frame, slot, self.vocabulary, self.grounding, offered))
 
     # -- vocabulary helpers --------------------------------------------------------------------
 

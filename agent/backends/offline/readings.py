@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from agent.backends.offline.frame import STATUS_NAMES, Frame
+from agent.backends.offline.intents import reads_only
 from agent.backends.offline.plan import Plan
 from agent.backends.offline.slots import fill
 
@@ -18,6 +19,8 @@ ACCESS_WORDS = re.compile(
     r"\b(accounts?|memberships?|profiles?|permissions?|access|groups?|roles?|rights|send|sign|admin)\b|"
     r"<acct>|<prof>|<grp>"
 )
+# asked about one person, these words ask for their memberships too: "what's raj's status right now?"
+STATUS_ASKED = re.compile(r"\b(status|active|activated|pending|closed|disabled|set up|invited)\b")
 
 
 def changed_listing(intent: str | None, lexed, changed):
@@ -36,8 +39,8 @@ def about_someone(intent: str | None, lexed) -> str | None:
         listing = fill(intent, lexed)  # "Is Nina Patel activated?" has a status, and still one person
         if listing.name_contains or listing.emails or listing.accounts:
             return intent
-    elif intent not in (None, "list_org", "list_profiles", "list_groups") or not ACCESS_WORDS.search(
-        lexed.skeleton()
+    elif intent not in (None, "list_org", "list_profiles", "list_groups") or not (
+        ACCESS_WORDS.search(lexed.skeleton()) or _status_question(lexed.skeleton())
     ):
         return intent
     person = fill("user_memberships", lexed).person
@@ -51,6 +54,10 @@ def _placed(person: str, s: str) -> bool:
     account or group, which the listing names back), not someone to look up."""
     low = person.lower()
     return low in STATUS_NAMES or bool(re.search(rf"\b(in|on|at|from) (the )?{re.escape(low)}\b", s))
+
+
+def _status_question(s: str) -> bool:
+    return bool(STATUS_ASKED.search(s)) and (reads_only(s) or s.endswith("?"))
 
 
 def respelled_text(text: str, respelled: list[tuple[str, str]]) -> str:

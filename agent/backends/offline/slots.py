@@ -204,11 +204,14 @@ def _accounts_and_groups(toks: list[Token], intent: str) -> tuple[list[str], lis
     return accounts, groups
 
 
+# "find everyone called chris": the word after the verb is who is meant, the name comes later
+SOMEONE = frozenset({"everyone", "everybody", "anyone", "anybody", "someone", "somebody", "people", "any"})
+# "is there a lucas in the org?", "do we have a maya?": an article before a lone word names someone
+THERE_IS_A = re.compile(r"^((is|are) there|there (is|are)|(do|does) (we|the org|the organi[sz]ation) have|"
+                        r"(have|got) we got) (a|an) ([a-z][\w'-]*)( (in|on|at)\b.*| here)?\??$")
+
+
 def _name_fragment(toks: list[Token]) -> str | None:
-    if toks and toks[0].low in ("find", "search") and len(toks) > 1:  # "find chris", "search for park"
-        j = 2 if toks[1].low == "for" else 1
-        if j < len(toks) and toks[j].entity is None and toks[j].is_word and toks[j].low not in STOP:
-            return toks[j].text
     for i, tok in enumerate(toks):
         low = tok.low if tok.entity is None else ""
         nxt = _low(toks, i + 1)
@@ -221,4 +224,16 @@ def _name_fragment(toks: list[Token]) -> str | None:
                 return entity.value
             if j < len(toks) and toks[j].is_word and toks[j].low not in STOP:
                 return toks[j].text
+    if toks and toks[0].low in ("find", "search") and len(toks) > 1:  # "find chris", "search for park"
+        j = 2 if toks[1].low == "for" else 1
+        if j < len(toks) and toks[j].entity is None and toks[j].is_word and toks[j].low not in STOP | SOMEONE:
+            return toks[j].text
+    there = THERE_IS_A.match(" ".join(t.low if t.entity is None else "<x>" for t in toks))
+    if there and there.group(8) not in STOP | SOMEONE | NOT_SOMEONE:
+        return next(t.text for t in toks if t.entity is None and t.low == there.group(8))
     return None
+
+
+# nouns after "is there a" that are not a person's name ("is there a way", "is there a limit")
+NOT_SOMEONE = frozenset({"way", "limit", "problem", "issue", "reason", "chance", "difference", "user",
+                         "group", "profile", "account", "report", "list", "new", "pending", "change"})

@@ -12,17 +12,17 @@ def words(text: str) -> frozenset[str]:
 # "Acme Main today"), the domain's own nouns included ("DocuSign Sender seat").
 FUNCTION_WORDS = words(
     """
-    a about access account accounts activated active add again already also am an and any apply are
+    a about access account accounts activated active add after again already also am an and any apply are
     as asap ask asks assign at back be because become been being both bump but by can change check
     cheers choose close closed could create current currently data deactivated demote did disabled
-    do docusign does down downgrade drop each either even every existing find for former friday from
+    do docusign does down downgrade drop each either even every exactly existing find for former friday from
     full-time gave get gets give got grant group groups had has have he help her here him his how i
     if in instead into invite is it its just keep know let level licence licences license licenses
     like list look made make may me membership memberships monday month move my need needs neither
     new no nor not now of off ok okay old on onboard only or our out over own pending permission
     permissions pick please pls plz previous profile profiles promote provision reactivate remove
     reopen request requests restore revoke rights role roles same saturday seat seats see set she
-    should show so some status still strip such sunday switch take team tell than thanks that the
+    should show so solely some status still strip such sunday switch take team tell than thanks that the
     their them then there these they think this those thursday thx to today tomorrow tonight too try
     tuesday ty under up upgrade us use user users very via want wants was way we wednesday week were
     what when where whether which who whom why will with wonder would yesterday yet you your

@@ -107,7 +107,7 @@ def _ask(rt, text):
 @pytest.mark.parametrize(
     "text",
     ["set lucas.martin@acme.com title to 'Head of Sales' and move him to finance",
-     "change john.doe@acme.com to viewer on EMEA and add him to Finance"],
+     "change john.doe@acme.com to viewer on EMEA and add him to Marketing"],
 )
 def test_a_second_change_the_reading_left_out_stops_everything(acme_stack, text):
     sandbox, rt = acme_stack()
