@@ -24,6 +24,7 @@ from agent.backends.offline.frame import Frame
 from agent.backends.offline.framing import not_an_order, without_asides
 from agent.backends.offline.grounding import Lexicon, normalize
 from agent.backends.offline.guards import Grounding, check
+from agent.backends.offline.howto import how_to
 from agent.backends.offline.intents import CALLS, classify, is_question
 from agent.backends.offline.lookups import Lookups
 from agent.backends.offline.nearby import one_edit, plain_slip, read_as
@@ -245,6 +246,9 @@ class Planner(Lookups, Compound):
             frame = Frame.from_dict(pending["frame"])
             frame.respelled = []  # the person said yes to the corrected reading
             return self._propose(frame)
+        howto = None if pending else how_to(stripped, self.employee)
+        if howto:  # "how do I add a user?": the words that do it, not a listing
+            return Plan(howto)
         refusal = None if pending else declined(stripped)
         if refusal:
             return Plan(refusal)

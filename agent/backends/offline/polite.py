@@ -87,10 +87,23 @@ LEAVING = re.compile(
 )
 
 
+# "can you tell me which accounts sofia is on": the question is what follows the wrapper; read whole,
+# the wrapper's "can you" and "me" made it a question about the organization (or the speaker)
+ASKED_WRAPPER = re.compile(
+    r"^(?:(?:hi|hey|hello|ok|so)[ ,!]*)?(?:(?:can|could|would) you (?:please |pls )?(?:tell|show) me|"
+    r"(?:please |pls )?tell me|do you know|i'?d like to know|i want to know|any idea)[ ,:]+"
+    r"(?=(?:which|what|who|whom|whose|where|how)\b)",
+    re.I,
+)
+
+
 def as_request(text: str) -> str:
     """``text`` with an indirect opening rewritten to the order it asks for (else unchanged)."""
     # "I think sofia should…", "give my colleague sam…", "can i get docusign"
     text = own_access(named_through_speaker(without_opinion(text)))
+    wrapped = ASKED_WRAPPER.match(text)
+    if wrapped:
+        return text[wrapped.end():].rstrip(" ?.!") + "?"
     leaving = LEAVING.match(text)
     if leaving:
         return f"offboard {leaving.group('who')}{leaving.group('when')}{text[leaving.end():]}".rstrip(" .!")
