@@ -197,7 +197,7 @@ INTENTS: tuple[Intent, ...] = (
         ),
         ("<email>", "<acct>", "<prof>"),
         # "move him to Finance" (a group, no profile): join it or leave the others? asked, never a profile
-        vetoes=(r"^(?!.*<prof>).*\bmove\b.*<grp>",),
+        vetoes=(r"^(?!.*<prof>).*\b(move|switch|transfer|shift)\b.*<grp>",),
     ),
     # -- reads ---------------------------------------------------------------------------------
     Intent("whoami", False, ((r"\bwho am <self>\b", 6),)),

@@ -25,7 +25,7 @@ from agent.backends.offline.framing import not_an_order, without_asides
 from agent.backends.offline.grounding import Lexicon, normalize
 from agent.backends.offline.guards import Grounding, check
 from agent.backends.offline.howto import how_to
-from agent.backends.offline.intents import CALLS, classify, is_question
+from agent.backends.offline.intents import CALLS, IMPERATIVE, classify, is_question
 from agent.backends.offline.lookups import Lookups
 from agent.backends.offline.nearby import one_edit, plain_slip, read_as
 from agent.backends.offline.negation import nothing_done, unnegated
@@ -54,6 +54,13 @@ from agent.backends.offline.unsupported import (
 from policies import catalogue
 from tools.actions import WRITE_ACTIONS, ToolCall
 
+# "move sofia to HR": join HR and keep the other groups, or HR alone? Asked, never guessed.
+MOVE_TO_GROUP = re.compile(r"\b(move|switch|transfer|shift)\b.*<grp>")
+MOVE_QUESTION = (
+    "Moving someone to a group can mean two things. Say \u201cadd <email> to <group> on <account>\u201d "
+    "to have them join it and keep their other groups, or \u201c<email> should only be in <group> on "
+    "<account>\u201d to make it their only group. Nothing was changed."
+)
 EXAMPLES = (
     '  - "List every user with status pending"  /  "Find users named john on EMEA"\n'
     '  - "Show the permission profiles on Acme Legal"\n'
@@ -201,7 +208,8 @@ class Planner(Lookups, Compound):
         if asked is not None:  # "which accounts sofia is on", "is victor still active on EMEA?"
             groups = {g.lower(): g for g in self.grounding.groups(None)}
             return self._complete(person_frame(asked, self.grounding.account, groups.get))
-        if not changed:  # "who was modified in the last 3 days" is a listing, not a person named "modified"
+        ordered = IMPERATIVE.match(lexed.skeleton())  # "move sofia to HR" orders; it asks nothing
+        if not changed and not ordered:  # "who was modified in the last 3 days": no person "modified"
             intent = about_someone(intent, lexed)
         # an employee's own request always waits for an approver, who reads the exact change
         admin_write = not (pending or self.employee or intent in READ_INTENTS or intent is None)
@@ -224,6 +232,8 @@ class Planner(Lookups, Compound):
         combined = None if pending else self._several(stripped)
         if combined is not None:
             return combined
+        if intent is None and ordered and MOVE_TO_GROUP.search(lexed.skeleton()):
+            return Plan(MOVE_QUESTION, clarify=True)
         if intent is None:
             return Plan(
                 f"I could not understand \u201c{text[:200]}\u201d. I understand requests like:\n{EXAMPLES}",

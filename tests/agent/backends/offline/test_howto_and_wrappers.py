@@ -57,3 +57,15 @@ def test_a_question_wrapped_in_tell_me_is_the_question(acme_stack, text):
         reply = _ask(rt, text)
     assert "sofia.rossi@acme.com is on 1 account(s): EMEA" in reply.text
     assert "linked account(s)" not in reply.text  # not the organization's accounts
+
+
+@pytest.mark.parametrize(
+    "text", ["move sofia to HR", "move sofia to Finance", "switch john.doe@acme.com to Finance"]
+)
+def test_an_order_to_move_someone_to_a_group_is_asked_about_never_answered_as_a_question(acme_stack, text):
+    sandbox, rt = acme_stack()
+    with unchanged(sandbox):
+        reply = _ask(rt, text)
+    assert reply.outcome == "clarify"
+    assert "should only be in" in reply.text
+    assert not reply.text.startswith(("Yes:", "No:"))  # it was an order, not the question "is she in HR?"
