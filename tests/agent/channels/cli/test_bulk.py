@@ -94,15 +94,7 @@ def test_dry_run_and_a_declined_prompt_send_nothing(tmp_path, capsys):
 
 def test_rows_needing_an_approver_become_one_request_and_are_not_sent(tmp_path, capsys):
     sb, rt = stack(tmp_path)
-    policy_file = tmp_path / "policy.yaml"
-    text = (Path(policies.__file__).parent / "default.yaml").read_text()
-    text = text.replace(
-        "approval_required_profiles: []",
-        'approval_required_profiles: ["Account Administrator"]\n'
-        "  profile_approval: {role: approver, ttl_seconds: 86400}",
-    )
-    policy_file.write_text(text)
-    rt.gate.policy = load_policy(policy_file)
+    _approval_policy(tmp_path, rt)
     csv_text = (
         "AccountID,UserName,UserEmail,PermissionSet\nEMEA,Ad One,ad.one@acme.com,Account Administrator\n"
         "EMEA,Ad Two,ad.two@acme.com,Account Administrator\n"
